@@ -1,0 +1,7 @@
+# env.sh — sourced by the scripts: where setup.sh caches what it fetches and builds.
+# Override the root with GIT2DATASET_CACHE.
+G2D_CACHE="${GIT2DATASET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/git2dataset}"
+G2D_LLAMA_DIR="$G2D_CACHE/llama.cpp-de3ff815"
+G2D_LLAMA_PREFIX="$G2D_LLAMA_DIR/prefix"
+G2D_MODEL="$G2D_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL

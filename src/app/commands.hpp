@@ -1,0 +1,16 @@
+// app/commands.hpp — one function per subcommand. Each returns the process exit code and writes
+// its report to `out` (stdout); diagnostics go through spdlog (stderr and the log file).
+#pragma once
+
+#include "cli/parser.hpp"
+
+#include <iosfwd>
+
+namespace g2d::app {
+
+int run_init(const cli::Invocation& inv, std::ostream& out);
+int run_config_show(const cli::Invocation& inv, std::ostream& out);
+int run_config_validate(const cli::Invocation& inv, std::ostream& out);
+int run_doctor(const cli::Invocation& inv, std::ostream& out);
+
+}  // namespace g2d::app

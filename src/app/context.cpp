@@ -1,0 +1,71 @@
+#include "app/context.hpp"
+
+#include "llm/llama/llama_backend.hpp"
+#include "sys/paths.hpp"
+
+#include <functional>
+#include <map>
+
+namespace g2d::app {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> config_file_for(const cli::Invocation& inv) {
+  if (inv.config_file) return inv.config_file;
+  std::error_code ec;
+  if (fs::exists("git2dataset.yaml", ec)) return fs::path("git2dataset.yaml");
+  return std::nullopt;
+}
+
+config::LoadedConfig load_config(const cli::Invocation& inv) {
+  config::LoadOptions options;
+  options.file = config_file_for(inv);
+  options.environment = config::process_environment();
+  options.overrides = inv.overrides;
+  auto loaded = config::load(options);
+  if (!loaded) throw UsageError(loaded.error().message);
+  return std::move(*loaded);
+}
+
+fs::path model_path(const config::LoadedConfig& cfg) {
+  const std::string& model = cfg.config.llm.model;
+  if (model.empty()) return sys::default_model_path();
+  return config::resolve_path(cfg, model);
+}
+
+namespace {
+
+using Factory = std::function<Result<std::unique_ptr<llm::Backend>>(const config::LoadedConfig&)>;
+
+Result<std::unique_ptr<llm::Backend>> make_llama(const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  llm::llama::EngineOptions options;
+  options.model = model_path(cfg);
+  options.context_window = llm.context_window;
+  options.max_sequences = cfg.config.pipeline.max_concurrent_files;
+  options.threads = llm.threads;
+  options.gpu_layers = llm.gpu_layers;
+  options.idle_unload = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
+  return llm::llama::make_llama_backend(std::move(options));
+}
+
+const std::map<std::string, Factory, std::less<>>& backend_table() {
+  static const std::map<std::string, Factory, std::less<>> table{{"llama_cpp", make_llama}};
+  return table;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg) {
+  const std::string& name = cfg.config.llm.backend;
+  auto it = backend_table().find(name);
+  if (it == backend_table().end()) {
+    return fail(ErrorKind::config,
+                "llm.backend: \"{}\" is not available in this version of git2dataset (available: "
+                "llama_cpp)",
+                name);
+  }
+  return it->second(cfg);
+}
+
+}  // namespace g2d::app

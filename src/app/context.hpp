@@ -1,0 +1,28 @@
+// app/context.hpp — what several commands share: loading the effective configuration for an
+// invocation, and building the configured backend (a table keyed by backend name).
+//
+// Errors: load_config throws UsageError (exit 2) naming every problem; make_backend returns
+// ErrorKind::config for a backend this build does not provide.
+#pragma once
+
+#include "cli/parser.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "llm/backend.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace g2d::app {
+
+// The --config file, else ./git2dataset.yaml when it exists, else none (defaults).
+std::optional<std::filesystem::path> config_file_for(const cli::Invocation& inv);
+
+config::LoadedConfig load_config(const cli::Invocation& inv);
+
+// llm.model, or the default model scripts/setup.sh fetched when it is empty (llama_cpp only).
+std::filesystem::path model_path(const config::LoadedConfig& cfg);
+
+Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
+
+}  // namespace g2d::app

@@ -1,0 +1,140 @@
+#include "app/commands.hpp"
+#include "app/context.hpp"
+#include "store/store.hpp"
+#include "sys/process.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <ostream>
+
+namespace g2d::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+enum class Verdict { ok, warn, fail };
+
+class Report {
+ public:
+  explicit Report(std::ostream& out) : m_out(out) {}
+  void add(Verdict verdict, std::string_view what, const std::string& detail) {
+    static constexpr std::string_view k_labels[] = {"ok  ", "warn", "FAIL"};
+    m_out << "  " << k_labels[static_cast<int>(verdict)] << "  " << what << ": " << detail << "\n";
+    if (verdict == Verdict::fail) m_failed = true;
+  }
+  bool failed() const { return m_failed; }
+
+ private:
+  std::ostream& m_out;
+  bool m_failed = false;
+};
+
+void check_git(Report& report) {
+  auto git = sys::run_process({"git", "--version"});
+  if (!git) {
+    report.add(Verdict::fail, "git", git.error().message);
+  } else if (git->exit_code != 0) {
+    report.add(Verdict::fail, "git", fmt::format("`git --version` exited {}", git->exit_code));
+  } else {
+    std::string version = git->output;
+    while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) version.pop_back();
+    report.add(Verdict::ok, "git", version);
+  }
+}
+
+void check_backend(Report& report, const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  if (llm.backend == "llama_cpp") {
+    fs::path model = model_path(cfg);
+    std::error_code ec;
+    if (!fs::exists(model, ec)) {
+      report.add(Verdict::fail, "model",
+                 fmt::format("{} not found ({})", model.string(),
+                             llm.model.empty() ? "the default model: run scripts/setup.sh"
+                                               : "llm.model"));
+      return;
+    }
+  }
+  auto backend = make_backend(cfg);
+  if (!backend) {
+    report.add(Verdict::fail, "backend", backend.error().message);
+    return;
+  }
+  auto info = (*backend)->model_info();
+  if (!info) {
+    report.add(Verdict::fail, "model", info.error().message);
+    return;
+  }
+  std::string source = llm.backend == "llama_cpp" ? model_path(cfg).string() : llm.model;
+  report.add(Verdict::ok, "model",
+             fmt::format("{} ({}, trained context {} tokens)", source, info->name,
+                         info->trained_context_length));
+  bool over = info->trained_context_length > 0 &&
+              info->context_length > info->trained_context_length;
+  report.add(over ? Verdict::warn : Verdict::ok, "context",
+             fmt::format("{} tokens per request{}{}", info->context_length,
+                         llm.context_window == 0 ? " (the model's own)" : " (llm.context_window)",
+                         over ? ", more than the model was trained for" : ""));
+  report.add(info->structured_output ? Verdict::ok : Verdict::warn, "structured output",
+             info->structured_output ? "JSON schema enforced while decoding"
+                                     : "not supported: questions are validated and retried");
+}
+
+void check_database(Report& report, const config::LoadedConfig& cfg) {
+  fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
+  std::error_code ec;
+  if (!fs::exists(db, ec)) {
+    fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
+    fs::path probe = dir;
+    while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
+    if (probe.empty()) probe = ".";
+    if (access(probe.c_str(), W_OK) == 0) {
+      report.add(Verdict::ok, "database", fmt::format("{} (will be created)", db.string()));
+    } else {
+      report.add(Verdict::fail, "database", fmt::format("{} is not writable", probe.string()));
+    }
+    return;
+  }
+  auto store = store::open_sqlite(db);
+  if (!store) {
+    report.add(Verdict::fail, "database", store.error().message);
+    return;
+  }
+  report.add(Verdict::ok, "database",
+             fmt::format("{} (schema version {}, writable)", db.string(),
+                         (*store)->schema_version()));
+}
+
+void check_disk(Report& report, const config::LoadedConfig& cfg) {
+  fs::path dir = config::resolve_path(cfg, cfg.config.pipeline.database).parent_path();
+  std::error_code ec;
+  while (!dir.empty() && !fs::exists(dir, ec)) dir = dir.parent_path();
+  if (dir.empty()) dir = ".";
+  struct statvfs st {};
+  if (statvfs(dir.c_str(), &st) != 0) {
+    report.add(Verdict::warn, "disk", fmt::format("cannot read free space of {}", dir.string()));
+    return;
+  }
+  double free_gib = static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) /
+                    (1024.0 * 1024.0 * 1024.0);
+  report.add(free_gib < 1.0 ? Verdict::warn : Verdict::ok, "disk",
+             fmt::format("{:.1f} GiB free in {}", free_gib, dir.string()));
+}
+
+}  // namespace
+
+int run_doctor(const cli::Invocation& inv, std::ostream& out) {
+  auto cfg = load_config(inv);
+  Report report(out);
+  report.add(Verdict::ok, "config",
+             cfg.file ? fmt::format("{} (valid)", cfg.file->string()) : "defaults (no file)");
+  check_git(report);
+  check_backend(report, cfg);
+  check_database(report, cfg);
+  check_disk(report, cfg);
+  return report.failed() ? 1 : 0;
+}
+
+}  // namespace g2d::app

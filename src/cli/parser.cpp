@@ -1,0 +1,113 @@
+#include "cli/parser.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <ostream>
+
+#ifndef G2D_VERSION
+#define G2D_VERSION "0.0.0"
+#endif
+
+namespace g2d::cli {
+
+std::string version_string() {
+  return std::string("git2dataset ") + G2D_VERSION + " (llama.cpp " + G2D_LLAMA_COMMIT + ")";
+}
+
+namespace {
+
+// Adds `--name VALUE` as a shortcut for `--set key=VALUE`.
+void add_shortcut(CLI::App& app, Invocation& inv, const std::string& flag, const std::string& key,
+                  const std::string& help) {
+  app.add_option_function<std::string>(
+         flag,
+         [&inv, flag, key](const std::string& value) {
+           inv.overrides.push_back({key, value, flag});
+         },
+         help + " (overrides " + key + ")")
+      ->type_name("VALUE");
+}
+
+}  // namespace
+
+std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostream& out,
+                                    std::ostream& err) {
+  Invocation inv;
+  const char* no_color = std::getenv("NO_COLOR");
+  inv.color = no_color == nullptr || *no_color == '\0';
+
+  CLI::App app{"git2dataset — turn Git repositories into fine-tuning datasets with a local LLM",
+               "git2dataset"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", version_string());
+  app.add_option("--config", inv.config_file,
+                 "configuration file (default: ./git2dataset.yaml when it exists)")
+      ->type_name("PATH");
+  int verbose = 0;
+  app.add_flag("-v,--verbose", verbose, "more output (-vv: also llama.cpp's own log)");
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "only warnings and errors");
+  bool force_no_color = false;
+  app.add_flag("--no-color", force_no_color, "no colours (also: NO_COLOR=1)");
+  std::vector<std::string> sets;
+  app.add_option("--set", sets, "override a config key, e.g. --set llm.context_window=8192")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  add_shortcut(app, inv, "--backend", "llm.backend", "LLM backend");
+  add_shortcut(app, inv, "--model", "llm.model", "model (GGUF path or server model name)");
+  add_shortcut(app, inv, "--database", "pipeline.database", "database path");
+
+  auto* init = app.add_subcommand("init", "write a commented git2dataset.yaml and an example repos.txt");
+  init->add_option("--dir", inv.init_dir, "where to write them (default: current directory)")
+      ->type_name("DIR");
+  auto* config = app.add_subcommand("config", "show or validate the configuration");
+  config->require_subcommand(1);
+  auto* show = config->add_subcommand("show", "print the effective configuration and where each value came from");
+  auto* validate = config->add_subcommand("validate", "check a configuration file and report every error");
+  validate->add_option("file", inv.validate_file, "file to check (default: the --config file)")
+      ->type_name("FILE");
+  auto* doctor = app.add_subcommand(
+      "doctor", "check the model, the backend, the database, disk space and git");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp& e) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    out << version_string() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << "git2dataset: " << e.what() << "\n";
+    err << "Run with --help for usage.\n";
+    return 2;
+  }
+
+  for (const auto& s : sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      err << "git2dataset: --set expects KEY=VALUE, got \"" << s << "\"\n";
+      return 2;
+    }
+    inv.overrides.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s.substr(0, eq)});
+  }
+  inv.verbosity = quiet ? -1 : verbose;
+  if (force_no_color) inv.color = false;
+
+  if (init->parsed()) {
+    inv.command = Command::init;
+  } else if (show->parsed()) {
+    inv.command = Command::config_show;
+  } else if (validate->parsed()) {
+    inv.command = Command::config_validate;
+  } else if (doctor->parsed()) {
+    inv.command = Command::doctor;
+  }
+  return inv;
+}
+
+}  // namespace g2d::cli

@@ -1,0 +1,428 @@
+#include "llm/llama/engine.hpp"
+
+#include "llm/json_schema.hpp"
+#include "llm/llama/model.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace g2d::llm::llama {
+
+namespace {
+
+struct Job {
+  GenerateRequest request;
+  std::stop_token stop;
+  std::promise<Result<GenerateResult>> promise;
+  std::optional<std::vector<llama_token>> prompt;  // kept while the job waits for room
+};
+
+struct Sequence {
+  Job job;
+  llama_seq_id id = 0;
+  std::vector<llama_token> prompt;
+  size_t n_evaluated = 0;  // prompt tokens in the KV cache
+  llama_pos n_past = 0;    // position of the next token to feed
+  int budget = 0;          // tokens it may generate
+  int reserved = 0;        // KV cells set aside for it
+  llama_sampler_ptr sampler;
+  bool generating = false;
+  llama_token last = 0;
+  int batch_index = -1;  // its logits' row in the current batch, or -1
+  GenerateResult result;
+  bool done = false;
+};
+
+// Drops an incomplete UTF-8 sequence at the end (a generation cut off by its token budget).
+void trim_partial_utf8(std::string& s) {
+  size_t i = s.size();
+  size_t back = 0;
+  while (i > 0 && back < 4 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) {
+    --i;
+    ++back;
+  }
+  if (i == 0) return;
+  auto lead = static_cast<unsigned char>(s[i - 1]);
+  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (need > 1 && back + 1 < need) s.resize(i - 1);
+}
+
+Result<llama_sampler_ptr> make_sampler(const LoadedModel& model, const GenerateRequest& request) {
+  llama_sampler_ptr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
+  if (request.json_schema) {
+    auto grammar = json_schema_to_gbnf(*request.json_schema);
+    if (!grammar) return tl::unexpected(grammar.error());
+    llama_sampler* g = llama_sampler_init_grammar(model.vocab, grammar->c_str(), "root");
+    if (g == nullptr) {
+      return fail(ErrorKind::internal, "llama.cpp rejected the grammar built from the schema");
+    }
+    llama_sampler_chain_add(chain.get(), g);
+  }
+  if (request.temperature <= 0.0) {
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+  } else {
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(40));
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(0.95F, 1));
+    llama_sampler_chain_add(chain.get(),
+                            llama_sampler_init_temp(static_cast<float>(request.temperature)));
+    llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(request.seed));
+  }
+  return chain;
+}
+
+}  // namespace
+
+class Engine::Worker {
+ public:
+  explicit Worker(EngineOptions options) : m_options(std::move(options)) {
+    m_options.max_sequences = std::max(1, m_options.max_sequences);
+    m_options.batch_size = std::max(m_options.batch_size, m_options.max_sequences);
+    m_thread = std::thread([this] { loop(); });
+  }
+
+  ~Worker() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::future<Result<GenerateResult>> submit(GenerateRequest request, std::stop_token stop) {
+    Job job{std::move(request), std::move(stop), {}, std::nullopt};
+    auto future = job.promise.get_future();
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) {
+        job.promise.set_value(fail(ErrorKind::cancelled, "the engine is stopping"));
+      } else {
+        m_pending.push_back(std::move(job));
+      }
+    }
+    m_cv.notify_all();
+    return future;
+  }
+
+  // Runs `task` on the worker thread and returns its result.
+  template <class T>
+  T call(std::function<T()> task) {
+    auto promise = std::make_shared<std::promise<T>>();
+    auto future = promise->get_future();
+    {
+      std::lock_guard lock(m_mutex);
+      m_tasks.emplace_back([promise, task = std::move(task)] { promise->set_value(task()); });
+    }
+    m_cv.notify_all();
+    return future.get();
+  }
+
+  Result<ModelInfo> info() {
+    auto loaded = ensure_loaded();
+    if (!loaded) return tl::unexpected(loaded.error());
+    return ModelInfo{m_model->name, m_ctx_seq, m_model->trained_context, true};
+  }
+
+  Result<int> count_tokens(std::string_view text) {
+    auto loaded = ensure_loaded();
+    if (!loaded) return tl::unexpected(loaded.error());
+    auto tokens = tokenize_text(m_model->vocab, text);
+    if (!tokens) return tl::unexpected(tokens.error());
+    return static_cast<int>(tokens->size());
+  }
+
+  void request_unload() {
+    if (m_active.empty()) {
+      free_model();
+    } else {
+      m_unload_when_idle = true;
+    }
+  }
+
+  bool loaded() const { return m_loaded.load(); }
+
+ private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      auto has_work = [&] {
+        return m_stopping || !m_tasks.empty() || !m_pending.empty() || !m_active.empty();
+      };
+      if (!has_work()) {
+        if (m_model && m_options.idle_unload.count() > 0) {
+          if (!m_cv.wait_for(lock, m_options.idle_unload, has_work)) {
+            spdlog::info("model idle for {}s: unloading", m_options.idle_unload.count());
+            lock.unlock();
+            free_model();
+            lock.lock();
+            continue;
+          }
+        } else {
+          m_cv.wait(lock, has_work);
+        }
+      }
+      if (m_stopping) break;
+      std::deque<std::function<void()>> tasks;
+      tasks.swap(m_tasks);
+      lock.unlock();
+      for (auto& task : tasks) task();
+      admit();
+      if (!m_active.empty()) step();
+      if (m_active.empty() && m_unload_when_idle) {
+        m_unload_when_idle = false;
+        free_model();
+      }
+      lock.lock();
+    }
+    std::deque<Job> pending;
+    pending.swap(m_pending);
+    lock.unlock();
+    for (auto& job : pending) job.promise.set_value(fail(ErrorKind::cancelled, "the engine stopped"));
+    for (auto& seq : m_active) finish(*seq, fail(ErrorKind::cancelled, "the engine stopped"));
+    m_active.clear();
+    free_model();
+  }
+
+  Status ensure_loaded() {
+    if (m_model) return {};
+    auto model = load_model(m_options.model, m_options.gpu_layers);
+    if (!model) return tl::unexpected(model.error());
+    int ctx_seq = m_options.context_window > 0 ? m_options.context_window : model->trained_context;
+    if (ctx_seq <= 0) ctx_seq = 4096;
+    if (model->trained_context > 0 && ctx_seq > model->trained_context) {
+      spdlog::warn("llm.context_window {} exceeds what {} was trained for ({})", ctx_seq,
+                   model->name, model->trained_context);
+    }
+    llama_context_params params = llama_context_default_params();
+    params.n_ctx = static_cast<uint32_t>(ctx_seq * m_options.max_sequences);
+    params.n_batch = static_cast<uint32_t>(m_options.batch_size);
+    params.n_ubatch = static_cast<uint32_t>(m_options.batch_size);
+    params.n_seq_max = static_cast<uint32_t>(m_options.max_sequences);
+    params.kv_unified = true;
+    params.no_perf = true;
+    int threads = m_options.threads > 0 ? m_options.threads
+                                        : static_cast<int>(std::thread::hardware_concurrency());
+    params.n_threads = std::max(1, threads);
+    params.n_threads_batch = params.n_threads;
+    llama_context_ptr ctx(llama_init_from_model(model->model.get(), params));
+    if (!ctx) {
+      return fail(ErrorKind::unavailable,
+                  "llama.cpp cannot create a context of {} tokens for {} (out of memory?)",
+                  params.n_ctx, model->name);
+    }
+    m_ctx_seq = ctx_seq;
+    m_ctx_total = static_cast<int>(params.n_ctx);
+    m_batch = llama_batch_init(m_options.batch_size, 0, 1);
+    m_free_ids.clear();
+    for (int i = m_options.max_sequences - 1; i >= 0; --i) m_free_ids.push_back(i);
+    m_model = std::move(*model);
+    m_ctx = std::move(ctx);
+    m_loaded = true;
+    spdlog::info("loaded {} ({} tokens per request, {} in parallel, {} threads)", m_model->name,
+                 m_ctx_seq, m_options.max_sequences, params.n_threads);
+    return {};
+  }
+
+  void free_model() {
+    if (!m_model) return;
+    m_ctx.reset();
+    llama_batch_free(m_batch);
+    m_batch = {};
+    m_model.reset();
+    m_loaded = false;
+    spdlog::info("model unloaded");
+  }
+
+  // Moves waiting jobs into free sequences while their prompt and budget fit the free KV space.
+  void admit() {
+    for (;;) {
+      Job job;
+      {
+        std::lock_guard lock(m_mutex);
+        if (m_pending.empty() || (m_model && m_free_ids.empty())) return;
+        job = std::move(m_pending.front());
+        m_pending.pop_front();
+      }
+      if (job.stop.stop_requested()) {
+        job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
+        continue;
+      }
+      if (auto loaded = ensure_loaded(); !loaded) {
+        job.promise.set_value(tl::unexpected(loaded.error()));
+        continue;
+      }
+      if (!job.prompt) {
+        auto prompt = tokenize_chat(*m_model, job.request.messages);
+        if (!prompt) {
+          job.promise.set_value(tl::unexpected(prompt.error()));
+          continue;
+        }
+        job.prompt = std::move(*prompt);
+      }
+      int n_prompt = static_cast<int>(job.prompt->size());
+      if (n_prompt >= m_ctx_seq) {
+        job.promise.set_value(fail(ErrorKind::context_overflow,
+                                   "the prompt is {} tokens; the context window is {} tokens per "
+                                   "request (llm.context_window)",
+                                   n_prompt, m_ctx_seq));
+        continue;
+      }
+      int budget = std::min(std::max(1, job.request.max_tokens), m_ctx_seq - n_prompt);
+      int reserve = n_prompt + budget;
+      if (m_free_ids.empty() || m_reserved + reserve > m_ctx_total) {
+        std::lock_guard lock(m_mutex);
+        m_pending.push_front(std::move(job));
+        return;
+      }
+      auto sampler = make_sampler(*m_model, job.request);
+      if (!sampler) {
+        job.promise.set_value(tl::unexpected(sampler.error()));
+        continue;
+      }
+      auto seq = std::make_unique<Sequence>();
+      seq->id = m_free_ids.back();
+      m_free_ids.pop_back();
+      seq->prompt = std::move(*job.prompt);
+      seq->job = std::move(job);
+      seq->budget = budget;
+      seq->reserved = reserve;
+      seq->sampler = std::move(*sampler);
+      seq->result.prompt_tokens = n_prompt;
+      m_reserved += reserve;
+      m_active.push_back(std::move(seq));
+    }
+  }
+
+  static void add_token(llama_batch& batch, llama_token token, llama_pos pos, llama_seq_id seq,
+                        bool logits) {
+    int i = batch.n_tokens++;
+    batch.token[i] = token;
+    batch.pos[i] = pos;
+    batch.n_seq_id[i] = 1;
+    batch.seq_id[i][0] = seq;
+    batch.logits[i] = logits ? 1 : 0;
+  }
+
+  // One llama_decode over every active sequence: the next token of each generating one, then
+  // prompt chunks of the others as room allows.
+  void step() {
+    m_batch.n_tokens = 0;
+    for (auto& seq : m_active) {
+      seq->batch_index = -1;
+      if (seq->generating) {
+        seq->batch_index = m_batch.n_tokens;
+        add_token(m_batch, seq->last, seq->n_past++, seq->id, true);
+      }
+    }
+    for (auto& seq : m_active) {
+      while (!seq->generating && seq->n_evaluated < seq->prompt.size() &&
+             m_batch.n_tokens < m_options.batch_size) {
+        bool last = seq->n_evaluated + 1 == seq->prompt.size();
+        if (last) seq->batch_index = m_batch.n_tokens;
+        add_token(m_batch, seq->prompt[seq->n_evaluated], static_cast<llama_pos>(seq->n_evaluated),
+                  seq->id, last);
+        ++seq->n_evaluated;
+      }
+    }
+    if (int rc = llama_decode(m_ctx.get(), m_batch); rc != 0) {
+      spdlog::error("llama_decode failed (code {}) with {} sequences in flight", rc,
+                    m_active.size());
+      for (auto& seq : m_active) {
+        finish(*seq, fail(ErrorKind::internal, "llama_decode failed (code {})", rc));
+      }
+      m_active.clear();
+      return;
+    }
+    const llama_vocab* vocab = m_model->vocab;
+    for (auto& seq : m_active) {
+      if (seq->job.stop.stop_requested()) {
+        finish(*seq, fail(ErrorKind::cancelled, "generation cancelled"));
+        continue;
+      }
+      if (seq->batch_index < 0) continue;
+      if (!seq->generating) {
+        seq->generating = true;
+        seq->n_past = static_cast<llama_pos>(seq->prompt.size());
+      }
+      llama_token token = llama_sampler_sample(seq->sampler.get(), m_ctx.get(), seq->batch_index);
+      if (llama_vocab_is_eog(vocab, token)) {
+        seq->result.finish = FinishReason::stop;
+        finish(*seq, std::move(seq->result));
+        continue;
+      }
+      seq->result.text += token_piece(vocab, token);
+      seq->last = token;
+      if (++seq->result.completion_tokens >= seq->budget) {
+        seq->result.finish = FinishReason::length;
+        trim_partial_utf8(seq->result.text);
+        finish(*seq, std::move(seq->result));
+      }
+    }
+    std::erase_if(m_active, [](const auto& seq) { return seq->done; });
+  }
+
+  void finish(Sequence& seq, Result<GenerateResult> result) {
+    if (m_ctx) llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
+    m_reserved -= seq.reserved;
+    m_free_ids.push_back(seq.id);
+    seq.done = true;
+    seq.job.promise.set_value(std::move(result));
+  }
+
+  EngineOptions m_options;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<std::function<void()>> m_tasks;  // guarded by m_mutex
+  std::deque<Job> m_pending;                  // guarded by m_mutex
+  bool m_stopping = false;                    // guarded by m_mutex
+  std::atomic<bool> m_loaded{false};
+
+  // Worker-thread state.
+  std::optional<LoadedModel> m_model;
+  llama_context_ptr m_ctx;
+  llama_batch m_batch{};
+  std::vector<std::unique_ptr<Sequence>> m_active;
+  std::vector<llama_seq_id> m_free_ids;
+  int m_ctx_seq = 0;
+  int m_ctx_total = 0;
+  int m_reserved = 0;
+  bool m_unload_when_idle = false;
+
+  std::thread m_thread;  // last: starts after everything above exists
+};
+
+Engine::Engine(EngineOptions options) : m_worker(std::make_unique<Worker>(std::move(options))) {}
+Engine::~Engine() = default;
+
+std::future<Result<GenerateResult>> Engine::submit(GenerateRequest request, std::stop_token stop) {
+  return m_worker->submit(std::move(request), std::move(stop));
+}
+
+Result<ModelInfo> Engine::info() {
+  return m_worker->call<Result<ModelInfo>>([this] { return m_worker->info(); });
+}
+
+Result<int> Engine::count_tokens(std::string_view text) {
+  return m_worker->call<Result<int>>([this, text] { return m_worker->count_tokens(text); });
+}
+
+void Engine::unload() {
+  m_worker->call<bool>([this] {
+    m_worker->request_unload();
+    return true;
+  });
+}
+
+bool Engine::loaded() const { return m_worker->loaded(); }
+
+}  // namespace g2d::llm::llama

@@ -1,0 +1,55 @@
+// llm/llama/engine.hpp — the in-process inference engine: one worker thread owns the model and
+// its llama_context; callers post commands (generate, tokenize, describe, unload) and wait on a
+// future, as llama.cpp's server does with its slots.
+//
+// Continuous batching: up to `max_sequences` generations are in flight; each decode step puts
+// one token of every generating sequence and chunks of newly admitted prompts into one batch.
+// A sequence is admitted only when its prompt plus its token budget fit the free KV space, so
+// the cache is never over-committed. The model is loaded lazily on the first command that needs
+// it, once, and freed by unload() or after `idle_unload` without work.
+//
+// Thread-safety: every public member may be called from any thread.
+// Errors: model_missing / model_invalid from loading; context_overflow when a prompt does not fit
+// the per-sequence context; cancelled when the caller's stop_token fires or the engine stops;
+// internal if llama_decode fails.
+#pragma once
+
+#include "core/error.hpp"
+#include "llm/backend.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+
+namespace g2d::llm::llama {
+
+struct EngineOptions {
+  std::filesystem::path model;
+  int context_window = 0;  // tokens per sequence; 0 = the model's trained context
+  int max_sequences = 4;   // generations decoded together
+  int threads = 0;         // 0 = all hardware threads
+  int gpu_layers = -1;     // -1 = all that fit
+  int batch_size = 512;    // tokens per llama_decode call
+  std::chrono::seconds idle_unload{0};  // 0 = keep the model loaded
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options);
+  ~Engine();  // stops the worker; pending and running generations end as cancelled
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  std::future<Result<GenerateResult>> submit(GenerateRequest request, std::stop_token stop);
+  Result<ModelInfo> info();
+  Result<int> count_tokens(std::string_view text);
+  void unload();        // waits until the model is freed (after in-flight generations end)
+  bool loaded() const;  // whether a model is in memory now
+
+ private:
+  class Worker;
+  std::unique_ptr<Worker> m_worker;
+};
+
+}  // namespace g2d::llm::llama

@@ -1,0 +1,142 @@
+// The git2dataset binary end to end: exit codes, messages and files, in temporary directories.
+#include "support.hpp"
+#include "sys/process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace g2d {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+sys::ProcessResult cli(std::vector<std::string> args) {
+  const char* exe = std::getenv("G2D_EXE");
+  if (exe == nullptr) throw std::runtime_error("G2D_EXE is not set (run through ctest)");
+  args.insert(args.begin(), exe);
+  auto result = sys::run_process(args);
+  if (!result) throw std::runtime_error(result.error().describe());
+  return *result;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  std::string config_path() const { return (m_dir / "git2dataset.yaml").string(); }
+  void write_config(std::string_view yaml) const { test::write_file(m_dir / "git2dataset.yaml", yaml); }
+  test::TempDir m_dir;
+};
+
+TEST_F(CliTest, VersionAndHelp) {
+  auto version = cli({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.output, HasSubstr("git2dataset 0."));
+  auto help = cli({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command : {"init", "config", "doctor"}) EXPECT_THAT(help.output, HasSubstr(command));
+  auto sub_help = cli({"config", "validate", "--help"});
+  EXPECT_EQ(sub_help.exit_code, 0);
+  EXPECT_THAT(sub_help.output, HasSubstr("FILE"));
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(cli({}).exit_code, 2);
+  EXPECT_EQ(cli({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(cli({"doctor", "--no-such-flag"}).exit_code, 2);
+  auto bad_set = cli({"--set", "nonsense", "config", "show"});
+  EXPECT_EQ(bad_set.exit_code, 2);
+  EXPECT_THAT(bad_set.output, HasSubstr("KEY=VALUE"));
+}
+
+TEST_F(CliTest, InitWritesFilesAndRefusesToOverwrite) {
+  auto first = cli({"init", "--dir", m_dir.path().string()});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  ASSERT_TRUE(fs::exists(m_dir / "git2dataset.yaml"));
+  ASSERT_TRUE(fs::exists(m_dir / "repos.txt"));
+  test::write_file(m_dir / "repos.txt", "mine\n");
+  auto second = cli({"init", "--dir", m_dir.path().string()});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.output, HasSubstr("already exists"));
+  EXPECT_EQ(test::read_file(m_dir / "repos.txt"), "mine\n");  // nothing overwritten
+}
+
+TEST_F(CliTest, InitThenValidateSucceeds) {
+  ASSERT_EQ(cli({"init", "--dir", m_dir.path().string()}).exit_code, 0);
+  auto validate = cli({"config", "validate", config_path()});
+  EXPECT_EQ(validate.exit_code, 0) << validate.output;
+  EXPECT_THAT(validate.output, HasSubstr("valid"));
+}
+
+TEST_F(CliTest, ValidateNamesKeyLineAndExpectation) {
+  write_config("llm:\n  backend: llama_cpp\n  max_retries: 3\n  context_window: big\n");
+  auto result = cli({"config", "validate", config_path()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.output, HasSubstr("llm.context_window"));
+  EXPECT_THAT(result.output, HasSubstr("line 4"));
+  EXPECT_THAT(result.output, HasSubstr("\"big\""));
+  EXPECT_THAT(result.output, HasSubstr("integer"));
+}
+
+TEST_F(CliTest, ValidateNamesUnknownKey) {
+  write_config("pipeline:\n  max_concurent_files: 2\n");
+  auto result = cli({"--config", config_path(), "config", "validate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.output, HasSubstr("pipeline.max_concurent_files"));
+  EXPECT_THAT(result.output, HasSubstr("max_concurrent_files"));
+}
+
+TEST_F(CliTest, ValidateMissingFileIsAUsageError) {
+  auto result = cli({"config", "validate", (m_dir / "absent.yaml").string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.output, HasSubstr("absent.yaml"));
+}
+
+TEST_F(CliTest, ShowReportsWhereEachValueCameFrom) {
+  write_config("llm:\n  temperature: 0.7\n");
+  setenv("GIT2DATASET_LLM_QUESTIONS_PER_FILE", "7", 1);
+  auto result = cli({"--config", config_path(), "--set", "pipeline.max_concurrent_files=3",
+                     "config", "show"});
+  unsetenv("GIT2DATASET_LLM_QUESTIONS_PER_FILE");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("temperature: 0.7"));
+  EXPECT_THAT(result.output, HasSubstr("git2dataset.yaml:2"));
+  EXPECT_THAT(result.output, HasSubstr("questions_per_file: 7"));
+  EXPECT_THAT(result.output, HasSubstr("GIT2DATASET_LLM_QUESTIONS_PER_FILE"));
+  EXPECT_THAT(result.output, HasSubstr("max_concurrent_files: 3"));
+  EXPECT_THAT(result.output, HasSubstr("--set"));
+}
+
+TEST_F(CliTest, BadEnvironmentValueIsAConfigError) {
+  setenv("GIT2DATASET_LLM_CONTEXT_WINDOW", "huge", 1);
+  auto result = cli({"config", "show"});
+  unsetenv("GIT2DATASET_LLM_CONTEXT_WINDOW");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.output, HasSubstr("GIT2DATASET_LLM_CONTEXT_WINDOW"));
+}
+
+TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
+  if (test::tiny_model_path().empty()) GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  write_config("llm:\n  model: " + test::tiny_model_path().string() +
+               "\n  context_window: 1024\npipeline:\n  max_concurrent_files: 1\n");
+  auto result = cli({"--config", config_path(), "doctor"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("ok    git: git version"));
+  EXPECT_THAT(result.output, HasSubstr("ok    model:"));
+  EXPECT_THAT(result.output, HasSubstr("1024 tokens per request"));
+  EXPECT_THAT(result.output, HasSubstr("will be created"));
+  EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
+  EXPECT_FALSE(fs::exists(m_dir / "git2dataset.db"));  // doctor does not create the database
+}
+
+TEST_F(CliTest, DoctorFailsOnAMissingModel) {
+  write_config("llm:\n  model: " + (m_dir / "nope.gguf").string() + "\n");
+  auto result = cli({"--config", config_path(), "doctor"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr("FAIL  model"));
+  EXPECT_THAT(result.output, HasSubstr("nope.gguf"));
+}
+
+}  // namespace
+}  // namespace g2d

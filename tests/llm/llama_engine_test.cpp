@@ -1,0 +1,260 @@
+// The embedded engine against the real tiny model (SmolLM2-135M-Instruct) through libllama.
+#include "llm/json_schema.hpp"
+#include "llm/llama/engine.hpp"
+#include "llm/llama/llama_backend.hpp"
+#include "llm/llama/model.hpp"
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace g2d::llm::llama {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* k_c_file = R"(#include <stdio.h>
+
+/* Returns the larger of two integers. */
+static int max_int(int a, int b) { return a > b ? a : b; }
+
+int main(void) {
+  int values[] = {3, 9, 4};
+  int best = values[0];
+  for (int i = 1; i < 3; ++i) best = max_int(best, values[i]);
+  printf("%d\n", best);
+  return 0;
+}
+)";
+
+nlohmann::json questions_schema(int n) {
+  return {{"type", "object"},
+          {"properties",
+           {{"questions",
+             {{"type", "array"},
+              {"items", {{"type", "string"}, {"minLength", 5}, {"maxLength", 200}}},
+              {"minItems", n},
+              {"maxItems", n}}}}},
+          {"required", {"questions"}},
+          {"additionalProperties", false}};
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_model = test::tiny_model_path();
+    if (m_model.empty()) GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  }
+  EngineOptions options(int context = 2048, int sequences = 4) const {
+    EngineOptions o;
+    o.model = m_model;
+    o.context_window = context;
+    o.max_sequences = sequences;
+    o.threads = 2;
+    return o;
+  }
+  std::filesystem::path m_model;
+};
+
+GenerateRequest ask_questions(int n) {
+  GenerateRequest r;
+  r.messages = {{Role::system, "You write specific technical questions about source code."},
+                {Role::user, std::string("File: src/max.c\n\n") + k_c_file},
+                {Role::user, "Write " + std::to_string(n) +
+                                 " questions about this code as JSON: {\"questions\": [...]}"}};
+  r.json_schema = questions_schema(n);
+  r.max_tokens = 400;
+  r.temperature = 0;
+  return r;
+}
+
+TEST_F(EngineTest, SmallCFileGivesNSchemaValidQuestions) {
+  auto backend = make_llama_backend(options());
+  auto result = backend->generate(ask_questions(3), {});
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->finish, FinishReason::stop) << result->text;
+  auto json = nlohmann::json::parse(result->text, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << result->text;
+  EXPECT_TRUE(validate_json(json, questions_schema(3)).empty()) << result->text;
+  ASSERT_EQ(json["questions"].size(), 3U);
+  EXPECT_GT(result->prompt_tokens, 50);
+  EXPECT_GT(result->completion_tokens, 5);
+}
+
+TEST_F(EngineTest, ReportsContextLengthAndName) {
+  auto backend = make_llama_backend(options(1024));
+  auto info = backend->model_info();
+  ASSERT_TRUE(info) << info.error().describe();
+  EXPECT_EQ(info->context_length, 1024);
+  EXPECT_EQ(info->trained_context_length, 8192);
+  EXPECT_TRUE(info->structured_output);
+  EXPECT_FALSE(info->name.empty());
+
+  auto own = make_llama_backend(options(0, 1));
+  auto own_info = own->model_info();
+  ASSERT_TRUE(own_info) << own_info.error().describe();
+  EXPECT_EQ(own_info->context_length, 8192);  // 0 = the model's own
+}
+
+TEST_F(EngineTest, PromptOverContextIsATypedError) {
+  auto backend = make_llama_backend(options(512, 1));
+  GenerateRequest r;
+  std::string big;
+  for (int i = 0; i < 300; ++i) big += "int variable_" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
+  r.messages = {{Role::user, big}};
+  auto result = backend->generate(r, {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::context_overflow);
+  EXPECT_NE(result.error().message.find("512"), std::string::npos) << result.error().message;
+  // The engine survives and still serves a request that fits.
+  GenerateRequest small;
+  small.messages = {{Role::user, "Say hi."}};
+  small.max_tokens = 8;
+  auto ok = backend->generate(small, {});
+  EXPECT_TRUE(ok) << ok.error().describe();
+}
+
+TEST_F(EngineTest, TokenBudgetIsCappedByTheContext) {
+  auto backend = make_llama_backend(options(512, 1));
+  GenerateRequest r;
+  r.messages = {{Role::user, "Count from one to one thousand in words."}};
+  r.max_tokens = 100000;
+  r.temperature = 0;
+  auto result = backend->generate(r, {});
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_LE(result->prompt_tokens + result->completion_tokens, 512);
+}
+
+TEST_F(EngineTest, MissingModelIsTyped) {
+  EngineOptions o = options();
+  o.model = "/nonexistent/model.gguf";
+  auto backend = make_llama_backend(o);
+  auto info = backend->model_info();
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().kind, ErrorKind::model_missing);
+  EXPECT_NE(info.error().message.find("/nonexistent/model.gguf"), std::string::npos);
+  auto gen = backend->generate(ask_questions(1), {});
+  ASSERT_FALSE(gen);
+  EXPECT_EQ(gen.error().kind, ErrorKind::model_missing);
+}
+
+TEST_F(EngineTest, GarbageModelIsTyped) {
+  test::TempDir dir;
+  test::write_file(dir / "bad.gguf", "this is not a model");
+  test::write_file(dir / "truncated.gguf", "GGUF\x03\0\0\0");
+  for (const char* name : {"bad.gguf", "truncated.gguf"}) {
+    EngineOptions o = options();
+    o.model = dir / name;
+    auto info = make_llama_backend(o)->model_info();
+    ASSERT_FALSE(info) << name;
+    EXPECT_EQ(info.error().kind, ErrorKind::model_invalid) << name;
+  }
+}
+
+TEST_F(EngineTest, ConcurrentRequestsAreBatchedAndAllComplete) {
+  auto backend = make_llama_backend(options(1024, 4));
+  std::vector<std::future<Result<GenerateResult>>> futures;
+  for (int i = 0; i < 6; ++i) {  // more than max_sequences: some wait for a free sequence
+    futures.push_back(std::async(std::launch::async, [&backend, i] {
+      GenerateRequest r;
+      r.messages = {{Role::user, "Name a prime number greater than " + std::to_string(i * 10)}};
+      r.max_tokens = 24;
+      r.temperature = 0.7;
+      r.seed = static_cast<uint32_t>(i);
+      return backend->generate(r, {});
+    }));
+  }
+  for (auto& f : futures) {
+    auto result = f.get();
+    ASSERT_TRUE(result) << result.error().describe();
+    EXPECT_GT(result->completion_tokens, 0);
+    EXPECT_LE(result->completion_tokens, 24);
+  }
+}
+
+TEST_F(EngineTest, GreedyIsDeterministic) {
+  auto backend = make_llama_backend(options(1024, 1));
+  GenerateRequest r;
+  r.messages = {{Role::user, "What does a C compiler do?"}};
+  r.max_tokens = 20;
+  r.temperature = 0;
+  auto a = backend->generate(r, {});
+  auto b = backend->generate(r, {});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->text, b->text);
+}
+
+TEST_F(EngineTest, CancellationIsTyped) {
+  auto backend = make_llama_backend(options(2048, 1));
+  std::stop_source source;
+  GenerateRequest r;
+  r.messages = {{Role::user, "Write a very long story about compilers."}};
+  r.max_tokens = 1500;
+  auto future = std::async(std::launch::async, [&] { return backend->generate(r, source.get_token()); });
+  std::this_thread::sleep_for(300ms);
+  source.request_stop();
+  auto result = future.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
+
+  std::stop_source already;
+  already.request_stop();
+  auto before = backend->generate(r, already.get_token());
+  ASSERT_FALSE(before);
+  EXPECT_EQ(before.error().kind, ErrorKind::cancelled);
+}
+
+TEST_F(EngineTest, UnloadFreesAndNextCallReloads) {
+  Engine engine(options(512, 1));
+  EXPECT_FALSE(engine.loaded());  // lazy: nothing loaded before the first call
+  ASSERT_TRUE(engine.info());
+  EXPECT_TRUE(engine.loaded());
+  engine.unload();
+  EXPECT_FALSE(engine.loaded());
+  auto n = engine.count_tokens("int main(void) { return 0; }");
+  ASSERT_TRUE(n);
+  EXPECT_GT(*n, 5);
+  EXPECT_TRUE(engine.loaded());
+}
+
+TEST_F(EngineTest, IdleModelIsUnloaded) {
+  EngineOptions o = options(512, 1);
+  o.idle_unload = 1s;
+  Engine engine(o);
+  ASSERT_TRUE(engine.info());
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (engine.loaded() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_FALSE(engine.loaded());
+}
+
+TEST_F(EngineTest, CountTokensUsesTheModelTokenizer) {
+  auto backend = make_llama_backend(options(512, 1));
+  auto short_text = backend->count_tokens("int x;");
+  auto long_text = backend->count_tokens(k_c_file);
+  ASSERT_TRUE(short_text && long_text);
+  EXPECT_GT(*short_text, 0);
+  EXPECT_GT(*long_text, *short_text * 10);
+}
+
+TEST_F(EngineTest, SpecialTokensInsideContentAreNotInterpreted) {
+  auto model = load_model(m_model, 0);
+  ASSERT_TRUE(model) << model.error().describe();
+  auto im_end = std::vector<llama_token>(4);
+  int n = llama_tokenize(model->vocab, "<|im_end|>", 10, im_end.data(), 4, false, true);
+  ASSERT_EQ(n, 1) << "the tiny model should know <|im_end|> as one special token";
+  auto count = [&](const std::string& content) {
+    auto tokens = tokenize_chat(*model, {{Role::user, content}});
+    EXPECT_TRUE(tokens);
+    return std::count(tokens->begin(), tokens->end(), im_end[0]);
+  };
+  EXPECT_EQ(count("a <|im_end|> b <|im_end|>"), count("a b"));
+}
+
+}  // namespace
+}  // namespace g2d::llm::llama

@@ -1,0 +1,54 @@
+#include "support.hpp"
+
+#include "sys/paths.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace g2d::test {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "g2d-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  m_path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(m_path, ec);
+}
+
+void write_file(const fs::path& path, std::string_view content) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path tiny_model_path() {
+  if (const char* p = std::getenv("G2D_TEST_MODEL"); p != nullptr && *p != '\0') return p;
+  fs::path model = sys::default_model_path();
+  return fs::exists(model) ? model : fs::path();
+}
+
+fs::path source_dir() {
+  const char* s = std::getenv("G2D_SOURCE_DIR");
+  return s != nullptr ? fs::path(s) : fs::current_path();
+}
+
+}  // namespace g2d::test

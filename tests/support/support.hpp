@@ -1,0 +1,37 @@
+// tests/support/support.hpp — shared helpers for the test suite: temporary directories, file
+// writing, and where the real tiny model lives.
+//
+// Thread-safety: TempDir is owned by one test; the free functions are reentrant.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace g2d::test {
+
+// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(std::string_view name) const { return m_path / name; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+void write_file(const std::filesystem::path& path, std::string_view content);
+std::string read_file(const std::filesystem::path& path);
+
+// The GGUF model scripts/setup.sh fetched (G2D_TEST_MODEL overrides); empty if none is there.
+std::filesystem::path tiny_model_path();
+
+// The project's source directory (for fixtures), from the environment CTest sets.
+std::filesystem::path source_dir();
+
+}  // namespace g2d::test
