@@ -1,0 +1,111 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+namespace g2d::store {
+
+namespace {
+
+// Timestamps are Unix epoch milliseconds. STRICT tables (SQLite >= 3.37) reject values of the
+// wrong type instead of silently storing them.
+constexpr std::string_view k_v1_sql = R"sql(
+CREATE TABLE FileHashes (
+  file_path            TEXT PRIMARY KEY NOT NULL CHECK (file_path <> ''),
+  file_hash            TEXT NOT NULL,
+  last_processed       INTEGER NOT NULL,
+  repo                 TEXT NOT NULL,
+  commit_sha           TEXT NOT NULL,
+  language             TEXT NOT NULL,
+  status               TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'retired')),
+  settings_fingerprint TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE TrainingSamples (
+  id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+  file_path            TEXT NOT NULL REFERENCES FileHashes(file_path),
+  question             TEXT NOT NULL CHECK (question <> ''),
+  answer               TEXT NOT NULL CHECK (answer <> ''),
+  model_used           TEXT NOT NULL,
+  repo_url             TEXT NOT NULL,
+  commit_sha           TEXT NOT NULL,
+  file_hash            TEXT NOT NULL,
+  line_start           INTEGER NOT NULL CHECK (line_start >= 1),
+  line_end             INTEGER NOT NULL CHECK (line_end >= line_start),
+  prompt_version       TEXT NOT NULL,
+  settings_fingerprint TEXT NOT NULL,
+  prompt_tokens        INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+  completion_tokens    INTEGER NOT NULL CHECK (completion_tokens >= 0),
+  quality_flags        TEXT NOT NULL,
+  created_at           INTEGER NOT NULL,
+  retired              INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1))
+) STRICT;
+-- A file's samples (replace, retire, the foreign key); live samples in id order (export, counts).
+CREATE INDEX TrainingSamples_by_file ON TrainingSamples(file_path, retired);
+CREATE INDEX TrainingSamples_by_retired ON TrainingSamples(retired, id);
+
+CREATE TABLE FailedFiles (
+  file_path     TEXT PRIMARY KEY NOT NULL CHECK (file_path <> ''),
+  error_kind    TEXT NOT NULL,
+  error_message TEXT NOT NULL,
+  retry_count   INTEGER NOT NULL CHECK (retry_count >= 1),
+  last_attempt  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE AppState (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array k_migrations{
+    Migration{1, "create FileHashes, TrainingSamples, FailedFiles and AppState", k_v1_sql},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return k_migrations;
+}
+
+int latest_schema_version() {
+  return k_migrations.back().version;
+}
+
+Result<int> read_schema_version(sqlite::Connection& connection) {
+  auto stmt = connection.prepare("read the schema version", "PRAGMA user_version");
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row)
+    return tl::unexpected(row.error());
+  return *row ? static_cast<int>(stmt->column_int(0)) : 0;
+}
+
+Result<int> apply_migrations(sqlite::Connection& connection) {
+  auto current = read_schema_version(connection);
+  if (!current)
+    return tl::unexpected(current.error());
+  if (*current >= latest_schema_version())
+    return *current;  // no write lock needed
+  for (const Migration& migration : k_migrations) {
+    auto tx = sqlite::Transaction::begin(connection, sqlite::Transaction::Kind::write);
+    if (!tx)
+      return tl::unexpected(tx.error());
+    auto version = read_schema_version(connection);
+    if (!version)
+      return tl::unexpected(version.error());
+    if (*version >= migration.version)
+      continue;  // applied earlier, or by another process
+    auto what = fmt::format("apply migration {} ({})", migration.version, migration.name);
+    auto st = connection.exec(what, std::string(migration.sql));
+    if (st)
+      st = connection.exec(what, fmt::format("PRAGMA user_version = {}", migration.version));
+    if (st)
+      st = tx->commit();
+    if (!st)
+      return tl::unexpected(st.error());
+  }
+  return read_schema_version(connection);
+}
+
+}  // namespace g2d::store

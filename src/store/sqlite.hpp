@@ -1,0 +1,109 @@
+// store/sqlite.hpp — a thin RAII layer over the sqlite3 C API: a connection, a prepared statement,
+// and a transaction that rolls back unless committed. Internal to the store library.
+//
+// Ownership: Connection owns its sqlite3*; Statement owns its sqlite3_stmt* and borrows the
+// Connection, which must outlive it.
+// Thread-safety: none of these may be used by two threads at once; callers serialise (SqliteStore
+// holds a mutex).
+// Errors: every failure is an Error of kind `store` whose message names the operation (the `what`
+// given when the statement was prepared), the database file, and sqlite3_errmsg.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace g2d::store::sqlite {
+
+class Statement;
+
+class Connection {
+ public:
+  // sqlite3_open_v2 with `flags` (SQLITE_OPEN_*), then the busy timeout.
+  static Result<Connection> open(const std::filesystem::path& path, int flags);
+
+  // Runs one or more statements that return no rows we need (DDL, PRAGMA, BEGIN).
+  Status exec(std::string_view what, const std::string& sql);
+  // Prepares one statement; `what` names the operation in error messages ("insert a sample").
+  Result<Statement> prepare(std::string_view what, std::string_view sql);
+
+  // "cannot <what> in <path>: <sqlite3_errmsg>"
+  Error error(std::string_view what) const;
+  int error_code() const;  // the primary result code of the last failure
+  bool in_transaction() const;
+  std::int64_t changes() const;  // rows changed by the last statement
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  struct Close {
+    void operator()(sqlite3* db) const;
+  };
+  Connection(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path);
+
+  std::unique_ptr<sqlite3, Close> m_db;
+  std::filesystem::path m_path;
+
+  friend class Statement;
+};
+
+class Statement {
+ public:
+  // Binding never fails here; a failed bind is reported by the next step().
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+
+  // true: a row is ready (read it with the column_* calls); false: the statement is done.
+  Result<bool> step();
+  // Steps until done (statements that return no rows).
+  Status run();
+  // Makes the statement ready to bind and run again.
+  void reset();
+
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;  // embedded NUL bytes are kept
+
+ private:
+  struct Finalize {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  Statement(Connection& connection, std::unique_ptr<sqlite3_stmt, Finalize> stmt, std::string what);
+
+  Connection* m_connection;
+  std::unique_ptr<sqlite3_stmt, Finalize> m_stmt;
+  std::string m_what;
+  int m_bind_error = 0;
+
+  friend class Connection;
+};
+
+// BEGIN on construction (begin()), ROLLBACK on destruction unless commit() succeeded.
+class Transaction {
+ public:
+  enum class Kind {
+    read,   // BEGIN: a consistent snapshot for several reads
+    write,  // BEGIN IMMEDIATE: takes the write lock now, so it never fails halfway for SQLITE_BUSY
+  };
+  static Result<Transaction> begin(Connection& connection, Kind kind);
+  Status commit();
+
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+ private:
+  explicit Transaction(Connection& connection) : m_connection(&connection) {}
+  Connection* m_connection;  // null once committed or moved from
+};
+
+}  // namespace g2d::store::sqlite

@@ -1,0 +1,128 @@
+// Opening the SQLite store: refusing what this build cannot use, connection settings, migrations.
+#include <system_error>
+
+#include <sqlite3.h>
+
+#include "store/migrations.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace g2d::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The file must be a SQLite database whose schema this build can read; returns its version.
+Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
+  const std::string name = connection.path().string();
+  auto version = read_schema_version(connection);
+  if (!version) {
+    if (connection.error_code() == SQLITE_NOTADB) {
+      return fail(ErrorKind::store, "{} is not a git2dataset database (SQLite: {})", name,
+                  sqlite3_errstr(SQLITE_NOTADB));
+    }
+    return tl::unexpected(version.error());
+  }
+  const int latest = latest_schema_version();
+  if (*version > latest) {
+    return fail(ErrorKind::store,
+                "{} was written by a newer git2dataset (schema version {}); this build "
+                "understands up to {}. Use a newer git2dataset, or another database file.",
+                name, *version, latest);
+  }
+  if (*version == 0) {
+    auto tables = connection.prepare("list the tables", "SELECT count(*) FROM sqlite_schema");
+    if (!tables)
+      return tl::unexpected(tables.error());
+    auto row = tables->step();
+    if (!row)
+      return tl::unexpected(row.error());
+    if (*row && tables->column_int(0) > 0) {
+      return fail(ErrorKind::store,
+                  "{} is not a git2dataset database: it is a SQLite database with tables but "
+                  "no git2dataset schema version. Choose another file (pipeline.database).",
+                  name);
+    }
+  }
+  if (mode == OpenMode::read_only && *version < latest) {
+    return fail(ErrorKind::store,
+                "{} has schema version {} but this build needs {}, and a read-only open cannot "
+                "upgrade it; run a git2dataset command that writes to it (prepare) first",
+                name, *version, latest);
+  }
+  return *version;
+}
+
+Status configure_writer(sqlite::Connection& connection) {
+  auto mode = connection.prepare("switch to WAL journal mode", "PRAGMA journal_mode = WAL");
+  if (!mode)
+    return tl::unexpected(mode.error());
+  auto row = mode->step();
+  if (!row)
+    return tl::unexpected(row.error());
+  std::string journal = *row ? mode->column_text(0) : "";
+  if (journal != "wal") {
+    return fail(ErrorKind::store,
+                "cannot switch {} to WAL journal mode (it stays '{}'); a network file system "
+                "cannot hold git2dataset's database, use a local disk",
+                connection.path().string(), journal);
+  }
+  return connection.exec("set the connection's pragmas",
+                         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(sqlite::Connection connection, OpenMode mode, int schema_version)
+    : m_connection(std::move(connection)), m_mode(mode), m_schema_version(schema_version) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, OpenMode mode) {
+  if (path.empty() || path == ":memory:") {
+    return fail(ErrorKind::invalid_argument,
+                "the database must be a file path, not '{}' (snapshots need a second connection)",
+                path.string());
+  }
+  std::error_code ec;
+  if (mode == OpenMode::read_only && !fs::exists(path, ec)) {
+    return fail(ErrorKind::not_found, "database {} does not exist (has anything run yet?)",
+                path.string());
+  }
+  if (mode == OpenMode::read_write && path.has_parent_path()) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return fail(ErrorKind::store, "cannot create the folder of database {}: {}", path.string(),
+                  ec.message());
+    }
+  }
+  int flags = mode == OpenMode::read_only ? SQLITE_OPEN_READONLY
+                                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  auto connection = sqlite::Connection::open(path, flags);
+  if (!connection)
+    return tl::unexpected(connection.error());
+
+  auto version = check_database(*connection, mode);
+  if (!version)
+    return tl::unexpected(version.error());
+  if (mode == OpenMode::read_write) {
+    auto st = configure_writer(*connection);
+    if (!st)
+      return tl::unexpected(st.error());
+    version = apply_migrations(*connection);
+    if (!version)
+      return tl::unexpected(version.error());
+  } else {
+    auto st = connection->exec("make the connection read-only", "PRAGMA query_only = ON");
+    if (!st)
+      return tl::unexpected(st.error());
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), mode, *version));
+}
+
+Result<std::unique_ptr<Store>> open_sqlite(const fs::path& path, OpenMode mode) {
+  auto store = SqliteStore::open(path, mode);
+  if (!store)
+    return tl::unexpected(store.error());
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+}  // namespace g2d::store

@@ -1,0 +1,220 @@
+// The SQLite store's writes. Each public operation is one write transaction (see write()).
+#include "store/sqlite_store.hpp"
+
+namespace g2d::store {
+
+using sqlite::Connection;
+
+namespace {
+
+constexpr std::string_view k_upsert_done_file = R"sql(
+INSERT INTO FileHashes (file_path, file_hash, last_processed, repo, commit_sha, language, status,
+                        settings_fingerprint)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'done', ?7)
+ON CONFLICT (file_path) DO UPDATE SET
+  file_hash = excluded.file_hash, last_processed = excluded.last_processed,
+  repo = excluded.repo, commit_sha = excluded.commit_sha, language = excluded.language,
+  status = 'done', settings_fingerprint = excluded.settings_fingerprint)sql";
+
+constexpr std::string_view k_insert_sample = R"sql(
+INSERT INTO TrainingSamples (file_path, question, answer, model_used, repo_url, commit_sha,
+  file_hash, line_start, line_end, prompt_version, settings_fingerprint, prompt_tokens,
+  completion_tokens, quality_flags, created_at, retired)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0))sql";
+
+constexpr std::string_view k_upsert_failure = R"sql(
+INSERT INTO FailedFiles (file_path, error_kind, error_message, retry_count, last_attempt)
+VALUES (?1, ?2, ?3, 1, ?4)
+ON CONFLICT (file_path) DO UPDATE SET
+  error_kind = excluded.error_kind, error_message = excluded.error_message,
+  retry_count = FailedFiles.retry_count + 1, last_attempt = excluded.last_attempt)sql";
+
+// Prepares `sql`, binds `path` to ?1, runs it, and returns how many rows it changed.
+Result<std::int64_t> run_for_path(Connection& db, const std::string& what, std::string_view sql,
+                                  std::string_view path) {
+  auto stmt = db.prepare(what, sql);
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  auto st = stmt->bind(1, path).run();
+  if (!st)
+    return tl::unexpected(st.error());
+  return db.changes();
+}
+
+Status validate_commit(const FileRecord& file, const std::vector<SampleRecord>& samples) {
+  if (file.file_path.empty()) {
+    return fail(ErrorKind::invalid_argument, "cannot commit a file record without a file_path");
+  }
+  for (const SampleRecord& sample : samples) {
+    if (sample.file_path != file.file_path) {
+      return fail(ErrorKind::invalid_argument,
+                  "cannot commit {}: one of its samples belongs to '{}'", file.file_path,
+                  sample.file_path);
+    }
+  }
+  return {};
+}
+
+Status insert_samples(Connection& db, const std::string& path,
+                      const std::vector<SampleRecord>& samples) {
+  auto insert = db.prepare(fmt::format("insert a sample of {}", path), k_insert_sample);
+  if (!insert)
+    return tl::unexpected(insert.error());
+  for (const SampleRecord& s : samples) {
+    insert->reset();
+    insert->bind(1, s.file_path).bind(2, s.question).bind(3, s.answer).bind(4, s.model_used);
+    insert->bind(5, s.repo_url).bind(6, s.commit_sha).bind(7, s.file_hash);
+    insert->bind(8, s.line_start).bind(9, s.line_end).bind(10, s.prompt_version);
+    insert->bind(11, s.settings_fingerprint).bind(12, s.prompt_tokens);
+    insert->bind(13, s.completion_tokens).bind(14, s.quality_flags).bind(15, s.created_at);
+    auto st = insert->run();
+    if (!st)
+      return st;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status SqliteStore::write(std::string_view what, const std::function<Status(Connection&)>& body) {
+  if (m_mode == OpenMode::read_only) {
+    return fail(ErrorKind::store, "cannot {} in {}: the store was opened read-only", what,
+                m_connection.path().string());
+  }
+  std::lock_guard lock(m_mutex);
+  auto tx = sqlite::Transaction::begin(m_connection, sqlite::Transaction::Kind::write);
+  if (!tx)
+    return tl::unexpected(tx.error());
+  auto st = body(m_connection);
+  if (!st)
+    return st;  // the transaction rolls back
+  return tx->commit();
+}
+
+Status SqliteStore::commit_file(const FileRecord& file, const std::vector<SampleRecord>& samples) {
+  auto valid = validate_commit(file, samples);
+  if (!valid)
+    return valid;
+  const std::string& path = file.file_path;
+  return write(fmt::format("commit {}", path), [&](Connection& db) -> Status {
+    auto upsert = db.prepare(fmt::format("record {} as done", path), k_upsert_done_file);
+    if (!upsert)
+      return tl::unexpected(upsert.error());
+    upsert->bind(1, path).bind(2, file.file_hash).bind(3, file.last_processed).bind(4, file.repo);
+    upsert->bind(5, file.commit_sha).bind(6, file.language).bind(7, file.settings_fingerprint);
+    auto st = upsert->run();
+    if (!st)
+      return st;
+    auto retired = run_for_path(db, fmt::format("retire the earlier samples of {}", path),
+                                "UPDATE TrainingSamples SET retired = 1 "
+                                "WHERE file_path = ?1 AND retired = 0",
+                                path);
+    if (!retired)
+      return tl::unexpected(retired.error());
+    st = insert_samples(db, path, samples);
+    if (!st)
+      return st;
+    auto cleared = run_for_path(db, fmt::format("clear the failure of {}", path),
+                                "DELETE FROM FailedFiles WHERE file_path = ?1", path);
+    if (!cleared)
+      return tl::unexpected(cleared.error());
+    return {};
+  });
+}
+
+Status SqliteStore::record_failure(std::string_view file_path, std::string_view error_kind,
+                                   std::string_view error_message, std::int64_t now) {
+  if (file_path.empty()) {
+    return fail(ErrorKind::invalid_argument, "cannot record a failure without a file_path");
+  }
+  return write(fmt::format("record the failure of {}", file_path), [&](Connection& db) -> Status {
+    auto upsert = db.prepare(fmt::format("record the failure of {}", file_path), k_upsert_failure);
+    if (!upsert)
+      return tl::unexpected(upsert.error());
+    auto st =
+        upsert->bind(1, file_path).bind(2, error_kind).bind(3, error_message).bind(4, now).run();
+    if (!st)
+      return st;
+    auto marked =
+        run_for_path(db, fmt::format("mark {} failed", file_path),
+                     "UPDATE FileHashes SET status = 'failed' WHERE file_path = ?1", file_path);
+    if (!marked)
+      return tl::unexpected(marked.error());
+    return {};
+  });
+}
+
+Result<std::int64_t> SqliteStore::retire_file(std::string_view file_path) {
+  std::int64_t retired = 0;
+  auto st = write(fmt::format("retire {}", file_path), [&](Connection& db) -> Status {
+    auto samples = run_for_path(db, fmt::format("retire the samples of {}", file_path),
+                                "UPDATE TrainingSamples SET retired = 1 "
+                                "WHERE file_path = ?1 AND retired = 0",
+                                file_path);
+    if (!samples)
+      return tl::unexpected(samples.error());
+    retired = *samples;
+    auto file =
+        run_for_path(db, fmt::format("mark {} retired", file_path),
+                     "UPDATE FileHashes SET status = 'retired' WHERE file_path = ?1", file_path);
+    if (!file)
+      return tl::unexpected(file.error());
+    auto failure = run_for_path(db, fmt::format("clear the failure of {}", file_path),
+                                "DELETE FROM FailedFiles WHERE file_path = ?1", file_path);
+    if (!failure)
+      return tl::unexpected(failure.error());
+    return {};
+  });
+  if (!st)
+    return tl::unexpected(st.error());
+  return retired;
+}
+
+Result<bool> SqliteStore::clear_failure(std::string_view file_path) {
+  bool cleared = false;
+  auto st = write(fmt::format("clear the failure of {}", file_path), [&](Connection& db) -> Status {
+    auto removed = run_for_path(db, fmt::format("clear the failure of {}", file_path),
+                                "DELETE FROM FailedFiles WHERE file_path = ?1", file_path);
+    if (!removed)
+      return tl::unexpected(removed.error());
+    cleared = *removed > 0;
+    auto requeued = run_for_path(db, fmt::format("re-queue {}", file_path),
+                                 "UPDATE FileHashes SET status = 'pending' "
+                                 "WHERE file_path = ?1 AND status = 'failed'",
+                                 file_path);
+    if (!requeued)
+      return tl::unexpected(requeued.error());
+    return {};
+  });
+  if (!st)
+    return tl::unexpected(st.error());
+  return cleared;
+}
+
+Result<std::int64_t> SqliteStore::clear_all_failures() {
+  std::int64_t cleared = 0;
+  auto st = write("clear all failures", [&](Connection& db) -> Status {
+    auto removed = db.exec("clear all failures", "DELETE FROM FailedFiles");
+    if (!removed)
+      return removed;
+    cleared = db.changes();
+    return db.exec("re-queue the failed files",
+                   "UPDATE FileHashes SET status = 'pending' WHERE status = 'failed'");
+  });
+  if (!st)
+    return tl::unexpected(st.error());
+  return cleared;
+}
+
+Status SqliteStore::set_state(std::string_view key, std::string_view value) {
+  return write(fmt::format("set state '{}'", key), [&](Connection& db) -> Status {
+    auto stmt = db.prepare(fmt::format("set state '{}'", key),
+                           "INSERT INTO AppState (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!stmt)
+      return tl::unexpected(stmt.error());
+    return stmt->bind(1, key).bind(2, value).run();
+  });
+}
+
+}  // namespace g2d::store
