@@ -1,0 +1,126 @@
+// config/config.hpp — git2dataset's configuration: a YAML file turned into a typed, validated
+// Config, with a default for every key, overridden by GIT2DATASET_<SECTION>_<KEY> environment
+// variables and then by command-line flags (default < file < environment < flags). Every effective
+// value remembers where it came from, for `config show`.
+//
+// Ownership: everything here is a plain value; load() reads only the file it is given (the
+// environment is passed in, so tests inject their own). Thread-safety: all functions are
+// reentrant; process_environment() reads the process environment and must not race with setenv.
+// Errors: load() returns one Error of kind ErrorKind::config that lists every problem found (each
+// naming the key path, what was expected, what was given, and the line or variable), or
+// ErrorKind::not_found / io when the named file cannot be read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace g2d::config {
+
+// The defaults below are the documented defaults (SPEC.md); the schema reads them from here.
+struct LlmConfig {
+  std::string backend = "llama_cpp";  // llama_cpp | ollama | openai | mlx
+  std::string model;                  // GGUF path (llama_cpp; empty: the default model) or name
+  std::string base_url;               // empty, or http(s):// URL of an ollama / openai / mlx server
+  int max_retries = 3;                // 0 .. 100
+  int context_window = 4096;          // tokens; 0 = the model's own, else 512 .. 10000000
+  int request_timeout = 300;          // seconds without progress; 0 = none
+  int default_max_tokens = 4096;      // 1 .. 100000
+  double temperature = 0.2;           // 0 .. 2
+  int questions_per_file = 5;         // 1 .. 50
+  int threads = 0;                    // 0 = all hardware threads, else 1 .. 1024
+  int gpu_layers = -1;                // -1 = all that fit, else >= 0
+
+  bool operator==(const LlmConfig&) const = default;
+};
+
+struct PipelineConfig {
+  std::string repos_file = "repos.txt";
+  std::string repos_dir = "repos";
+  std::string database = "git2dataset.db";  // SQLite path, or a postgresql:// URL
+  std::vector<std::string> allowed_extensions{".py", ".js",   ".ts",  ".go",
+                                              ".rs", ".java", ".cpp", ".c"};
+  std::vector<std::string> include_file_names;  // extension-less names: Dockerfile, Makefile
+  std::vector<std::string> ignore_patterns{"*.test.*", "*.spec.*", "node_modules/", "target/",
+                                           "build/"};
+  std::int64_t max_file_bytes = 1000000;  // >= 1
+  int max_concurrent_files = 4;           // 1 .. 256
+
+  bool operator==(const PipelineConfig&) const = default;
+};
+
+struct ResourcesConfig {
+  double max_ram_gb = 8;             // > 0
+  int battery_pause_threshold = 20;  // percent, 0 .. 100
+  bool enable_battery_monitoring = true;
+  int unload_after_idle_seconds = 60;  // 0 = never unload
+
+  bool operator==(const ResourcesConfig&) const = default;
+};
+
+struct Config {
+  LlmConfig llm;
+  PipelineConfig pipeline;
+  ResourcesConfig resources;
+
+  bool operator==(const Config&) const = default;
+};
+
+enum class Source { default_value, file, environment, flag };
+
+struct Origin {
+  Source source = Source::default_value;
+  // "" for a default; "git2dataset.yaml:4" (file name and 1-based line); "GIT2DATASET_LLM_MODEL";
+  // the flag as given to Override::origin ("--model", "--set llm.model").
+  std::string detail;
+
+  bool operator==(const Origin&) const = default;
+};
+
+// A value from the command line. `value` is read like a YAML scalar or flow sequence ("[.py, .c]");
+// list keys also take a comma-separated list (".py,.c").
+struct Override {
+  std::string key_path;  // "llm.context_window"
+  std::string value;
+  std::string origin;  // the flag, for messages and `config show`: "--set llm.model", "--model"
+};
+
+struct LoadOptions {
+  std::optional<std::filesystem::path> file;       // absent: defaults (+ environment + overrides)
+  std::map<std::string, std::string> environment;  // only GIT2DATASET_<SECTION>_<KEY> are read
+  std::vector<Override> overrides;                 // applied last, in order
+};
+
+struct LoadedConfig {
+  Config config;
+  std::map<std::string, Origin> origins;  // every key path, e.g. "llm.context_window"
+  std::optional<std::filesystem::path> file;
+  std::filesystem::path base_dir;  // absolute: the file's directory, or the cwd without a file
+};
+
+Result<LoadedConfig> load(const LoadOptions& options);
+
+// An absolute path stays as it is; a relative one is joined to base_dir. A URL ("scheme://...",
+// e.g. a postgresql:// database) and the empty string are returned unchanged.
+std::filesystem::path resolve_path(const LoadedConfig& loaded, const std::string& configured);
+
+// The GIT2DATASET_* variables of this process.
+std::map<std::string, std::string> process_environment();
+
+// The file `init` writes: every key with its default and a comment saying what it is. Loads back
+// to exactly Config{}.
+std::string render_default_yaml();
+
+// `config show`: the effective values as YAML, each line commented with where it came from
+// ("# default", "# git2dataset.yaml:4", "# env GIT2DATASET_LLM_MODEL", "# flag --model").
+std::string render_effective(const LoadedConfig& loaded);
+
+// Every key path, in schema order: "llm.backend", ..., "resources.unload_after_idle_seconds".
+std::vector<std::string> key_paths();
+
+}  // namespace g2d::config
