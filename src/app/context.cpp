@@ -1,6 +1,7 @@
 #include "app/context.hpp"
 
 #include "llm/llama/llama_backend.hpp"
+#include "sys/logging.hpp"
 #include "sys/paths.hpp"
 
 #include <functional>
@@ -67,5 +68,12 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   }
   return it->second(cfg);
 }
+
+fs::path log_file_path(const config::LoadedConfig& cfg) {
+  fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
+  return db.replace_extension(".log");
+}
+
+void attach_log_file(const config::LoadedConfig& cfg) { sys::attach_log_file(log_file_path(cfg)); }
 
 }  // namespace g2d::app

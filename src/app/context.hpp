@@ -25,4 +25,9 @@ std::filesystem::path model_path(const config::LoadedConfig& cfg);
 
 Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
 
+// The run's log file: beside the database, with the extension .log (git2dataset.db →
+// git2dataset.log). Commands that use the database attach it.
+std::filesystem::path log_file_path(const config::LoadedConfig& cfg);
+void attach_log_file(const config::LoadedConfig& cfg);
+
 }  // namespace g2d::app

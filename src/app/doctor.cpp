@@ -3,6 +3,8 @@
 #include "store/store.hpp"
 #include "sys/process.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -127,6 +129,8 @@ void check_disk(Report& report, const config::LoadedConfig& cfg) {
 
 int run_doctor(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
+  attach_log_file(cfg);
+  spdlog::debug("doctor: {}", cfg.file ? cfg.file->string() : "default configuration");
   Report report(out);
   report.add(Verdict::ok, "config",
              cfg.file ? fmt::format("{} (valid)", cfg.file->string()) : "defaults (no file)");

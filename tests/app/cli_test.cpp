@@ -2,6 +2,7 @@
 #include "support.hpp"
 #include "sys/process.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,9 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 sys::ProcessResult cli(std::vector<std::string> args) {
-  const char* exe = std::getenv("G2D_EXE");
-  if (exe == nullptr) throw std::runtime_error("G2D_EXE is not set (run through ctest)");
-  args.insert(args.begin(), exe);
+  args.insert(args.begin(), test::git2dataset_exe().string());
   auto result = sys::run_process(args);
   if (!result) throw std::runtime_error(result.error().describe());
   return *result;
@@ -128,6 +127,9 @@ TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
   EXPECT_THAT(result.output, HasSubstr("will be created"));
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
   EXPECT_FALSE(fs::exists(m_dir / "git2dataset.db"));  // doctor does not create the database
+  // The log file beside the database received the engine's log.
+  ASSERT_TRUE(fs::exists(m_dir / "git2dataset.log"));
+  EXPECT_THAT(test::read_file(m_dir / "git2dataset.log"), HasSubstr("loaded"));
 }
 
 TEST_F(CliTest, DoctorFailsOnAMissingModel) {

@@ -46,9 +46,10 @@ fs::path tiny_model_path() {
   return fs::exists(model) ? model : fs::path();
 }
 
-fs::path source_dir() {
-  const char* s = std::getenv("G2D_SOURCE_DIR");
-  return s != nullptr ? fs::path(s) : fs::current_path();
-}
+fs::path source_dir() { return G2D_SOURCE_DIR; }
+
+fs::path git2dataset_exe() { return G2D_EXE; }
+
+fs::path llama_server_path() { return G2D_LLAMA_SERVER; }
 
 }  // namespace g2d::test
