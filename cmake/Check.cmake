@@ -21,6 +21,7 @@ endif()
 if(G2D_RUN_CLANG_TIDY)
   add_custom_target(check-tidy
     COMMAND ${G2D_RUN_CLANG_TIDY} -quiet -p ${PROJECT_BINARY_DIR} -j 2
+            -extra-arg=-Wno-unknown-warning-option
             "^${PROJECT_SOURCE_DIR}/src/.*\\.cpp$"
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR} COMMENT "clang-tidy" VERBATIM)
 endif()

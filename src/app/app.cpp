@@ -1,14 +1,14 @@
 #include "app/app.hpp"
 
+#include <iostream>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
 #include "app/commands.hpp"
 #include "cli/parser.hpp"
 #include "core/error.hpp"
 #include "sys/logging.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <iostream>
-#include <unistd.h>
 
 namespace g2d::app {
 
@@ -16,10 +16,14 @@ namespace {
 
 int dispatch(const cli::Invocation& inv) {
   switch (inv.command) {
-    case cli::Command::init: return run_init(inv, std::cout);
-    case cli::Command::config_show: return run_config_show(inv, std::cout);
-    case cli::Command::config_validate: return run_config_validate(inv, std::cout);
-    case cli::Command::doctor: return run_doctor(inv, std::cout);
+    case cli::Command::init:
+      return run_init(inv, std::cout);
+    case cli::Command::config_show:
+      return run_config_show(inv, std::cout);
+    case cli::Command::config_validate:
+      return run_config_validate(inv, std::cout);
+    case cli::Command::doctor:
+      return run_doctor(inv, std::cout);
   }
   return 2;
 }
@@ -28,7 +32,8 @@ int dispatch(const cli::Invocation& inv) {
 
 int run(int argc, char** argv) {
   auto parsed = cli::parse(argc, argv, std::cout, std::cerr);
-  if (const int* code = std::get_if<int>(&parsed)) return *code;
+  if (const int* code = std::get_if<int>(&parsed))
+    return *code;
   const auto& inv = std::get<cli::Invocation>(parsed);
   sys::init_logging(inv.verbosity, inv.color && isatty(STDERR_FILENO) != 0);
   try {

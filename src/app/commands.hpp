@@ -2,9 +2,9 @@
 // its report to `out` (stdout); diagnostics go through spdlog (stderr and the log file).
 #pragma once
 
-#include "cli/parser.hpp"
-
 #include <iosfwd>
+
+#include "cli/parser.hpp"
 
 namespace g2d::app {
 

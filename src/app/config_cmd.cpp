@@ -1,8 +1,8 @@
+#include <ostream>
+
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "config/config.hpp"
-
-#include <ostream>
 
 namespace g2d::app {
 
@@ -13,7 +13,8 @@ int run_config_show(const cli::Invocation& inv, std::ostream& out) {
 
 int run_config_validate(const cli::Invocation& inv, std::ostream& out) {
   cli::Invocation target = inv;
-  if (inv.validate_file) target.config_file = inv.validate_file;
+  if (inv.validate_file)
+    target.config_file = inv.validate_file;
   auto file = config_file_for(target);
   if (!file) {
     throw UsageError("no configuration file to validate: give one, or run `git2dataset init`");

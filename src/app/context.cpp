@@ -1,20 +1,22 @@
 #include "app/context.hpp"
 
+#include <functional>
+#include <map>
+
 #include "llm/llama/llama_backend.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
-
-#include <functional>
-#include <map>
 
 namespace g2d::app {
 
 namespace fs = std::filesystem;
 
 std::optional<fs::path> config_file_for(const cli::Invocation& inv) {
-  if (inv.config_file) return inv.config_file;
+  if (inv.config_file)
+    return inv.config_file;
   std::error_code ec;
-  if (fs::exists("git2dataset.yaml", ec)) return fs::path("git2dataset.yaml");
+  if (fs::exists("git2dataset.yaml", ec))
+    return fs::path("git2dataset.yaml");
   return std::nullopt;
 }
 
@@ -24,13 +26,15 @@ config::LoadedConfig load_config(const cli::Invocation& inv) {
   options.environment = config::process_environment();
   options.overrides = inv.overrides;
   auto loaded = config::load(options);
-  if (!loaded) throw UsageError(loaded.error().message);
+  if (!loaded)
+    throw UsageError(loaded.error().message);
   return std::move(*loaded);
 }
 
 fs::path model_path(const config::LoadedConfig& cfg) {
   const std::string& model = cfg.config.llm.model;
-  if (model.empty()) return sys::default_model_path();
+  if (model.empty())
+    return sys::default_model_path();
   return config::resolve_path(cfg, model);
 }
 
@@ -74,6 +78,8 @@ fs::path log_file_path(const config::LoadedConfig& cfg) {
   return db.replace_extension(".log");
 }
 
-void attach_log_file(const config::LoadedConfig& cfg) { sys::attach_log_file(log_file_path(cfg)); }
+void attach_log_file(const config::LoadedConfig& cfg) {
+  sys::attach_log_file(log_file_path(cfg));
+}
 
 }  // namespace g2d::app

@@ -5,13 +5,13 @@
 // ErrorKind::config for a backend this build does not provide.
 #pragma once
 
+#include <filesystem>
+#include <memory>
+
 #include "cli/parser.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "llm/backend.hpp"
-
-#include <filesystem>
-#include <memory>
 
 namespace g2d::app {
 

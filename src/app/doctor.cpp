@@ -1,14 +1,13 @@
+#include <ostream>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "store/store.hpp"
 #include "sys/process.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <sys/statvfs.h>
-#include <unistd.h>
-
-#include <ostream>
 
 namespace g2d::app {
 
@@ -24,7 +23,8 @@ class Report {
   void add(Verdict verdict, std::string_view what, const std::string& detail) {
     static constexpr std::string_view k_labels[] = {"ok  ", "warn", "FAIL"};
     m_out << "  " << k_labels[static_cast<int>(verdict)] << "  " << what << ": " << detail << "\n";
-    if (verdict == Verdict::fail) m_failed = true;
+    if (verdict == Verdict::fail)
+      m_failed = true;
   }
   bool failed() const { return m_failed; }
 
@@ -41,7 +41,8 @@ void check_git(Report& report) {
     report.add(Verdict::fail, "git", fmt::format("`git --version` exited {}", git->exit_code));
   } else {
     std::string version = git->output;
-    while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) version.pop_back();
+    while (!version.empty() && (version.back() == '\n' || version.back() == '\r'))
+      version.pop_back();
     report.add(Verdict::ok, "git", version);
   }
 }
@@ -52,10 +53,10 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
     fs::path model = model_path(cfg);
     std::error_code ec;
     if (!fs::exists(model, ec)) {
-      report.add(Verdict::fail, "model",
-                 fmt::format("{} not found ({})", model.string(),
-                             llm.model.empty() ? "the default model: run scripts/setup.sh"
-                                               : "llm.model"));
+      report.add(
+          Verdict::fail, "model",
+          fmt::format("{} not found ({})", model.string(),
+                      llm.model.empty() ? "the default model: run scripts/setup.sh" : "llm.model"));
       return;
     }
   }
@@ -73,8 +74,8 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
   report.add(Verdict::ok, "model",
              fmt::format("{} ({}, trained context {} tokens)", source, info->name,
                          info->trained_context_length));
-  bool over = info->trained_context_length > 0 &&
-              info->context_length > info->trained_context_length;
+  bool over =
+      info->trained_context_length > 0 && info->context_length > info->trained_context_length;
   report.add(over ? Verdict::warn : Verdict::ok, "context",
              fmt::format("{} tokens per request{}{}", info->context_length,
                          llm.context_window == 0 ? " (the model's own)" : " (llm.context_window)",
@@ -90,8 +91,10 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
   if (!fs::exists(db, ec)) {
     fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
     fs::path probe = dir;
-    while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
-    if (probe.empty()) probe = ".";
+    while (!probe.empty() && !fs::exists(probe, ec))
+      probe = probe.parent_path();
+    if (probe.empty())
+      probe = ".";
     if (access(probe.c_str(), W_OK) == 0) {
       report.add(Verdict::ok, "database", fmt::format("{} (will be created)", db.string()));
     } else {
@@ -104,16 +107,18 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
     report.add(Verdict::fail, "database", store.error().message);
     return;
   }
-  report.add(Verdict::ok, "database",
-             fmt::format("{} (schema version {}, writable)", db.string(),
-                         (*store)->schema_version()));
+  report.add(
+      Verdict::ok, "database",
+      fmt::format("{} (schema version {}, writable)", db.string(), (*store)->schema_version()));
 }
 
 void check_disk(Report& report, const config::LoadedConfig& cfg) {
   fs::path dir = config::resolve_path(cfg, cfg.config.pipeline.database).parent_path();
   std::error_code ec;
-  while (!dir.empty() && !fs::exists(dir, ec)) dir = dir.parent_path();
-  if (dir.empty()) dir = ".";
+  while (!dir.empty() && !fs::exists(dir, ec))
+    dir = dir.parent_path();
+  if (dir.empty())
+    dir = ".";
   struct statvfs st {};
   if (statvfs(dir.c_str(), &st) != 0) {
     report.add(Verdict::warn, "disk", fmt::format("cannot read free space of {}", dir.string()));

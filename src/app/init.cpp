@@ -1,11 +1,11 @@
-#include "app/commands.hpp"
-#include "config/config.hpp"
-#include "core/error.hpp"
+#include <fstream>
+#include <ostream>
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <ostream>
+#include "app/commands.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
 
 namespace g2d::app {
 
@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* k_example_repos = R"(# repos.txt — the repositories git2dataset reads (`git2dataset scrape`).
+constexpr const char* k_example_repos =
+    R"(# repos.txt — the repositories git2dataset reads (`git2dataset scrape`).
 #
 # One repository per line: an https or ssh URL, a git@host:path address, or a local path,
 # optionally followed by a ref (branch, tag or commit) to pin it. '#' starts a comment.
@@ -28,7 +29,8 @@ Status write_new_file(const fs::path& path, std::string_view content) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << content;
   file.close();
-  if (!file) return fail(ErrorKind::io, "cannot write {}", path.string());
+  if (!file)
+    return fail(ErrorKind::io, "cannot write {}", path.string());
   return {};
 }
 
@@ -39,7 +41,8 @@ int run_init(const cli::Invocation& inv, std::ostream& out) {
   const fs::path repos_path = inv.init_dir / "repos.txt";
   std::error_code ec;
   fs::create_directories(inv.init_dir, ec);
-  if (ec) throw Fatal(fmt::format("cannot create {}: {}", inv.init_dir.string(), ec.message()));
+  if (ec)
+    throw Fatal(fmt::format("cannot create {}: {}", inv.init_dir.string(), ec.message()));
   bool refused = false;
   for (const auto& path : {config_path, repos_path}) {
     if (fs::exists(path, ec)) {
@@ -48,7 +51,8 @@ int run_init(const cli::Invocation& inv, std::ostream& out) {
       refused = true;
     }
   }
-  if (refused) return 1;
+  if (refused)
+    return 1;
   for (const auto& [path, content] : {std::pair{config_path, config::render_default_yaml()},
                                       std::pair{repos_path, std::string(k_example_repos)}}) {
     if (auto written = write_new_file(path, content); !written) {

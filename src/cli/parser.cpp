@@ -1,9 +1,9 @@
 #include "cli/parser.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #ifndef G2D_VERSION
 #define G2D_VERSION "0.0.0"
@@ -58,13 +58,16 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
   add_shortcut(app, inv, "--model", "llm.model", "model (GGUF path or server model name)");
   add_shortcut(app, inv, "--database", "pipeline.database", "database path");
 
-  auto* init = app.add_subcommand("init", "write a commented git2dataset.yaml and an example repos.txt");
+  auto* init =
+      app.add_subcommand("init", "write a commented git2dataset.yaml and an example repos.txt");
   init->add_option("--dir", inv.init_dir, "where to write them (default: current directory)")
       ->type_name("DIR");
   auto* config = app.add_subcommand("config", "show or validate the configuration");
   config->require_subcommand(1);
-  auto* show = config->add_subcommand("show", "print the effective configuration and where each value came from");
-  auto* validate = config->add_subcommand("validate", "check a configuration file and report every error");
+  auto* show = config->add_subcommand(
+      "show", "print the effective configuration and where each value came from");
+  auto* validate =
+      config->add_subcommand("validate", "check a configuration file and report every error");
   validate->add_option("file", inv.validate_file, "file to check (default: the --config file)")
       ->type_name("FILE");
   auto* doctor = app.add_subcommand(
@@ -96,7 +99,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.overrides.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s.substr(0, eq)});
   }
   inv.verbosity = quiet ? -1 : verbose;
-  if (force_no_color) inv.color = false;
+  if (force_no_color)
+    inv.color = false;
 
   if (init->parsed()) {
     inv.command = Command::init;

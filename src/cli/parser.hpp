@@ -5,13 +5,13 @@
 // --help and --version print to `out` and return 0.
 #pragma once
 
-#include "config/config.hpp"
-
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <variant>
 #include <vector>
+
+#include "config/config.hpp"
 
 namespace g2d::cli {
 
@@ -19,11 +19,11 @@ enum class Command { init, config_show, config_validate, doctor };
 
 struct Invocation {
   Command command = Command::doctor;
-  std::optional<std::filesystem::path> config_file;  // --config
-  int verbosity = 0;                                 // -q: -1, -v: 1, -vv: 2
-  bool color = true;                                 // false with NO_COLOR or --no-color
-  std::vector<config::Override> overrides;           // --set KEY=VALUE and shortcut flags
-  std::filesystem::path init_dir = ".";              // init --dir
+  std::optional<std::filesystem::path> config_file;    // --config
+  int verbosity = 0;                                   // -q: -1, -v: 1, -vv: 2
+  bool color = true;                                   // false with NO_COLOR or --no-color
+  std::vector<config::Override> overrides;             // --set KEY=VALUE and shortcut flags
+  std::filesystem::path init_dir = ".";                // init --dir
   std::optional<std::filesystem::path> validate_file;  // config validate [FILE]
 };
 

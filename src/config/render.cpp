@@ -33,6 +33,7 @@ std::string yaml_value(const Value& value) {
     std::string operator()(const std::string& s) const { return yaml_scalar(s); }
     std::string operator()(const std::vector<std::string>& items) const {
       std::vector<std::string> shown;
+      shown.reserve(items.size());
       for (const auto& item : items)
         shown.push_back(yaml_scalar(item));
       return fmt::format("[{}]", fmt::join(shown, ", "));

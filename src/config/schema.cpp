@@ -17,9 +17,8 @@ constexpr std::int64_t k_int_max = std::numeric_limits<int>::max();
 
 template <class T>
 Value to_value(const T& v) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return v;
-  } else if constexpr (std::is_integral_v<T>) {
+  // Integers widen to the one integer alternative; bool, double, strings and lists map as-is.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     return static_cast<std::int64_t>(v);
   } else {
     return v;

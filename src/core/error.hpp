@@ -8,12 +8,12 @@
 // Thread-safety: plain values; safe to copy across threads.
 #pragma once
 
-#include <fmt/format.h>
-#include <tl/expected.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
+#include <tl/expected.hpp>
 
 namespace g2d {
 

@@ -10,16 +10,16 @@
 // Ownership: the app owns the backend; the pipeline borrows it.
 #pragma once
 
-#include "core/error.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
 
 namespace g2d::llm {
 

@@ -1,20 +1,23 @@
 #include "sys/logging.hpp"
 
+#include <cstdio>
+#include <memory>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-#include <memory>
-
 namespace g2d::sys {
 
 namespace {
 spdlog::level::level_enum level_for(int verbosity) {
-  if (verbosity < 0) return spdlog::level::warn;
-  if (verbosity == 0) return spdlog::level::info;
-  if (verbosity == 1) return spdlog::level::debug;
+  if (verbosity < 0)
+    return spdlog::level::warn;
+  if (verbosity == 0)
+    return spdlog::level::info;
+  if (verbosity == 1)
+    return spdlog::level::debug;
   return spdlog::level::trace;
 }
 }  // namespace
@@ -37,12 +40,14 @@ void init_logging(int verbosity, bool color) {
 void attach_log_file(const std::filesystem::path& path) {
   auto logger = spdlog::default_logger();
   try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    if (path.has_parent_path())
+      std::filesystem::create_directories(path.parent_path());
     auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string());
     file->set_level(spdlog::level::debug);
     file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%t] %v");
     auto& sinks = logger->sinks();
-    if (sinks.size() > 1) sinks.resize(1);
+    if (sinks.size() > 1)
+      sinks.resize(1);
     sinks.push_back(file);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: cannot open log file %s: %s\n", path.c_str(), e.what());

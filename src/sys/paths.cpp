@@ -12,8 +12,10 @@ const char* non_empty_env(const char* name) {
 }  // namespace
 
 std::filesystem::path cache_dir() {
-  if (const char* c = non_empty_env("GIT2DATASET_CACHE")) return c;
-  if (const char* x = non_empty_env("XDG_CACHE_HOME")) return std::filesystem::path(x) / "git2dataset";
+  if (const char* c = non_empty_env("GIT2DATASET_CACHE"))
+    return c;
+  if (const char* x = non_empty_env("XDG_CACHE_HOME"))
+    return std::filesystem::path(x) / "git2dataset";
   if (const char* h = non_empty_env("HOME")) {
     return std::filesystem::path(h) / ".cache" / "git2dataset";
   }

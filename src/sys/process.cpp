@@ -1,14 +1,13 @@
 #include "sys/process.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -35,7 +34,8 @@ struct SpawnAttr {
 }  // namespace
 
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t max_output) {
-  if (argv.empty()) return fail(ErrorKind::invalid_argument, "run_process: empty argument list");
+  if (argv.empty())
+    return fail(ErrorKind::invalid_argument, "run_process: empty argument list");
   std::array<int, 2> fds{};
   if (pipe2(fds.data(), O_CLOEXEC) != 0) {
     return fail(ErrorKind::io, "pipe: {}", std::strerror(errno));
@@ -60,7 +60,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
 
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
   pid_t pid = 0;
@@ -68,7 +69,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
   close(fds[1]);
   if (rc != 0) {
     close(fds[0]);
-    if (rc == ENOENT) return fail(ErrorKind::not_found, "{}: not found on PATH", argv[0]);
+    if (rc == ENOENT)
+      return fail(ErrorKind::not_found, "{}: not found on PATH", argv[0]);
     return fail(ErrorKind::io, "cannot start {}: {}", argv[0], std::strerror(rc));
   }
 
@@ -76,8 +78,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
   std::array<char, 4096> buf{};
   for (;;) {
     ssize_t n = read(fds[0], buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
     size_t room = max_output - std::min(max_output, result.output.size());
     result.output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
   }
@@ -85,7 +89,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return fail(ErrorKind::io, "waitpid {}: {}", argv[0], std::strerror(errno));
+    if (errno != EINTR)
+      return fail(ErrorKind::io, "waitpid {}: {}", argv[0], std::strerror(errno));
   }
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

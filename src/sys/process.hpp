@@ -7,10 +7,10 @@
 // program that runs and exits non-zero is not an error: see ProcessResult::exit_code.
 #pragma once
 
-#include "core/error.hpp"
-
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace g2d::sys {
 

@@ -1,11 +1,11 @@
 // The git2dataset binary end to end: exit codes, messages and files, in temporary directories.
-#include "support.hpp"
-#include "sys/process.hpp"
+#include <cstdlib>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
+#include "support.hpp"
+#include "sys/process.hpp"
 
 namespace g2d {
 namespace {
@@ -17,14 +17,17 @@ using ::testing::Not;
 sys::ProcessResult cli(std::vector<std::string> args) {
   args.insert(args.begin(), test::git2dataset_exe().string());
   auto result = sys::run_process(args);
-  if (!result) throw std::runtime_error(result.error().describe());
+  if (!result)
+    throw std::runtime_error(result.error().describe());
   return *result;
 }
 
 class CliTest : public ::testing::Test {
  protected:
   std::string config_path() const { return (m_dir / "git2dataset.yaml").string(); }
-  void write_config(std::string_view yaml) const { test::write_file(m_dir / "git2dataset.yaml", yaml); }
+  void write_config(std::string_view yaml) const {
+    test::write_file(m_dir / "git2dataset.yaml", yaml);
+  }
   test::TempDir m_dir;
 };
 
@@ -34,7 +37,8 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_THAT(version.output, HasSubstr("git2dataset 0."));
   auto help = cli({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"init", "config", "doctor"}) EXPECT_THAT(help.output, HasSubstr(command));
+  for (const char* command : {"init", "config", "doctor"})
+    EXPECT_THAT(help.output, HasSubstr(command));
   auto sub_help = cli({"config", "validate", "--help"});
   EXPECT_EQ(sub_help.exit_code, 0);
   EXPECT_THAT(sub_help.output, HasSubstr("FILE"));
@@ -95,8 +99,8 @@ TEST_F(CliTest, ValidateMissingFileIsAUsageError) {
 TEST_F(CliTest, ShowReportsWhereEachValueCameFrom) {
   write_config("llm:\n  temperature: 0.7\n");
   setenv("GIT2DATASET_LLM_QUESTIONS_PER_FILE", "7", 1);
-  auto result = cli({"--config", config_path(), "--set", "pipeline.max_concurrent_files=3",
-                     "config", "show"});
+  auto result = cli(
+      {"--config", config_path(), "--set", "pipeline.max_concurrent_files=3", "config", "show"});
   unsetenv("GIT2DATASET_LLM_QUESTIONS_PER_FILE");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("temperature: 0.7"));
@@ -116,9 +120,10 @@ TEST_F(CliTest, BadEnvironmentValueIsAConfigError) {
 }
 
 TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
-  if (test::tiny_model_path().empty()) GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  if (test::tiny_model_path().empty())
+    GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
   write_config("llm:\n  model: " + test::tiny_model_path().string() +
-               "\n  context_window: 1024\npipeline:\n  max_concurrent_files: 1\n");
+               "\n  context_window: 1024\n  threads: 1\npipeline:\n  max_concurrent_files: 1\n");
   auto result = cli({"--config", config_path(), "doctor"});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("ok    git: git version"));

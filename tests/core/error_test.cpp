@@ -6,7 +6,8 @@ namespace g2d {
 namespace {
 
 Result<int> parse_positive(int v) {
-  if (v <= 0) return fail(ErrorKind::invalid_argument, "expected a positive number, got {}", v);
+  if (v <= 0)
+    return fail(ErrorKind::invalid_argument, "expected a positive number, got {}", v);
   return v;
 }
 

@@ -1,16 +1,16 @@
 // The embedded engine against the real tiny model (SmolLM2-135M-Instruct) through libllama.
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+
 #include "llm/json_schema.hpp"
 #include "llm/llama/engine.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "llm/llama/model.hpp"
 #include "support.hpp"
-
-#include <gtest/gtest.h>
-
-#include <algorithm>
-#include <chrono>
-#include <future>
-#include <thread>
 
 namespace g2d::llm::llama {
 namespace {
@@ -47,14 +47,15 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_model = test::tiny_model_path();
-    if (m_model.empty()) GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+    if (m_model.empty())
+      GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
   }
   EngineOptions options(int context = 2048, int sequences = 4) const {
     EngineOptions o;
     o.model = m_model;
     o.context_window = context;
     o.max_sequences = sequences;
-    o.threads = 2;
+    o.threads = 1;  // ggml threads spin: two tests x two threads on two cores crawl
     return o;
   }
   std::filesystem::path m_model;
@@ -104,7 +105,8 @@ TEST_F(EngineTest, PromptOverContextIsATypedError) {
   auto backend = make_llama_backend(options(512, 1));
   GenerateRequest r;
   std::string big;
-  for (int i = 0; i < 300; ++i) big += "int variable_" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
+  for (int i = 0; i < 300; ++i)
+    big += "int variable_" + std::to_string(i) + " = " + std::to_string(i) + ";\n";
   r.messages = {{Role::user, big}};
   auto result = backend->generate(r, {});
   ASSERT_FALSE(result);
@@ -194,7 +196,8 @@ TEST_F(EngineTest, CancellationIsTyped) {
   GenerateRequest r;
   r.messages = {{Role::user, "Write a very long story about compilers."}};
   r.max_tokens = 1500;
-  auto future = std::async(std::launch::async, [&] { return backend->generate(r, source.get_token()); });
+  auto future =
+      std::async(std::launch::async, [&] { return backend->generate(r, source.get_token()); });
   std::this_thread::sleep_for(300ms);
   source.request_stop();
   auto result = future.get();

@@ -1,14 +1,13 @@
 #include "support.hpp"
 
-#include "sys/paths.hpp"
-
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
+
+#include "sys/paths.hpp"
 
 namespace g2d::test {
 
@@ -16,7 +15,8 @@ namespace fs = std::filesystem;
 
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "g2d-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed");
   m_path = pattern;
 }
 
@@ -26,30 +26,40 @@ TempDir::~TempDir() {
 }
 
 void write_file(const fs::path& path, std::string_view content) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  if (path.has_parent_path())
+    fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
+  if (!out)
+    throw std::runtime_error("cannot write " + path.string());
 }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
+  if (!in)
+    throw std::runtime_error("cannot read " + path.string());
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
 fs::path tiny_model_path() {
-  if (const char* p = std::getenv("G2D_TEST_MODEL"); p != nullptr && *p != '\0') return p;
+  if (const char* p = std::getenv("G2D_TEST_MODEL"); p != nullptr && *p != '\0')
+    return p;
   fs::path model = sys::default_model_path();
   return fs::exists(model) ? model : fs::path();
 }
 
-fs::path source_dir() { return G2D_SOURCE_DIR; }
+fs::path source_dir() {
+  return G2D_SOURCE_DIR;
+}
 
-fs::path git2dataset_exe() { return G2D_EXE; }
+fs::path git2dataset_exe() {
+  return G2D_EXE;
+}
 
-fs::path llama_server_path() { return G2D_LLAMA_SERVER; }
+fs::path llama_server_path() {
+  return G2D_LLAMA_SERVER;
+}
 
 }  // namespace g2d::test

@@ -1,10 +1,5 @@
 #include "llm/llama/engine.hpp"
 
-#include "llm/json_schema.hpp"
-#include "llm/llama/model.hpp"
-
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -13,6 +8,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "llm/json_schema.hpp"
+#include "llm/llama/model.hpp"
 
 namespace g2d::llm::llama {
 
@@ -49,17 +49,20 @@ void trim_partial_utf8(std::string& s) {
     --i;
     ++back;
   }
-  if (i == 0) return;
+  if (i == 0)
+    return;
   auto lead = static_cast<unsigned char>(s[i - 1]);
   size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (need > 1 && back + 1 < need) s.resize(i - 1);
+  if (need > 1 && back + 1 < need)
+    s.resize(i - 1);
 }
 
 Result<llama_sampler_ptr> make_sampler(const LoadedModel& model, const GenerateRequest& request) {
   llama_sampler_ptr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
   if (request.json_schema) {
     auto grammar = json_schema_to_gbnf(*request.json_schema);
-    if (!grammar) return tl::unexpected(grammar.error());
+    if (!grammar)
+      return tl::unexpected(grammar.error());
     llama_sampler* g = llama_sampler_init_grammar(model.vocab, grammar->c_str(), "root");
     if (g == nullptr) {
       return fail(ErrorKind::internal, "llama.cpp rejected the grammar built from the schema");
@@ -129,15 +132,18 @@ class Engine::Worker {
 
   Result<ModelInfo> info() {
     auto loaded = ensure_loaded();
-    if (!loaded) return tl::unexpected(loaded.error());
+    if (!loaded)
+      return tl::unexpected(loaded.error());
     return ModelInfo{m_model->name, m_ctx_seq, m_model->trained_context, true};
   }
 
   Result<int> count_tokens(std::string_view text) {
     auto loaded = ensure_loaded();
-    if (!loaded) return tl::unexpected(loaded.error());
+    if (!loaded)
+      return tl::unexpected(loaded.error());
     auto tokens = tokenize_text(m_model->vocab, text);
-    if (!tokens) return tl::unexpected(tokens.error());
+    if (!tokens)
+      return tl::unexpected(tokens.error());
     return static_cast<int>(tokens->size());
   }
 
@@ -171,13 +177,16 @@ class Engine::Worker {
           m_cv.wait(lock, has_work);
         }
       }
-      if (m_stopping) break;
+      if (m_stopping)
+        break;
       std::deque<std::function<void()>> tasks;
       tasks.swap(m_tasks);
       lock.unlock();
-      for (auto& task : tasks) task();
+      for (auto& task : tasks)
+        task();
       admit();
-      if (!m_active.empty()) step();
+      if (!m_active.empty())
+        step();
       if (m_active.empty() && m_unload_when_idle) {
         m_unload_when_idle = false;
         free_model();
@@ -187,18 +196,23 @@ class Engine::Worker {
     std::deque<Job> pending;
     pending.swap(m_pending);
     lock.unlock();
-    for (auto& job : pending) job.promise.set_value(fail(ErrorKind::cancelled, "the engine stopped"));
-    for (auto& seq : m_active) finish(*seq, fail(ErrorKind::cancelled, "the engine stopped"));
+    for (auto& job : pending)
+      job.promise.set_value(fail(ErrorKind::cancelled, "the engine stopped"));
+    for (auto& seq : m_active)
+      finish(*seq, fail(ErrorKind::cancelled, "the engine stopped"));
     m_active.clear();
     free_model();
   }
 
   Status ensure_loaded() {
-    if (m_model) return {};
+    if (m_model)
+      return {};
     auto model = load_model(m_options.model, m_options.gpu_layers);
-    if (!model) return tl::unexpected(model.error());
+    if (!model)
+      return tl::unexpected(model.error());
     int ctx_seq = m_options.context_window > 0 ? m_options.context_window : model->trained_context;
-    if (ctx_seq <= 0) ctx_seq = 4096;
+    if (ctx_seq <= 0)
+      ctx_seq = 4096;
     if (model->trained_context > 0 && ctx_seq > model->trained_context) {
       spdlog::warn("llm.context_window {} exceeds what {} was trained for ({})", ctx_seq,
                    model->name, model->trained_context);
@@ -224,7 +238,8 @@ class Engine::Worker {
     m_ctx_total = static_cast<int>(params.n_ctx);
     m_batch = llama_batch_init(m_options.batch_size, 0, 1);
     m_free_ids.clear();
-    for (int i = m_options.max_sequences - 1; i >= 0; --i) m_free_ids.push_back(i);
+    for (int i = m_options.max_sequences - 1; i >= 0; --i)
+      m_free_ids.push_back(i);
     m_model = std::move(*model);
     m_ctx = std::move(ctx);
     m_loaded = true;
@@ -234,7 +249,8 @@ class Engine::Worker {
   }
 
   void free_model() {
-    if (!m_model) return;
+    if (!m_model)
+      return;
     m_ctx.reset();
     llama_batch_free(m_batch);
     m_batch = {};
@@ -249,7 +265,8 @@ class Engine::Worker {
       Job job;
       {
         std::lock_guard lock(m_mutex);
-        if (m_pending.empty() || (m_model && m_free_ids.empty())) return;
+        if (m_pending.empty() || (m_model && m_free_ids.empty()))
+          return;
         job = std::move(m_pending.front());
         m_pending.pop_front();
       }
@@ -328,7 +345,8 @@ class Engine::Worker {
       while (!seq->generating && seq->n_evaluated < seq->prompt.size() &&
              m_batch.n_tokens < m_options.batch_size) {
         bool last = seq->n_evaluated + 1 == seq->prompt.size();
-        if (last) seq->batch_index = m_batch.n_tokens;
+        if (last)
+          seq->batch_index = m_batch.n_tokens;
         add_token(m_batch, seq->prompt[seq->n_evaluated], static_cast<llama_pos>(seq->n_evaluated),
                   seq->id, last);
         ++seq->n_evaluated;
@@ -349,7 +367,8 @@ class Engine::Worker {
         finish(*seq, fail(ErrorKind::cancelled, "generation cancelled"));
         continue;
       }
-      if (seq->batch_index < 0) continue;
+      if (seq->batch_index < 0)
+        continue;
       if (!seq->generating) {
         seq->generating = true;
         seq->n_past = static_cast<llama_pos>(seq->prompt.size());
@@ -372,7 +391,8 @@ class Engine::Worker {
   }
 
   void finish(Sequence& seq, Result<GenerateResult> result) {
-    if (m_ctx) llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
+    if (m_ctx)
+      llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
     m_reserved -= seq.reserved;
     m_free_ids.push_back(seq.id);
     seq.done = true;
@@ -423,6 +443,8 @@ void Engine::unload() {
   });
 }
 
-bool Engine::loaded() const { return m_worker->loaded(); }
+bool Engine::loaded() const {
+  return m_worker->loaded();
+}
 
 }  // namespace g2d::llm::llama

@@ -14,23 +14,23 @@
 // internal if llama_decode fails.
 #pragma once
 
-#include "core/error.hpp"
-#include "llm/backend.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <future>
 #include <memory>
 
+#include "core/error.hpp"
+#include "llm/backend.hpp"
+
 namespace g2d::llm::llama {
 
 struct EngineOptions {
   std::filesystem::path model;
-  int context_window = 0;  // tokens per sequence; 0 = the model's trained context
-  int max_sequences = 4;   // generations decoded together
-  int threads = 0;         // 0 = all hardware threads
-  int gpu_layers = -1;     // -1 = all that fit
-  int batch_size = 512;    // tokens per llama_decode call
+  int context_window = 0;               // tokens per sequence; 0 = the model's trained context
+  int max_sequences = 4;                // generations decoded together
+  int threads = 0;                      // 0 = all hardware threads
+  int gpu_layers = -1;                  // -1 = all that fit
+  int batch_size = 512;                 // tokens per llama_decode call
   std::chrono::seconds idle_unload{0};  // 0 = keep the model loaded
 };
 

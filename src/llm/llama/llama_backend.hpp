@@ -6,10 +6,10 @@
 // Errors: see engine.hpp.
 #pragma once
 
+#include <memory>
+
 #include "llm/backend.hpp"
 #include "llm/llama/engine.hpp"
-
-#include <memory>
 
 namespace g2d::llm::llama {
 

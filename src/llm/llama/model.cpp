@@ -1,10 +1,10 @@
 #include "llm/llama/model.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <fstream>
 #include <mutex>
+
+#include <spdlog/spdlog.h>
 
 namespace g2d::llm::llama {
 
@@ -14,8 +14,10 @@ namespace {
 
 void log_to_spdlog(ggml_log_level level, const char* text, void* /*user*/) {
   std::string_view line(text);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.empty()) return;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
+  if (line.empty())
+    return;
   if (level == GGML_LOG_LEVEL_ERROR) {
     spdlog::debug("llama.cpp error: {}", line);
   } else {
@@ -63,7 +65,8 @@ Result<std::vector<llama_token>> tokenize(const llama_vocab* vocab, std::string_
     tokens.resize(static_cast<size_t>(-n));
     n = call();
   }
-  if (n < 0) return fail(ErrorKind::invalid_argument, "cannot tokenize a text of {} bytes", text.size());
+  if (n < 0)
+    return fail(ErrorKind::invalid_argument, "cannot tokenize a text of {} bytes", text.size());
   tokens.resize(static_cast<size_t>(n));
   return tokens;
 }
@@ -99,7 +102,8 @@ Result<LoadedModel> load_model(const fs::path& path, int gpu_layers) {
   }
   loaded.vocab = llama_model_get_vocab(loaded.model.get());
   loaded.name = meta_string(loaded.model.get(), "general.name");
-  if (loaded.name.empty()) loaded.name = path.filename().string();
+  if (loaded.name.empty())
+    loaded.name = path.filename().string();
   loaded.trained_context = llama_model_n_ctx_train(loaded.model.get());
 
   // Keep the model's template only if libllama can apply it; otherwise ChatML.
@@ -141,7 +145,8 @@ Result<std::vector<llama_token>> tokenize_chat(const LoadedModel& model,
   }
 
   std::vector<llama_token> tokens;
-  if (llama_vocab_get_add_bos(model.vocab)) tokens.push_back(llama_vocab_bos(model.vocab));
+  if (llama_vocab_get_add_bos(model.vocab))
+    tokens.push_back(llama_vocab_bos(model.vocab));
   size_t pos = 0;
   for (size_t i = 0; i < messages.size(); ++i) {
     size_t at = rendered.find(sentinels[i], pos);
@@ -149,15 +154,18 @@ Result<std::vector<llama_token>> tokenize_chat(const LoadedModel& model,
       return fail(ErrorKind::internal, "chat template of {} dropped message {}", model.name, i);
     }
     auto markup = tokenize(model.vocab, std::string_view(rendered).substr(pos, at - pos), true);
-    if (!markup) return tl::unexpected(markup.error());
+    if (!markup)
+      return tl::unexpected(markup.error());
     tokens.insert(tokens.end(), markup->begin(), markup->end());
     auto content = tokenize(model.vocab, messages[i].content, false);
-    if (!content) return tl::unexpected(content.error());
+    if (!content)
+      return tl::unexpected(content.error());
     tokens.insert(tokens.end(), content->begin(), content->end());
     pos = at + sentinels[i].size();
   }
   auto tail = tokenize(model.vocab, std::string_view(rendered).substr(pos), true);
-  if (!tail) return tl::unexpected(tail.error());
+  if (!tail)
+    return tl::unexpected(tail.error());
   tokens.insert(tokens.end(), tail->begin(), tail->end());
   // A template that writes the BOS text itself must not get a second one.
   if (tokens.size() > 1 && tokens[0] == llama_vocab_bos(model.vocab) && tokens[1] == tokens[0]) {

@@ -6,14 +6,14 @@
 // Errors: model_missing (no file), model_invalid (not GGUF, or libllama refuses it).
 #pragma once
 
-#include "core/error.hpp"
-#include "llm/backend.hpp"
-
-#include <llama-cpp.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <llama-cpp.h>
+
+#include "core/error.hpp"
+#include "llm/backend.hpp"
 
 namespace g2d::llm::llama {
 
