@@ -2,13 +2,27 @@
 #
 # 1. An installed llama.cpp is preferred: find_package(llama CONFIG) (Homebrew, newer Debian and
 #    Ubuntu, or any prefix on CMAKE_PREFIX_PATH).
-# 2. Otherwise the pinned build that scripts/setup.sh staged into its cache (G2D_LLAMA_PREFIX, read
-#    from the environment as scripts/env.sh exports it, or given with -DG2D_LLAMA_PREFIX=...).
+# 2. Otherwise the pinned build that scripts/setup.sh staged into its cache: G2D_LLAMA_PREFIX
+#    (-D or the environment), else the cache found by scripts/env.sh's rule.
 set(G2D_LLAMA_PREFIX "$ENV{G2D_LLAMA_PREFIX}" CACHE PATH "Prefix of the pinned llama.cpp build from scripts/setup.sh")
 option(G2D_PREFER_SYSTEM_LLAMA "Use an installed llama.cpp when find_package finds one" ON)
 
 if(G2D_PREFER_SYSTEM_LLAMA AND NOT G2D_LLAMA_PREFIX)
   find_package(llama CONFIG QUIET)
+endif()
+
+# The cache setup.sh fills, by the rule of scripts/env.sh.
+if(NOT llama_FOUND AND NOT G2D_LLAMA_PREFIX)
+  if(DEFINED ENV{GIT2DATASET_CACHE} AND NOT "$ENV{GIT2DATASET_CACHE}" STREQUAL "")
+    set(_g2d_cache "$ENV{GIT2DATASET_CACHE}")
+  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+    set(_g2d_cache "$ENV{XDG_CACHE_HOME}/git2dataset")
+  else()
+    set(_g2d_cache "$ENV{HOME}/.cache/git2dataset")
+  endif()
+  if(EXISTS "${_g2d_cache}/llama.cpp-de3ff815/prefix/include/llama.h")
+    set(G2D_LLAMA_PREFIX "${_g2d_cache}/llama.cpp-de3ff815/prefix" CACHE PATH "" FORCE)
+  endif()
 endif()
 
 if(llama_FOUND)

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <ostream>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -6,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "llm/json_schema.hpp"
 #include "store/store.hpp"
 #include "sys/process.hpp"
 
@@ -47,6 +49,46 @@ void check_git(Report& report) {
   }
 }
 
+// A small question request shaped like the pipeline's: proves the backend generates, and
+// generates JSON that matches the schema.
+void check_generation(Report& report, llm::Backend& backend) {
+  const nlohmann::json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"questions",
+         {{"type", "array"},
+          {"items", {{"type", "string"}, {"minLength", 5}, {"maxLength", 120}}},
+          {"minItems", 1},
+          {"maxItems", 1}}}}},
+      {"required", {"questions"}}};
+  llm::GenerateRequest probe;
+  probe.messages = {{llm::Role::system, "You write technical questions about source code."},
+                    {llm::Role::user, "int add(int a, int b) { return a + b; }"},
+                    {llm::Role::user, "Write one question about this code as JSON."}};
+  probe.json_schema = schema;
+  probe.max_tokens = 128;
+  probe.temperature = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto result = backend.generate(probe, {});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!result) {
+    report.add(Verdict::fail, "generation", result.error().describe());
+    return;
+  }
+  auto json = nlohmann::json::parse(result->text, nullptr, false);
+  auto problems =
+      json.is_discarded() ? std::vector<std::string>{"not JSON"} : llm::validate_json(json, schema);
+  if (!problems.empty()) {
+    report.add(Verdict::warn, "generation",
+               fmt::format("output does not match the schema ({}): {}", problems.front(),
+                           result->text.substr(0, 120)));
+    return;
+  }
+  report.add(
+      Verdict::ok, "generation",
+      fmt::format("schema-valid JSON, {} tokens in {:.1f} s", result->completion_tokens, seconds));
+}
+
 void check_backend(Report& report, const config::LoadedConfig& cfg) {
   const auto& llm = cfg.config.llm;
   if (llm.backend == "llama_cpp") {
@@ -83,6 +125,7 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
   report.add(info->structured_output ? Verdict::ok : Verdict::warn, "structured output",
              info->structured_output ? "JSON schema enforced while decoding"
                                      : "not supported: questions are validated and retried");
+  check_generation(report, **backend);
 }
 
 void check_database(Report& report, const config::LoadedConfig& cfg) {

@@ -129,6 +129,7 @@ TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
   EXPECT_THAT(result.output, HasSubstr("ok    git: git version"));
   EXPECT_THAT(result.output, HasSubstr("ok    model:"));
   EXPECT_THAT(result.output, HasSubstr("1024 tokens per request"));
+  EXPECT_THAT(result.output, HasSubstr("ok    generation: schema-valid JSON"));
   EXPECT_THAT(result.output, HasSubstr("will be created"));
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
   EXPECT_FALSE(fs::exists(m_dir / "git2dataset.db"));  // doctor does not create the database
