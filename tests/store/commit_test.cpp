@@ -12,19 +12,7 @@ namespace {
 
 using namespace g2d::store::test;
 
-class CommitTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto opened = open_sqlite(m_dir / "g2d.db");
-    ASSERT_TRUE(opened) << opened.error().describe();
-    m_store = std::move(*opened);
-  }
-  Store& store() { return *m_store; }
-  std::filesystem::path db() const { return m_dir / "g2d.db"; }
-
-  g2d::test::TempDir m_dir;
-  std::unique_ptr<Store> m_store;
-};
+class CommitTest : public StoreFixture {};
 
 TEST_F(CommitTest, InsertsSamplesAndMarksTheFileDone) {
   auto file = make_file("github.com/o/r/src/a.c");

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "store/store.hpp"
+#include "support.hpp"
 
 namespace g2d::store::test {
 
@@ -27,5 +30,20 @@ std::vector<SampleRecord> live_samples(Store& store);
 void raw_exec(const std::filesystem::path& db, const std::string& sql);
 std::int64_t raw_int(const std::filesystem::path& db, const std::string& sql);
 std::string raw_text(const std::filesystem::path& db, const std::string& sql);
+
+// A fresh read-write store in a temporary directory, for each test.
+class StoreFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = open_sqlite(db());
+    ASSERT_TRUE(opened) << opened.error().describe();
+    m_store = std::move(*opened);
+  }
+  Store& store() { return *m_store; }
+  std::filesystem::path db() const { return m_dir / "g2d.db"; }
+
+  g2d::test::TempDir m_dir;
+  std::unique_ptr<Store> m_store;
+};
 
 }  // namespace g2d::store::test

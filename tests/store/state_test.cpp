@@ -13,18 +13,7 @@ namespace {
 
 using namespace g2d::store::test;
 
-class StateTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto opened = open_sqlite(m_dir / "g2d.db");
-    ASSERT_TRUE(opened) << opened.error().describe();
-    m_store = std::move(*opened);
-  }
-  Store& store() { return *m_store; }
-
-  g2d::test::TempDir m_dir;
-  std::unique_ptr<Store> m_store;
-};
+class StateTest : public StoreFixture {};
 
 TEST_F(StateTest, AppStateRoundTrips) {
   EXPECT_FALSE(store().get_state("run").value().has_value());
