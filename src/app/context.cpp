@@ -73,7 +73,13 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   return it->second(cfg);
 }
 
+bool database_is_url(const config::LoadedConfig& cfg) {
+  return cfg.config.pipeline.database.find("://") != std::string::npos;
+}
+
 fs::path log_file_path(const config::LoadedConfig& cfg) {
+  if (database_is_url(cfg))
+    return cfg.base_dir / "git2dataset.log";
   fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
   return db.replace_extension(".log");
 }

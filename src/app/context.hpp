@@ -25,8 +25,12 @@ std::filesystem::path model_path(const config::LoadedConfig& cfg);
 
 Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
 
+// Whether pipeline.database is a server URL (postgresql://...) rather than a SQLite file.
+bool database_is_url(const config::LoadedConfig& cfg);
+
 // The run's log file: beside the database, with the extension .log (git2dataset.db →
-// git2dataset.log). Commands that use the database attach it.
+// git2dataset.log); for a database URL, git2dataset.log beside the configuration. Commands that
+// use the database attach it.
 std::filesystem::path log_file_path(const config::LoadedConfig& cfg);
 void attach_log_file(const config::LoadedConfig& cfg);
 

@@ -129,6 +129,13 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
 }
 
 void check_database(Report& report, const config::LoadedConfig& cfg) {
+  if (database_is_url(cfg)) {
+    // Never echo the URL: it may carry credentials.
+    report.add(Verdict::fail, "database",
+               "a database URL (PostgreSQL scale-out) is not available in this version; use a "
+               "SQLite file path");
+    return;
+  }
   fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
   std::error_code ec;
   if (!fs::exists(db, ec)) {
@@ -145,18 +152,22 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
     }
     return;
   }
-  auto store = store::open_sqlite(db);
+  // Read-only: a diagnosis never migrates or otherwise changes the database.
+  auto store = store::open_sqlite(db, store::OpenMode::read_only);
   if (!store) {
     report.add(Verdict::fail, "database", store.error().message);
     return;
   }
-  report.add(
-      Verdict::ok, "database",
-      fmt::format("{} (schema version {}, writable)", db.string(), (*store)->schema_version()));
+  bool writable = access(db.c_str(), W_OK) == 0;
+  report.add(writable ? Verdict::ok : Verdict::fail, "database",
+             fmt::format("{} (schema version {}, {})", db.string(), (*store)->schema_version(),
+                         writable ? "writable" : "NOT writable"));
 }
 
 void check_disk(Report& report, const config::LoadedConfig& cfg) {
-  fs::path dir = config::resolve_path(cfg, cfg.config.pipeline.database).parent_path();
+  fs::path dir = database_is_url(cfg)
+                     ? cfg.base_dir
+                     : config::resolve_path(cfg, cfg.config.pipeline.database).parent_path();
   std::error_code ec;
   while (!dir.empty() && !fs::exists(dir, ec))
     dir = dir.parent_path();

@@ -1,4 +1,7 @@
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <ostream>
 
 #include <spdlog/spdlog.h>
@@ -25,12 +28,16 @@ constexpr const char* k_example_repos =
 # /home/me/src/local-project
 )";
 
+// Creates `path` exclusively: a file that appeared since the existence check is never replaced.
 Status write_new_file(const fs::path& path, std::string_view content) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << content;
-  file.close();
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wbx"),
+                                                       std::fclose);
   if (!file)
+    return fail(ErrorKind::io, "cannot create {}: {}", path.string(), std::strerror(errno));
+  if (std::fwrite(content.data(), 1, content.size(), file.get()) != content.size() ||
+      std::fclose(file.release()) != 0) {
     return fail(ErrorKind::io, "cannot write {}", path.string());
+  }
   return {};
 }
 

@@ -40,6 +40,7 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
   CLI::App app{"git2dataset — turn Git repositories into fine-tuning datasets with a local LLM",
                "git2dataset"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the subcommand too (inherited)
   app.set_version_flag("--version", version_string());
   app.add_option("--config", inv.config_file,
                  "configuration file (default: ./git2dataset.yaml when it exists)")

@@ -75,11 +75,14 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
   }
 
   ProcessResult result;
+  int read_errno = 0;
   std::array<char, 4096> buf{};
   for (;;) {
     ssize_t n = read(fds[0], buf.data(), buf.size());
     if (n < 0 && errno == EINTR)
       continue;
+    if (n < 0)
+      read_errno = errno;
     if (n <= 0)
       break;
     size_t room = max_output - std::min(max_output, result.output.size());
@@ -91,6 +94,9 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR)
       return fail(ErrorKind::io, "waitpid {}: {}", argv[0], std::strerror(errno));
+  }
+  if (read_errno != 0) {
+    return fail(ErrorKind::io, "reading the output of {}: {}", argv[0], std::strerror(read_errno));
   }
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

@@ -53,6 +53,27 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_THAT(bad_set.output, HasSubstr("KEY=VALUE"));
 }
 
+TEST_F(CliTest, GlobalOptionsWorkAfterTheSubcommand) {
+  write_config("llm:\n  temperature: 0.7\n");
+  auto result =
+      cli({"config", "show", "-q", "--config", config_path(), "--set", "llm.seed_like=1"});
+  EXPECT_EQ(result.exit_code, 2) << result.output;  // reached config loading: unknown key
+  EXPECT_THAT(result.output, HasSubstr("llm.seed_like"));
+  auto ok = cli({"config", "show", "--config", config_path()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr("temperature: 0.7"));
+}
+
+TEST_F(CliTest, DoctorOnAPostgresUrlCreatesNothingLocally) {
+  write_config("pipeline:\n  database: postgresql://user:secret@db.example/g2d\n");
+  auto result = cli({"--config", config_path(), "doctor"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr("FAIL  database"));
+  EXPECT_THAT(result.output, Not(HasSubstr("secret")));
+  EXPECT_FALSE(fs::exists(m_dir / "postgresql:"));
+  EXPECT_FALSE(fs::exists(fs::current_path() / "postgresql:"));
+}
+
 TEST_F(CliTest, InitWritesFilesAndRefusesToOverwrite) {
   auto first = cli({"init", "--dir", m_dir.path().string()});
   ASSERT_EQ(first.exit_code, 0) << first.output;

@@ -224,6 +224,47 @@ TEST_F(EngineTest, UnloadFreesAndNextCallReloads) {
   EXPECT_TRUE(engine.loaded());
 }
 
+TEST_F(EngineTest, UnloadDuringGenerationWaitsAndHoldsNewWork) {
+  Engine engine(options(1024, 2));
+  GenerateRequest r;
+  r.messages = {{Role::user, "Write a long story about a compiler."}};
+  r.max_tokens = 120;
+  r.temperature = 0;
+  auto running = engine.submit(r, {});
+  while (!engine.loaded()) std::this_thread::sleep_for(5ms);
+  engine.unload();  // returns once the model is freed, after the running generation ends
+  EXPECT_FALSE(engine.loaded());
+  auto first = running.get();
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_GT(first->completion_tokens, 0);
+  auto after = engine.submit(r, {}).get();  // new work loads the model again
+  EXPECT_TRUE(after) << after.error().describe();
+}
+
+TEST_F(EngineTest, CancelledJobsWaitingForRoomAreAnsweredAtOnce) {
+  Engine engine(options(1024, 1));
+  GenerateRequest long_one;
+  long_one.messages = {{Role::user, "Write a very long story about compilers."}};
+  long_one.max_tokens = 900;
+  auto running = engine.submit(long_one, {});
+  std::stop_source source;
+  auto waiting = engine.submit(long_one, source.get_token());  // no free sequence: waits
+  std::this_thread::sleep_for(100ms);
+  source.request_stop();
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready) << "cancelled job left waiting";
+  auto result = waiting.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
+  running.get();
+}
+
+TEST_F(EngineTest, EmptyConversationIsRejected) {
+  Engine engine(options(512, 1));
+  auto result = engine.submit(GenerateRequest{}, {}).get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::invalid_argument);
+}
+
 TEST_F(EngineTest, IdleModelIsUnloaded) {
   EngineOptions o = options(512, 1);
   o.idle_unload = 1s;

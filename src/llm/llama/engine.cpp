@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -124,7 +125,13 @@ class Engine::Worker {
     auto future = promise->get_future();
     {
       std::lock_guard lock(m_mutex);
-      m_tasks.emplace_back([promise, task = std::move(task)] { promise->set_value(task()); });
+      m_tasks.emplace_back([promise, task = std::move(task)] {
+        try {
+          promise->set_value(task());
+        } catch (...) {
+          promise->set_exception(std::current_exception());
+        }
+      });
     }
     m_cv.notify_all();
     return future.get();
@@ -147,12 +154,21 @@ class Engine::Worker {
     return static_cast<int>(tokens->size());
   }
 
-  void request_unload() {
+  // Frees the model now if nothing is in flight; otherwise stops admitting work and frees it
+  // when the running generations end. The future is ready once the model is freed.
+  std::shared_future<void> request_unload() {
     if (m_active.empty()) {
       free_model();
-    } else {
-      m_unload_when_idle = true;
+      std::promise<void> done;
+      done.set_value();
+      return done.get_future().share();
     }
+    if (!m_unload_pending) {
+      m_unload_done = std::promise<void>();
+      m_unload_future = m_unload_done.get_future().share();
+      m_unload_pending = true;
+    }
+    return m_unload_future;
   }
 
   bool loaded() const { return m_loaded.load(); }
@@ -184,12 +200,21 @@ class Engine::Worker {
       lock.unlock();
       for (auto& task : tasks)
         task();
-      admit();
-      if (!m_active.empty())
-        step();
-      if (m_active.empty() && m_unload_when_idle) {
-        m_unload_when_idle = false;
+      try {
+        admit();
+        if (!m_active.empty())
+          step();
+      } catch (const std::exception& e) {
+        // A bug or an allocation failure: fail what is in flight, keep serving.
+        spdlog::error("llama engine: {}", e.what());
+        for (auto& seq : m_active)
+          finish(*seq, fail(ErrorKind::internal, "engine: {}", e.what()));
+        m_active.clear();
+      }
+      if (m_active.empty() && m_unload_pending) {
         free_model();
+        m_unload_pending = false;
+        m_unload_done.set_value();
       }
       lock.lock();
     }
@@ -202,6 +227,8 @@ class Engine::Worker {
       finish(*seq, fail(ErrorKind::cancelled, "the engine stopped"));
     m_active.clear();
     free_model();
+    if (m_unload_pending)
+      m_unload_done.set_value();
   }
 
   Status ensure_loaded() {
@@ -217,8 +244,15 @@ class Engine::Worker {
       spdlog::warn("llm.context_window {} exceeds what {} was trained for ({})", ctx_seq,
                    model->name, model->trained_context);
     }
+    const std::int64_t total = static_cast<std::int64_t>(ctx_seq) * m_options.max_sequences;
+    if (total > std::numeric_limits<int32_t>::max()) {
+      return fail(ErrorKind::config,
+                  "a context of {} tokens x {} sequences is too large (llm.context_window, "
+                  "pipeline.max_concurrent_files)",
+                  ctx_seq, m_options.max_sequences);
+    }
     llama_context_params params = llama_context_default_params();
-    params.n_ctx = static_cast<uint32_t>(ctx_seq * m_options.max_sequences);
+    params.n_ctx = static_cast<uint32_t>(total);
     params.n_batch = static_cast<uint32_t>(m_options.batch_size);
     params.n_ubatch = static_cast<uint32_t>(m_options.batch_size);
     params.n_seq_max = static_cast<uint32_t>(m_options.max_sequences);
@@ -261,6 +295,9 @@ class Engine::Worker {
 
   // Moves waiting jobs into free sequences while their prompt and budget fit the free KV space.
   void admit() {
+    answer_cancelled_jobs();
+    if (m_unload_pending)
+      return;  // no new work until the model is freed
     for (;;) {
       Job job;
       {
@@ -274,9 +311,21 @@ class Engine::Worker {
         job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
         continue;
       }
-      if (auto loaded = ensure_loaded(); !loaded) {
-        job.promise.set_value(tl::unexpected(loaded.error()));
+      if (job.request.messages.empty()) {
+        job.promise.set_value(fail(ErrorKind::invalid_argument, "a request without messages"));
         continue;
+      }
+      if (auto loaded = ensure_loaded(); !loaded) {
+        // The same failure awaits every job queued now: answer them all, load once.
+        std::deque<Job> waiting;
+        {
+          std::lock_guard lock(m_mutex);
+          waiting.swap(m_pending);
+        }
+        job.promise.set_value(tl::unexpected(loaded.error()));
+        for (auto& other : waiting)
+          other.promise.set_value(tl::unexpected(loaded.error()));
+        return;
       }
       if (!job.prompt) {
         auto prompt = tokenize_chat(*m_model, job.request.messages);
@@ -317,6 +366,25 @@ class Engine::Worker {
       seq->result.prompt_tokens = n_prompt;
       m_reserved += reserve;
       m_active.push_back(std::move(seq));
+    }
+  }
+
+  // Answers queued jobs whose callers gave up, wherever they wait in the queue.
+  void answer_cancelled_jobs() {
+    std::vector<Job> cancelled;
+    {
+      std::lock_guard lock(m_mutex);
+      for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (it->stop.stop_requested()) {
+          cancelled.push_back(std::move(*it));
+          it = m_pending.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& job : cancelled) {
+      job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
     }
   }
 
@@ -416,7 +484,9 @@ class Engine::Worker {
   int m_ctx_seq = 0;
   int m_ctx_total = 0;
   int m_reserved = 0;
-  bool m_unload_when_idle = false;
+  bool m_unload_pending = false;
+  std::promise<void> m_unload_done;
+  std::shared_future<void> m_unload_future;
 
   std::thread m_thread;  // last: starts after everything above exists
 };
@@ -437,10 +507,7 @@ Result<int> Engine::count_tokens(std::string_view text) {
 }
 
 void Engine::unload() {
-  m_worker->call<bool>([this] {
-    m_worker->request_unload();
-    return true;
-  });
+  m_worker->call<std::shared_future<void>>([this] { return m_worker->request_unload(); }).wait();
 }
 
 bool Engine::loaded() const {

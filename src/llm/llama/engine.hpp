@@ -9,9 +9,10 @@
 // it, once, and freed by unload() or after `idle_unload` without work.
 //
 // Thread-safety: every public member may be called from any thread.
-// Errors: model_missing / model_invalid from loading; context_overflow when a prompt does not fit
-// the per-sequence context; cancelled when the caller's stop_token fires or the engine stops;
-// internal if llama_decode fails.
+// Errors: model_missing / model_invalid / unavailable from loading (a failed load answers every
+// queued request); context_overflow when a prompt does not fit the per-sequence context;
+// invalid_argument for a request without messages; cancelled when the caller's stop_token fires
+// (also while queued) or the engine stops; internal if llama_decode fails or the worker throws.
 #pragma once
 
 #include <chrono>
@@ -29,7 +30,7 @@ struct EngineOptions {
   int context_window = 0;               // tokens per sequence; 0 = the model's trained context
   int max_sequences = 4;                // generations decoded together
   int threads = 0;                      // 0 = all hardware threads
-  int gpu_layers = -1;                  // -1 = all that fit
+  int gpu_layers = -1;                  // layers offloaded to a GPU; negative = all
   int batch_size = 512;                 // tokens per llama_decode call
   std::chrono::seconds idle_unload{0};  // 0 = keep the model loaded
 };
@@ -44,7 +45,9 @@ class Engine {
   std::future<Result<GenerateResult>> submit(GenerateRequest request, std::stop_token stop);
   Result<ModelInfo> info();
   Result<int> count_tokens(std::string_view text);
-  void unload();        // waits until the model is freed (after in-flight generations end)
+  // Frees the model and context. With generations in flight it admits no new work, lets them
+  // finish, frees, and only then returns; later work loads the model again.
+  void unload();
   bool loaded() const;  // whether a model is in memory now
 
  private:

@@ -95,6 +95,12 @@ Result<LoadedModel> load_model(const fs::path& path, int gpu_layers) {
   LoadedModel loaded;
   loaded.model.reset(llama_model_load_from_file(path.c_str(), params));
   if (!loaded.model) {
+    if (gpu_layers != 0 && llama_supports_gpu_offload()) {
+      return fail(ErrorKind::unavailable,
+                  "llama.cpp cannot load {}: out of GPU memory, an unsupported architecture or a "
+                  "damaged file (try llm.gpu_layers: 0; run with -vv for its log)",
+                  path.string());
+    }
     return fail(ErrorKind::model_invalid,
                 "llama.cpp cannot load {} (unsupported architecture or a damaged file; run "
                 "with -vv for its log)",
