@@ -231,7 +231,8 @@ TEST_F(EngineTest, UnloadDuringGenerationWaitsAndHoldsNewWork) {
   r.max_tokens = 120;
   r.temperature = 0;
   auto running = engine.submit(r, {});
-  while (!engine.loaded()) std::this_thread::sleep_for(5ms);
+  while (!engine.loaded())
+    std::this_thread::sleep_for(5ms);
   engine.unload();  // returns once the model is freed, after the running generation ends
   EXPECT_FALSE(engine.loaded());
   auto first = running.get();
