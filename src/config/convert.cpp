@@ -46,13 +46,6 @@ bool is_plain_scalar(const Raw& raw) {
   return raw.shape == Raw::Shape::scalar && !raw.quoted;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
@@ -168,7 +161,7 @@ tl::expected<Value, Invalid> to_number(const KeySpec& key, const Raw& raw) {
 tl::expected<Value, Invalid> to_boolean(const KeySpec& key, const Raw& raw) {
   if (!is_plain_scalar(raw))
     return invalid(key.path, describe(key), raw, true);
-  const std::string word = lower(raw.text);
+  const std::string word = detail::to_lower(raw.text);
   if (word == "true" || word == "yes" || word == "on")
     return true;
   if (word == "false" || word == "no" || word == "off")

@@ -24,13 +24,6 @@ namespace {
 
 constexpr std::string_view k_env_prefix = "GIT2DATASET_";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string upper(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -68,12 +61,12 @@ void apply_environment(Layering& layers, const std::map<std::string, std::string
     const auto underscore = rest.find('_');
     if (underscore == std::string::npos)
       continue;
-    const std::string section = lower(rest.substr(0, underscore));
+    const std::string section = detail::to_lower(rest.substr(0, underscore));
     const auto& sections = section_names();
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
       continue;  // GIT2DATASET_CACHE and friends: not configuration
     }
-    const std::string name = lower(rest.substr(underscore + 1));
+    const std::string name = detail::to_lower(rest.substr(underscore + 1));
     const KeySpec* key = find_key(section + "." + name);
     if (key == nullptr) {
       auto near = suggest_key(section, name);

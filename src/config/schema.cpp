@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "config/suggest.hpp"
+
 namespace g2d::config::detail {
 
 namespace {
@@ -196,9 +198,7 @@ std::string format_number(double v) {
 }
 
 bool is_reserved_word(std::string_view s) {
-  std::string word(s);
-  std::transform(word.begin(), word.end(), word.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string word = to_lower(s);
   for (const char* reserved : {"true", "false", "yes", "no", "on", "off", "null", "y", "n", ".inf",
                                "-.inf", "+.inf", ".nan"}) {
     if (word == reserved)

@@ -9,14 +9,14 @@ namespace {
 
 constexpr std::size_t k_max_distance = 2;
 
-std::string lower(std::string_view s) {
+}  // namespace
+
+std::string to_lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
-}  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
@@ -41,15 +41,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> closest(std::string_view word,
                                    const std::vector<std::string>& candidates) {
-  const std::string folded = lower(word);
+  const std::string folded = to_lower(word);
   for (const auto& c : candidates) {
-    if (lower(c) == folded)
+    if (to_lower(c) == folded)
       return c;
   }
   std::optional<std::string> best;
   std::size_t best_distance = k_max_distance + 1;
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(folded, lower(c));
+    const std::size_t d = edit_distance(folded, to_lower(c));
     if (d < best_distance) {
       best = c;
       best_distance = d;
