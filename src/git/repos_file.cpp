@@ -1,0 +1,283 @@
+#include "git/repos_file.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace g2d::git {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array k_schemes{"https", "http", "ssh", "git", "git+ssh", "ssh+git"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool has_control_chars(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+// A directory name component: [A-Za-z0-9._-], anything else becomes '_'; never "", "." or "..".
+std::string safe_component(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    out.push_back(std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-' ? static_cast<char>(c)
+                                                                           : '_');
+  }
+  if (out.empty() || out == "." || out == "..")
+    out = "_" + out;
+  return out;
+}
+
+// host[/port]/path components → a relative directory; ".git" dropped from the last component.
+fs::path remote_dir(std::string_view host, std::string_view port, std::string_view path) {
+  std::string first = lower(host);
+  if (!port.empty())
+    first += "_" + std::string(port);
+  fs::path dir = safe_component(first);
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos)
+      slash = path.size();
+    if (slash > pos)
+      parts.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string_view part = parts[i];
+    if (i + 1 == parts.size() && part.size() > 4 && part.substr(part.size() - 4) == ".git") {
+      part.remove_suffix(4);
+    }
+    dir /= safe_component(part);
+  }
+  return dir;
+}
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// Checks a ref against git's rules for names (check-ref-format) that matter here.
+std::optional<std::string> ref_problem(std::string_view ref) {
+  if (ref.front() == '-')
+    return "starts with '-' (git would read it as an option)";
+  if (ref.find("..") != std::string_view::npos || ref.find("@{") != std::string_view::npos ||
+      ref.find_first_of("~^:?*[\\") != std::string_view::npos || ref.back() == '/' ||
+      ref.back() == '.' || (ref.size() >= 5 && ref.substr(ref.size() - 5) == ".lock")) {
+    return "is not a valid git ref name";
+  }
+  return std::nullopt;
+}
+
+struct Parsed {
+  RepoRef repo;
+  std::string error;
+};
+
+Parsed parse_source(std::string_view source, const fs::path& base_dir) {
+  Parsed p;
+  p.repo.display = redact_url(source);
+  if (source.front() == '-') {
+    p.error = "starts with '-' (git would read it as an option)";
+    return p;
+  }
+  if (source.find("::") != std::string_view::npos) {
+    p.error = "remote-helper transports (ext::, fd::, ...) are refused";
+    return p;
+  }
+  if (size_t colon_slashes = source.find("://"); colon_slashes != std::string_view::npos) {
+    std::string scheme = lower(source.substr(0, colon_slashes));
+    if (scheme == "file") {
+      p.error = "file:// URLs are refused; write the repository's local path instead";
+      return p;
+    }
+    if (std::find(k_schemes.begin(), k_schemes.end(), scheme) == k_schemes.end()) {
+      p.error = "unsupported scheme '" + scheme + "' (use https, http, ssh or git)";
+      return p;
+    }
+    std::string_view rest = source.substr(colon_slashes + 3);
+    size_t slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+      authority = authority.substr(at + 1);
+    }
+    std::string_view host = authority;
+    std::string_view port;
+    if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    if (host.empty() || path.empty()) {
+      p.error = "a URL needs a host and a repository path";
+      return p;
+    }
+    p.repo.kind = RepoKind::remote;
+    p.repo.source = std::string(source);
+    p.repo.dir = remote_dir(host, port, path);
+    return p;
+  }
+  // scp-like user@host:path — a ':' before any '/'; a local path has none or a '/' first.
+  size_t colon = source.find(':');
+  size_t slash = source.find('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
+    std::string_view authority = source.substr(0, colon);
+    std::string_view path = source.substr(colon + 1);
+    if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+      authority = authority.substr(at + 1);
+    }
+    if (authority.empty() || path.empty()) {
+      p.error = "an scp-like address needs host:path";
+      return p;
+    }
+    p.repo.kind = RepoKind::remote;
+    p.repo.source = std::string(source);
+    p.repo.dir = remote_dir(authority, "", path);
+    return p;
+  }
+  fs::path local = fs::path(source);
+  if (local.is_relative())
+    local = base_dir / local;
+  local = local.lexically_normal();
+  std::string name = local.filename().empty() ? local.parent_path().filename().string()
+                                              : local.filename().string();
+  p.repo.kind = RepoKind::local;
+  p.repo.source = local.string();
+  p.repo.display = p.repo.source;
+  p.repo.dir =
+      fs::path("local") / fmt::format("{}-{:08x}", safe_component(name),
+                                      static_cast<uint32_t>(fnv1a(p.repo.source) & 0xffffffffU));
+  return p;
+}
+
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < line.size()) {
+    while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t'))
+      ++pos;
+    if (pos >= line.size() || line[pos] == '#')
+      break;  // a comment runs to the end
+    size_t end = pos;
+    while (end < line.size() && line[end] != ' ' && line[end] != '\t')
+      ++end;
+    out.push_back(line.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
+std::string redacted_line(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (auto part : parts) {
+    if (!out.empty())
+      out += ' ';
+    out += redact_url(part);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return std::string(url);
+  size_t start = scheme_end + 3;
+  size_t slash = url.find('/', start);
+  size_t at = url.substr(0, slash).rfind('@');
+  if (at == std::string_view::npos || at < start)
+    return std::string(url);
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+}
+
+ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
+  ReposFile file;
+  std::map<std::string, int> dirs;  // lower-cased directory → the line that claimed it
+  int number = 0;
+  size_t pos = 0;
+  while (pos <= content.size()) {
+    size_t end = content.find('\n', pos);
+    if (end == std::string_view::npos)
+      end = content.size();
+    std::string_view line = content.substr(pos, end - pos);
+    pos = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    auto parts = fields(line);
+    if (parts.empty()) {
+      if (end == content.size())
+        break;
+      continue;
+    }
+    auto reject = [&](std::string reason) {
+      file.errors.push_back({number, redacted_line(parts), std::move(reason)});
+    };
+    if (has_control_chars(line)) {
+      reject("contains control characters");
+      continue;
+    }
+    Parsed parsed = parse_source(parts[0], base_dir);
+    if (!parsed.error.empty()) {
+      reject(parsed.error);
+      continue;
+    }
+    if (parts.size() > 2) {
+      reject(fmt::format("expected a repository and at most one ref, got {} fields", parts.size()));
+      continue;
+    }
+    if (parts.size() == 2) {
+      if (auto problem = ref_problem(parts[1])) {
+        reject("the ref " + *problem);
+        continue;
+      }
+      parsed.repo.ref = std::string(parts[1]);
+    }
+    parsed.repo.line = number;
+    auto [it, inserted] = dirs.emplace(lower(parsed.repo.dir.string()), number);
+    if (!inserted) {
+      reject(fmt::format("same repository directory ({}) as line {}", parsed.repo.dir.string(),
+                         it->second));
+      continue;
+    }
+    file.repos.push_back(std::move(parsed.repo));
+    if (end == content.size())
+      break;
+  }
+  return file;
+}
+
+Result<ReposFile> read_repos_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return fail(ErrorKind::not_found, "{} not found (run `git2dataset init` for an example)",
+                path.string());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof())
+    return fail(ErrorKind::io, "cannot read {}", path.string());
+  return parse_repos(text.str(), fs::absolute(path, ec).parent_path());
+}
+
+}  // namespace g2d::git

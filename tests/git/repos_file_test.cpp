@@ -1,0 +1,125 @@
+// repos.txt parsing: good lines become repositories, bad lines are reported by number and reason
+// and never stop the good ones; hostile lines are refused before anything could run.
+#include "git/repos_file.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace g2d::git {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ReposFile parse(std::string_view text) {
+  return parse_repos(text, "/home/me/work");
+}
+
+TEST(ReposFileTest, UrlsPathsCommentsAndRefs) {
+  auto file = parse(
+      "# my repositories\n"
+      "\n"
+      "https://github.com/owner/project.git\n"
+      "  git@github.com:owner/other.git   v1.2.0  # pinned\n"
+      "ssh://git@example.org:2222/team/tool main\n"
+      "../local/checkout\n"
+      "/abs/path/repo 3f2a9c1\n");
+  ASSERT_TRUE(file.errors.empty()) << file.errors.front().reason;
+  ASSERT_EQ(file.repos.size(), 5U);
+  EXPECT_EQ(file.repos[0].source, "https://github.com/owner/project.git");
+  EXPECT_EQ(file.repos[0].kind, RepoKind::remote);
+  EXPECT_EQ(file.repos[0].dir, "github.com/owner/project");
+  EXPECT_EQ(file.repos[0].ref, "");
+  EXPECT_EQ(file.repos[0].line, 3);
+  EXPECT_EQ(file.repos[1].dir, "github.com/owner/other");
+  EXPECT_EQ(file.repos[1].ref, "v1.2.0");
+  EXPECT_EQ(file.repos[2].dir, "example.org_2222/team/tool");
+  EXPECT_EQ(file.repos[2].ref, "main");
+  EXPECT_EQ(file.repos[3].kind, RepoKind::local);
+  EXPECT_EQ(file.repos[3].source, "/home/me/local/checkout");  // relative to repos.txt's folder
+  EXPECT_THAT(file.repos[3].dir.string(), HasSubstr("local/checkout-"));
+  EXPECT_EQ(file.repos[4].ref, "3f2a9c1");
+}
+
+TEST(ReposFileTest, BadLinesAreReportedAndGoodLinesKept) {
+  auto file = parse(
+      "https://github.com/a/b\n"
+      "--upload-pack=touch /tmp/pwned\n"
+      "ext::sh -c touch% /tmp/pwned\n"
+      "https://github.com/c/d -b\n"
+      "file:///etc\n"
+      "https://github.com/e/f main extra\n"
+      "ftp://example.com/x\n"
+      "https://github.com/g/h\n");
+  ASSERT_EQ(file.repos.size(), 2U);
+  EXPECT_EQ(file.repos[0].dir, "github.com/a/b");
+  EXPECT_EQ(file.repos[1].dir, "github.com/g/h");
+  ASSERT_EQ(file.errors.size(), 6U);
+  EXPECT_EQ(file.errors[0].line, 2);
+  EXPECT_THAT(file.errors[0].reason, HasSubstr("'-'"));
+  EXPECT_EQ(file.errors[1].line, 3);
+  EXPECT_THAT(file.errors[1].reason, HasSubstr("ext::"));
+  EXPECT_EQ(file.errors[2].line, 4);
+  EXPECT_THAT(file.errors[2].reason, HasSubstr("ref"));
+  EXPECT_EQ(file.errors[3].line, 5);
+  EXPECT_THAT(file.errors[3].reason, HasSubstr("file://"));
+  EXPECT_EQ(file.errors[4].line, 6);
+  EXPECT_THAT(file.errors[4].reason, HasSubstr("3 fields"));
+  EXPECT_EQ(file.errors[5].line, 7);  // ftp is not a transport we allow
+  EXPECT_THAT(file.errors[5].reason, HasSubstr("ftp"));
+}
+
+TEST(ReposFileTest, UnsupportedSchemeIsRefused) {
+  auto file = parse("ftp://example.com/x\nhttp://example.com/y\n");
+  ASSERT_EQ(file.errors.size(), 1U);
+  EXPECT_EQ(file.errors[0].line, 1);
+  EXPECT_THAT(file.errors[0].reason, HasSubstr("ftp"));
+  ASSERT_EQ(file.repos.size(), 1U);
+}
+
+TEST(ReposFileTest, CredentialsNeverAppearInDisplayOrErrors) {
+  auto file = parse(
+      "https://user:s3cret@github.com/o/private.git\n"
+      "https://token@github.com/o/x.git -bad\n");
+  ASSERT_EQ(file.repos.size(), 1U);
+  EXPECT_EQ(file.repos[0].source, "https://user:s3cret@github.com/o/private.git");  // git needs it
+  EXPECT_THAT(file.repos[0].display, Not(HasSubstr("s3cret")));
+  EXPECT_EQ(file.repos[0].dir, "github.com/o/private");
+  ASSERT_EQ(file.errors.size(), 1U);
+  EXPECT_THAT(file.errors[0].text, Not(HasSubstr("token")));
+  EXPECT_EQ(redact_url("https://u:p@h/x"), "https://***@h/x");
+  EXPECT_EQ(redact_url("git@github.com:o/r.git"), "git@github.com:o/r.git");
+}
+
+TEST(ReposFileTest, DirectoriesCannotEscapeOrCollide) {
+  auto file = parse(
+      "https://evil.example/../../etc/passwd\n"
+      "https://github.com/o/r.git\n"
+      "https://github.com/o/r\n"
+      "https://github.com/O/R\n");
+  for (const auto& repo : file.repos) {
+    for (const auto& part : repo.dir) {
+      EXPECT_NE(part, "..") << repo.dir;
+      EXPECT_NE(part, ".") << repo.dir;
+    }
+    EXPECT_FALSE(repo.dir.is_absolute());
+  }
+  // The same repository twice, or two that would share a directory on a case-insensitive
+  // filesystem, are reported against the first; only the first is kept.
+  ASSERT_EQ(file.errors.size(), 2U);
+  EXPECT_EQ(file.errors[0].line, 3);
+  EXPECT_THAT(file.errors[0].reason, HasSubstr("line 2"));
+  EXPECT_EQ(file.errors[1].line, 4);
+  EXPECT_THAT(file.errors[1].reason, HasSubstr("line 2"));
+  EXPECT_EQ(file.repos.size(), 2U);
+}
+
+TEST(ReposFileTest, MissingFileIsAnError) {
+  auto result = read_repos_file("/nonexistent/repos.txt");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::not_found);
+  EXPECT_THAT(result.error().message, HasSubstr("/nonexistent/repos.txt"));
+}
+
+}  // namespace
+}  // namespace g2d::git
