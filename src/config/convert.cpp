@@ -9,6 +9,7 @@
 
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
+#include "core/text.hpp"
 
 namespace g2d::config::detail {
 
@@ -161,7 +162,7 @@ tl::expected<Value, Invalid> to_number(const KeySpec& key, const Raw& raw) {
 tl::expected<Value, Invalid> to_boolean(const KeySpec& key, const Raw& raw) {
   if (!is_plain_scalar(raw))
     return invalid(key.path, describe(key), raw, true);
-  const std::string word = detail::to_lower(raw.text);
+  const std::string word = to_lower(raw.text);
   if (word == "true" || word == "yes" || word == "on")
     return true;
   if (word == "false" || word == "no" || word == "off")

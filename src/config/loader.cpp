@@ -14,6 +14,7 @@
 #include "config/layers.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
+#include "core/text.hpp"
 
 namespace g2d::config {
 
@@ -61,12 +62,12 @@ void apply_environment(Layering& layers, const std::map<std::string, std::string
     const auto underscore = rest.find('_');
     if (underscore == std::string::npos)
       continue;
-    const std::string section = detail::to_lower(rest.substr(0, underscore));
+    const std::string section = to_lower(rest.substr(0, underscore));
     const auto& sections = section_names();
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
       continue;  // GIT2DATASET_CACHE and friends: not configuration
     }
-    const std::string name = detail::to_lower(rest.substr(underscore + 1));
+    const std::string name = to_lower(rest.substr(underscore + 1));
     const KeySpec* key = find_key(section + "." + name);
     if (key == nullptr) {
       auto near = suggest_key(section, name);

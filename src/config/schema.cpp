@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "config/suggest.hpp"
+#include "core/text.hpp"
 
 namespace g2d::config::detail {
 

@@ -11,9 +11,6 @@
 
 namespace g2d::config::detail {
 
-// ASCII lower case (config keys, section names and YAML words are ASCII).
-std::string to_lower(std::string_view s);
-
 // Optimal string alignment distance: insertions, deletions, substitutions and transpositions of
 // adjacent characters each cost 1.
 std::size_t edit_distance(std::string_view a, std::string_view b);

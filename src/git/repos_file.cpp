@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "core/text.hpp"
+
 namespace g2d::git {
 
 namespace fs = std::filesystem;
@@ -15,13 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array k_schemes{"https", "http", "ssh", "git", "git+ssh", "ssh+git"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool has_control_chars(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
@@ -42,7 +37,7 @@ std::string safe_component(std::string_view s) {
 
 // host[/port]/path components → a relative directory; ".git" dropped from the last component.
 fs::path remote_dir(std::string_view host, std::string_view port, std::string_view path) {
-  std::string first = lower(host);
+  std::string first = to_lower(host);
   if (!port.empty())
     first += "_" + std::string(port);
   fs::path dir = safe_component(first);
@@ -64,6 +59,12 @@ fs::path remote_dir(std::string_view host, std::string_view port, std::string_vi
     dir /= safe_component(part);
   }
   return dir;
+}
+
+// `user@host[:port]` → `host[:port]`.
+std::string_view without_userinfo(std::string_view authority) {
+  size_t at = authority.rfind('@');
+  return at == std::string_view::npos ? authority : authority.substr(at + 1);
 }
 
 uint64_t fnv1a(std::string_view s) {
@@ -104,7 +105,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
     return p;
   }
   if (size_t colon_slashes = source.find("://"); colon_slashes != std::string_view::npos) {
-    std::string scheme = lower(source.substr(0, colon_slashes));
+    std::string scheme = to_lower(source.substr(0, colon_slashes));
     if (scheme == "file") {
       p.error = "file:// URLs are refused; write the repository's local path instead";
       return p;
@@ -117,9 +118,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
     size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-    if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-      authority = authority.substr(at + 1);
-    }
+    authority = without_userinfo(authority);
     std::string_view host = authority;
     std::string_view port;
     if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
@@ -141,9 +140,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
     std::string_view authority = source.substr(0, colon);
     std::string_view path = source.substr(colon + 1);
-    if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-      authority = authority.substr(at + 1);
-    }
+    authority = without_userinfo(authority);
     if (authority.empty() || path.empty()) {
       p.error = "an scp-like address needs host:path";
       return p;
@@ -253,7 +250,7 @@ ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
       parsed.repo.ref = std::string(parts[1]);
     }
     parsed.repo.line = number;
-    auto [it, inserted] = dirs.emplace(lower(parsed.repo.dir.string()), number);
+    auto [it, inserted] = dirs.emplace(to_lower(parsed.repo.dir.string()), number);
     if (!inserted) {
       reject(fmt::format("same repository directory ({}) as line {}", parsed.repo.dir.string(),
                          it->second));
