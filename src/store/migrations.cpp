@@ -72,13 +72,10 @@ int latest_schema_version() {
 }
 
 Result<int> read_schema_version(sqlite::Connection& connection) {
-  auto stmt = connection.prepare("read the schema version", "PRAGMA user_version");
-  if (!stmt)
-    return tl::unexpected(stmt.error());
-  auto row = stmt->step();
-  if (!row)
-    return tl::unexpected(row.error());
-  return *row ? static_cast<int>(stmt->column_int(0)) : 0;
+  auto version = connection.query_int("read the schema version", "PRAGMA user_version");
+  if (!version)
+    return tl::unexpected(version.error());
+  return static_cast<int>(*version);
 }
 
 Result<int> apply_migrations(sqlite::Connection& connection) {

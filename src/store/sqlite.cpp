@@ -71,6 +71,26 @@ Result<Statement> Connection::prepare(std::string_view what, std::string_view sq
   return Statement(*this, std::move(stmt), std::string(what));
 }
 
+Result<std::int64_t> Connection::query_int(std::string_view what, std::string_view sql) {
+  auto stmt = prepare(what, sql);
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row)
+    return tl::unexpected(row.error());
+  return *row ? stmt->column_int(0) : 0;
+}
+
+Result<std::string> Connection::query_text(std::string_view what, std::string_view sql) {
+  auto stmt = prepare(what, sql);
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row)
+    return tl::unexpected(row.error());
+  return *row ? stmt->column_text(0) : std::string();
+}
+
 void Statement::Finalize::operator()(sqlite3_stmt* stmt) const {
   sqlite3_finalize(stmt);
 }

@@ -33,6 +33,10 @@ class Connection {
   Status exec(std::string_view what, const std::string& sql);
   // Prepares one statement; `what` names the operation in error messages ("insert a sample").
   Result<Statement> prepare(std::string_view what, std::string_view sql);
+  // The first column of the first row of a query without parameters (PRAGMA user_version,
+  // count(*)); 0 or "" when it returns no row.
+  Result<std::int64_t> query_int(std::string_view what, std::string_view sql);
+  Result<std::string> query_text(std::string_view what, std::string_view sql);
 
   // "cannot <what> in <path>: <sqlite3_errmsg>"
   Error error(std::string_view what) const;

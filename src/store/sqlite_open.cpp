@@ -31,13 +31,10 @@ Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
                 name, *version, latest);
   }
   if (*version == 0) {
-    auto tables = connection.prepare("list the tables", "SELECT count(*) FROM sqlite_schema");
+    auto tables = connection.query_int("list the tables", "SELECT count(*) FROM sqlite_schema");
     if (!tables)
       return tl::unexpected(tables.error());
-    auto row = tables->step();
-    if (!row)
-      return tl::unexpected(row.error());
-    if (*row && tables->column_int(0) > 0) {
+    if (*tables > 0) {
       return fail(ErrorKind::store,
                   "{} is not a git2dataset database: it is a SQLite database with tables but "
                   "no git2dataset schema version. Choose another file (pipeline.database).",
@@ -54,13 +51,10 @@ Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
 }
 
 Status configure_writer(sqlite::Connection& connection) {
-  auto mode = connection.prepare("switch to WAL journal mode", "PRAGMA journal_mode = WAL");
+  auto mode = connection.query_text("switch to WAL journal mode", "PRAGMA journal_mode = WAL");
   if (!mode)
     return tl::unexpected(mode.error());
-  auto row = mode->step();
-  if (!row)
-    return tl::unexpected(row.error());
-  std::string journal = *row ? mode->column_text(0) : "";
+  const std::string& journal = *mode;
   if (journal != "wal") {
     return fail(ErrorKind::store,
                 "cannot switch {} to WAL journal mode (it stays '{}'); a network file system "

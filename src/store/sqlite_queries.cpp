@@ -224,15 +224,11 @@ Result<Counts> SqliteStore::counts() {
   });
   if (!st)
     return tl::unexpected(st.error());
-  auto failed = m_connection.prepare("count the failed files", "SELECT count(*) FROM FailedFiles");
+  auto failed =
+      m_connection.query_int("count the failed files", "SELECT count(*) FROM FailedFiles");
   if (!failed)
     return tl::unexpected(failed.error());
-  st = for_each_row(*failed, [&]() -> Status {
-    counts.failed_files = failed->column_int(0);
-    return {};
-  });
-  if (!st)
-    return tl::unexpected(st.error());
+  counts.failed_files = *failed;
   st = tx->commit();
   if (!st)
     return tl::unexpected(st.error());
