@@ -73,6 +73,10 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   return it->second(cfg);
 }
 
+fs::path database_path(const config::LoadedConfig& cfg) {
+  return config::resolve_path(cfg, cfg.config.pipeline.database);
+}
+
 bool database_is_url(const config::LoadedConfig& cfg) {
   return cfg.config.pipeline.database.find("://") != std::string::npos;
 }
@@ -80,8 +84,7 @@ bool database_is_url(const config::LoadedConfig& cfg) {
 fs::path log_file_path(const config::LoadedConfig& cfg) {
   if (database_is_url(cfg))
     return cfg.base_dir / "git2dataset.log";
-  fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
-  return db.replace_extension(".log");
+  return database_path(cfg).replace_extension(".log");
 }
 
 void attach_log_file(const config::LoadedConfig& cfg) {

@@ -25,6 +25,9 @@ std::filesystem::path model_path(const config::LoadedConfig& cfg);
 
 Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
 
+// pipeline.database as a file path, resolved against the configuration's folder.
+std::filesystem::path database_path(const config::LoadedConfig& cfg);
+
 // Whether pipeline.database is a server URL (postgresql://...) rather than a SQLite file.
 bool database_is_url(const config::LoadedConfig& cfg);
 

@@ -91,17 +91,7 @@ void check_generation(Report& report, llm::Backend& backend) {
 
 void check_backend(Report& report, const config::LoadedConfig& cfg) {
   const auto& llm = cfg.config.llm;
-  if (llm.backend == "llama_cpp") {
-    fs::path model = model_path(cfg);
-    std::error_code ec;
-    if (!fs::exists(model, ec)) {
-      report.add(
-          Verdict::fail, "model",
-          fmt::format("{} not found ({})", model.string(),
-                      llm.model.empty() ? "the default model: run scripts/setup.sh" : "llm.model"));
-      return;
-    }
-  }
+  const bool embedded = llm.backend == "llama_cpp";
   auto backend = make_backend(cfg);
   if (!backend) {
     report.add(Verdict::fail, "backend", backend.error().message);
@@ -109,10 +99,14 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
   }
   auto info = (*backend)->model_info();
   if (!info) {
-    report.add(Verdict::fail, "model", info.error().message);
+    bool default_missing =
+        embedded && llm.model.empty() && info.error().kind == ErrorKind::model_missing;
+    report.add(Verdict::fail, "model",
+               info.error().message +
+                   (default_missing ? " (the default model: run scripts/setup.sh)" : ""));
     return;
   }
-  std::string source = llm.backend == "llama_cpp" ? model_path(cfg).string() : llm.model;
+  std::string source = embedded ? model_path(cfg).string() : llm.model;
   report.add(Verdict::ok, "model",
              fmt::format("{} ({}, trained context {} tokens)", source, info->name,
                          info->trained_context_length));
@@ -136,7 +130,7 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
                "SQLite file path");
     return;
   }
-  fs::path db = config::resolve_path(cfg, cfg.config.pipeline.database);
+  fs::path db = database_path(cfg);
   std::error_code ec;
   if (!fs::exists(db, ec)) {
     fs::path dir = db.has_parent_path() ? db.parent_path() : fs::path(".");
@@ -165,9 +159,7 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
 }
 
 void check_disk(Report& report, const config::LoadedConfig& cfg) {
-  fs::path dir = database_is_url(cfg)
-                     ? cfg.base_dir
-                     : config::resolve_path(cfg, cfg.config.pipeline.database).parent_path();
+  fs::path dir = database_is_url(cfg) ? cfg.base_dir : database_path(cfg).parent_path();
   std::error_code ec;
   while (!dir.empty() && !fs::exists(dir, ec))
     dir = dir.parent_path();
