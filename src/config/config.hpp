@@ -34,7 +34,7 @@ struct LlmConfig {
   double temperature = 0.2;           // 0 .. 2
   int questions_per_file = 5;         // 1 .. 50
   int threads = 0;                    // 0 = all hardware threads, else 1 .. 1024
-  int gpu_layers = -1;                // -1 = all that fit, else >= 0
+  int gpu_layers = -1;                // -1 = all layers, else >= 0
 
   bool operator==(const LlmConfig&) const = default;
 };

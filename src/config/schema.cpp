@@ -121,7 +121,7 @@ std::vector<KeySpec> build_llm() {
                            {0, 1024, true, std::nullopt}));
   keys.push_back(with_ints(
       key<s, &L::gpu_layers>("llm", "gpu_layers", Type::integer,
-                             "Model layers llama_cpp puts on the GPU: -1 = all that fit, 0 = none "
+                             "Model layers llama_cpp puts on the GPU: -1 = all layers, 0 = none "
                              "(CPU only),\nelse that many."),
       {0, k_int_max, false, -1}));
   return keys;
