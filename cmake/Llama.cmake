@@ -30,7 +30,6 @@ if(llama_FOUND)
   add_library(g2d_llama INTERFACE)
   target_link_libraries(g2d_llama INTERFACE llama)
   # The installed package may not know where the model lives; setup.sh's default still applies.
-  set(G2D_LLAMA_SERVER_DEFAULT "${LLAMA_BIN_DIR}/llama-server")
   set(G2D_LLAMA_COMMIT "${LLAMA_BUILD_COMMIT}")
 else()
   if(NOT G2D_LLAMA_PREFIX OR NOT EXISTS "${G2D_LLAMA_PREFIX}/include/llama.h")
@@ -49,7 +48,6 @@ else()
     "${G2D_LLAMA_PREFIX}/lib/libggml-cpu.a"
     "${G2D_LLAMA_PREFIX}/lib/libggml-base.a"
     Threads::Threads ${CMAKE_DL_LIBS} m)
-  set(G2D_LLAMA_SERVER_DEFAULT "${G2D_LLAMA_PREFIX}/bin/llama-server")
   set(G2D_LLAMA_COMMIT "unknown")
   if(EXISTS "${G2D_LLAMA_PREFIX}/.stamp")
     file(READ "${G2D_LLAMA_PREFIX}/.stamp" _g2d_stamp)

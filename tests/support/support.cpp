@@ -50,16 +50,8 @@ fs::path tiny_model_path() {
   return fs::exists(model) ? model : fs::path();
 }
 
-fs::path source_dir() {
-  return G2D_SOURCE_DIR;
-}
-
 fs::path git2dataset_exe() {
   return G2D_EXE;
-}
-
-fs::path llama_server_path() {
-  return G2D_LLAMA_SERVER;
 }
 
 }  // namespace g2d::test

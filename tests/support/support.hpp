@@ -31,13 +31,7 @@ std::string read_file(const std::filesystem::path& path);
 // The GGUF model scripts/setup.sh fetched (G2D_TEST_MODEL overrides); empty if none is there.
 std::filesystem::path tiny_model_path();
 
-// The project's source directory (for fixtures).
-std::filesystem::path source_dir();
-
 // The git2dataset binary of this build tree.
 std::filesystem::path git2dataset_exe();
-
-// The llama-server that came with the llama.cpp this build links.
-std::filesystem::path llama_server_path();
 
 }  // namespace g2d::test
