@@ -24,6 +24,10 @@ int dispatch(const cli::Invocation& inv) {
       return run_config_validate(inv, std::cout);
     case cli::Command::doctor:
       return run_doctor(inv, std::cout);
+    case cli::Command::scrape:
+      return run_scrape(inv, std::cout);
+    case cli::Command::prepare:
+      return run_prepare(inv, std::cout);
   }
   return 2;
 }

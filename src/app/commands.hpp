@@ -12,5 +12,7 @@ int run_init(const cli::Invocation& inv, std::ostream& out);
 int run_config_show(const cli::Invocation& inv, std::ostream& out);
 int run_config_validate(const cli::Invocation& inv, std::ostream& out);
 int run_doctor(const cli::Invocation& inv, std::ostream& out);
+int run_scrape(const cli::Invocation& inv, std::ostream& out);
+int run_prepare(const cli::Invocation& inv, std::ostream& out);
 
 }  // namespace g2d::app

@@ -73,6 +73,15 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
       ->type_name("FILE");
   auto* doctor = app.add_subcommand(
       "doctor", "check the model, the backend, the database, disk space and git");
+  auto* scrape = app.add_subcommand(
+      "scrape", "clone the repositories of repos.txt that are missing, update the others");
+  add_shortcut(*scrape, inv, "-j,--jobs", "pipeline.scrape_jobs", "repositories at once");
+  add_shortcut(*scrape, inv, "--depth", "pipeline.clone_depth", "commits cloned, 0 = all");
+  auto* prepare = app.add_subcommand(
+      "prepare", "discover source files and generate question/answer pairs for the new and changed");
+  prepare->add_flag("--dry-run", inv.dry_run,
+                    "list each file as new / changed / unchanged / deleted / skipped (with the "
+                    "reason) and the totals, without calling the LLM");
 
   try {
     app.parse(argc, argv);
@@ -111,6 +120,10 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.command = Command::config_validate;
   } else if (doctor->parsed()) {
     inv.command = Command::doctor;
+  } else if (scrape->parsed()) {
+    inv.command = Command::scrape;
+  } else if (prepare->parsed()) {
+    inv.command = Command::prepare;
   }
   return inv;
 }

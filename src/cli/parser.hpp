@@ -15,7 +15,7 @@
 
 namespace g2d::cli {
 
-enum class Command { init, config_show, config_validate, doctor };
+enum class Command { init, config_show, config_validate, doctor, scrape, prepare };
 
 struct Invocation {
   Command command = Command::doctor;
@@ -25,6 +25,7 @@ struct Invocation {
   std::vector<config::Override> overrides;             // --set KEY=VALUE and shortcut flags
   std::filesystem::path init_dir = ".";                // init --dir
   std::optional<std::filesystem::path> validate_file;  // config validate [FILE]
+  bool dry_run = false;                                // prepare --dry-run
 };
 
 std::string version_string();

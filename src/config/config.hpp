@@ -50,6 +50,8 @@ struct PipelineConfig {
                                            "build/"};
   std::int64_t max_file_bytes = 1000000;  // >= 1
   int max_concurrent_files = 4;           // 1 .. 256
+  int scrape_jobs = 4;                    // repositories cloned / updated at once, 1 .. 64
+  int clone_depth = 1;                    // commits of history fetched; 0 = the full history
 
   bool operator==(const PipelineConfig&) const = default;
 };

@@ -167,6 +167,15 @@ std::vector<KeySpec> build_pipeline() {
       with_ints(key<s, &P::max_concurrent_files>("pipeline", "max_concurrent_files", Type::integer,
                                                  "Files processed at the same time (1 .. 256)."),
                 {1, 256, true, std::nullopt}));
+  keys.push_back(
+      with_ints(key<s, &P::scrape_jobs>("pipeline", "scrape_jobs", Type::integer,
+                                        "Repositories cloned or updated at the same time (1 .. "
+                                        "64)."),
+                {1, 64, true, std::nullopt}));
+  keys.push_back(with_ints(
+      key<s, &P::clone_depth>("pipeline", "clone_depth", Type::integer,
+                              "Commits of history cloned (1: only the latest; 0: all of it)."),
+      {0, std::numeric_limits<int>::max(), false, std::nullopt}));
   return keys;
 }
 

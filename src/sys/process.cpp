@@ -106,4 +106,9 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
   return result;
 }
 
+Result<ProcessResult> run_process(const std::vector<std::string>& argv,
+                                  const ProcessOptions& options) {
+  return run_process(argv, options.max_output);  // placeholder while issue 3 extends this
+}
+
 }  // namespace g2d::sys

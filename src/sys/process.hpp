@@ -2,12 +2,26 @@
 // stdin from /dev/null, stdout and stderr captured together, a clean signal mask and the default
 // signal dispositions in the child.
 //
-// Thread-safety: reentrant; each call owns its child and pipe.
-// Errors: not_found when the program is not on PATH; io when spawning or reading fails. A
-// program that runs and exits non-zero is not an error: see ProcessResult::exit_code.
+// With ProcessOptions the child can get its own working directory and environment changes, and
+// runs in its own session (so its own process group, and no controlling terminal: a program that
+// would prompt on /dev/tty, such as ssh asking for a password, fails instead of hanging). The
+// parent waits with poll(), so a whole-run timeout, an idle timeout (no output for that long) and
+// a cancellation flag are honoured while the child runs: the child's process group gets SIGTERM,
+// then SIGKILL after a short grace period, and is always reaped before run_process returns.
+//
+// Thread-safety: reentrant; each call owns its child and pipe. `cancel` may be set from any
+// thread or from a signal handler (it is only read).
+// Errors: not_found when the program is not on PATH; io when spawning or reading fails; cancelled
+// when `cancel` became true; timeout when a timeout expired (the message names which and how
+// long). A program that runs and exits non-zero is not an error: see ProcessResult::exit_code.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -19,7 +33,21 @@ struct ProcessResult {
   std::string output;  // stdout and stderr, interleaved as written
 };
 
-// argv[0] is looked up on PATH. Output beyond `max_output` bytes is read and dropped.
+struct ProcessOptions {
+  std::filesystem::path cwd;  // empty: the parent's working directory
+  // Applied over the parent's environment: a value sets the variable, nullopt removes it.
+  std::vector<std::pair<std::string, std::optional<std::string>>> env;
+  std::chrono::milliseconds timeout{0};       // the whole run; 0 = none
+  std::chrono::milliseconds idle_timeout{0};  // no output for this long; 0 = none
+  const std::atomic<bool>* cancel = nullptr;  // polled at least every 100 ms while the child runs
+  size_t max_output = 1 << 20;                // output beyond this is read and dropped
+};
+
+// argv[0] is looked up on PATH (of the child's environment when `env` sets PATH).
+Result<ProcessResult> run_process(const std::vector<std::string>& argv,
+                                  const ProcessOptions& options);
+
+// The plain form: no cwd, environment, timeout or cancellation.
 Result<ProcessResult> run_process(const std::vector<std::string>& argv,
                                   size_t max_output = 1 << 20);
 

@@ -34,6 +34,8 @@ void expect_documented_defaults(const Config& c) {
               ElementsAre("*.test.*", "*.spec.*", "node_modules/", "target/", "build/"));
   EXPECT_EQ(c.pipeline.max_file_bytes, 1000000);
   EXPECT_EQ(c.pipeline.max_concurrent_files, 4);
+  EXPECT_EQ(c.pipeline.scrape_jobs, 4);
+  EXPECT_EQ(c.pipeline.clone_depth, 1);
   EXPECT_DOUBLE_EQ(c.resources.max_ram_gb, 8.0);
   EXPECT_EQ(c.resources.battery_pause_threshold, 20);
   EXPECT_TRUE(c.resources.enable_battery_monitoring);

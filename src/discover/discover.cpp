@@ -1,0 +1,2 @@
+// Placeholder (issue 3, in progress).
+#include "discover/discover.hpp"

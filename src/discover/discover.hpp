@@ -1,0 +1,104 @@
+// discover/discover.hpp — which files of the cloned repositories become training data, and the
+// SHA-256 identifying each file version.
+//
+// A repository is a directory under repos_dir holding `.git` (found at any depth; directories
+// whose name starts with '.' are never entered, so scrape's temporary clones are invisible). In a
+// repository, a file is taken when all of these hold, checked in this order — the first that
+// fails is the file's skip reason:
+//   1. its path is valid UTF-8 without control characters          (bad_name)
+//   2. it is not a sensitive file: .env*, private keys, certificates,
+//      keystores, credential stores                                  (sensitive)
+//   3. its extension is allowed or its name is configured            (not_source)
+//   4. config ignore_patterns do not match it (gitignore semantics)  (ignore_pattern)
+//   5. the repository's .gitignore files and .git/info/exclude do not (gitignored)
+//   6. .gitattributes do not mark it linguist-generated               (generated)
+//      or linguist-vendored                                           (vendored)
+//   7. it is a regular file; a symlink is never followed: one whose
+//      target stays inside the repository is skipped because the
+//      target is discovered at its own path                          (symlink)
+//      one leading outside, broken or looping                        (symlink_outside)
+//   8. it is at most max_file_bytes                                  (too_large)
+//   9. its first 8000 bytes hold no NUL                               (binary)
+//  10. its content is valid UTF-8                                     (not_utf8)
+//  11. it can be read                                                 (unreadable)
+// Directories that are ignored (4, 5) or symlinked are not entered; they are reported once, as a
+// skip of the directory (with a trailing '/'). `.git` is never entered.
+//
+// Hashing reads each candidate once (probe, UTF-8 check and SHA-256 together) on a pool of
+// threads; memory holds the list of files, not their contents.
+//
+// Ownership: plain values. Thread-safety: discover() is reentrant; `on_repo` is called from the
+// calling thread. Errors: a repos_dir that cannot be read is an io error; anything wrong with one
+// file or directory is a skip with its reason, never an error.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace g2d::discover {
+
+enum class SkipReason {
+  bad_name,
+  sensitive,
+  not_source,
+  ignore_pattern,
+  gitignored,
+  generated,
+  vendored,
+  symlink,
+  symlink_outside,
+  too_large,
+  binary,
+  not_utf8,
+  unreadable,
+};
+std::string_view to_string(SkipReason reason);
+inline constexpr int skip_reason_count = 13;
+
+struct SourceFile {
+  std::string file_path;  // repo + "/" + path: the key in the store
+  std::string repo;       // the repository's directory relative to repos_dir ("github.com/o/r")
+  std::string path;       // relative to the repository root, '/'-separated
+  std::string language;   // from the extension or name ("cpp", "python", "dockerfile", ...)
+  std::uint64_t size = 0;
+  std::string sha256;  // lower-case hex of the content
+};
+
+struct SkippedFile {
+  std::string file_path;  // as SourceFile::file_path; directories end with '/'
+  SkipReason reason;
+  std::string detail;  // e.g. the matching rule, the size, the link target
+};
+
+struct Repository {
+  std::string repo;               // relative to repos_dir
+  std::filesystem::path root;     // absolute
+  std::vector<SourceFile> files;  // in path order
+  std::vector<SkippedFile> skipped;
+};
+
+struct Options {
+  std::vector<std::string> allowed_extensions;  // ".py" (compared case-insensitively)
+  std::vector<std::string> include_file_names;  // "Dockerfile" (exact)
+  std::vector<std::string> ignore_patterns;     // gitignore syntax, relative to each repo root
+  std::uint64_t max_file_bytes = 1000000;
+  int hash_threads = 0;  // 0 = the hardware's threads
+};
+
+// The repositories under repos_dir, relative, sorted. A missing repos_dir has none.
+Result<std::vector<std::string>> find_repositories(const std::filesystem::path& repos_dir);
+
+// Walks one repository and hashes its candidates.
+Repository discover_repository(const std::filesystem::path& repos_dir, const std::string& repo,
+                               const Options& options);
+
+// The language of a path, from its extension or name; "" when unknown.
+std::string language_of(std::string_view path);
+
+}  // namespace g2d::discover
