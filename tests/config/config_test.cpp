@@ -62,10 +62,12 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 23u);
+  ASSERT_EQ(paths.size(), 25u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
   EXPECT_EQ(paths[11], "pipeline.repos_file");
+  EXPECT_EQ(paths[19], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[20], "pipeline.clone_depth");
   EXPECT_EQ(paths.back(), "resources.unload_after_idle_seconds");
 }
 
@@ -102,6 +104,8 @@ pipeline:
   ignore_patterns: ["vendor/", "*.min.js"]
   max_file_bytes: 5000000000
   max_concurrent_files: 16
+  scrape_jobs: 8
+  clone_depth: 0
 resources:
   max_ram_gb: 3.5
   battery_pause_threshold: 0
@@ -129,6 +133,8 @@ resources:
   EXPECT_THAT(c.pipeline.ignore_patterns, ElementsAre("vendor/", "*.min.js"));
   EXPECT_EQ(c.pipeline.max_file_bytes, 5000000000);
   EXPECT_EQ(c.pipeline.max_concurrent_files, 16);
+  EXPECT_EQ(c.pipeline.scrape_jobs, 8);
+  EXPECT_EQ(c.pipeline.clone_depth, 0);
   EXPECT_DOUBLE_EQ(c.resources.max_ram_gb, 3.5);
   EXPECT_EQ(c.resources.battery_pause_threshold, 0);
   EXPECT_FALSE(c.resources.enable_battery_monitoring);
