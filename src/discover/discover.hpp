@@ -16,13 +16,16 @@
 //   7. it is a regular file; a symlink is never followed: one whose
 //      target stays inside the repository is skipped because the
 //      target is discovered at its own path                          (symlink)
-//      one leading outside, broken or looping                        (symlink_outside)
+//      one leading outside the repository                            (symlink_outside)
+//      one whose target is missing or loops                          (symlink_broken)
+//      a fifo, socket or device is never opened                      (unreadable)
 //   8. it is at most max_file_bytes                                  (too_large)
 //   9. its first 8000 bytes hold no NUL                               (binary)
 //  10. its content is valid UTF-8                                     (not_utf8)
 //  11. it can be read                                                 (unreadable)
 // Directories that are ignored (4, 5) or symlinked are not entered; they are reported once, as a
-// skip of the directory (with a trailing '/'). `.git` is never entered.
+// skip of the directory (with a trailing '/'). `.git` is never entered, and a repository nested
+// inside another (a directory holding `.git`) is not part of it                (nested_repo).
 //
 // Hashing reads each candidate once (probe, UTF-8 check and SHA-256 together) on a pool of
 // threads; memory holds the list of files, not their contents.
@@ -53,13 +56,15 @@ enum class SkipReason {
   vendored,
   symlink,
   symlink_outside,
+  symlink_broken,
+  nested_repo,
   too_large,
   binary,
   not_utf8,
   unreadable,
 };
 std::string_view to_string(SkipReason reason);
-inline constexpr int skip_reason_count = 13;
+inline constexpr int skip_reason_count = 15;
 
 struct SourceFile {
   std::string file_path;  // repo + "/" + path: the key in the store

@@ -1,1 +1,306 @@
-// Placeholder (issue 3, in progress).
+// Discovery on real directory trees: what is taken, what is skipped and why, and the hashes.
+#include "discover/discover.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+namespace g2d::discover {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr const char* kRepo = "github.com/o/r";
+
+class Discover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = tmp.path() / "repos" / kRepo;
+    fs::create_directories(root / ".git");
+    options.allowed_extensions = {".py", ".c", ".cpp", ".ts"};
+    options.include_file_names = {"Dockerfile"};
+    options.ignore_patterns = {"node_modules/", "*.test.*"};
+    options.max_file_bytes = 1000;
+    options.hash_threads = 2;
+  }
+
+  void write(const std::string& rel, std::string_view content = "int x;\n") {
+    fs::create_directories((root / rel).parent_path());
+    test::write_file(root / rel, content);
+  }
+
+  Repository run() { return discover_repository(tmp.path() / "repos", kRepo, options); }
+
+  static std::vector<std::string> paths(const Repository& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.files)
+      out.push_back(f.path);
+    return out;
+  }
+
+  // The reason `file_path` (relative to the repository) was skipped, or "taken" / "absent".
+  static std::string fate(const Repository& r, const std::string& rel) {
+    std::string key = std::string(kRepo) + "/" + rel;
+    for (const auto& f : r.files)
+      if (f.file_path == key)
+        return "taken";
+    for (const auto& s : r.skipped)
+      if (s.file_path == key)
+        return std::string(to_string(s.reason));
+    return "absent";
+  }
+
+  test::TempDir tmp;
+  fs::path root;
+  Options options;
+};
+
+TEST_F(Discover, TakesAllowedExtensionsAndConfiguredNamesAndSkipsTheRest) {
+  write("main.py");
+  write("src/lib.C");  // extensions compare case-insensitively
+  write("types.d.ts");
+  write("Dockerfile", "FROM debian\n");
+  write("README.md", "# hi\n");
+  write("Makefile", "all:\n");
+  Repository r = run();
+  EXPECT_EQ(r.repo, kRepo);
+  EXPECT_THAT(paths(r), ElementsAre("Dockerfile", "main.py", "src/lib.C", "types.d.ts"));
+  EXPECT_EQ(fate(r, "README.md"), "not_source");
+  EXPECT_EQ(fate(r, "Makefile"), "not_source");
+  const SourceFile& f = r.files[1];
+  EXPECT_EQ(f.file_path, "github.com/o/r/main.py");
+  EXPECT_EQ(f.repo, kRepo);
+  EXPECT_EQ(f.language, "python");
+  EXPECT_EQ(f.size, 7u);
+  EXPECT_EQ(r.files[0].language, "dockerfile");
+}
+
+TEST_F(Discover, HashesTheContentWithSha256) {
+  write("a.py", "hello\n");
+  write("empty.py", "");
+  Repository r = run();
+  ASSERT_EQ(r.files.size(), 2u);
+  EXPECT_EQ(r.files[0].sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+  EXPECT_EQ(r.files[1].sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_F(Discover, ParallelHashingGivesTheSameResultAsOneThread) {
+  for (int i = 0; i < 200; ++i)
+    write("d" + std::to_string(i % 7) + "/f" + std::to_string(i) + ".c",
+          std::string(static_cast<size_t>(i) * 3, 'x'));
+  options.hash_threads = 1;
+  Repository one = run();
+  options.hash_threads = 8;
+  Repository many = run();
+  ASSERT_EQ(one.files.size(), 200u);
+  ASSERT_EQ(many.files.size(), one.files.size());
+  for (size_t i = 0; i < one.files.size(); ++i) {
+    EXPECT_EQ(one.files[i].path, many.files[i].path);
+    EXPECT_EQ(one.files[i].sha256, many.files[i].sha256);
+  }
+  EXPECT_TRUE(std::is_sorted(one.files.begin(), one.files.end(),
+                             [](const auto& a, const auto& b) { return a.path < b.path; }));
+}
+
+TEST_F(Discover, ConfigIgnorePatternsSkipFilesAndWholeDirectories) {
+  write("node_modules/pkg/index.ts");
+  write("src/node_modules/x.ts");
+  write("src/a.test.ts");
+  write("src/a.ts");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre("src/a.ts"));
+  EXPECT_EQ(fate(r, "node_modules/"), "ignore_pattern");
+  EXPECT_EQ(fate(r, "src/node_modules/"), "ignore_pattern");
+  EXPECT_EQ(fate(r, "node_modules/pkg/index.ts"), "absent");  // the directory was not entered
+  EXPECT_EQ(fate(r, "src/a.test.ts"), "ignore_pattern");
+}
+
+TEST_F(Discover, TheRepositorysGitignoreFilesAndInfoExcludeApply) {
+  write(".gitignore", "*.gen.c\n/out/\n!keep.gen.c\n");
+  write("sub/.gitignore", "local.py\n");
+  fs::create_directories(root / ".git/info");
+  test::write_file(root / ".git/info/exclude", "secret_notes.py\n");
+  write("a.gen.c");
+  write("keep.gen.c");
+  write("out/x.c");
+  write("deep/out/y.c");  // `/out/` is anchored to the root
+  write("sub/local.py");
+  write("local.py");  // sub/.gitignore applies only below sub/
+  write("secret_notes.py");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre("deep/out/y.c", "keep.gen.c", "local.py"));
+  EXPECT_EQ(fate(r, "a.gen.c"), "gitignored");
+  EXPECT_EQ(fate(r, "out/"), "gitignored");
+  EXPECT_EQ(fate(r, "sub/local.py"), "gitignored");
+  EXPECT_EQ(fate(r, "secret_notes.py"), "gitignored");
+}
+
+TEST_F(Discover, GitattributesLinguistGeneratedAndVendoredAreSkipped) {
+  write(".gitattributes", "*.pb.c linguist-generated\nthird_party/** linguist-vendored\n");
+  write("lib/.gitattributes", "*.c -linguist-vendored\n");
+  write("api.pb.c");
+  write("third_party/z.c");
+  write("lib/third_party/ok.c");
+  write("main.c");
+  Repository r = run();
+  EXPECT_EQ(fate(r, "api.pb.c"), "generated");
+  EXPECT_EQ(fate(r, "third_party/z.c"), "vendored");
+  EXPECT_EQ(fate(r, "main.c"), "taken");
+}
+
+TEST_F(Discover, SensitiveFilesAreSkippedWhateverTheirExtension) {
+  options.allowed_extensions.push_back(".pem");
+  options.allowed_extensions.push_back(".json");
+  for (const char* name : {".env", ".env.local", "config/.ENV.production", "id_rsa", "id_ed25519",
+                           "server.pem", "tls/server.key", "store.p12", ".npmrc", ".netrc",
+                           ".git-credentials", "credentials.json", "keystore.jks"})
+    write(name, "secret=1\n");
+  write("env.py");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre("env.py"));
+  for (const auto& s : r.skipped)
+    EXPECT_EQ(s.reason, SkipReason::sensitive) << s.file_path;
+  EXPECT_EQ(r.skipped.size(), 13u);
+}
+
+TEST_F(Discover, SizeBinaryAndEncodingAreChecked) {
+  write("big.c", std::string(1001, 'a'));
+  write("limit.c", std::string(1000, 'a'));
+  write("nul.c", std::string("int a;\0\0\1", 9));
+  write("latin1.py", "name = '\xe9t\xe9'\n");
+  write("overlong.py", "x = '\xc0\xaf'\n");
+  write("truncated.py", "x = '\xe2\x82");
+  write("utf8.py", "name = '\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80'\n");
+  Repository r = run();
+  EXPECT_EQ(fate(r, "big.c"), "too_large");
+  EXPECT_EQ(fate(r, "limit.c"), "taken");
+  EXPECT_EQ(fate(r, "nul.c"), "binary");
+  EXPECT_EQ(fate(r, "latin1.py"), "not_utf8");
+  EXPECT_EQ(fate(r, "overlong.py"), "not_utf8");
+  EXPECT_EQ(fate(r, "truncated.py"), "not_utf8");
+  EXPECT_EQ(fate(r, "utf8.py"), "taken");
+}
+
+TEST_F(Discover, SymlinksAreNeverFollowed) {
+  write("real.c");
+  write("dir/inner.c");
+  test::write_file(tmp.path() / "outside.c", "int stolen;\n");
+  fs::create_symlink("real.c", root / "link_inside.c");
+  fs::create_symlink(tmp.path() / "outside.c", root / "link_outside.c");
+  fs::create_symlink("../../../../outside.c", root / "relative_outside.c");
+  fs::create_symlink("missing.c", root / "broken.c");
+  fs::create_symlink("loop_b.c", root / "loop_a.c");
+  fs::create_symlink("loop_a.c", root / "loop_b.c");
+  fs::create_symlink("dir", root / "dirlink");
+  fs::create_symlink(tmp.path(), root / "escape");
+  fs::create_directories(root / "cycle");
+  fs::create_symlink("..", root / "cycle/up");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre("dir/inner.c", "real.c"));
+  EXPECT_EQ(fate(r, "link_inside.c"), "symlink");
+  EXPECT_EQ(fate(r, "link_outside.c"), "symlink_outside");
+  EXPECT_EQ(fate(r, "relative_outside.c"), "symlink_outside");
+  EXPECT_EQ(fate(r, "broken.c"), "symlink_broken");
+  EXPECT_EQ(fate(r, "loop_a.c"), "symlink_broken");
+  EXPECT_EQ(fate(r, "dirlink/"), "symlink");
+  EXPECT_EQ(fate(r, "escape/"), "symlink_outside");
+  EXPECT_EQ(fate(r, "cycle/up/"), "symlink");
+}
+
+TEST_F(Discover, SpecialFilesAreNeverOpened) {
+  ASSERT_EQ(mkfifo((root / "pipe.c").c_str(), 0600), 0);
+  write("ok.c");
+  Repository r = run();  // opening the fifo would block forever
+  EXPECT_EQ(fate(r, "pipe.c"), "unreadable");
+  EXPECT_EQ(fate(r, "ok.c"), "taken");
+}
+
+TEST_F(Discover, HostileNamesAreHandled) {
+  write("with space.c");
+  write("quote\"s'.c");
+  write("caf\xc3\xa9/na\xc3\xafve.py");
+  write("new\nline.c");
+  write("bad\xff-name.c");
+  write("-rf.c");
+  Repository r = run();
+  EXPECT_EQ(fate(r, "with space.c"), "taken");
+  EXPECT_EQ(fate(r, "quote\"s'.c"), "taken");
+  EXPECT_EQ(fate(r, "caf\xc3\xa9/na\xc3\xafve.py"), "taken");
+  EXPECT_EQ(fate(r, "-rf.c"), "taken");
+  EXPECT_EQ(fate(r, "new\nline.c"), "bad_name");
+  EXPECT_EQ(fate(r, "bad\xff-name.c"), "bad_name");
+}
+
+TEST_F(Discover, DeeplyNestedDirectoriesAreWalked) {
+  std::string deep;
+  for (int i = 0; i < 300; ++i)
+    deep += "d/";
+  write(deep + "bottom.c");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre(deep + "bottom.c"));
+}
+
+TEST_F(Discover, NestedRepositoriesAndGitDirectoriesAreNotPartOfTheRepository) {
+  write(".git/hooks/evil.py");
+  write("vendor/other/.git/HEAD", "ref: refs/heads/main\n");
+  write("vendor/other/x.c");
+  write("y.c");
+  Repository r = run();
+  EXPECT_THAT(paths(r), ElementsAre("y.c"));
+  EXPECT_EQ(fate(r, "vendor/other/"), "nested_repo");
+}
+
+TEST_F(Discover, EverySkipHasAReasonAndADetail) {
+  write("big.c", std::string(2000, 'a'));
+  write(".env", "A=1\n");
+  write("notes.txt", "x\n");
+  Repository r = run();
+  ASSERT_EQ(r.skipped.size(), 3u);
+  for (const auto& s : r.skipped) {
+    EXPECT_FALSE(to_string(s.reason).empty());
+    EXPECT_FALSE(s.detail.empty()) << s.file_path;
+  }
+}
+
+TEST(DiscoverRepositories, FindsRepositoriesAtAnyDepthAndSkipsHiddenDirectories) {
+  test::TempDir tmp;
+  fs::path repos = tmp.path() / "repos";
+  for (const char* dir : {"github.com/a/one", "gitlab.example.com_8443/g/sub/two", "local/three-1a2b",
+                          ".partial/github.com/a/half", "github.com/a/one/nested"})
+    fs::create_directories(repos / dir / ".git");
+  fs::create_directories(repos / "empty/dir");
+  auto found = find_repositories(repos);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_THAT(*found, ElementsAre("github.com/a/one", "gitlab.example.com_8443/g/sub/two",
+                                  "local/three-1a2b"));
+}
+
+TEST(DiscoverRepositories, AMissingReposDirHasNone) {
+  test::TempDir tmp;
+  auto found = find_repositories(tmp.path() / "nope");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_THAT(*found, IsEmpty());
+}
+
+TEST(DiscoverLanguage, KnowsCommonExtensionsAndNames) {
+  EXPECT_EQ(language_of("a/b.py"), "python");
+  EXPECT_EQ(language_of("x.hpp"), "cpp");
+  EXPECT_EQ(language_of("x.CC"), "cpp");
+  EXPECT_EQ(language_of("x.h"), "c");
+  EXPECT_EQ(language_of("x.tsx"), "typescript");
+  EXPECT_EQ(language_of("build/Dockerfile"), "dockerfile");
+  EXPECT_EQ(language_of("Makefile"), "makefile");
+  EXPECT_EQ(language_of("x.unknownext"), "");
+}
+
+}  // namespace
+}  // namespace g2d::discover
