@@ -1,19 +1,31 @@
 #include "sys/process.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
+#include <utility>
 
 extern char** environ;
 
 namespace g2d::sys {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_poll_slice{100};       // the longest wait between checks of `cancel`
+constexpr milliseconds k_term_grace{2000};      // SIGTERM → SIGKILL
+constexpr const char* k_default_path = "/bin:/usr/bin";  // what execvp uses without PATH
 
 struct FileActions {
   posix_spawn_file_actions_t actions{};
@@ -31,54 +43,318 @@ struct SpawnAttr {
   SpawnAttr& operator=(const SpawnAttr&) = delete;
 };
 
-}  // namespace
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : m_fd(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
+  void reset() {
+    if (m_fd >= 0)
+      close(m_fd);
+    m_fd = -1;
+  }
 
-Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t max_output) {
+ private:
+  int m_fd;
+};
+
+std::string describe_duration(milliseconds d) {
+  if (d.count() % 1000 == 0)
+    return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{} ms", d.count());
+}
+
+// The child's environment: the parent's, with `overrides` applied in order.
+std::vector<std::string> child_environment(const ProcessOptions& options) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    env.emplace_back(*e);
+  for (const auto& [name, value] : options.env) {
+    std::string prefix = name + "=";
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& entry) { return entry.starts_with(prefix); }),
+              env.end());
+    if (value)
+      env.push_back(prefix + *value);
+  }
+  return env;
+}
+
+// execvp's search over `path` (the child's PATH), done here because posix_spawnp searches the
+// parent's. Empty when nothing executable is found.
+std::string find_on_path(const std::string& program, std::string_view path) {
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(':', pos);
+    if (end == std::string_view::npos)
+      end = path.size();
+    std::string dir(path.substr(pos, end - pos));
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+struct Spawned {
+  pid_t pid = 0;
+  int out_fd = -1;
+};
+
+Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions* options) {
   if (argv.empty())
     return fail(ErrorKind::invalid_argument, "run_process: empty argument list");
-  std::array<int, 2> fds{};
-  if (pipe2(fds.data(), O_CLOEXEC) != 0) {
-    return fail(ErrorKind::io, "pipe: {}", std::strerror(errno));
+  const std::string& program = argv[0];
+  std::vector<std::string> env_storage;
+  std::string resolved;  // non-empty: spawn this path instead of searching the parent's PATH
+  if (options != nullptr) {
+    if (!options->cwd.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(options->cwd, ec)) {
+        return fail(ErrorKind::io, "cannot start {}: {} is not a directory", program,
+                    options->cwd.string());
+      }
+    }
+    env_storage = child_environment(*options);
+    auto sets_path = [](const auto& entry) { return entry.first == "PATH"; };
+    if (program.find('/') == std::string::npos &&
+        std::any_of(options->env.begin(), options->env.end(), sets_path)) {
+      std::string path = k_default_path;
+      for (const auto& entry : env_storage) {
+        if (entry.starts_with("PATH="))
+          path = entry.substr(5);
+      }
+      resolved = find_on_path(program, path);
+      if (resolved.empty())
+        return fail(ErrorKind::not_found, "{}: not found on PATH", program);
+    }
   }
+
+  std::array<int, 2> fds{};
+  if (pipe2(fds.data(), O_CLOEXEC) != 0)
+    return fail(ErrorKind::io, "pipe: {}", std::strerror(errno));
+  Fd read_end(fds[0]);
+  Fd write_end(fds[1]);
+
   FileActions fa;
   posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa.actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa.actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDERR_FILENO);
+  if (options != nullptr && !options->cwd.empty())
+    posix_spawn_file_actions_addchdir_np(&fa.actions, options->cwd.c_str());
 
   SpawnAttr sa;
   sigset_t empty_mask;
   sigemptyset(&empty_mask);
   sigset_t default_signals;
   sigemptyset(&default_signals);
-  sigaddset(&default_signals, SIGINT);
-  sigaddset(&default_signals, SIGTERM);
-  sigaddset(&default_signals, SIGPIPE);
-  sigaddset(&default_signals, SIGCHLD);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGQUIT, SIGHUP})
+    sigaddset(&default_signals, sig);
   posix_spawnattr_setsigmask(&sa.attr, &empty_mask);
   posix_spawnattr_setsigdefault(&sa.attr, &default_signals);
-  posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (options != nullptr)
+    flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&sa.attr, flags);
 
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &fa.actions, &sa.attr, args.data(), environ);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    if (rc == ENOENT)
-      return fail(ErrorKind::not_found, "{}: not found on PATH", argv[0]);
-    return fail(ErrorKind::io, "cannot start {}: {}", argv[0], std::strerror(rc));
+  std::vector<char*> envp;
+  if (options != nullptr) {
+    envp.reserve(env_storage.size() + 1);
+    for (auto& entry : env_storage)
+      envp.push_back(entry.data());
+    envp.push_back(nullptr);
   }
+  char** child_env = options != nullptr ? envp.data() : environ;
 
+  Spawned spawned;
+  int rc = resolved.empty()
+               ? posix_spawnp(&spawned.pid, args[0], &fa.actions, &sa.attr, args.data(), child_env)
+               : posix_spawn(&spawned.pid, resolved.c_str(), &fa.actions, &sa.attr, args.data(),
+                             child_env);
+  write_end.reset();
+  if (rc != 0) {
+    if (rc == ENOENT)
+      return fail(ErrorKind::not_found, "{}: not found on PATH", program);
+    return fail(ErrorKind::io, "cannot start {}: {}", program, std::strerror(rc));
+  }
+  spawned.out_fd = read_end.release();  // the caller owns it now
+  return spawned;
+}
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 0;
+}
+
+// Whether `pid` has exited, without reaping it: while the zombie remains, its process-group id
+// cannot be reused, so signalling -pid stays safe.
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  int rc = 0;
+  do {
+    rc = waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+  } while (rc < 0 && errno == EINTR);
+  return rc < 0 || info.si_pid == pid;
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return 0;
+  }
+  return exit_code_of(status);
+}
+
+// SIGTERM to the child's process group, SIGKILL after the grace period (to the whole group,
+// for members that ignore SIGTERM), then reap.
+void stop_group(pid_t pid) {
+  kill(-pid, SIGTERM);
+  auto deadline = Clock::now() + k_term_grace;
+  while (!has_exited(pid) && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  kill(-pid, SIGKILL);
+  reap(pid);
+}
+
+// Reads what is in the pipe now, without waiting. False at end of file or on error.
+bool drain(int fd, std::string& output, size_t max_output, int& read_errno) {
+  std::array<char, 4096> buf{};
+  for (;;) {
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, 0);
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready <= 0)
+      return ready == 0;
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      read_errno = errno;
+    if (n <= 0)
+      return false;
+    size_t room = max_output - std::min(max_output, output.size());
+    output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
+  }
+}
+
+}  // namespace
+
+Result<ProcessResult> run_process(const std::vector<std::string>& argv,
+                                  const ProcessOptions& options) {
+  auto spawned = spawn(argv, &options);
+  if (!spawned)
+    return tl::unexpected(spawned.error());
+  const pid_t pid = spawned->pid;
+  Fd out(spawned->out_fd);
+  const std::string& program = argv[0];
+
+  const auto start = Clock::now();
+  auto last_output = start;
   ProcessResult result;
   int read_errno = 0;
   std::array<char, 4096> buf{};
   for (;;) {
-    ssize_t n = read(fds[0], buf.data(), buf.size());
+    const auto now = Clock::now();
+    if (options.cancel != nullptr && options.cancel->load(std::memory_order_acquire)) {
+      stop_group(pid);
+      return fail(ErrorKind::cancelled, "{}: cancelled", program);
+    }
+    if (options.timeout.count() > 0 && now - start >= options.timeout) {
+      stop_group(pid);
+      return fail(ErrorKind::timeout, "{}: timed out after {} (total timeout)", program,
+                  describe_duration(options.timeout));
+    }
+    if (options.idle_timeout.count() > 0 && now - last_output >= options.idle_timeout) {
+      stop_group(pid);
+      return fail(ErrorKind::timeout, "{}: no output for {} (idle timeout)", program,
+                  describe_duration(options.idle_timeout));
+    }
+    auto wait = k_poll_slice;
+    if (options.timeout.count() > 0)
+      wait = std::min(wait, std::chrono::ceil<milliseconds>(start + options.timeout - now));
+    if (options.idle_timeout.count() > 0)
+      wait = std::min(wait,
+                      std::chrono::ceil<milliseconds>(last_output + options.idle_timeout - now));
+    pollfd pfd{out.get(), POLLIN, 0};
+    int ready = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(wait.count(), 0)));
+    if (ready < 0 && errno != EINTR) {
+      read_errno = errno;
+      break;
+    }
+    if (ready > 0) {
+      ssize_t n = read(out.get(), buf.data(), buf.size());
+      if (n < 0 && errno != EINTR && errno != EAGAIN) {
+        read_errno = errno;
+        break;
+      }
+      if (n == 0)
+        break;  // every writer closed the pipe
+      if (n > 0) {
+        last_output = Clock::now();
+        size_t room = options.max_output - std::min(options.max_output, result.output.size());
+        result.output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
+      }
+    }
+    // The child exited but something it started still holds the pipe: keep what the child
+    // wrote and stop waiting (background descendants are not ours to wait for).
+    if (has_exited(pid)) {
+      drain(out.get(), result.output, options.max_output, read_errno);
+      break;
+    }
+  }
+  out.reset();
+  if (read_errno != 0) {
+    stop_group(pid);
+    return fail(ErrorKind::io, "reading the output of {}: {}", program, std::strerror(read_errno));
+  }
+  // After end of file the child normally exits at once; keep honouring cancel and timeouts in
+  // case it does not.
+  auto pause = milliseconds(1);
+  while (!has_exited(pid)) {
+    const auto now = Clock::now();
+    bool cancelled = options.cancel != nullptr && options.cancel->load(std::memory_order_acquire);
+    bool timed_out = options.timeout.count() > 0 && now - start >= options.timeout;
+    if (cancelled || timed_out) {
+      stop_group(pid);
+      if (cancelled)
+        return fail(ErrorKind::cancelled, "{}: cancelled", program);
+      return fail(ErrorKind::timeout, "{}: timed out after {} (total timeout)", program,
+                  describe_duration(options.timeout));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, k_poll_slice);
+  }
+  result.exit_code = reap(pid);
+  return result;
+}
+
+Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t max_output) {
+  auto spawned = spawn(argv, nullptr);
+  if (!spawned)
+    return tl::unexpected(spawned.error());
+  Fd out(spawned->out_fd);
+  ProcessResult result;
+  int read_errno = 0;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    ssize_t n = read(out.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -88,27 +364,12 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
     size_t room = max_output - std::min(max_output, result.output.size());
     result.output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
   }
-  close(fds[0]);
-
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return fail(ErrorKind::io, "waitpid {}: {}", argv[0], std::strerror(errno));
-  }
+  out.reset();
+  result.exit_code = reap(spawned->pid);
   if (read_errno != 0) {
     return fail(ErrorKind::io, "reading the output of {}: {}", argv[0], std::strerror(read_errno));
   }
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.exit_code = 128 + WTERMSIG(status);
-  }
   return result;
-}
-
-Result<ProcessResult> run_process(const std::vector<std::string>& argv,
-                                  const ProcessOptions& options) {
-  return run_process(argv, options.max_output);  // placeholder while issue 3 extends this
 }
 
 }  // namespace g2d::sys

@@ -1,1 +1,126 @@
-// Placeholder (issue 3, in progress).
+// `git2dataset prepare --dry-run` end to end: a real git repository under repos_dir, a real
+// database, the real binary.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "store/store.hpp"
+#include "support.hpp"
+#include "sys/process.hpp"
+
+namespace g2d {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PrepareDryRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_file(ws / "git2dataset.yaml",
+                     "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
+                     "  max_file_bytes: 1000\n");
+    repo = ws / "repos/github.com/o/r";
+    fs::create_directories(repo);
+    git({"init", "-q"});
+    test::write_file(repo / "a.c", "int a;\n");
+    test::write_file(repo / "b.py", "b = 1\n");
+    test::write_file(repo / "README.md", "# r\n");
+    test::write_file(repo / ".env", "TOKEN=secret\n");
+    test::write_file(repo / "big.c", std::string(5000, 'x'));
+    fs::create_directories(repo / "node_modules/m");
+    test::write_file(repo / "node_modules/m/i.js", "x\n");
+    git({"add", "-A"});
+    git({"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"});
+  }
+
+  void git(std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", repo.string()});
+    auto r = sys::run_process(args);
+    ASSERT_TRUE(r && r->exit_code == 0) << (r ? r->output : r.error().message);
+  }
+
+  sys::ProcessResult prepare(std::vector<std::string> extra = {"--dry-run"}) {
+    std::vector<std::string> args{test::git2dataset_exe().string(), "prepare", "--config",
+                                  (ws / "git2dataset.yaml").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = sys::run_process(args);
+    if (!r)
+      throw std::runtime_error(r.error().describe());
+    return *r;
+  }
+
+  test::TempDir tmp;
+  fs::path ws = tmp.path();
+  fs::path repo;
+};
+
+TEST_F(PrepareDryRun, ListsEveryFileWithItsFateAndTheTotalsWithoutTouchingTheDatabase) {
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("new        github.com/o/r/a.c"));
+  EXPECT_THAT(r.output, HasSubstr("new        github.com/o/r/b.py"));
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/.env  sensitive"));
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/README.md  not_source"));
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/big.c  too_large"));
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/node_modules/  ignore_pattern"));
+  EXPECT_THAT(r.output, HasSubstr("2 new, 0 changed, 0 unchanged, 0 retry, 0 deleted"));
+  EXPECT_THAT(r.output, HasSubstr("skipped 4 (ignore_pattern 1, not_source 1, sensitive 1, "
+                                  "too_large 1)"));
+  EXPECT_THAT(r.output, Not(HasSubstr("secret")));
+  EXPECT_FALSE(fs::exists(ws / "data/g2d.db")) << "a dry run must not create the database";
+}
+
+TEST_F(PrepareDryRun, ComparesWithTheStoredFileVersions) {
+  {
+    auto db = store::open_sqlite(ws / "data/g2d.db");
+    ASSERT_TRUE(db) << db.error().describe();
+    store::FileRecord a;
+    a.file_path = "github.com/o/r/a.c";
+    a.repo = "github.com/o/r";
+    a.file_hash = "an older hash";
+    store::SampleRecord s;
+    s.file_path = a.file_path;
+    s.question = "q?";
+    s.answer = "a.";
+    ASSERT_TRUE((*db)->commit_file(a, {s}));
+    store::FileRecord gone = a;
+    gone.file_path = "github.com/o/r/removed.c";
+    s.file_path = gone.file_path;
+    ASSERT_TRUE((*db)->commit_file(gone, {s}));
+  }
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("changed    github.com/o/r/a.c  (content changed)"));
+  EXPECT_THAT(r.output, HasSubstr("deleted    github.com/o/r/removed.c"));
+  EXPECT_THAT(r.output, HasSubstr("1 new, 1 changed, 0 unchanged, 0 retry, 1 deleted"));
+}
+
+TEST_F(PrepareDryRun, ANameWithANewlineCannotForgeALine) {
+  test::write_file(repo / "x\nnew        forged.c", "int x;\n");
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("github.com/o/r/x\\nnew        forged.c  bad_name"));
+  EXPECT_THAT(r.output, Not(HasSubstr("\nnew        forged.c")));
+}
+
+TEST_F(PrepareDryRun, NoRepositoriesIsAClearMessage) {
+  fs::remove_all(ws / "repos");
+  auto r = prepare();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("no repositories"));
+  EXPECT_THAT(r.output, HasSubstr("git2dataset scrape"));
+}
+
+TEST_F(PrepareDryRun, GenerationWithoutDryRunIsRefusedClearly) {
+  auto r = prepare({});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--dry-run"));
+}
+
+}  // namespace
+}  // namespace g2d

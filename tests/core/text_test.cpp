@@ -13,3 +13,18 @@ TEST(TextTest, ToLowerFoldsAsciiOnly) {
 
 }  // namespace
 }  // namespace g2d
+
+namespace g2d {
+namespace {
+
+TEST(TextTest, PrintableEscapesControlBytesAndInvalidUtf8Only) {
+  EXPECT_EQ(printable("src/caf\xC3\xA9 \"x\".c"), "src/caf\xC3\xA9 \"x\".c");
+  EXPECT_EQ(printable("new\nline\t.c"), "new\\nline\\t.c");
+  EXPECT_EQ(printable("bad\xFF.c"), "bad\\xff.c");
+  EXPECT_EQ(printable("esc\x1b[31m"), "esc\\x1b[31m");
+  EXPECT_EQ(printable("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(printable("\xE2\x82"), "\\xe2\\x82");  // truncated sequence
+}
+
+}  // namespace
+}  // namespace g2d

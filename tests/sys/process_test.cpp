@@ -1,1 +1,260 @@
-// Placeholder (issue 3, in progress).
+// sys::run_process with real programs (sh, sleep, pwd): output, exit codes, environment,
+// timeouts and cancellation of a whole process group.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+#include "sys/process.hpp"
+
+namespace g2d {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+sys::ProcessResult run_ok(const std::vector<std::string>& argv, const sys::ProcessOptions& o = {}) {
+  auto result = sys::run_process(argv, o);
+  if (!result)
+    throw std::runtime_error(result.error().describe());
+  return *result;
+}
+
+// Alive and not a zombie waiting for its (re)parent to reap it.
+bool process_alive(pid_t pid) {
+  if (kill(pid, 0) != 0)
+    return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+}
+
+bool wait_for(const std::function<bool()>& condition, Clock::duration limit) {
+  auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return condition();
+}
+
+pid_t read_pid(const fs::path& file) {
+  return static_cast<pid_t>(std::stol(test::read_file(file)));
+}
+
+TEST(Process, CapturesStdoutAndStderrAndExitCode) {
+  auto result = run_ok({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.output, HasSubstr("out\n"));
+  EXPECT_THAT(result.output, HasSubstr("err\n"));
+}
+
+TEST(Process, PlainFormStillWorks) {
+  auto result = sys::run_process({"sh", "-c", "echo plain"});
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->exit_code, 0);
+  EXPECT_EQ(result->output, "plain\n");
+}
+
+TEST(Process, KilledBySignalIs128PlusSignal) {
+  auto result = run_ok({"sh", "-c", "kill -TERM $$"});
+  EXPECT_EQ(result.exit_code, 128 + SIGTERM);
+}
+
+TEST(Process, StdinIsDevNull) {
+  auto result = run_ok({"cat"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output, "");
+}
+
+TEST(Process, OutputBeyondTheLimitIsDropped) {
+  sys::ProcessOptions options;
+  options.max_output = 1000;
+  auto result = run_ok({"head", "-c", "100000", "/dev/zero"}, options);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output.size(), 1000U);
+}
+
+TEST(Process, MissingProgramIsNotFound) {
+  auto result = sys::run_process({"g2d-no-such-program-here"}, sys::ProcessOptions{});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::not_found);
+  EXPECT_THAT(result.error().message, HasSubstr("g2d-no-such-program-here"));
+}
+
+TEST(Process, RunsInTheGivenDirectory) {
+  test::TempDir dir;
+  sys::ProcessOptions options;
+  options.cwd = dir.path();
+  auto result = run_ok({"pwd", "-P"}, options);
+  EXPECT_EQ(result.output, fs::canonical(dir.path()).string() + "\n");
+}
+
+TEST(Process, MissingDirectoryIsAnError) {
+  test::TempDir dir;
+  sys::ProcessOptions options;
+  options.cwd = dir / "absent";
+  auto result = sys::run_process({"pwd"}, options);
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message, HasSubstr("absent"));
+}
+
+TEST(Process, EnvironmentSetAndUnset) {
+  setenv("G2D_PROCESS_TEST_REMOVE", "present", 1);
+  setenv("G2D_PROCESS_TEST_KEEP", "kept", 1);
+  sys::ProcessOptions options;
+  options.env = {{"G2D_PROCESS_TEST_SET", "hello"}, {"G2D_PROCESS_TEST_REMOVE", std::nullopt}};
+  auto result = run_ok({"sh", "-c",
+                        "echo \"$G2D_PROCESS_TEST_SET:${G2D_PROCESS_TEST_REMOVE-unset}:"
+                        "$G2D_PROCESS_TEST_KEEP\""},
+                       options);
+  unsetenv("G2D_PROCESS_TEST_REMOVE");
+  unsetenv("G2D_PROCESS_TEST_KEEP");
+  EXPECT_EQ(result.output, "hello:unset:kept\n");
+}
+
+TEST(Process, ProgramIsLookedUpOnTheChildsPath) {
+  test::TempDir dir;
+  test::write_file(dir / "g2d-only-here", "#!/bin/sh\necho found me\n");
+  fs::permissions(dir / "g2d-only-here", fs::perms::owner_all);
+  sys::ProcessOptions options;
+  options.env = {{"PATH", dir.path().string() + ":/usr/bin:/bin"}};
+  auto result = run_ok({"g2d-only-here"}, options);
+  EXPECT_EQ(result.output, "found me\n");
+
+  options.env = {{"PATH", "/nonexistent"}};
+  auto missing = sys::run_process({"sh", "-c", "true"}, options);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+}
+
+TEST(Process, IdleTimeoutStopsASilentChild) {
+  sys::ProcessOptions options;
+  options.idle_timeout = milliseconds(300);
+  auto start = Clock::now();
+  auto result = sys::run_process({"sh", "-c", "echo start; sleep 30"}, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::timeout);
+  EXPECT_THAT(result.error().message, HasSubstr("idle"));
+  EXPECT_THAT(result.error().message, HasSubstr("300 ms"));
+  EXPECT_THAT(result.error().message, HasSubstr("sh"));
+  EXPECT_LT(Clock::now() - start, seconds(10));
+}
+
+TEST(Process, IdleTimeoutIsResetByOutput) {
+  sys::ProcessOptions options;
+  options.idle_timeout = milliseconds(2000);
+  auto result = run_ok({"sh", "-c", "for i in 1 2 3 4 5 6; do echo $i; sleep 0.5; done"}, options);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output, "1\n2\n3\n4\n5\n6\n");
+}
+
+TEST(Process, TotalTimeoutStopsAChattyChild) {
+  sys::ProcessOptions options;
+  options.timeout = milliseconds(500);
+  options.idle_timeout = milliseconds(5000);
+  auto start = Clock::now();
+  auto result = sys::run_process({"sh", "-c", "while :; do echo x; sleep 0.05; done"}, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::timeout);
+  EXPECT_THAT(result.error().message, HasSubstr("total"));
+  EXPECT_THAT(result.error().message, HasSubstr("500 ms"));
+  EXPECT_LT(Clock::now() - start, seconds(10));
+}
+
+TEST(Process, CancelKillsTheWholeProcessGroup) {
+  test::TempDir dir;
+  const fs::path pid_file = dir / "grandchild.pid";
+  std::atomic<bool> cancel{false};
+  sys::ProcessOptions options;
+  options.cancel = &cancel;
+  std::thread canceller([&] {
+    wait_for([&] { return fs::exists(pid_file) && fs::file_size(pid_file) > 0; }, seconds(10));
+    cancel.store(true);
+  });
+  auto start = Clock::now();
+  auto result = sys::run_process(
+      {"sh", "-c", "sleep 30 & echo $! > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; sleep 30",
+       pid_file.string()},
+      options);
+  canceller.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(Clock::now() - start, seconds(10));
+  ASSERT_TRUE(fs::exists(pid_file));
+  pid_t grandchild = read_pid(pid_file);
+  EXPECT_TRUE(wait_for([&] { return !process_alive(grandchild); }, seconds(5)))
+      << "the background grandchild " << grandchild << " survived";
+}
+
+TEST(Process, CancelEscalatesToSigkill) {
+  std::atomic<bool> cancel{false};
+  sys::ProcessOptions options;
+  options.cancel = &cancel;
+  options.idle_timeout = seconds(20);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel.store(true);
+  });
+  auto start = Clock::now();
+  // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
+  auto result = sys::run_process({"sh", "-c", "trap '' TERM; sleep 30"}, options);
+  canceller.join();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(Clock::now() - start, seconds(10));
+}
+
+TEST(Process, AlreadyCancelledStopsAtOnce) {
+  std::atomic<bool> cancel{true};
+  sys::ProcessOptions options;
+  options.cancel = &cancel;
+  auto start = Clock::now();
+  auto result = sys::run_process({"sleep", "30"}, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(Clock::now() - start, seconds(10));
+}
+
+TEST(Process, BackgroundDescendantHoldingThePipeDoesNotBlock) {
+  test::TempDir dir;
+  const fs::path pid_file = dir / "background.pid";
+  auto start = Clock::now();
+  auto result =
+      run_ok({"sh", "-c", "sleep 30 & echo $! > \"$0\"; echo done", pid_file.string()}, {});
+  EXPECT_LT(Clock::now() - start, seconds(10));
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output, "done\n");
+  kill(read_pid(pid_file), SIGKILL);
+}
+
+TEST(Process, ChildHasItsOwnSessionAndNoTerminal) {
+  auto tty = run_ok({"sh", "-c", "exec 3</dev/tty"}, {});
+  EXPECT_NE(tty.exit_code, 0) << "the child could open /dev/tty";
+  // Its own session: the session id is its own pid (ps prints the session of a pid).
+  auto ids = run_ok({"sh", "-c", "echo $$; ps -o sid= -p $$; ps -o pgid= -p $$"}, {});
+  std::istringstream in(ids.output);
+  long pid = 0;
+  long sid = -1;
+  long pgid = -1;
+  in >> pid >> sid >> pgid;
+  if (!in)
+    GTEST_SKIP() << "ps unavailable: " << ids.output;
+  EXPECT_EQ(sid, pid);
+  EXPECT_EQ(pgid, pid);
+}
+
+}  // namespace
+}  // namespace g2d

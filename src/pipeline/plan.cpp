@@ -1,0 +1,133 @@
+#include "pipeline/plan.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <openssl/evp.h>
+
+namespace g2d::pipeline {
+
+std::string_view to_string(Change change) {
+  switch (change) {
+    case Change::new_file: return "new";
+    case Change::changed: return "changed";
+    case Change::unchanged: return "unchanged";
+    case Change::retry: return "retry";
+    case Change::deleted: return "deleted";
+  }
+  return "unknown";
+}
+
+std::string settings_fingerprint(const Settings& settings) {
+  // Length-prefixed fields: no two different settings serialise alike.
+  std::string text;
+  auto field = [&text](std::string_view name, std::string_view value) {
+    text += name;
+    text += '=';
+    text += std::to_string(value.size());
+    text += ':';
+    text += value;
+    text += '\n';
+  };
+  field("model", settings.model);
+  field("prompt_version", settings.prompt_version);
+  field("questions_per_file", std::to_string(settings.questions_per_file));
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += digits[digest[i] >> 4];
+    out += digits[digest[i] & 0xF];
+  }
+  return out;
+}
+
+Change classify(const discover::SourceFile& file, const store::FileRecord* record,
+                std::string_view fingerprint, std::string* why) {
+  auto say = [why](std::string text) {
+    if (why != nullptr)
+      *why = std::move(text);
+  };
+  if (record == nullptr || record->status == store::FileStatus::retired)
+    return Change::new_file;
+  if (record->file_hash != file.sha256) {
+    say("content changed");
+    return Change::changed;
+  }
+  if (record->status != store::FileStatus::done) {
+    say(record->status == store::FileStatus::failed ? "failed before" : "interrupted before");
+    return Change::retry;
+  }
+  if (record->settings_fingerprint != fingerprint) {
+    say("generation settings changed");
+    return Change::changed;
+  }
+  return Change::unchanged;
+}
+
+Result<Plan> make_plan(store::Store* store, std::vector<DiscoveredRepo> repos,
+                       std::string_view fingerprint) {
+  Plan plan;
+  for (auto& repo : repos) {
+    for (auto& f : repo.repository.files)
+      plan.files.push_back({std::move(f), repo.commit, Change::new_file, {}});
+    for (auto& s : repo.repository.skipped) {
+      ++plan.skip_counts[s.reason];
+      plan.skipped.push_back(std::move(s));
+    }
+  }
+  auto by_path = [](const auto& a, const auto& b) { return a.file.file_path < b.file.file_path; };
+  std::sort(plan.files.begin(), plan.files.end(), by_path);
+  std::sort(plan.skipped.begin(), plan.skipped.end(),
+            [](const auto& a, const auto& b) { return a.file_path < b.file_path; });
+
+  auto finish = [&plan] {
+    for (const auto& f : plan.files)
+      ++plan.changes[static_cast<size_t>(f.change)];
+    plan.changes[static_cast<size_t>(Change::deleted)] =
+        static_cast<std::int64_t>(plan.deleted.size());
+  };
+  if (store == nullptr) {
+    finish();
+    return plan;
+  }
+  // Both sides are in file_path order: one merge pass, streaming the store's records.
+  size_t next = 0;
+  auto status = store->for_each_file([&](const store::FileRecord& record) -> Status {
+    while (next < plan.files.size() && plan.files[next].file.file_path < record.file_path)
+      ++next;  // not in the store: stays new
+    if (next < plan.files.size() && plan.files[next].file.file_path == record.file_path) {
+      auto& planned = plan.files[next++];
+      planned.change = classify(planned.file, &record, fingerprint, &planned.why);
+    } else if (record.status != store::FileStatus::retired) {
+      plan.deleted.push_back(record.file_path);
+    }
+    return {};
+  });
+  if (!status)
+    return tl::unexpected(status.error());
+
+  bool any_retry = std::any_of(plan.files.begin(), plan.files.end(),
+                               [](const PlannedFile& f) { return f.change == Change::retry; });
+  if (any_retry) {
+    auto failed = store->failed_files();
+    if (!failed)
+      return tl::unexpected(failed.error());
+    for (auto& f : plan.files) {
+      if (f.change != Change::retry)
+        continue;
+      auto it = std::lower_bound(
+          failed->begin(), failed->end(), f.file.file_path,
+          [](const store::FailedRecord& r, const std::string& path) { return r.file_path < path; });
+      if (it != failed->end() && it->file_path == f.file.file_path)
+        f.why = "failed " + std::to_string(it->retry_count) + "x, last: " + it->error_kind + ": " +
+                it->error_message;
+    }
+  }
+  finish();
+  return plan;
+}
+
+}  // namespace g2d::pipeline
