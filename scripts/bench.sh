@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # bench.sh — builds the release preset with benchmarks and runs them; prints each benchmark's
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
+#   scripts/bench.sh            all benchmarks
+#   scripts/bench.sh discover   one of: engine, discover
+# The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
+# ~/.cache/git2dataset/bench (G2D_BENCH_TREE overrides), and reuses it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$root"
+which="${1:-all}"
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
-cmake --build --preset release --target engine_bench -j "$(nproc)"
-out="$(mktemp)"
-build/release/bench/engine_bench --benchmark_out="$out" --benchmark_out_format=json \
-  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true >/dev/null
-python3 - "$out" <<'PY'
+cmake --build --preset release --target engine_bench discover_bench -j "$(nproc)"
+
+run_bench() { # binary output.json
+  "build/release/bench/$1" --benchmark_out="$2" --benchmark_out_format=json \
+    --benchmark_repetitions=3 --benchmark_report_aggregates_only=true >/dev/null
+}
+
+if [[ "$which" == all || "$which" == engine ]]; then
+  out="$(mktemp)"
+  run_bench engine_bench "$out"
+  python3 - "$out" <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))["benchmarks"]
 def med(name):
@@ -23,4 +34,22 @@ print(f"engine, 4 requests x 48 tokens: one at a time {ref['real_time']:.0f} ms 
       f"({batched['tokens_per_second']:.0f} tok/s): batched/reference throughput = "
       f"{batched['tokens_per_second'] / ref['tokens_per_second']:.2f}x")
 PY
-rm -f "$out"
+  rm -f "$out"
+fi
+
+if [[ "$which" == all || "$which" == discover ]]; then
+  out="$(mktemp)"
+  run_bench discover_bench "$out"
+  python3 - "$out" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["benchmarks"]
+def med(name):
+    return next(b for b in runs if b["name"].startswith(name + "/") and b["name"].endswith("_median"))
+ref, ours = med("BM_ReferenceGitLsFilesSha256sum"), med("BM_Discover")
+print(f"discover + SHA-256, {ours['files']:.0f} files, {ours['bytes'] / 1e9:.2f} GB: "
+      f"reference (git ls-files | xargs sha256sum) {ref['real_time']:.0f} ms, "
+      f"discover {ours['real_time']:.0f} ms, peak RSS {ours['peak_rss_mib']:.0f} MiB: "
+      f"reference/discover time = {ref['real_time'] / ours['real_time']:.2f}x")
+PY
+  rm -f "$out"
+fi

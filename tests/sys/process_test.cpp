@@ -155,10 +155,10 @@ TEST(Process, IdleTimeoutStopsASilentChild) {
 
 TEST(Process, IdleTimeoutIsResetByOutput) {
   sys::ProcessOptions options;
-  options.idle_timeout = milliseconds(2000);
-  auto result = run_ok({"sh", "-c", "for i in 1 2 3 4 5 6; do echo $i; sleep 0.5; done"}, options);
+  options.idle_timeout = milliseconds(1000);
+  auto result = run_ok({"sh", "-c", "for i in 1 2 3 4 5; do echo $i; sleep 0.25; done"}, options);
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_EQ(result.output, "1\n2\n3\n4\n5\n6\n");
+  EXPECT_EQ(result.output, "1\n2\n3\n4\n5\n");
 }
 
 TEST(Process, TotalTimeoutStopsAChattyChild) {
