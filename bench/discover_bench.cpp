@@ -5,14 +5,13 @@
 // The tree is generated once (deterministically) into G2D_BENCH_TREE, or
 // ~/.cache/git2dataset/bench/tree-100k, committed with git, and reused by later runs. Both
 // benchmarks read from the page cache (the first iteration of each warms it).
-#include <sys/resource.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -36,12 +35,14 @@ fs::path tree_root() {
   return g2d::sys::cache_dir() / "bench" / "tree-100k";
 }
 
-fs::path repos_dir() { return tree_root() / "repos"; }
+fs::path repos_dir() {
+  return tree_root() / "repos";
+}
 const std::string k_repo = "bench.example/gen/tree";
 
 bool git(const std::vector<std::string>& args, const fs::path& cwd) {
-  std::vector<std::string> argv{"git", "-C", cwd.string(), "-c", "user.name=bench",
-                                "-c", "user.email=b@example.com"};
+  std::vector<std::string> argv{
+      "git", "-C", cwd.string(), "-c", "user.name=bench", "-c", "user.email=b@example.com"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = g2d::sys::run_process(argv);
   return r && r->exit_code == 0;
@@ -49,7 +50,7 @@ bool git(const std::vector<std::string>& args, const fs::path& cwd) {
 
 // Code-like ASCII lines, deterministic per file.
 std::string content(std::mt19937_64& rng, std::uint64_t size) {
-  static const char* const words[] = {"int",   "return", "value", "for",    "if",   "else",
+  static const char* const words[] = {"int",   "return", "value", "for",    "if",    "else",
                                       "count", "buffer", "size",  "struct", "const", "while",
                                       "(",     ")",      "{",     "}",      ";",     "=",
                                       "+",     "index",  "node",  "next",   "0",     "1"};

@@ -81,6 +81,7 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out) {
     reasons.emplace_back(std::string(discover::to_string(reason)), n);
   }
   std::sort(reasons.begin(), reasons.end());
+  parts.reserve(reasons.size());
   for (const auto& [name, n] : reasons)
     parts.push_back(fmt::format("{} {}", name, n));
   out << fmt::format("skipped {}{}\n", skipped_total,
@@ -136,8 +137,8 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   }
   pipeline::Settings settings{model_identity(cfg), std::string(pipeline::kPromptVersion),
                               cfg.config.llm.questions_per_file};
-  auto plan = pipeline::make_plan(store.get(), std::move(found),
-                                  pipeline::settings_fingerprint(settings));
+  auto plan =
+      pipeline::make_plan(store.get(), std::move(found), pipeline::settings_fingerprint(settings));
   if (!plan) {
     spdlog::error("{}", plan.error().message);
     return 1;

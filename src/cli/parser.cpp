@@ -78,7 +78,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
   add_shortcut(*scrape, inv, "-j,--jobs", "pipeline.scrape_jobs", "repositories at once");
   add_shortcut(*scrape, inv, "--depth", "pipeline.clone_depth", "commits cloned, 0 = all");
   auto* prepare = app.add_subcommand(
-      "prepare", "discover source files and generate question/answer pairs for the new and changed");
+      "prepare",
+      "discover source files and generate question/answer pairs for the new and changed");
   prepare->add_flag("--dry-run", inv.dry_run,
                     "list each file as new / changed / unchanged / deleted / skipped (with the "
                     "reason) and the totals, without calling the LLM");

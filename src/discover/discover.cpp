@@ -4,19 +4,19 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
+#include <openssl/evp.h>
 #include <optional>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
 
-#include <openssl/evp.h>
+#include <climits>
 
 #include "core/text.hpp"
 #include "discover/ignore.hpp"
@@ -27,21 +27,36 @@ namespace fs = std::filesystem;
 
 std::string_view to_string(SkipReason reason) {
   switch (reason) {
-    case SkipReason::bad_name: return "bad_name";
-    case SkipReason::sensitive: return "sensitive";
-    case SkipReason::not_source: return "not_source";
-    case SkipReason::ignore_pattern: return "ignore_pattern";
-    case SkipReason::gitignored: return "gitignored";
-    case SkipReason::generated: return "generated";
-    case SkipReason::vendored: return "vendored";
-    case SkipReason::symlink: return "symlink";
-    case SkipReason::symlink_outside: return "symlink_outside";
-    case SkipReason::symlink_broken: return "symlink_broken";
-    case SkipReason::nested_repo: return "nested_repo";
-    case SkipReason::too_large: return "too_large";
-    case SkipReason::binary: return "binary";
-    case SkipReason::not_utf8: return "not_utf8";
-    case SkipReason::unreadable: return "unreadable";
+    case SkipReason::bad_name:
+      return "bad_name";
+    case SkipReason::sensitive:
+      return "sensitive";
+    case SkipReason::not_source:
+      return "not_source";
+    case SkipReason::ignore_pattern:
+      return "ignore_pattern";
+    case SkipReason::gitignored:
+      return "gitignored";
+    case SkipReason::generated:
+      return "generated";
+    case SkipReason::vendored:
+      return "vendored";
+    case SkipReason::symlink:
+      return "symlink";
+    case SkipReason::symlink_outside:
+      return "symlink_outside";
+    case SkipReason::symlink_broken:
+      return "symlink_broken";
+    case SkipReason::nested_repo:
+      return "nested_repo";
+    case SkipReason::too_large:
+      return "too_large";
+    case SkipReason::binary:
+      return "binary";
+    case SkipReason::not_utf8:
+      return "not_utf8";
+    case SkipReason::unreadable:
+      return "unreadable";
   }
   return "unknown";
 }
@@ -161,9 +176,8 @@ std::optional<std::string> sensitive_kind(std::string_view name) {
         "secrets.yaml", "secrets.json", "service-account.json", ".s3cfg", "terraform.tfstate"})
     if (n == exact)
       return "credential store";
-  for (std::string_view ext : {".pem", ".key", ".p12", ".pfx", ".p8", ".jks", ".keystore",
-                               ".kdbx", ".ppk", ".gpg", ".asc", ".crt", ".cer", ".der",
-                               ".p7b", ".tfstate"})
+  for (std::string_view ext : {".pem", ".key", ".p12", ".pfx", ".p8", ".jks", ".keystore", ".kdbx",
+                               ".ppk", ".gpg", ".asc", ".crt", ".cer", ".der", ".p7b", ".tfstate"})
     if (n.size() > ext.size() && n.ends_with(ext))
       return "key or certificate";
   return std::nullopt;
@@ -237,8 +251,8 @@ struct EvpCtx {
 };
 
 // One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
-HashOutcome hash_file(const fs::path& full, std::uint64_t max_bytes, std::vector<unsigned char>& buf,
-                      EvpCtx& evp) {
+HashOutcome hash_file(const fs::path& full, std::uint64_t max_bytes,
+                      std::vector<unsigned char>& buf, EvpCtx& evp) {
   HashOutcome out;
   Fd fd(open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (fd.fd < 0) {
@@ -335,8 +349,7 @@ class Walker {
  private:
   void skip(Repository& out, const std::string& rel, bool is_dir, SkipReason reason,
             std::string detail) {
-    out.skipped.push_back(
-        {m_repo + "/" + rel + (is_dir ? "/" : ""), reason, std::move(detail)});
+    out.skipped.push_back({m_repo + "/" + rel + (is_dir ? "/" : ""), reason, std::move(detail)});
   }
 
   void walk_dir(const std::string& dir, Repository& out, std::vector<std::string>& pending) {
@@ -447,8 +460,7 @@ class Walker {
   void visit_file(const std::string& name, const std::string& rel, unsigned char type,
                   std::uint64_t size, Repository& out) {
     if (!valid_name(name)) {
-      skip(out, rel, false, SkipReason::bad_name,
-           "control character or invalid UTF-8 in the name");
+      skip(out, rel, false, SkipReason::bad_name, "control character or invalid UTF-8 in the name");
       return;
     }
     bool is_link = type == DT_LNK;
@@ -524,8 +536,8 @@ class Walker {
     }
     std::string target = real;
     std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath's contract
-    bool inside = !m_real_root.empty() &&
-                  (target == m_real_root || target.starts_with(m_real_root + "/"));
+    bool inside =
+        !m_real_root.empty() && (target == m_real_root || target.starts_with(m_real_root + "/"));
     if (inside) {
       skip(out, rel, is_dir, SkipReason::symlink,
            "links to " + target.substr(std::min(target.size(), m_real_root.size() + 1)) +
@@ -620,8 +632,8 @@ Repository discover_repository(const fs::path& repos_dir, const std::string& rep
       out.skipped.push_back({repo + "/" + c.path, *h.skip, std::move(h.detail)});
       continue;
     }
-    out.files.push_back({repo + "/" + c.path, repo, c.path, language_of(c.path), c.size,
-                         std::move(h.sha256)});
+    out.files.push_back(
+        {repo + "/" + c.path, repo, c.path, language_of(c.path), c.size, std::move(h.sha256)});
   }
   std::sort(out.skipped.begin(), out.skipped.end(),
             [](const SkippedFile& a, const SkippedFile& b) { return a.file_path < b.file_path; });
@@ -631,10 +643,10 @@ Repository discover_repository(const fs::path& repos_dir, const std::string& rep
 std::string language_of(std::string_view path) {
   std::string_view name = base_name(path);
   static const std::pair<std::string_view, std::string_view> names[] = {
-      {"Dockerfile", "dockerfile"}, {"Makefile", "makefile"},   {"GNUmakefile", "makefile"},
-      {"CMakeLists.txt", "cmake"},  {"Rakefile", "ruby"},       {"Gemfile", "ruby"},
-      {"Jenkinsfile", "groovy"},    {"Vagrantfile", "ruby"},    {"BUILD", "starlark"},
-      {"WORKSPACE", "starlark"},    {"meson.build", "meson"},   {"Justfile", "just"},
+      {"Dockerfile", "dockerfile"}, {"Makefile", "makefile"}, {"GNUmakefile", "makefile"},
+      {"CMakeLists.txt", "cmake"},  {"Rakefile", "ruby"},     {"Gemfile", "ruby"},
+      {"Jenkinsfile", "groovy"},    {"Vagrantfile", "ruby"},  {"BUILD", "starlark"},
+      {"WORKSPACE", "starlark"},    {"meson.build", "meson"}, {"Justfile", "just"},
   };
   for (const auto& [n, lang] : names)
     if (name == n)
@@ -644,22 +656,70 @@ std::string language_of(std::string_view path) {
     return "";
   std::string ext = to_lower(name.substr(dot + 1));
   static const std::pair<std::string_view, std::string_view> exts[] = {
-      {"py", "python"},     {"pyi", "python"},      {"js", "javascript"}, {"mjs", "javascript"},
-      {"cjs", "javascript"}, {"jsx", "javascript"}, {"ts", "typescript"}, {"tsx", "typescript"},
-      {"mts", "typescript"}, {"cts", "typescript"}, {"go", "go"},         {"rs", "rust"},
-      {"java", "java"},     {"c", "c"},             {"h", "c"},           {"cc", "cpp"},
-      {"cpp", "cpp"},       {"cxx", "cpp"},         {"c++", "cpp"},       {"hh", "cpp"},
-      {"hpp", "cpp"},       {"hxx", "cpp"},         {"h++", "cpp"},       {"ipp", "cpp"},
-      {"cs", "csharp"},     {"rb", "ruby"},         {"php", "php"},       {"kt", "kotlin"},
-      {"kts", "kotlin"},    {"swift", "swift"},     {"scala", "scala"},   {"sh", "shell"},
-      {"bash", "shell"},    {"zsh", "shell"},       {"lua", "lua"},       {"m", "objective-c"},
-      {"mm", "objective-cpp"}, {"zig", "zig"},      {"hs", "haskell"},    {"ml", "ocaml"},
-      {"mli", "ocaml"},     {"ex", "elixir"},       {"exs", "elixir"},    {"erl", "erlang"},
-      {"clj", "clojure"},   {"sql", "sql"},         {"r", "r"},           {"dart", "dart"},
-      {"jl", "julia"},      {"vue", "vue"},         {"svelte", "svelte"}, {"cmake", "cmake"},
-      {"proto", "protobuf"}, {"nim", "nim"},        {"v", "verilog"},     {"sv", "systemverilog"},
-      {"vhd", "vhdl"},      {"f90", "fortran"},     {"pl", "perl"},       {"pm", "perl"},
-      {"groovy", "groovy"}, {"gradle", "groovy"},   {"tf", "terraform"},  {"cu", "cuda"},
+      {"py", "python"},
+      {"pyi", "python"},
+      {"js", "javascript"},
+      {"mjs", "javascript"},
+      {"cjs", "javascript"},
+      {"jsx", "javascript"},
+      {"ts", "typescript"},
+      {"tsx", "typescript"},
+      {"mts", "typescript"},
+      {"cts", "typescript"},
+      {"go", "go"},
+      {"rs", "rust"},
+      {"java", "java"},
+      {"c", "c"},
+      {"h", "c"},
+      {"cc", "cpp"},
+      {"cpp", "cpp"},
+      {"cxx", "cpp"},
+      {"c++", "cpp"},
+      {"hh", "cpp"},
+      {"hpp", "cpp"},
+      {"hxx", "cpp"},
+      {"h++", "cpp"},
+      {"ipp", "cpp"},
+      {"cs", "csharp"},
+      {"rb", "ruby"},
+      {"php", "php"},
+      {"kt", "kotlin"},
+      {"kts", "kotlin"},
+      {"swift", "swift"},
+      {"scala", "scala"},
+      {"sh", "shell"},
+      {"bash", "shell"},
+      {"zsh", "shell"},
+      {"lua", "lua"},
+      {"m", "objective-c"},
+      {"mm", "objective-cpp"},
+      {"zig", "zig"},
+      {"hs", "haskell"},
+      {"ml", "ocaml"},
+      {"mli", "ocaml"},
+      {"ex", "elixir"},
+      {"exs", "elixir"},
+      {"erl", "erlang"},
+      {"clj", "clojure"},
+      {"sql", "sql"},
+      {"r", "r"},
+      {"dart", "dart"},
+      {"jl", "julia"},
+      {"vue", "vue"},
+      {"svelte", "svelte"},
+      {"cmake", "cmake"},
+      {"proto", "protobuf"},
+      {"nim", "nim"},
+      {"v", "verilog"},
+      {"sv", "systemverilog"},
+      {"vhd", "vhdl"},
+      {"f90", "fortran"},
+      {"pl", "perl"},
+      {"pm", "perl"},
+      {"groovy", "groovy"},
+      {"gradle", "groovy"},
+      {"tf", "terraform"},
+      {"cu", "cuda"},
   };
   for (const auto& [e, lang] : exts)
     if (ext == e)

@@ -2,18 +2,22 @@
 
 #include <algorithm>
 #include <array>
-
 #include <openssl/evp.h>
 
 namespace g2d::pipeline {
 
 std::string_view to_string(Change change) {
   switch (change) {
-    case Change::new_file: return "new";
-    case Change::changed: return "changed";
-    case Change::unchanged: return "unchanged";
-    case Change::retry: return "retry";
-    case Change::deleted: return "deleted";
+    case Change::new_file:
+      return "new";
+    case Change::changed:
+      return "changed";
+    case Change::unchanged:
+      return "unchanged";
+    case Change::retry:
+      return "retry";
+    case Change::deleted:
+      return "deleted";
   }
   return "unknown";
 }

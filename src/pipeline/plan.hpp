@@ -54,10 +54,10 @@ struct DiscoveredRepo {
 };
 
 struct Plan {
-  std::vector<PlannedFile> files;           // in file_path order
-  std::vector<std::string> deleted;         // file paths, in order
+  std::vector<PlannedFile> files;              // in file_path order
+  std::vector<std::string> deleted;            // file paths, in order
   std::vector<discover::SkippedFile> skipped;  // in file_path order
-  std::array<std::int64_t, 5> changes{};    // indexed by Change
+  std::array<std::int64_t, 5> changes{};       // indexed by Change
   std::map<discover::SkipReason, std::int64_t> skip_counts;
 
   std::int64_t count(Change c) const { return changes[static_cast<size_t>(c)]; }

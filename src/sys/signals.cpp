@@ -28,9 +28,13 @@ void install_interrupt_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-const std::atomic<bool>& interrupt_flag() { return g_interrupted; }
+const std::atomic<bool>& interrupt_flag() {
+  return g_interrupted;
+}
 
-int interrupt_count() { return g_count.load(std::memory_order_relaxed); }
+int interrupt_count() {
+  return g_count.load(std::memory_order_relaxed);
+}
 
 void reset_interrupts() {
   g_count.store(0, std::memory_order_relaxed);

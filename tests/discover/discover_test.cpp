@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -271,11 +272,65 @@ TEST_F(Discover, EverySkipHasAReasonAndADetail) {
   }
 }
 
+// Everything hostile at once: every file on disk ends up taken or skipped with the expected
+// reason (or inside a directory skipped with one), and nothing outside the repository is read.
+TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
+  std::string deep;
+  for (int i = 0; i < 120; ++i)
+    deep += "n" + std::to_string(i) + "/";
+  std::map<std::string, std::string> expected = {
+      {"src/ok.c", "taken"},          {"src/elf.c", "binary"},
+      {"src/nul_late.py", "taken"},  // a NUL after the first 8000 bytes is valid UTF-8 text
+      {"src/latin1.c", "not_utf8"},   {"src/huge.c", "too_large"},
+      {"with space.c", "taken"},      {"quo\"te's.py", "taken"},
+      {"line\nbreak.c", "bad_name"},  {"\xe6\x97\xa5\xe6\x9c\xac.py", "taken"},
+      {".env", "sensitive"},          {".env.production", "sensitive"},
+      {"deploy/id_rsa", "sensitive"}, {"deploy/server.key", "sensitive"},
+      {deep + "bottom.c", "taken"},   {"loop1.c", "symlink_broken"},
+      {"loop2.c", "symlink_broken"},  {"passwd.c", "symlink_outside"},
+      {"etc/", "symlink_outside"},    {"-n.c", "taken"},
+      {"--help.py", "taken"},
+  };
+  write("src/ok.c");
+  write("src/elf.c", std::string("\x7f"
+                                 "ELF\x02\x01\x01\0\0\0",
+                                 10) +
+                         "int x;");
+  write("src/nul_late.py", std::string(9000, 'a') + std::string(1, '\0') + "\n");
+  write("src/latin1.c", "char* s = \"caf\xe9\";\n");
+  write("src/huge.c", std::string(1001, 'x'));
+  for (const auto& [path, fate_] : expected)
+    if (fate_ == "taken" && path != "src/ok.c" && path != "src/nul_late.py")
+      write(path);
+  write("line\nbreak.c");
+  for (const char* name : {".env", ".env.production", "deploy/id_rsa", "deploy/server.key"})
+    write(name, "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n");
+  fs::create_symlink("loop2.c", root / "loop1.c");
+  fs::create_symlink("loop1.c", root / "loop2.c");
+  fs::create_symlink("/etc/passwd", root / "passwd.c");
+  fs::create_symlink("/etc", root / "etc");
+  options.max_file_bytes = 20000;
+  write("src/huge.c", std::string(20001, 'x'));
+
+  Repository r = run();
+  for (const auto& [path, want] : expected)
+    EXPECT_EQ(fate(r, path), want) << path;
+  EXPECT_EQ(r.files.size() + r.skipped.size(), expected.size());
+  for (const auto& f : r.files) {
+    auto real = fs::canonical(root / f.path);
+    EXPECT_TRUE(real.string().starts_with(fs::canonical(root).string() + "/")) << f.path;
+    EXPECT_EQ(f.sha256.size(), 64u);
+  }
+  for (const auto& s : r.skipped)
+    EXPECT_FALSE(s.detail.empty()) << s.file_path;
+}
+
 TEST(DiscoverRepositories, FindsRepositoriesAtAnyDepthAndSkipsHiddenDirectories) {
   test::TempDir tmp;
   fs::path repos = tmp.path() / "repos";
-  for (const char* dir : {"github.com/a/one", "gitlab.example.com_8443/g/sub/two", "local/three-1a2b",
-                          ".partial/github.com/a/half", "github.com/a/one/nested"})
+  for (const char* dir :
+       {"github.com/a/one", "gitlab.example.com_8443/g/sub/two", "local/three-1a2b",
+        ".partial/github.com/a/half", "github.com/a/one/nested"})
     fs::create_directories(repos / dir / ".git");
   fs::create_directories(repos / "empty/dir");
   auto found = find_repositories(repos);
