@@ -14,8 +14,8 @@ using EnvChanges = std::vector<std::pair<std::string, std::optional<std::string>
 
 // Variables that would point git at another repository than the one we name.
 constexpr std::array k_repository_variables{
-    "GIT_DIR",         "GIT_WORK_TREE",  "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-    "GIT_COMMON_DIR",  "GIT_NAMESPACE",  "GIT_PREFIX",     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_DIR",         "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",  "GIT_NAMESPACE", "GIT_PREFIX",     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_SHALLOW_FILE"};
 
 // Lower-case fragments of git, curl and ssh messages that mean "credentials needed or refused".
@@ -167,8 +167,9 @@ std::string failure_reason(std::string_view what, std::string_view output, const
     detail = detail.substr(0, k_max_reason) + "...";
 
   std::string lower = to_lower(text);
-  bool auth = std::any_of(k_auth_markers.begin(), k_auth_markers.end(),
-                          [&](const char* marker) { return lower.find(marker) != std::string::npos; });
+  bool auth = std::any_of(k_auth_markers.begin(), k_auth_markers.end(), [&](const char* marker) {
+    return lower.find(marker) != std::string::npos;
+  });
   if (auth) {
     return fmt::format(
         "the repository needs credentials that git could not get without prompting: configure a "

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <csignal>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
 
+#include "core/text.hpp"
 #include "git/git_command.hpp"
 
 namespace g2d::git {
@@ -16,13 +18,20 @@ using detail::GitCall;
 
 std::string_view to_string(OutcomeKind kind) {
   switch (kind) {
-    case OutcomeKind::cloned: return "cloned";
-    case OutcomeKind::updated: return "updated";
-    case OutcomeKind::unchanged: return "unchanged";
-    case OutcomeKind::dirty: return "dirty";
-    case OutcomeKind::diverged: return "diverged";
-    case OutcomeKind::failed: return "failed";
-    case OutcomeKind::cancelled: return "cancelled";
+    case OutcomeKind::cloned:
+      return "cloned";
+    case OutcomeKind::updated:
+      return "updated";
+    case OutcomeKind::unchanged:
+      return "unchanged";
+    case OutcomeKind::dirty:
+      return "dirty";
+    case OutcomeKind::diverged:
+      return "diverged";
+    case OutcomeKind::failed:
+      return "failed";
+    case OutcomeKind::cancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -60,7 +69,15 @@ bool is_commit_id(std::string_view ref) {
          std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
-std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 12)); }
+// A ref that is probably an abbreviated commit id, which only a full id can pin.
+bool looks_like_short_sha(std::string_view ref) {
+  return ref.size() >= 7 && ref.size() < 40 &&
+         std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isxdigit(c); });
+}
+
+std::string short_sha(std::string_view sha) {
+  return std::string(sha.substr(0, 12));
+}
 
 // The output of a git call that succeeded, or the outcome that ends this repository's turn.
 using Step = tl::expected<std::string, RepoOutcome>;
@@ -70,22 +87,21 @@ Step git_step(const RepoRef& repo, std::string_view what, GitCall call) {
   auto run = detail::run_git(call);
   if (!run) {
     if (run.error().kind == ErrorKind::cancelled) {
-      return tl::unexpected(outcome(repo, OutcomeKind::cancelled, {},
-                                    fmt::format("cancelled during git {}", what)));
+      return tl::unexpected(
+          outcome(repo, OutcomeKind::cancelled, {}, fmt::format("cancelled during git {}", what)));
     }
-    return tl::unexpected(outcome(repo, OutcomeKind::failed, {},
-                                  detail::redact(run.error().message, repo)));
+    return tl::unexpected(
+        outcome(repo, OutcomeKind::failed, {}, detail::redact(run.error().message, repo)));
   }
   if (run->exit_code != 0) {
-    return tl::unexpected(outcome(repo, OutcomeKind::failed, {},
-                                  detail::failure_reason(what, run->output, repo)));
+    return tl::unexpected(
+        outcome(repo, OutcomeKind::failed, {}, detail::failure_reason(what, run->output, repo)));
   }
   return std::move(run->output);
 }
 
 Step rev_parse(const RepoRef& repo, const fs::path& dir, const std::string& rev) {
-  auto out = git_step(repo, "rev-parse",
-                      {{"rev-parse", "--verify", "--quiet", rev + "^{commit}", "--"}, dir});
+  auto out = git_step(repo, "rev-parse", {{"rev-parse", "--verify", rev + "^{commit}"}, dir});
   if (!out)
     return out;
   return detail::first_line(*out);
@@ -115,8 +131,8 @@ Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& 
     if (fetched.error().kind == OutcomeKind::cancelled)
       return fetched;
     // Everything the remote advertises, then look for the commit in it.
-    if (auto all = git_step(repo, "fetch", {{"fetch", "--quiet", "--tags", "--", "origin"}, dir,
-                                            {}, cancel});
+    if (auto all = git_step(repo, "fetch",
+                            {{"fetch", "--quiet", "--tags", "--", "origin"}, dir, {}, cancel});
         !all) {
       return all;
     }
@@ -149,14 +165,17 @@ RepoOutcome clone(const RepoRef& repo, const fs::path& target, const Context& ct
   std::error_code ec;
   fs::create_directories(partial.parent_path(), ec);
   if (ec) {
-    return outcome(repo, OutcomeKind::failed, {},
-                   fmt::format("cannot create {}: {}", partial.parent_path().string(),
-                               ec.message()));
+    return outcome(
+        repo, OutcomeKind::failed, {},
+        fmt::format("cannot create {}: {}", partial.parent_path().string(), ec.message()));
   }
   auto discard = [&] { fs::remove_all(partial, ec); };
   if (auto done = clone_into(repo, partial, ctx); !done) {
     discard();
-    return done.error();
+    RepoOutcome failed = done.error();
+    if (failed.kind == OutcomeKind::failed && looks_like_short_sha(repo.ref))
+      failed.reason += " (a commit is pinned by its full 40-character SHA)";
+    return failed;
   }
   auto commit = rev_parse(repo, partial, "HEAD");
   fs::create_directories(target.parent_path(), ec);
@@ -165,8 +184,7 @@ RepoOutcome clone(const RepoRef& repo, const fs::path& target, const Context& ct
   if (ec) {
     discard();
     return outcome(repo, OutcomeKind::failed, {},
-                   fmt::format("cannot move the clone into {}: {}", target.string(),
-                               ec.message()));
+                   fmt::format("cannot move the clone into {}: {}", target.string(), ec.message()));
   }
   return outcome(repo, OutcomeKind::cloned, commit ? *commit : std::string());
 }
@@ -184,11 +202,10 @@ RepoOutcome update(const RepoRef& repo, const fs::path& dir, const Context& ctx)
   auto head = rev_parse(repo, dir, "HEAD");
   if (!head)
     return head.error();
-  auto status =
-      git_step(repo, "status", {{"status", "--porcelain", "--untracked-files=no"}, dir});
+  auto status = git_step(repo, "status", {{"status", "--porcelain", "--untracked-files=no"}, dir});
   if (!status)
     return status.error();
-  if (!detail::first_line(*status).empty()) {
+  if (status->find_first_not_of(" \t\r\n") != std::string::npos) {
     return outcome(repo, OutcomeKind::dirty, *head,
                    "local changes to tracked files; left untouched (commit, stash or discard "
                    "them to update)");
@@ -200,9 +217,9 @@ RepoOutcome update(const RepoRef& repo, const fs::path& dir, const Context& ctx)
 
   // No --depth: in a shallow clone the new commits then connect to the ones already here.
   const std::string ref = repo.ref.empty() ? "HEAD" : repo.ref;
-  if (auto f = git_step(repo, "fetch",
-                        {{"fetch", "--quiet", "--no-tags", "--", "origin", ref}, dir, {},
-                         ctx.cancel});
+  if (auto f =
+          git_step(repo, "fetch",
+                   {{"fetch", "--quiet", "--no-tags", "--", "origin", ref}, dir, {}, ctx.cancel});
       !f) {
     return outcome(repo, f.error().kind, *head, f.error().reason);
   }
@@ -216,9 +233,9 @@ RepoOutcome update(const RepoRef& repo, const fs::path& dir, const Context& ctx)
   const bool detached = run && run->exit_code == 1;
   run = detail::run_git({{"merge-base", "--is-ancestor", *head, *fetched}, dir});
   if (!run || (run->exit_code != 0 && run->exit_code != 1)) {
-    return outcome(repo, OutcomeKind::failed, *head,
-                   run ? detail::failure_reason("merge-base", run->output, repo)
-                       : run.error().message);
+    return outcome(
+        repo, OutcomeKind::failed, *head,
+        run ? detail::failure_reason("merge-base", run->output, repo) : run.error().message);
   }
   const bool ancestor = run->exit_code == 0;
   Step moved;
@@ -297,9 +314,9 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
     fs::create_directories(ctx.repos_dir, ec);
   if (ec) {
     for (size_t i = 0; i < repos.size(); ++i) {
-      report(i, outcome(repos[i], OutcomeKind::failed, {},
-                        fmt::format("cannot create {}: {}", options.repos_dir.string(),
-                                    ec.message())));
+      report(i, outcome(
+                    repos[i], OutcomeKind::failed, {},
+                    fmt::format("cannot create {}: {}", options.repos_dir.string(), ec.message())));
     }
     return outcomes;
   }
@@ -322,8 +339,15 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
       std::min(static_cast<size_t>(std::max(options.jobs, 1)), std::max<size_t>(repos.size(), 1));
   std::vector<std::thread> threads;
   threads.reserve(jobs);
-  for (size_t j = 0; j < jobs; ++j)
-    threads.emplace_back(worker);
+  for (size_t j = 0; j < jobs; ++j) {
+    try {
+      threads.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // fewer workers; the ones running take the rest
+    }
+  }
+  if (threads.empty())
+    worker();
   for (auto& thread : threads)
     thread.join();
 
@@ -333,8 +357,7 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 }
 
 Result<std::string> head_commit(const fs::path& repo_dir) {
-  auto run = detail::run_git(
-      {{"rev-parse", "--verify", "--quiet", "HEAD^{commit}", "--"}, repo_dir, true, nullptr});
+  auto run = detail::run_git({{"rev-parse", "--verify", "HEAD^{commit}"}, repo_dir, true, nullptr});
   if (!run)
     return tl::unexpected(run.error());
   if (run->exit_code != 0) {

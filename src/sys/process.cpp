@@ -23,8 +23,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds k_poll_slice{100};       // the longest wait between checks of `cancel`
-constexpr milliseconds k_term_grace{2000};      // SIGTERM → SIGKILL
+constexpr milliseconds k_poll_slice{100};   // the longest wait between checks of `cancel`
+constexpr milliseconds k_term_grace{2000};  // SIGTERM → SIGKILL
 constexpr const char* k_default_path = "/bin:/usr/bin";  // what execvp uses without PATH
 
 struct FileActions {
@@ -232,10 +232,12 @@ void stop_group(pid_t pid) {
   reap(pid);
 }
 
-// Reads what is in the pipe now, without waiting. False at end of file or on error.
+// Reads what is in the pipe now, without waiting for more, and for at most k_poll_slice (a
+// descendant may keep writing). False at end of file or on error.
 bool drain(int fd, std::string& output, size_t max_output, int& read_errno) {
   std::array<char, 4096> buf{};
-  for (;;) {
+  const auto deadline = Clock::now() + k_poll_slice;
+  while (Clock::now() < deadline) {
     pollfd pfd{fd, POLLIN, 0};
     int ready = poll(&pfd, 1, 0);
     if (ready < 0 && errno == EINTR)
@@ -252,6 +254,7 @@ bool drain(int fd, std::string& output, size_t max_output, int& read_errno) {
     size_t room = max_output - std::min(max_output, output.size());
     output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
   }
+  return true;
 }
 
 }  // namespace
@@ -290,8 +293,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     if (options.timeout.count() > 0)
       wait = std::min(wait, std::chrono::ceil<milliseconds>(start + options.timeout - now));
     if (options.idle_timeout.count() > 0)
-      wait = std::min(wait,
-                      std::chrono::ceil<milliseconds>(last_output + options.idle_timeout - now));
+      wait =
+          std::min(wait, std::chrono::ceil<milliseconds>(last_output + options.idle_timeout - now));
     pollfd pfd{out.get(), POLLIN, 0};
     int ready = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(wait.count(), 0)));
     if (ready < 0 && errno != EINTR) {

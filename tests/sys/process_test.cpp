@@ -1,5 +1,7 @@
 // sys::run_process with real programs (sh, sleep, pwd): output, exit codes, environment,
 // timeouts and cancellation of a whole process group.
+#include "sys/process.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -12,7 +14,6 @@
 #include <gtest/gtest.h>
 
 #include "support.hpp"
-#include "sys/process.hpp"
 
 namespace g2d {
 namespace {
@@ -237,6 +238,19 @@ TEST(Process, BackgroundDescendantHoldingThePipeDoesNotBlock) {
   EXPECT_LT(Clock::now() - start, seconds(10));
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.output, "done\n");
+  kill(read_pid(pid_file), SIGKILL);
+}
+
+TEST(Process, BackgroundDescendantThatKeepsWritingDoesNotBlock) {
+  test::TempDir dir;
+  const fs::path pid_file = dir / "writer.pid";
+  auto start = Clock::now();
+  auto result = run_ok(
+      {"sh", "-c", "(while :; do echo x; done) & echo $! > \"$0\"; echo done", pid_file.string()},
+      {});
+  EXPECT_LT(Clock::now() - start, seconds(10));
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("done\n"));
   kill(read_pid(pid_file), SIGKILL);
 }
 
