@@ -3,8 +3,10 @@
 # and runs it on the embedded default (in-process llama.cpp with the small model setup.sh
 # fetched) in ./workspace.
 #
-# Until the `prepare` pipeline lands, the run is `init` + `doctor`: it proves the model loads
-# and the database, disk and git are ready. It will become scrape + prepare + export.
+# Until generation lands, the run is `init`, `doctor` (the model loads and writes schema-valid
+# JSON; database, disk and git are ready), `scrape` of this very clone (a local repository, so it
+# works offline) and `prepare --dry-run` (what generation would process). It will become
+# scrape + prepare + export.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -20,4 +22,9 @@ exe="$root/build/release/src/git2dataset"
 mkdir -p workspace
 cd workspace
 [[ -f git2dataset.yaml ]] || "$exe" init
+# This clone of git2dataset is the example repository (a local path, relative to repos.txt).
+grep -q '^\.\.' repos.txt || echo '..    # this clone of git2dataset (added by quickstart.sh)' >>repos.txt
 "$exe" doctor
+"$exe" scrape
+"$exe" prepare --dry-run >dry-run.txt
+echo "prepare --dry-run: $(tail -n 1 dry-run.txt) (the full list: workspace/dry-run.txt)"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
+
 namespace g2d {
 
 std::string to_lower(std::string_view s) {
@@ -44,7 +46,45 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return need + 1;
 }
 
+// A code point printable() escapes although it is valid UTF-8.
+bool unsafe_code_point(std::string_view seq) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(seq[k]); };
+  if (seq.size() == 2)
+    return b(0) == 0xC2 && b(1) <= 0x9F;  // C1 controls
+  if (seq.size() == 3 && b(0) == 0xE2) {
+    if (b(1) == 0x80)
+      return b(2) >= 0xA8 && b(2) <= 0xAE;  // U+2028, U+2029, U+202A..U+202E
+    if (b(1) == 0x81)
+      return b(2) >= 0xA6 && b(2) <= 0xA9;  // U+2066..U+2069
+  }
+  return false;
+}
+
+unsigned code_point(std::string_view seq) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(seq[k]); };
+  if (seq.size() == 2)
+    return ((b(0) & 0x1FU) << 6) | (b(1) & 0x3FU);
+  return ((b(0) & 0x0FU) << 12) | ((b(1) & 0x3FU) << 6) | (b(2) & 0x3FU);
+}
+
 }  // namespace
+
+bool displays_safely(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7F)
+        return false;
+      ++i;
+      continue;
+    }
+    size_t len = utf8_sequence(s, i);
+    if (len == 0 || unsafe_code_point(s.substr(i, len)))
+      return false;
+    i += len;
+  }
+  return true;
+}
 
 std::string printable(std::string_view s) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -62,6 +102,9 @@ std::string printable(std::string_view s) {
       if (len == 0) {
         hex(c);
         ++i;
+      } else if (unsafe_code_point(s.substr(i, len))) {
+        out += fmt::format("\\u{{{:04X}}}", code_point(s.substr(i, len)));
+        i += len;
       } else {
         out.append(s.substr(i, len));
         i += len;

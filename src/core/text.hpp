@@ -11,8 +11,13 @@ namespace g2d {
 std::string to_lower(std::string_view s);
 
 // `s` made safe for one line of a terminal or log: control bytes become \n, \t, \r or \xNN,
-// bytes that are not valid UTF-8 become \xNN, and a backslash is doubled; everything else (valid
-// UTF-8, spaces, quotes) is kept.
+// bytes that are not valid UTF-8 become \xNN, C1 controls (U+0080..U+009F), bidirectional
+// controls (U+202A..U+202E, U+2066..U+2069) and line/paragraph separators (U+2028, U+2029) become
+// \u{XXXX}, and a backslash is doubled; everything else (valid UTF-8, spaces, quotes) is kept.
 std::string printable(std::string_view s);
+
+// Whether printable(s) would keep `s` unchanged apart from doubling backslashes: valid UTF-8
+// without any of the characters above. File names failing this are refused (`bad_name`).
+bool displays_safely(std::string_view s);
 
 }  // namespace g2d

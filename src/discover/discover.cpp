@@ -17,6 +17,7 @@
 #include <utility>
 
 #include <climits>
+#include <spdlog/spdlog.h>
 
 #include "core/text.hpp"
 #include "discover/ignore.hpp"
@@ -63,8 +64,8 @@ std::string_view to_string(SkipReason reason) {
 
 namespace {
 
-constexpr size_t kBinaryProbeBytes = 8000;  // what git itself inspects
 constexpr size_t kMaxRuleFileBytes = 1 << 20;
+constexpr std::uint64_t kMaxRuleBytesPerRepo = 8 << 20;
 
 // ---------------------------------------------------------------------------------------------
 // Names
@@ -152,20 +153,12 @@ class Utf8Validator {
   bool m_ok = true;
 };
 
-bool valid_name(std::string_view name) {
-  for (char c : name)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-      return false;
-  Utf8Validator v;
-  v.feed(reinterpret_cast<const unsigned char*>(name.data()), name.size());
-  return v.finish();
-}
-
 // Files that hold secrets by their nature: never read, whatever the configured extensions say.
-std::optional<std::string> sensitive_kind(std::string_view name) {
+// `name` is the base name, `path` the path in the repository.
+std::optional<std::string_view> sensitive_kind(std::string_view name, std::string_view path) {
   std::string lower = to_lower(name);
   std::string_view n = lower;
-  if (n == ".env" || n.starts_with(".env."))
+  if (n.starts_with(".env") || n.ends_with(".env"))
     return "environment file";
   for (std::string_view key : {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
     if (n.starts_with(key))
@@ -173,15 +166,25 @@ std::optional<std::string> sensitive_kind(std::string_view name) {
   for (std::string_view exact :
        {".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
         "credentials", "credentials.json", "credentials.xml", ".dockercfg", "secrets.yml",
-        "secrets.yaml", "secrets.json", "service-account.json", ".s3cfg", "terraform.tfstate"})
+        "secrets.yaml", "secrets.json", "service-account.json", ".s3cfg", "terraform.tfstate",
+        "terraform.tfvars"})
     if (n == exact)
       return "credential store";
-  for (std::string_view ext : {".pem", ".key", ".p12", ".pfx", ".p8", ".jks", ".keystore", ".kdbx",
-                               ".ppk", ".gpg", ".asc", ".crt", ".cer", ".der", ".p7b", ".tfstate"})
+  for (std::string_view ext :
+       {".pem", ".key", ".p12", ".pfx", ".p8", ".jks", ".keystore", ".kdbx", ".ppk", ".gpg", ".asc",
+        ".crt", ".cer", ".der", ".p7b", ".tfstate", ".tfvars"})
     if (n.size() > ext.size() && n.ends_with(ext))
       return "key or certificate";
+  std::string lower_path = to_lower(path);
+  for (std::string_view tail : {".docker/config.json", ".kube/config", ".aws/config"})
+    if (lower_path == tail || (lower_path.size() > tail.size() && lower_path.ends_with(tail) &&
+                               lower_path[lower_path.size() - tail.size() - 1] == '/'))
+      return "credential store";
   return std::nullopt;
 }
+
+constexpr std::string_view kBadName =
+    "the name is not valid UTF-8 or holds control, bidirectional or line-separator characters";
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -221,13 +224,21 @@ std::string read_rule_file(int dir_fd, const char* name) {
   return text;
 }
 
+// Which inode a path named when the walk saw it.
+struct Identity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool matches(const struct stat& st) const { return st.st_dev == dev && st.st_ino == ino; }
+};
+
 struct Candidate {
   std::string path;  // relative to the repository
-  std::uint64_t size = 0;
+  Identity id;
 };
 
 struct HashOutcome {
   std::string sha256;
+  std::uint64_t size = 0;
   std::optional<SkipReason> skip;
   std::string detail;
 };
@@ -250,76 +261,75 @@ struct EvpCtx {
   EvpCtx& operator=(const EvpCtx&) = delete;
 };
 
+// SHA-256 fetched once per discovery (OpenSSL 3 looks an implicit EVP_sha256() up on every init).
+struct Sha256 {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  ~Sha256() { EVP_MD_free(md); }
+  Sha256() = default;
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+};
+
 // One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
-HashOutcome hash_file(const fs::path& full, std::uint64_t max_bytes,
-                      std::vector<unsigned char>& buf, EvpCtx& evp) {
+HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uint64_t max_bytes,
+                      std::vector<unsigned char>& buf, EvpCtx& evp, const EVP_MD* md) {
   HashOutcome out;
+  auto refuse = [&out](SkipReason reason, std::string detail) {
+    out.skip = reason;
+    out.detail = std::move(detail);
+    return out;
+  };
   Fd fd(open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (fd.fd < 0) {
-    out.skip = SkipReason::unreadable;
-    out.detail = std::strerror(errno);
-    return out;
-  }
+  if (fd.fd < 0)
+    return refuse(SkipReason::unreadable, std::strerror(errno));
   struct stat st {};
-  if (fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    out.skip = SkipReason::unreadable;
-    out.detail = "not a regular file";
-    return out;
-  }
-  if (EVP_DigestInit_ex(evp.ctx, EVP_sha256(), nullptr) != 1) {
-    out.skip = SkipReason::unreadable;
-    out.detail = "SHA-256 is not available";
-    return out;
-  }
+  if (fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return refuse(SkipReason::unreadable, "not a regular file");
+  if (!candidate.id.matches(st))
+    return refuse(SkipReason::unreadable, "the path changed while the repository was walked");
+  if (md == nullptr || EVP_DigestInit_ex(evp.ctx, md, nullptr) != 1)
+    return refuse(SkipReason::unreadable, "SHA-256 is not available");
   Utf8Validator utf8;
   std::uint64_t total = 0;
   for (;;) {
     ssize_t n = read(fd.fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0) {
-      out.skip = SkipReason::unreadable;
-      out.detail = std::strerror(errno);
-      return out;
-    }
+    if (n < 0)
+      return refuse(SkipReason::unreadable, std::strerror(errno));
     if (n == 0)
       break;
     auto size = static_cast<size_t>(n);
-    if (total < kBinaryProbeBytes) {
-      size_t probe = std::min<std::uint64_t>(size, kBinaryProbeBytes - total);
-      if (std::memchr(buf.data(), 0, probe) != nullptr) {
-        out.skip = SkipReason::binary;
-        out.detail = "NUL byte in the first 8000 bytes";
-        return out;
-      }
+    if (const void* nul = std::memchr(buf.data(), 0, size)) {
+      auto at =
+          total + static_cast<std::uint64_t>(static_cast<const unsigned char*>(nul) - buf.data());
+      return refuse(SkipReason::binary, "NUL byte at offset " + std::to_string(at));
     }
     total += size;
-    if (total > max_bytes) {
-      out.skip = SkipReason::too_large;
-      out.detail = "grew past max_file_bytes while read";
-      return out;
-    }
-    if (!utf8.feed(buf.data(), size)) {
-      out.skip = SkipReason::not_utf8;
-      out.detail = "invalid UTF-8 near byte " + std::to_string(total - size);
-      return out;
-    }
+    if (total > max_bytes)
+      return refuse(SkipReason::too_large, "grew past max_file_bytes while read");
+    if (!utf8.feed(buf.data(), size))
+      return refuse(SkipReason::not_utf8, "invalid UTF-8 in bytes " + std::to_string(total - size) +
+                                              ".." + std::to_string(total));
     EVP_DigestUpdate(evp.ctx, buf.data(), size);
   }
-  if (!utf8.finish()) {
-    out.skip = SkipReason::not_utf8;
-    out.detail = "truncated UTF-8 sequence at the end";
-    return out;
-  }
+  if (!utf8.finish())
+    return refuse(SkipReason::not_utf8, "truncated UTF-8 sequence at the end");
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
   out.sha256 = hex(digest.data(), len);
+  out.size = total;
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The walk
+
+struct PendingDir {
+  std::string rel;  // "" = the root
+  Identity id;
+};
 
 class Walker {
  public:
@@ -336,9 +346,16 @@ class Walker {
   }
 
   void walk(Repository& out) {
-    std::vector<std::string> pending{""};
+    struct stat st {};
+    if (lstat(m_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      out.unwalked.push_back(m_repo + "/");
+      skip(out, "", true, SkipReason::unreadable,
+           std::string("the repository's directory cannot be read: ") + std::strerror(errno));
+      return;
+    }
+    std::vector<PendingDir> pending{{"", {st.st_dev, st.st_ino}}};
     while (!pending.empty()) {
-      std::string dir = std::move(pending.back());
+      PendingDir dir = std::move(pending.back());
       pending.pop_back();
       walk_dir(dir, out, pending);
     }
@@ -349,77 +366,109 @@ class Walker {
  private:
   void skip(Repository& out, const std::string& rel, bool is_dir, SkipReason reason,
             std::string detail) {
-    out.skipped.push_back({m_repo + "/" + rel + (is_dir ? "/" : ""), reason, std::move(detail)});
+    std::string key = m_repo + "/" + rel;
+    if (is_dir && !rel.empty())
+      key += '/';
+    out.skipped.push_back({std::move(key), reason, std::move(detail)});
   }
 
-  void walk_dir(const std::string& dir, Repository& out, std::vector<std::string>& pending) {
-    fs::path full = dir.empty() ? m_root : m_root / dir;
+  void unwalked(Repository& out, const std::string& rel, SkipReason reason, std::string detail) {
+    out.unwalked.push_back(rel.empty() ? m_repo + "/" : m_repo + "/" + rel + "/");
+    skip(out, rel, true, reason, std::move(detail));
+  }
+
+  // Reads the directory's rule files into the stacks; false when the repository's budget is spent.
+  bool load_rules(int dfd, const std::string& dir) {
+    std::string ignore_text = read_rule_file(dfd, ".gitignore");
+    std::string attr_text = read_rule_file(dfd, ".gitattributes");
+    std::string exclude;
+    if (dir.empty()) {
+      Fd info(
+          open((m_root / ".git/info").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (info.fd >= 0)
+        exclude = read_rule_file(info.fd, "exclude");
+    }
+    m_rule_bytes += ignore_text.size() + attr_text.size() + exclude.size();
+    if (m_rule_bytes > kMaxRuleBytesPerRepo)
+      return false;
+    // info/exclude has the lowest precedence: added first, the root .gitignore after it wins.
+    if (!exclude.empty())
+      m_ignore.add(dir, exclude);
+    if (!ignore_text.empty())
+      m_ignore.add(dir, ignore_text);
+    if (!attr_text.empty())
+      m_attrs.add(dir, attr_text);
+    return true;
+  }
+
+  void walk_dir(const PendingDir& dir, Repository& out, std::vector<PendingDir>& pending) {
+    const std::string& rel_dir = dir.rel;
+    fs::path full = rel_dir.empty() ? m_root : m_root / rel_dir;
     int raw = open(full.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (raw < 0) {
-      if (!dir.empty())
-        skip(out, dir, true, SkipReason::unreadable, std::strerror(errno));
+      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(errno));
+      return;
+    }
+    struct stat self {};
+    if (fstat(raw, &self) != 0 || !dir.id.matches(self)) {
+      close(raw);
+      unwalked(out, rel_dir, SkipReason::unreadable,
+               "the directory changed while the repository was walked");
       return;
     }
     DIR* d = fdopendir(raw);
     if (d == nullptr) {
+      int err = errno;
       close(raw);
-      skip(out, dir, true, SkipReason::unreadable, std::strerror(errno));
+      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(err));
       return;
     }
     std::unique_ptr<DIR, int (*)(DIR*)> guard(d, closedir);
     int dfd = dirfd(d);
-
-    std::string ignore_text = read_rule_file(dfd, ".gitignore");
-    if (dir.empty()) {
-      // info/exclude has the lowest precedence: it goes before the root .gitignore's lines.
-      std::string exclude = read_rule_file_at(m_root / ".git/info", "exclude");
-      if (!exclude.empty())
-        ignore_text = exclude + "\n" + ignore_text;
+    if (!load_rules(dfd, rel_dir)) {
+      unwalked(out, rel_dir, SkipReason::unreadable,
+               "the repository's .gitignore and .gitattributes files exceed 8 MiB together");
+      return;
     }
-    if (!ignore_text.empty())
-      m_ignore.add(dir, ignore_text);
-    std::string attr_text = read_rule_file(dfd, ".gitattributes");
-    if (!attr_text.empty())
-      m_attrs.add(dir, attr_text);
 
     struct Entry {
       std::string name;
       unsigned char type;
     };
     std::vector<Entry> entries;
-    while (dirent* e = readdir(d)) {
+    for (;;) {
+      errno = 0;
+      dirent* e = readdir(d);
+      if (e == nullptr) {
+        if (errno != 0)
+          unwalked(out, rel_dir, SkipReason::unreadable,
+                   std::string("listing stopped early: ") + std::strerror(errno));
+        break;
+      }
       std::string_view name = e->d_name;
       if (name == "." || name == "..")
         continue;
       entries.push_back({std::string(name), e->d_type});
     }
+    // Name order, so that the walk (and so its output) is the same on every run.
     std::sort(entries.begin(), entries.end(),
               [](const Entry& a, const Entry& b) { return a.name < b.name; });
 
-    std::vector<std::string> subdirs;
+    std::vector<PendingDir> subdirs;
     for (auto& e : entries) {
       if (e.name == ".git")
         continue;
-      std::string rel = dir.empty() ? e.name : dir + "/" + e.name;
-      unsigned char type = e.type;
+      std::string rel = rel_dir.empty() ? e.name : rel_dir + "/" + e.name;
       struct stat st {};
-      bool have_stat = false;
-      if (type == DT_UNKNOWN || type == DT_REG) {
-        if (fstatat(dfd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-          skip(out, rel, false, SkipReason::unreadable, std::strerror(errno));
-          continue;
-        }
-        have_stat = true;
-        type = S_ISDIR(st.st_mode)   ? DT_DIR
-               : S_ISLNK(st.st_mode) ? DT_LNK
-               : S_ISREG(st.st_mode) ? DT_REG
-                                     : DT_UNKNOWN;
+      if (fstatat(dfd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        skip(out, rel, false, SkipReason::unreadable, std::strerror(errno));
+        continue;
       }
-      if (type == DT_DIR) {
+      if (S_ISDIR(st.st_mode)) {
         if (visit_dir(dfd, e.name, rel, out))
-          subdirs.push_back(std::move(rel));
+          subdirs.push_back({std::move(rel), {st.st_dev, st.st_ino}});
       } else {
-        visit_file(e.name, rel, type, have_stat ? static_cast<std::uint64_t>(st.st_size) : 0, out);
+        visit_file(e.name, rel, st, out);
       }
     }
     // Depth-first in name order: push in reverse so the first name is walked first.
@@ -427,18 +476,10 @@ class Walker {
       pending.push_back(std::move(*it));
   }
 
-  static std::string read_rule_file_at(const fs::path& dir, const char* name) {
-    int raw = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (raw < 0)
-      return {};
-    Fd fd(raw);
-    return read_rule_file(fd.fd, name);
-  }
-
   // Whether to enter the directory.
   bool visit_dir(int dfd, const std::string& name, const std::string& rel, Repository& out) {
-    if (!valid_name(name)) {
-      skip(out, rel, true, SkipReason::bad_name, "control character or invalid UTF-8 in the name");
+    if (!displays_safely(name)) {
+      skip(out, rel, true, SkipReason::bad_name, std::string(kBadName));
       return false;
     }
     if (m_config_ignore.match(rel, true) == IgnoreMatch::ignored) {
@@ -457,23 +498,19 @@ class Walker {
     return true;
   }
 
-  void visit_file(const std::string& name, const std::string& rel, unsigned char type,
-                  std::uint64_t size, Repository& out) {
-    if (!valid_name(name)) {
-      skip(out, rel, false, SkipReason::bad_name, "control character or invalid UTF-8 in the name");
+  void visit_file(const std::string& name, const std::string& rel, const struct stat& st,
+                  Repository& out) {
+    if (!displays_safely(name)) {
+      skip(out, rel, false, SkipReason::bad_name, std::string(kBadName));
       return;
     }
-    bool is_link = type == DT_LNK;
-    if (auto kind = sensitive_kind(name)) {
-      skip(out, rel, false, SkipReason::sensitive, *kind);
-      return;
-    }
-    if (is_link && link_is_dir(rel)) {
-      classify_link(rel, true, out);
+    if (auto kind = sensitive_kind(name, rel)) {
+      skip(out, rel, false, SkipReason::sensitive, std::string(*kind));
       return;
     }
     if (!is_source(name)) {
-      skip(out, rel, false, SkipReason::not_source, "extension not in pipeline.allowed_extensions");
+      skip(out, rel, false, SkipReason::not_source,
+           "not in pipeline.allowed_extensions or include_file_names");
       return;
     }
     if (m_config_ignore.match(rel, false) == IgnoreMatch::ignored) {
@@ -493,21 +530,22 @@ class Walker {
       skip(out, rel, false, SkipReason::vendored, ".gitattributes linguist-vendored");
       return;
     }
-    if (is_link) {
-      classify_link(rel, false, out);
+    if (S_ISLNK(st.st_mode)) {
+      classify_link(rel, out);
       return;
     }
-    if (type != DT_REG) {
+    if (!S_ISREG(st.st_mode)) {
       skip(out, rel, false, SkipReason::unreadable, "not a regular file (fifo, socket or device)");
       return;
     }
+    auto size = static_cast<std::uint64_t>(st.st_size);
     if (size > m_options.max_file_bytes) {
       skip(out, rel, false, SkipReason::too_large,
            std::to_string(size) + " bytes > max_file_bytes " +
                std::to_string(m_options.max_file_bytes));
       return;
     }
-    m_candidates.push_back({rel, size});
+    m_candidates.push_back({rel, {st.st_dev, st.st_ino}});
   }
 
   bool is_source(std::string_view name) const {
@@ -520,17 +558,13 @@ class Walker {
     return false;
   }
 
-  bool link_is_dir(const std::string& rel) const {
-    struct stat st {};
-    return stat((m_root / rel).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  }
-
-  void classify_link(const std::string& rel, bool is_dir, Repository& out) {
+  // A symlink is never followed for reading; where it leads only decides the reason.
+  void classify_link(const std::string& rel, Repository& out) {
     fs::path full = m_root / rel;
     char* real = realpath(full.c_str(), nullptr);
     if (real == nullptr) {
       int err = errno;
-      skip(out, rel, is_dir, SkipReason::symlink_broken,
+      skip(out, rel, false, SkipReason::symlink_broken,
            err == ELOOP ? "the link loops" : "the target does not exist");
       return;
     }
@@ -539,11 +573,11 @@ class Walker {
     bool inside =
         !m_real_root.empty() && (target == m_real_root || target.starts_with(m_real_root + "/"));
     if (inside) {
-      skip(out, rel, is_dir, SkipReason::symlink,
+      skip(out, rel, false, SkipReason::symlink,
            "links to " + target.substr(std::min(target.size(), m_real_root.size() + 1)) +
                " (read at its own path)");
     } else {
-      skip(out, rel, is_dir, SkipReason::symlink_outside, "links outside the repository");
+      skip(out, rel, false, SkipReason::symlink_outside, "links outside the repository");
     }
   }
 
@@ -554,6 +588,7 @@ class Walker {
   IgnoreList m_config_ignore;
   IgnoreStack m_ignore;
   AttributeStack m_attrs;
+  std::uint64_t m_rule_bytes = 0;
   std::vector<Candidate> m_candidates;
 };
 
@@ -563,19 +598,36 @@ void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
   unsigned hw = std::max(1U, std::thread::hardware_concurrency());
   size_t threads = options.hash_threads > 0 ? static_cast<size_t>(options.hash_threads) : hw;
   threads = std::min(threads, std::max<size_t>(1, candidates.size()));
+  Sha256 sha;
   std::atomic<size_t> next{0};
-  auto work = [&] {
-    std::vector<unsigned char> buf(1 << 16);
-    EvpCtx evp;
-    for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
-      results[i] = hash_file(root / candidates[i].path, options.max_file_bytes, buf, evp);
+  auto work = [&]() noexcept {
+    try {
+      std::vector<unsigned char> buf(1 << 16);
+      EvpCtx evp;
+      for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
+        results[i] = hash_file(root / candidates[i].path, candidates[i], options.max_file_bytes,
+                               buf, evp, sha.md);
+    } catch (const std::exception& e) {
+      // Out of memory: the files this worker did not reach are picked up by the others, or
+      // reported unreadable below.
+      (void)e;
+    }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t)
-    pool.emplace_back(work);
+  try {
+    for (size_t t = 1; t < threads; ++t)
+      pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads (a process or container limit): go on with those started.
+  }
   work();
   for (auto& t : pool)
     t.join();
+  for (auto& r : results)
+    if (r.sha256.empty() && !r.skip) {
+      r.skip = SkipReason::unreadable;
+      r.detail = "not hashed (out of memory)";
+    }
 }
 
 }  // namespace
@@ -583,10 +635,15 @@ void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
 Result<std::vector<std::string>> find_repositories(const fs::path& repos_dir) {
   std::vector<std::string> found;
   std::error_code ec;
-  if (!fs::exists(repos_dir, ec))
+  auto status = fs::symlink_status(repos_dir, ec);
+  if (ec || !fs::exists(status)) {
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return fail(ErrorKind::io, "cannot read {}: {}", repos_dir.string(), ec.message());
     return found;
+  }
   if (!fs::is_directory(repos_dir, ec))
     return fail(ErrorKind::io, "{} is not a directory", repos_dir.string());
+  std::string base = repos_dir.string();
   std::vector<fs::path> pending{repos_dir};
   while (!pending.empty()) {
     fs::path dir = std::move(pending.back());
@@ -595,16 +652,26 @@ Result<std::vector<std::string>> find_repositories(const fs::path& repos_dir) {
     if (ec) {
       if (dir == repos_dir)
         return fail(ErrorKind::io, "cannot read {}: {}", repos_dir.string(), ec.message());
+      spdlog::warn("cannot read {}: {}", dir.string(), ec.message());
       continue;
     }
-    for (const auto& entry : it) {
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      const auto& entry = *it;
       std::string name = entry.path().filename().string();
-      if (name.starts_with(".") || !entry.is_directory(ec) || entry.is_symlink(ec))
+      std::error_code type_ec;
+      if (name.starts_with(".") || entry.is_symlink(type_ec) || !entry.is_directory(type_ec))
         continue;
-      if (fs::exists(entry.path() / ".git", ec))
-        found.push_back(fs::relative(entry.path(), repos_dir).generic_string());
-      else
+      std::error_code git_ec;
+      if (fs::exists(entry.path() / ".git", git_ec)) {
+        std::string full = entry.path().string();
+        found.push_back(full.substr(base.size() + (base.ends_with('/') ? 0 : 1)));
+      } else {
         pending.push_back(entry.path());
+      }
+    }
+    if (ec) {
+      spdlog::warn("cannot list {} completely: {}", dir.string(), ec.message());
+      ec.clear();
     }
   }
   std::sort(found.begin(), found.end());
@@ -632,11 +699,13 @@ Repository discover_repository(const fs::path& repos_dir, const std::string& rep
       out.skipped.push_back({repo + "/" + c.path, *h.skip, std::move(h.detail)});
       continue;
     }
-    out.files.push_back(
-        {repo + "/" + c.path, repo, c.path, language_of(c.path), c.size, std::move(h.sha256)});
+    std::string language = language_of(c.path);
+    out.files.push_back({repo + "/" + c.path, repo, std::move(c.path), std::move(language), h.size,
+                         std::move(h.sha256)});
   }
   std::sort(out.skipped.begin(), out.skipped.end(),
             [](const SkippedFile& a, const SkippedFile& b) { return a.file_path < b.file_path; });
+  std::sort(out.unwalked.begin(), out.unwalked.end());
   return out;
 }
 

@@ -5,7 +5,8 @@
 // whose name starts with '.' are never entered, so scrape's temporary clones are invisible). In a
 // repository, a file is taken when all of these hold, checked in this order — the first that
 // fails is the file's skip reason:
-//   1. its path is valid UTF-8 without control characters          (bad_name)
+//   1. its path is valid UTF-8 that displays safely (no control,
+//      bidirectional-override or line-separator characters)        (bad_name)
 //   2. it is not a sensitive file: .env*, private keys, certificates,
 //      keystores, credential stores                                  (sensitive)
 //   3. its extension is allowed or its name is configured            (not_source)
@@ -20,15 +21,22 @@
 //      one whose target is missing or loops                          (symlink_broken)
 //      a fifo, socket or device is never opened                      (unreadable)
 //   8. it is at most max_file_bytes                                  (too_large)
-//   9. its first 8000 bytes hold no NUL                               (binary)
+//   9. it holds no NUL byte                                          (binary)
 //  10. its content is valid UTF-8                                     (not_utf8)
 //  11. it can be read                                                 (unreadable)
-// Directories that are ignored (4, 5) or symlinked are not entered; they are reported once, as a
-// skip of the directory (with a trailing '/'). `.git` is never entered, and a repository nested
+// A symlink is judged as a file (as git stores it), whatever it points to. Directories that are
+// ignored (4, 5) are not entered; they are reported once, as a skip of the directory (with a
+// trailing '/'). `.git` is never entered, and a repository nested
 // inside another (a directory holding `.git`) is not part of it                (nested_repo).
 //
-// Hashing reads each candidate once (probe, UTF-8 check and SHA-256 together) on a pool of
-// threads; memory holds the list of files, not their contents.
+// Hashing reads each candidate once (NUL probe, UTF-8 check and SHA-256 together) on a pool of
+// threads; memory holds the list of files, not their contents. The walk never follows a symlink
+// out of the repository: each directory and file is opened with O_NOFOLLOW and must be the same
+// inode (device and inode number) the walk saw inside its parent, so a path swapped for a symlink
+// while the walk runs is refused (`unreadable`). Rule files (.gitignore, .gitattributes) are
+// capped at 1 MiB each and 8 MiB per repository; past that, directories are not entered.
+// A directory that could not be listed completely is recorded in `unwalked`: change detection must
+// not take its files for deleted.
 //
 // Ownership: plain values. Thread-safety: discover() is reentrant; `on_repo` is called from the
 // calling thread. Errors: a repos_dir that cannot be read is an io error; anything wrong with one
@@ -67,12 +75,12 @@ std::string_view to_string(SkipReason reason);
 inline constexpr int skip_reason_count = 15;
 
 struct SourceFile {
-  std::string file_path;  // repo + "/" + path: the key in the store
-  std::string repo;       // the repository's directory relative to repos_dir ("github.com/o/r")
-  std::string path;       // relative to the repository root, '/'-separated
-  std::string language;   // from the extension or name ("cpp", "python", "dockerfile", ...)
-  std::uint64_t size = 0;
-  std::string sha256;  // lower-case hex of the content
+  std::string file_path;   // repo + "/" + path: the key in the store
+  std::string repo;        // the repository's directory relative to repos_dir ("github.com/o/r")
+  std::string path;        // relative to the repository root, '/'-separated
+  std::string language;    // from the extension or name ("cpp", "python", "dockerfile", ...)
+  std::uint64_t size = 0;  // the bytes hashed
+  std::string sha256;      // lower-case hex of the content
 };
 
 struct SkippedFile {
@@ -86,6 +94,9 @@ struct Repository {
   std::filesystem::path root;     // absolute
   std::vector<SourceFile> files;  // in path order
   std::vector<SkippedFile> skipped;
+  // file_path prefixes ("repo/dir/", or "repo/" for the root) of directories that could not be
+  // listed completely (I/O errors, the rule-file budget).
+  std::vector<std::string> unwalked;
 };
 
 struct Options {

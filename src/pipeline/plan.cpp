@@ -74,7 +74,16 @@ Change classify(const discover::SourceFile& file, const store::FileRecord* recor
 Result<Plan> make_plan(store::Store* store, std::vector<DiscoveredRepo> repos,
                        std::string_view fingerprint) {
   Plan plan;
+  // Stored paths discovery could not judge (a directory it could not list, a file it could not
+  // read) are kept as they are: an I/O error must never retire finished work.
+  std::vector<std::string> unjudged_prefixes;
+  std::vector<std::string> unjudged_files;
   for (auto& repo : repos) {
+    for (auto& prefix : repo.repository.unwalked)
+      unjudged_prefixes.push_back(std::move(prefix));
+    for (const auto& s : repo.repository.skipped)
+      if (s.reason == discover::SkipReason::unreadable)
+        unjudged_files.push_back(s.file_path);
     for (auto& f : repo.repository.files)
       plan.files.push_back({std::move(f), repo.commit, Change::new_file, {}});
     for (auto& s : repo.repository.skipped) {
@@ -86,6 +95,13 @@ Result<Plan> make_plan(store::Store* store, std::vector<DiscoveredRepo> repos,
   std::sort(plan.files.begin(), plan.files.end(), by_path);
   std::sort(plan.skipped.begin(), plan.skipped.end(),
             [](const auto& a, const auto& b) { return a.file_path < b.file_path; });
+  std::sort(unjudged_files.begin(), unjudged_files.end());
+  auto unjudged = [&](const std::string& path) {
+    if (std::binary_search(unjudged_files.begin(), unjudged_files.end(), path))
+      return true;
+    return std::any_of(unjudged_prefixes.begin(), unjudged_prefixes.end(),
+                       [&](const std::string& prefix) { return path.starts_with(prefix); });
+  };
 
   auto finish = [&plan] {
     for (const auto& f : plan.files)
@@ -99,13 +115,21 @@ Result<Plan> make_plan(store::Store* store, std::vector<DiscoveredRepo> repos,
   }
   // Both sides are in file_path order: one merge pass, streaming the store's records.
   size_t next = 0;
+  std::string previous;
   auto status = store->for_each_file([&](const store::FileRecord& record) -> Status {
+    if (!previous.empty() && record.file_path <= previous) {
+      return fail(ErrorKind::store,
+                  "the store listed file paths out of byte order (\"{}\" after "
+                  "\"{}\"); change detection needs byte-wise (C) collation",
+                  record.file_path, previous);
+    }
+    previous = record.file_path;
     while (next < plan.files.size() && plan.files[next].file.file_path < record.file_path)
       ++next;  // not in the store: stays new
     if (next < plan.files.size() && plan.files[next].file.file_path == record.file_path) {
       auto& planned = plan.files[next++];
       planned.change = classify(planned.file, &record, fingerprint, &planned.why);
-    } else if (record.status != store::FileStatus::retired) {
+    } else if (record.status != store::FileStatus::retired && !unjudged(record.file_path)) {
       plan.deleted.push_back(record.file_path);
     }
     return {};

@@ -9,7 +9,8 @@
 //   retry      when its record is pending or failed and the content is the same (an interrupted
 //              or failed earlier attempt);
 // a stored, not yet retired path that discovery did not take (removed, or now skipped) is
-//   deleted    and its samples are to be retired.
+//   deleted    and its samples are to be retired — except a path discovery could not judge (in a
+//              directory it could not list, or a file it could not read), which is left alone.
 //
 // The settings fingerprint (settings_fingerprint) is the SHA-256 of what decides the samples
 // besides the code: the model, the prompts' version and the questions per file.

@@ -24,6 +24,24 @@ TEST(TextTest, PrintableEscapesControlBytesAndInvalidUtf8Only) {
   EXPECT_EQ(printable("esc\x1b[31m"), "esc\\x1b[31m");
   EXPECT_EQ(printable("back\\slash"), "back\\\\slash");
   EXPECT_EQ(printable("\xE2\x82"), "\\xe2\\x82");  // truncated sequence
+  EXPECT_EQ(printable("a\xC2\x85"
+                      "b"),
+            "a\\u{0085}b");  // NEL, a C1 line break
+  EXPECT_EQ(printable("\xC2\x9B"
+                      "31m"),
+            "\\u{009B}31m");                                             // CSI
+  EXPECT_EQ(printable("x\xE2\x80\xAEy"), "x\\u{202E}y");                 // right-to-left override
+  EXPECT_EQ(printable("x\xE2\x81\xA6y"), "x\\u{2066}y");                 // left-to-right isolate
+  EXPECT_EQ(printable("x\xE2\x80\xA8y"), "x\\u{2028}y");                 // line separator
+  EXPECT_EQ(printable("\xC2\xA0\xE2\x80\x94"), "\xC2\xA0\xE2\x80\x94");  // NBSP, em dash kept
+}
+
+TEST(TextTest, DisplaysSafelyRefusesWhatPrintableWouldEscape) {
+  EXPECT_TRUE(displays_safely("src/caf\xC3\xA9 \"x\" \xE2\x80\x94.c"));
+  EXPECT_TRUE(displays_safely("back\\slash"));
+  for (std::string_view bad : {"a\nb", "a\x1b", "a\x7f", "a\xC2\x85", "a\xE2\x80\xAE",
+                               "a\xE2\x81\xA9", "a\xE2\x80\xA9", "a\xFF", "a\xE2\x82"})
+    EXPECT_FALSE(displays_safely(bad)) << printable(bad);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "support.hpp"
+#include "sys/process.hpp"
 
 namespace g2d::discover {
 namespace {
@@ -201,10 +202,11 @@ TEST_F(Discover, SymlinksAreNeverFollowed) {
   fs::create_symlink("missing.c", root / "broken.c");
   fs::create_symlink("loop_b.c", root / "loop_a.c");
   fs::create_symlink("loop_a.c", root / "loop_b.c");
+  fs::create_symlink("dir", root / "dirlink.c");
   fs::create_symlink("dir", root / "dirlink");
-  fs::create_symlink(tmp.path(), root / "escape");
+  fs::create_symlink(tmp.path(), root / "escape.c");
   fs::create_directories(root / "cycle");
-  fs::create_symlink("..", root / "cycle/up");
+  fs::create_symlink("..", root / "cycle/up.c");
   Repository r = run();
   EXPECT_THAT(paths(r), ElementsAre("dir/inner.c", "real.c"));
   EXPECT_EQ(fate(r, "link_inside.c"), "symlink");
@@ -212,9 +214,11 @@ TEST_F(Discover, SymlinksAreNeverFollowed) {
   EXPECT_EQ(fate(r, "relative_outside.c"), "symlink_outside");
   EXPECT_EQ(fate(r, "broken.c"), "symlink_broken");
   EXPECT_EQ(fate(r, "loop_a.c"), "symlink_broken");
-  EXPECT_EQ(fate(r, "dirlink/"), "symlink");
-  EXPECT_EQ(fate(r, "escape/"), "symlink_outside");
-  EXPECT_EQ(fate(r, "cycle/up/"), "symlink");
+  // A link is judged as a file, as git stores it, whatever it points to.
+  EXPECT_EQ(fate(r, "dirlink.c"), "symlink");
+  EXPECT_EQ(fate(r, "dirlink"), "not_source");
+  EXPECT_EQ(fate(r, "escape.c"), "symlink_outside");
+  EXPECT_EQ(fate(r, "cycle/up.c"), "symlink");
 }
 
 TEST_F(Discover, SpecialFilesAreNeverOpened) {
@@ -280,7 +284,7 @@ TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
     deep += "n" + std::to_string(i) + "/";
   std::map<std::string, std::string> expected = {
       {"src/ok.c", "taken"},          {"src/elf.c", "binary"},
-      {"src/nul_late.py", "taken"},  // a NUL after the first 8000 bytes is valid UTF-8 text
+      {"src/nul_late.py", "binary"},  // a NUL anywhere, not only in the first 8000 bytes
       {"src/latin1.c", "not_utf8"},   {"src/huge.c", "too_large"},
       {"with space.c", "taken"},      {"quo\"te's.py", "taken"},
       {"line\nbreak.c", "bad_name"},  {"\xe6\x97\xa5\xe6\x9c\xac.py", "taken"},
@@ -288,7 +292,8 @@ TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
       {"deploy/id_rsa", "sensitive"}, {"deploy/server.key", "sensitive"},
       {deep + "bottom.c", "taken"},   {"loop1.c", "symlink_broken"},
       {"loop2.c", "symlink_broken"},  {"passwd.c", "symlink_outside"},
-      {"etc/", "symlink_outside"},    {"-n.c", "taken"},
+      {"etc", "not_source"},  // a link is judged as a file: no allowed extension
+      {"etc.c", "symlink_outside"},   {"-n.c", "taken"},
       {"--help.py", "taken"},
   };
   write("src/ok.c");
@@ -309,6 +314,7 @@ TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
   fs::create_symlink("loop1.c", root / "loop2.c");
   fs::create_symlink("/etc/passwd", root / "passwd.c");
   fs::create_symlink("/etc", root / "etc");
+  fs::create_symlink("/etc", root / "etc.c");
   options.max_file_bytes = 20000;
   write("src/huge.c", std::string(20001, 'x'));
 
@@ -323,6 +329,111 @@ TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
   }
   for (const auto& s : r.skipped)
     EXPECT_FALSE(s.detail.empty()) << s.file_path;
+}
+
+TEST_F(Discover, LargeFilesAreHashedAcrossReadChunksLikeSha256sum) {
+  options.max_file_bytes = 1 << 20;
+  // A 4-byte UTF-8 character straddles the 64 KiB read boundary.
+  std::string big(65534, 'a');
+  big += "\xF0\x9F\x98\x80";
+  big += std::string(200000, 'b');
+  write("big.py", big);
+  std::string bad = big;
+  bad[150000] = '\xC3';  // a lead byte followed by ASCII, far past the first chunk
+  write("bad.py", bad);
+  Repository r = run();
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(fate(r, "bad.py"), "not_utf8");
+  EXPECT_EQ(r.files[0].size, big.size());
+  auto oracle = sys::run_process({"sha256sum", (root / "big.py").string()});
+  ASSERT_TRUE(oracle && oracle->exit_code == 0);
+  EXPECT_EQ(r.files[0].sha256, oracle->output.substr(0, 64));
+}
+
+TEST_F(Discover, Utf8ValidationFollowsRfc3629) {
+  const std::map<std::string, std::string> cases = {
+      {"surrogate.py", "\xED\xA0\x80"}, {"above_max.py", "\xF4\x90\x80\x80"},
+      {"f5.py", "\xF5\x80\x80\x80"},    {"lone_continuation.py", "\x80"},
+      {"overlong3.py", "\xE0\x80\xAF"}, {"c1.py", "\xC2\x85"},
+      {"max.py", "\xF4\x8F\xBF\xBF"},   {"bmp_end.py", "\xEF\xBF\xBF"},
+  };
+  for (const auto& [name, content] : cases)
+    write(name, "x = '" + content + "'\n");
+  Repository r = run();
+  for (const char* bad :
+       {"surrogate.py", "above_max.py", "f5.py", "lone_continuation.py", "overlong3.py"})
+    EXPECT_EQ(fate(r, bad), "not_utf8") << bad;
+  for (const char* good : {"c1.py", "max.py", "bmp_end.py"})  // valid UTF-8 content
+    EXPECT_EQ(fate(r, good), "taken") << good;
+}
+
+TEST_F(Discover, TheFirstFailingRuleGivesTheReason) {
+  options.ignore_patterns.push_back(".env");
+  options.allowed_extensions.push_back(".pem");
+  write(".gitignore", "README.md\nignored_link.c\n");
+  write(".env", "A=1\n");
+  write("README.md", "x\n");
+  write("real.c");
+  write("cert.pem", "x\n");
+  fs::create_symlink("real.c", root / "ignored_link.c");
+  fs::create_symlink("cert.pem", root / "link.pem");
+  Repository r = run();
+  EXPECT_EQ(fate(r, ".env"), "sensitive");             // before ignore_pattern
+  EXPECT_EQ(fate(r, "README.md"), "not_source");       // before gitignored
+  EXPECT_EQ(fate(r, "ignored_link.c"), "gitignored");  // before symlink
+  EXPECT_EQ(fate(r, "link.pem"), "sensitive");         // before symlink
+}
+
+TEST_F(Discover, NamesThatWouldFoolATerminalAreRefused) {
+  write("c1\xC2\x85name.c");
+  write(
+      "bidi\xE2\x80\xAE"
+      "c.py");
+  write("esc\x1b[2J.c");
+  Repository r = run();
+  EXPECT_EQ(fate(r, "c1\xC2\x85name.c"), "bad_name");
+  EXPECT_EQ(fate(r,
+                 "bidi\xE2\x80\xAE"
+                 "c.py"),
+            "bad_name");
+  EXPECT_EQ(fate(r, "esc\x1b[2J.c"), "bad_name");
+}
+
+TEST_F(Discover, SecretsByPathAndByNameVariants) {
+  options.allowed_extensions.push_back(".json");
+  for (const char* name : {".envrc", "prod.env", ".env-local", "home/.docker/config.json",
+                           "k/.kube/config", "prod.tfvars"})
+    write(name, "x\n");
+  write("docker/config.json", "{}\n");
+  Repository r = run();
+  for (const char* name : {".envrc", "prod.env", ".env-local", "home/.docker/config.json",
+                           "k/.kube/config", "prod.tfvars"})
+    EXPECT_EQ(fate(r, name), "sensitive") << name;
+  EXPECT_EQ(fate(r, "docker/config.json"), "taken");
+}
+
+TEST_F(Discover, AMissingRepositoryIsUnwalkedNotEmpty) {
+  Repository r = discover_repository(tmp.path() / "repos", "github.com/o/missing", options);
+  EXPECT_TRUE(r.files.empty());
+  EXPECT_THAT(r.unwalked, ElementsAre("github.com/o/missing/"));
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(r.skipped[0].reason, SkipReason::unreadable);
+}
+
+TEST_F(Discover, RuleFilesHaveABudgetPerRepository) {
+  std::string rules;
+  while (rules.size() < 1000000)
+    rules += "pattern_" + std::to_string(rules.size()) + "\n";
+  for (int i = 0; i < 10; ++i) {
+    write("d" + std::to_string(i) + "/.gitignore", rules);
+    write("d" + std::to_string(i) + "/a.c");
+  }
+  Repository r = run();
+  EXPECT_FALSE(r.unwalked.empty());
+  EXPECT_LT(r.files.size(), 10u);
+  EXPECT_GE(r.files.size(), 7u);
+  for (const auto& prefix : r.unwalked)
+    EXPECT_EQ(fate(r, prefix.substr(std::string(kRepo).size() + 1)), "unreadable") << prefix;
 }
 
 TEST(DiscoverRepositories, FindsRepositoriesAtAnyDepthAndSkipsHiddenDirectories) {

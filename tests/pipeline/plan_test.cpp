@@ -156,6 +156,56 @@ TEST_F(PlanTest, AnEmptyStoreMakesEverythingNew) {
   EXPECT_TRUE(plan->deleted.empty());
 }
 
+TEST_F(PlanTest, RepositoriesWhoseNamesShareAPrefixMergeInByteOrder) {
+  // "o/r-x/..." sorts before "o/r/..." and "o/r.x/..." after "o/r-x" ('-' < '.' < '/').
+  for (const char* repo : {"github.com/o/r", "github.com/o/r-x", "github.com/o/r.x"}) {
+    store::FileRecord r = record("a.c", "h1");
+    r.repo = repo;
+    r.file_path = std::string(repo) + "/a.c";
+    commit(r);
+    r.file_path = std::string(repo) + "/gone.c";
+    commit(r);
+  }
+  std::vector<DiscoveredRepo> repos;
+  for (const char* repo : {"github.com/o/r.x", "github.com/o/r", "github.com/o/r-x"}) {
+    DiscoveredRepo d;
+    d.repository.repo = repo;
+    auto f = source("a.c", "h1");
+    f.repo = repo;
+    f.file_path = std::string(repo) + "/a.c";
+    d.repository.files = {f};
+    repos.push_back(d);
+  }
+  auto plan = make_plan(db.get(), repos, kFp);
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_EQ(plan->count(Change::unchanged), 3);
+  EXPECT_EQ(plan->count(Change::new_file), 0);
+  EXPECT_THAT(plan->deleted, ElementsAre("github.com/o/r-x/gone.c", "github.com/o/r.x/gone.c",
+                                         "github.com/o/r/gone.c"));
+}
+
+TEST_F(PlanTest, WhatDiscoveryCouldNotJudgeIsNeverDeleted) {
+  commit(record("unreadable.c", "h1"));
+  commit(record("sub/inside.c", "h1"));
+  commit(record("really_gone.c", "h1"));
+  DiscoveredRepo repo;
+  repo.repository.repo = "github.com/o/r";
+  repo.repository.skipped = {
+      {"github.com/o/r/unreadable.c", discover::SkipReason::unreadable, "EIO"},
+      {"github.com/o/r/sub/", discover::SkipReason::unreadable, "EIO"}};
+  repo.repository.unwalked = {"github.com/o/r/sub/"};
+  auto plan = make_plan(db.get(), {repo}, kFp);
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_THAT(plan->deleted, ElementsAre("github.com/o/r/really_gone.c"));
+
+  DiscoveredRepo missing;  // the whole repository could not be read
+  missing.repository.repo = "github.com/o/r";
+  missing.repository.unwalked = {"github.com/o/r/"};
+  auto none = make_plan(db.get(), {missing}, kFp);
+  ASSERT_TRUE(none) << none.error().describe();
+  EXPECT_TRUE(none->deleted.empty());
+}
+
 TEST(PlanWithoutStore, EverythingIsNew) {
   DiscoveredRepo a;
   a.repository.repo = "github.com/o/r";
