@@ -10,6 +10,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "core/text.hpp"
 #include "git/repos_file.hpp"
 #include "git/scrape.hpp"
 #include "sys/signals.hpp"
@@ -32,7 +33,7 @@ std::string outcome_line(const git::RepoOutcome& o) {
     name += " " + o.repo.ref;
   std::string detail = o.commit.substr(0, 7);
   if (!git::succeeded(o.kind))
-    detail = fmt::format("line {}: {}", o.repo.line, o.reason);
+    detail = fmt::format("line {}: {}", o.repo.line, printable(o.reason));
   return fmt::format("{:<9} {}  {}", git::to_string(o.kind), name, detail);
 }
 
@@ -66,7 +67,8 @@ int run_scrape(const cli::Invocation& inv, std::ostream& out) {
     return 1;
   }
   for (const auto& bad : file->errors) {
-    spdlog::error("{}:{}: refused `{}`: {}", repos_file.string(), bad.line, bad.text, bad.reason);
+    spdlog::error("{}:{}: refused `{}`: {}", repos_file.string(), bad.line, printable(bad.text),
+                  printable(bad.reason));
   }
   if (file->repos.empty())
     spdlog::warn("{} lists no repositories", repos_file.string());

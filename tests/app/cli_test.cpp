@@ -65,7 +65,10 @@ TEST_F(CliTest, GlobalOptionsWorkAfterTheSubcommand) {
 }
 
 TEST_F(CliTest, DoctorOnAPostgresUrlCreatesNothingLocally) {
-  write_config("pipeline:\n  database: postgresql://user:secret@db.example/g2d\n");
+  // One thread: the default model runs the generation probe, possibly beside other tests' engines
+  // (ggml's threads spin; more threads than cores slows every engine on the machine a hundredfold).
+  write_config(
+      "llm:\n  threads: 1\npipeline:\n  database: postgresql://user:secret@db.example/g2d\n");
   auto result = cli({"--config", config_path(), "doctor"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.output, HasSubstr("FAIL  database"));
