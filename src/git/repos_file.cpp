@@ -22,25 +22,45 @@ bool has_control_chars(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
-// A directory name component: [A-Za-z0-9._-], anything else becomes '_'; never "", "." or "..".
-std::string safe_component(std::string_view s) {
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string short_hash(std::string_view s) {
+  return fmt::format("{:08x}", static_cast<uint32_t>(fnv1a(s) & 0xffffffffU));
+}
+
+// A directory name component: [A-Za-z0-9._-], anything else becomes '_', and it never starts with
+// '.' (no "", ".", "..", ".git" or hidden names). A name that had to change gets "-<hash of the
+// original>", so that two different names never map to one directory ("a+b" vs "a_b").
+std::string safe_component(std::string_view s, bool force_hash = false) {
   std::string out;
-  out.reserve(s.size());
+  out.reserve(s.size() + 9);
   for (unsigned char c : s) {
     out.push_back(std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-' ? static_cast<char>(c)
                                                                            : '_');
   }
-  if (out.empty() || out == "." || out == "..")
-    out = "_" + out;
+  if (out.empty())
+    out = "_";
+  if (out.front() == '.')
+    out.front() = '_';
+  if (force_hash || out != s)
+    out += "-" + short_hash(s);
   return out;
 }
 
-// host[/port]/path components → a relative directory; ".git" dropped from the last component.
+// host[:port]/path components → a relative directory; ".git" dropped from the last component.
+// A host starting with '_' is hashed too, so no remote can land in the `_local` directory.
 fs::path remote_dir(std::string_view host, std::string_view port, std::string_view path) {
   std::string first = to_lower(host);
   if (!port.empty())
-    first += "_" + std::string(port);
-  fs::path dir = safe_component(first);
+    first += ":" + std::string(port);
+  fs::path dir = safe_component(first, first.starts_with('_'));
   std::vector<std::string_view> parts;
   size_t pos = 0;
   while (pos <= path.size()) {
@@ -65,15 +85,6 @@ fs::path remote_dir(std::string_view host, std::string_view port, std::string_vi
 std::string_view without_userinfo(std::string_view authority) {
   size_t at = authority.rfind('@');
   return at == std::string_view::npos ? authority : authority.substr(at + 1);
-}
-
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
 }
 
 // Checks a ref against git's rules for names (check-ref-format) that matter here.
@@ -159,9 +170,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
   p.repo.kind = RepoKind::local;
   p.repo.source = local.string();
   p.repo.display = p.repo.source;
-  p.repo.dir =
-      fs::path("local") / fmt::format("{}-{:08x}", safe_component(name),
-                                      static_cast<uint32_t>(fnv1a(p.repo.source) & 0xffffffffU));
+  p.repo.dir = fs::path("_local") / (safe_component(name) + "-" + short_hash(p.repo.source));
   return p;
 }
 
@@ -190,6 +199,17 @@ std::string redacted_line(const std::vector<std::string_view>& parts) {
     out += redact_url(part);
   }
   return out;
+}
+
+// The line of an earlier directory that contains `dir` or lies inside it; 0 when none does.
+int nesting_line(const std::map<std::string, int>& dirs, const std::string& dir) {
+  for (size_t slash = dir.find('/'); slash != std::string::npos; slash = dir.find('/', slash + 1))
+    if (auto it = dirs.find(dir.substr(0, slash)); it != dirs.end())
+      return it->second;
+  std::string below = dir + "/";
+  if (auto it = dirs.lower_bound(below); it != dirs.end() && it->first.starts_with(below))
+    return it->second;
+  return 0;
 }
 
 }  // namespace
@@ -250,12 +270,19 @@ ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
       parsed.repo.ref = std::string(parts[1]);
     }
     parsed.repo.line = number;
-    auto [it, inserted] = dirs.emplace(to_lower(parsed.repo.dir.string()), number);
-    if (!inserted) {
+    std::string key = to_lower(parsed.repo.dir.generic_string());
+    if (auto it = dirs.find(key); it != dirs.end()) {
       reject(fmt::format("same repository directory ({}) as line {}", parsed.repo.dir.string(),
                          it->second));
       continue;
     }
+    // One clone inside another's directory would be taken for part of it (or the reverse).
+    if (int other = nesting_line(dirs, key); other != 0) {
+      reject(fmt::format("its directory ({}) would be nested with line {}'s",
+                         parsed.repo.dir.string(), other));
+      continue;
+    }
+    dirs.emplace(std::move(key), number);
     file.repos.push_back(std::move(parsed.repo));
     if (end == content.size())
       break;

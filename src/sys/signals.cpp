@@ -26,6 +26,12 @@ void install_interrupt_handlers() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);  // the terminal went away: stop as cleanly as for Ctrl-C
+  // A closed pipe (`git2dataset ... | head`) is an EPIPE write error, not sudden death.
+  signal(SIGPIPE, SIG_IGN);
+  // Children must be waitable: an inherited SIG_IGN would make the kernel reap them and hide
+  // their exit status.
+  signal(SIGCHLD, SIG_DFL);
 }
 
 const std::atomic<bool>& interrupt_flag() {

@@ -2,8 +2,12 @@
 // and never stop the good ones; hostile lines are refused before anything could run.
 #include "git/repos_file.hpp"
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "core/text.hpp"
 
 namespace g2d::git {
 namespace {
@@ -33,11 +37,13 @@ TEST(ReposFileTest, UrlsPathsCommentsAndRefs) {
   EXPECT_EQ(file.repos[0].line, 3);
   EXPECT_EQ(file.repos[1].dir, "github.com/owner/other");
   EXPECT_EQ(file.repos[1].ref, "v1.2.0");
-  EXPECT_EQ(file.repos[2].dir, "example.org_2222/team/tool");
+  // host:port is not a valid name: sanitised, with a hash of the original so nothing collides.
+  EXPECT_THAT(file.repos[2].dir.string(),
+              ::testing::MatchesRegex("example.org_2222-[0-9a-f]{8}/team/tool"));
   EXPECT_EQ(file.repos[2].ref, "main");
   EXPECT_EQ(file.repos[3].kind, RepoKind::local);
   EXPECT_EQ(file.repos[3].source, "/home/me/local/checkout");  // relative to repos.txt's folder
-  EXPECT_THAT(file.repos[3].dir.string(), HasSubstr("local/checkout-"));
+  EXPECT_THAT(file.repos[3].dir.string(), ::testing::StartsWith("_local/checkout-"));
   EXPECT_EQ(file.repos[4].ref, "3f2a9c1");
 }
 
@@ -112,6 +118,55 @@ TEST(ReposFileTest, DirectoriesCannotEscapeOrCollide) {
   EXPECT_EQ(file.errors[1].line, 4);
   EXPECT_THAT(file.errors[1].reason, HasSubstr("line 2"));
   EXPECT_EQ(file.repos.size(), 2U);
+}
+
+TEST(ReposFileTest, NoDirectoryComponentStartsWithADot) {
+  auto file = parse(
+      "git://h.example/evil/p/.git\n"
+      "https://h.example/o/.partial\n"
+      "https://h.example/.hidden/r\n"
+      "../.secret-checkout\n");
+  ASSERT_TRUE(file.errors.empty()) << file.errors.front().reason;
+  ASSERT_EQ(file.repos.size(), 4U);
+  for (const auto& repo : file.repos)
+    for (const auto& part : repo.dir)
+      EXPECT_NE(part.string().front(), '.') << repo.dir;
+}
+
+TEST(ReposFileTest, NestedRepositoryDirectoriesAreRefused) {
+  auto file = parse(
+      "git://h.example/evil/p/x\n"
+      "git://h.example/evil/p\n"
+      "https://h.example/a/b\n"
+      "https://h.example/a/b/c/d\n"
+      "https://h.example/a/bc\n");
+  ASSERT_EQ(file.errors.size(), 2U);
+  EXPECT_EQ(file.errors[0].line, 2);
+  EXPECT_THAT(file.errors[0].reason, HasSubstr("line 1"));
+  EXPECT_EQ(file.errors[1].line, 4);
+  EXPECT_THAT(file.errors[1].reason, HasSubstr("line 3"));
+  ASSERT_EQ(file.repos.size(), 3U);  // a/bc is beside a/b, not inside it
+}
+
+TEST(ReposFileTest, SanitisedNamesDoNotCollide) {
+  auto file = parse(
+      "https://h.example/o/a+b\n"
+      "https://h.example/o/a_b\n"
+      "https://host:22/o/r\n"
+      "https://host_22/o/r\n"
+      "https://local/x\n"
+      "https://_local/x\n"
+      "/srv/x\n");
+  ASSERT_TRUE(file.errors.empty()) << file.errors.front().reason;
+  ASSERT_EQ(file.repos.size(), 7U);
+  std::set<std::string> dirs;
+  for (const auto& repo : file.repos)
+    dirs.insert(to_lower(repo.dir.string()));
+  EXPECT_EQ(dirs.size(), 7U);
+  EXPECT_EQ(file.repos[1].dir, "h.example/o/a_b");  // untouched names stay readable
+  EXPECT_EQ(file.repos[3].dir, "host_22/o/r");
+  EXPECT_EQ(file.repos[4].dir, "local/x");
+  EXPECT_THAT(file.repos[5].dir.string(), Not(::testing::StartsWith("_local/")));
 }
 
 TEST(ReposFileTest, MissingFileIsAnError) {
