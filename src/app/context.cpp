@@ -73,6 +73,13 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   return it->second(cfg);
 }
 
+Result<generate::PromptSet> prompt_set(const config::LoadedConfig& cfg) {
+  const std::string& dir = cfg.config.llm.prompts_dir;
+  if (dir.empty())
+    return generate::builtin_prompts();
+  return generate::load_prompts(config::resolve_path(cfg, dir));
+}
+
 fs::path database_path(const config::LoadedConfig& cfg) {
   return config::resolve_path(cfg, cfg.config.pipeline.database);
 }

@@ -11,6 +11,7 @@
 #include "cli/parser.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "generate/prompts.hpp"
 #include "llm/backend.hpp"
 
 namespace g2d::app {
@@ -24,6 +25,10 @@ config::LoadedConfig load_config(const cli::Invocation& inv);
 std::filesystem::path model_path(const config::LoadedConfig& cfg);
 
 Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
+
+// The prompt templates: built-in, or llm.prompts_dir's files over them (resolved against the
+// configuration's folder). Errors: load_prompts's.
+Result<generate::PromptSet> prompt_set(const config::LoadedConfig& cfg);
 
 // pipeline.database as a file path, resolved against the configuration's folder.
 std::filesystem::path database_path(const config::LoadedConfig& cfg);

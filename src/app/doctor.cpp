@@ -7,7 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "llm/json_schema.hpp"
+#include "generate/prompts.hpp"
 #include "store/store.hpp"
 #include "sys/process.hpp"
 
@@ -49,24 +49,15 @@ void check_git(Report& report) {
   }
 }
 
-// A small question request shaped like the pipeline's: proves the backend generates, and
-// generates JSON that matches the schema.
-void check_generation(Report& report, llm::Backend& backend) {
-  const nlohmann::json schema = {
-      {"type", "object"},
-      {"properties",
-       {{"questions",
-         {{"type", "array"},
-          {"items", {{"type", "string"}, {"minLength", 5}, {"maxLength", 120}}},
-          {"minItems", 1},
-          {"maxItems", 1}}}}},
-      {"required", {"questions"}}};
+// A question request built exactly as the pipeline builds one (its prompts and schema): proves the
+// backend generates, and generates JSON that matches the schema.
+void check_generation(Report& report, llm::Backend& backend, const generate::PromptSet& prompts) {
+  generate::CodeUnit unit{
+      "example/add.c", "c", 1, 1, "", "int add(int a, int b) { return a + b; }\n"};
   llm::GenerateRequest probe;
-  probe.messages = {{llm::Role::system, "You write technical questions about source code."},
-                    {llm::Role::user, "int add(int a, int b) { return a + b; }"},
-                    {llm::Role::user, "Write one question about this code as JSON."}};
-  probe.json_schema = schema;
-  probe.max_tokens = 128;
+  probe.messages = generate::question_messages(prompts, unit, 1);
+  probe.json_schema = generate::questions_schema(1);
+  probe.max_tokens = 512;  // room for the longest question the schema allows
   probe.temperature = 0;
   auto start = std::chrono::steady_clock::now();
   auto result = backend.generate(probe, {});
@@ -75,13 +66,10 @@ void check_generation(Report& report, llm::Backend& backend) {
     report.add(Verdict::fail, "generation", result.error().describe());
     return;
   }
-  auto json = nlohmann::json::parse(result->text, nullptr, false);
-  auto problems =
-      json.is_discarded() ? std::vector<std::string>{"not JSON"} : llm::validate_json(json, schema);
-  if (!problems.empty()) {
+  auto questions = generate::parse_questions(result->text, 1);
+  if (!questions) {
     report.add(Verdict::warn, "generation",
-               fmt::format("output does not match the schema ({}): {}", problems.front(),
-                           result->text.substr(0, 120)));
+               fmt::format("{}: {}", questions.error().message, result->text.substr(0, 120)));
     return;
   }
   report.add(
@@ -90,6 +78,15 @@ void check_generation(Report& report, llm::Backend& backend) {
 }
 
 void check_backend(Report& report, const config::LoadedConfig& cfg) {
+  auto prompts = prompt_set(cfg);
+  if (prompts) {
+    report.add(Verdict::ok, "prompts",
+               cfg.config.llm.prompts_dir.empty()
+                   ? prompts->version
+                   : fmt::format("{} from {}", prompts->version, cfg.config.llm.prompts_dir));
+  } else {
+    report.add(Verdict::fail, "prompts", prompts.error().message);
+  }
   const auto& llm = cfg.config.llm;
   const bool embedded = llm.backend == "llama_cpp";
   auto backend = make_backend(cfg);
@@ -119,7 +116,8 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
   report.add(info->structured_output ? Verdict::ok : Verdict::warn, "structured output",
              info->structured_output ? "JSON schema enforced while decoding"
                                      : "not supported: questions are validated and retried");
-  check_generation(report, **backend);
+  if (prompts)
+    check_generation(report, **backend, *prompts);
 }
 
 void check_database(Report& report, const config::LoadedConfig& cfg) {

@@ -135,7 +135,10 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
     }
     found.push_back(std::move(d));
   }
-  pipeline::Settings settings{model_identity(cfg), std::string(pipeline::kPromptVersion),
+  auto prompts = prompt_set(cfg);
+  if (!prompts)
+    throw UsageError(prompts.error().message);
+  pipeline::Settings settings{model_identity(cfg), prompts->version,
                               cfg.config.llm.questions_per_file};
   auto plan =
       pipeline::make_plan(store.get(), std::move(found), pipeline::settings_fingerprint(settings));

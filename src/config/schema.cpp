@@ -124,6 +124,10 @@ std::vector<KeySpec> build_llm() {
                              "Model layers llama_cpp puts on the GPU: -1 = all layers, 0 = none "
                              "(CPU only),\nelse that many."),
       {0, k_int_max, false, -1}));
+  keys.push_back(key<s, &L::prompts_dir>(
+      "llm", "prompts_dir", Type::text,
+      "Folder with prompt templates replacing the built-in ones (system.txt, code.txt,\n"
+      "questions.txt, answer.txt; any subset). Empty: the built-in prompts."));
   return keys;
 }
 

@@ -72,7 +72,4 @@ Change classify(const discover::SourceFile& file, const store::FileRecord* recor
 Result<Plan> make_plan(store::Store* store, std::vector<DiscoveredRepo> repos,
                        std::string_view fingerprint);
 
-// The version of the prompts the pipeline writes with; part of the settings fingerprint.
-inline constexpr std::string_view kPromptVersion = "1";
-
 }  // namespace g2d::pipeline

@@ -24,6 +24,7 @@ void expect_documented_defaults(const Config& c) {
   EXPECT_EQ(c.llm.questions_per_file, 5);
   EXPECT_EQ(c.llm.threads, 0);
   EXPECT_EQ(c.llm.gpu_layers, -1);
+  EXPECT_EQ(c.llm.prompts_dir, "");
   EXPECT_EQ(c.pipeline.repos_file, "repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "repos");
   EXPECT_EQ(c.pipeline.database, "git2dataset.db");
@@ -62,12 +63,13 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 25u);
+  ASSERT_EQ(paths.size(), 26u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
-  EXPECT_EQ(paths[11], "pipeline.repos_file");
-  EXPECT_EQ(paths[19], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[20], "pipeline.clone_depth");
+  EXPECT_EQ(paths[11], "llm.prompts_dir");
+  EXPECT_EQ(paths[12], "pipeline.repos_file");
+  EXPECT_EQ(paths[20], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[21], "pipeline.clone_depth");
   EXPECT_EQ(paths.back(), "resources.unload_after_idle_seconds");
 }
 
@@ -93,6 +95,7 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   questions_per_file: 9
   threads: 6
   gpu_layers: 0
+  prompts_dir: my-prompts
 pipeline:
   repos_file: lists/repos.txt
   repos_dir: /srv/repos
@@ -125,6 +128,7 @@ resources:
   EXPECT_EQ(c.llm.questions_per_file, 9);
   EXPECT_EQ(c.llm.threads, 6);
   EXPECT_EQ(c.llm.gpu_layers, 0);
+  EXPECT_EQ(c.llm.prompts_dir, "my-prompts");
   EXPECT_EQ(c.pipeline.repos_file, "lists/repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "/srv/repos");
   EXPECT_EQ(c.pipeline.database, "out/data.db");
@@ -143,7 +147,7 @@ resources:
     EXPECT_EQ(loaded->origins.at(path).source, Source::file) << path;
   }
   EXPECT_EQ(loaded->origins.at("llm.backend").detail, "git2dataset.yaml:2");
-  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:18");
+  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:19");
 }
 
 TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {

@@ -1,0 +1,221 @@
+#include "generate/prompts.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <map>
+#include <openssl/evp.h>
+#include <set>
+#include <sstream>
+
+#include "core/text.hpp"
+#include "llm/json_schema.hpp"
+
+namespace g2d::generate {
+
+namespace builtin {
+extern const std::string_view system_txt;
+extern const std::string_view code_txt;
+extern const std::string_view questions_txt;
+extern const std::string_view answer_txt;
+}  // namespace builtin
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using Values = std::map<std::string, std::string, std::less<>>;
+
+// One pass: `{{name}}` → values[name]; inserted text is not scanned again. Unknown names are kept.
+std::string render(std::string_view tmpl, const Values& values) {
+  std::string out;
+  out.reserve(tmpl.size() + 256);
+  size_t pos = 0;
+  while (pos < tmpl.size()) {
+    size_t open = tmpl.find("{{", pos);
+    if (open == std::string_view::npos) {
+      out.append(tmpl.substr(pos));
+      break;
+    }
+    size_t close = tmpl.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      out.append(tmpl.substr(pos));
+      break;
+    }
+    out.append(tmpl.substr(pos, open - pos));
+    std::string_view name = tmpl.substr(open + 2, close - open - 2);
+    if (auto it = values.find(name); it != values.end())
+      out.append(it->second);
+    else
+      out.append(tmpl.substr(open, close + 2 - open));
+    pos = close + 2;
+  }
+  return out;
+}
+
+// The placeholders a template uses that are not in `allowed`.
+std::vector<std::string> unknown_placeholders(std::string_view tmpl,
+                                              const std::set<std::string_view>& allowed) {
+  std::vector<std::string> unknown;
+  size_t pos = 0;
+  while ((pos = tmpl.find("{{", pos)) != std::string_view::npos) {
+    size_t close = tmpl.find("}}", pos + 2);
+    if (close == std::string_view::npos)
+      break;
+    std::string_view name = tmpl.substr(pos + 2, close - pos - 2);
+    if (!allowed.contains(name))
+      unknown.push_back("{{" + std::string(name) + "}}");
+    pos = close + 2;
+  }
+  return unknown;
+}
+
+struct TemplateFile {
+  const char* file;
+  std::string PromptSet::*member;
+  std::set<std::string_view> placeholders;
+};
+
+const std::array<TemplateFile, 4>& template_files() {
+  static const std::array<TemplateFile, 4> files{{
+      {"system.txt", &PromptSet::system, {}},
+      {"code.txt",
+       &PromptSet::code,
+       {"path", "language", "line_start", "line_end", "scope", "code"}},
+      {"questions.txt", &PromptSet::questions, {"count"}},
+      {"answer.txt", &PromptSet::answer, {"question"}},
+  }};
+  return files;
+}
+
+std::string sha256_hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += digits[digest[i] >> 4];
+    out += digits[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string code_part(const PromptSet& prompts, const CodeUnit& unit) {
+  return render(prompts.code, {{"path", unit.path},
+                               {"language", unit.language},
+                               {"line_start", std::to_string(unit.line_start)},
+                               {"line_end", std::to_string(unit.line_end)},
+                               {"scope", unit.scope.empty() ? "" : ", in " + unit.scope},
+                               {"code", unit.code}});
+}
+
+std::vector<llm::Message> messages(const PromptSet& prompts, const CodeUnit& unit,
+                                   std::string task) {
+  std::string user = code_part(prompts, unit);
+  while (!user.empty() && user.back() == '\n')
+    user.pop_back();
+  user += "\n\n";
+  user += task;
+  return {{llm::Role::system, prompts.system}, {llm::Role::user, std::move(user)}};
+}
+
+std::string trimmed(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos)
+    return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+PromptSet builtin_prompts() {
+  return {"builtin-1", std::string(builtin::system_txt), std::string(builtin::code_txt),
+          std::string(builtin::questions_txt), std::string(builtin::answer_txt)};
+}
+
+Result<PromptSet> load_prompts(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return fail(ErrorKind::not_found, "llm.prompts_dir: {} is not a directory", dir.string());
+  PromptSet set = builtin_prompts();
+  bool overridden = false;
+  for (const auto& t : template_files()) {
+    fs::path path = dir / t.file;
+    if (!fs::exists(path, ec))
+      continue;
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof())
+      return fail(ErrorKind::io, "cannot read the prompt {}", path.string());
+    std::string content = text.str();
+    if (trimmed(content).empty())
+      return fail(ErrorKind::config, "the prompt {} is empty", path.string());
+    if (auto unknown = unknown_placeholders(content, t.placeholders); !unknown.empty()) {
+      std::string known;
+      for (auto name : t.placeholders)
+        known += (known.empty() ? "" : ", ") + ("{{" + std::string(name) + "}}");
+      return fail(ErrorKind::config, "the prompt {} uses unknown placeholder {} (known: {})",
+                  path.string(), unknown.front(), known.empty() ? "none" : known);
+    }
+    set.*t.member = std::move(content);
+    overridden = true;
+  }
+  if (overridden) {
+    std::string all;
+    for (const auto& t : template_files()) {
+      all += t.file;
+      all += '\0';
+      all += set.*t.member;
+      all += '\0';
+    }
+    set.version = "custom-" + sha256_hex(all).substr(0, 12);
+  }
+  return set;
+}
+
+nlohmann::json questions_schema(int count) {
+  return {{"type", "object"},
+          {"properties",
+           {{"questions",
+             {{"type", "array"},
+              {"items", {{"type", "string"}, {"minLength", 5}, {"maxLength", 300}}},
+              {"minItems", count},
+              {"maxItems", count}}}}},
+          {"required", {"questions"}}};
+}
+
+std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
+                                            int count) {
+  return messages(prompts, unit, render(prompts.questions, {{"count", std::to_string(count)}}));
+}
+
+std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
+                                          std::string_view question) {
+  return messages(prompts, unit, render(prompts.answer, {{"question", std::string(question)}}));
+}
+
+Result<std::vector<std::string>> parse_questions(std::string_view reply, int count) {
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (json.is_discarded())
+    return fail(ErrorKind::bad_output, "the questions are not JSON");
+  auto problems = llm::validate_json(json, questions_schema(count));
+  if (!problems.empty())
+    return fail(ErrorKind::bad_output, "the questions do not match the schema: {}",
+                problems.front());
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& q : json["questions"]) {
+    std::string text = trimmed(q.get<std::string>());
+    if (text.empty())
+      return fail(ErrorKind::bad_output, "an empty question");
+    if (!seen.insert(to_lower(text)).second)
+      return fail(ErrorKind::bad_output, "a repeated question: {}", text);
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+}  // namespace g2d::generate

@@ -1,0 +1,69 @@
+// generate/prompts.hpp — the prompts the pipeline sends, and the questions' JSON schema.
+//
+// Prompts are template files: system.txt, code.txt, questions.txt and answer.txt. The built-in
+// set (src/generate/prompts/, compiled in) is version "builtin-1"; `llm.prompts_dir` may name a
+// folder holding any of the four files to replace the built-in ones, and then the version is
+// "custom-" + the first 12 hex digits of the SHA-256 of all four texts, so editing a prompt
+// changes the settings fingerprint and the affected files are regenerated.
+//
+// Layout, stable first, so that a file's code is evaluated once and its prefix shared by all of
+// its calls: [system: system.txt] [user: code.txt + "\n\n" + task], where the task (questions.txt
+// or answer.txt) comes last. One user message (not two in a row) keeps every chat template happy.
+// Placeholders are `{{name}}`; substitution is one pass, so text inserted for a placeholder (the
+// code, a question) is never scanned for placeholders itself. Unknown placeholders are errors
+// when a set is loaded.
+//
+// Ownership: plain values. Thread-safety: pure functions (load_prompts reads files).
+// Errors: load_prompts returns not_found (missing folder), io (unreadable file) or config (a file
+// using an unknown placeholder, or an empty one), naming the file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "llm/backend.hpp"
+
+namespace g2d::generate {
+
+struct PromptSet {
+  std::string version;    // "builtin-1" or "custom-<hash>"
+  std::string system;     // system.txt
+  std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
+                          //           {{code}}
+  std::string questions;  // questions.txt: {{count}}
+  std::string answer;     // answer.txt: {{question}}
+};
+
+PromptSet builtin_prompts();
+
+// The built-in set with the files found in `dir` replacing their built-in counterparts.
+Result<PromptSet> load_prompts(const std::filesystem::path& dir);
+
+// What the prompts are about: a whole file or one chunk of it.
+struct CodeUnit {
+  std::string path;      // shown to the model: "github.com/o/r/src/a.c"
+  std::string language;  // "c"
+  int line_start = 1;    // 1-based, inclusive
+  int line_end = 1;
+  std::string scope;  // enclosing definition of a chunk ("class Parser"), or ""
+  std::string code;
+};
+
+// {"questions": [exactly `count` non-empty strings]}.
+nlohmann::json questions_schema(int count);
+
+std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
+                                            int count);
+std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
+                                          std::string_view question);
+
+// The questions in a model's reply: JSON matching questions_schema(count), each trimmed; a reply
+// that is not JSON, does not match, or holds an empty or duplicate question is bad_output.
+Result<std::vector<std::string>> parse_questions(std::string_view reply, int count);
+
+}  // namespace g2d::generate

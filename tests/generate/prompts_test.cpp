@@ -1,0 +1,120 @@
+// The prompt templates, their stable-first layout, overrides and the questions' schema.
+#include "generate/prompts.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "llm/json_schema.hpp"
+#include "support.hpp"
+
+namespace g2d::generate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
+  return {"github.com/o/r/src/add.c", "c", 3, 5, "", std::move(code)};
+}
+
+TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
+  PromptSet p = builtin_prompts();
+  EXPECT_EQ(p.version, "builtin-1");
+  for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer})
+    EXPECT_FALSE(text->empty());
+  EXPECT_THAT(p.code, HasSubstr("{{code}}"));
+  EXPECT_THAT(p.questions, HasSubstr("{{count}}"));
+  EXPECT_THAT(p.answer, HasSubstr("{{question}}"));
+}
+
+TEST(Prompts, QuestionAndAnswerCallsShareTheirPrefix) {
+  PromptSet p = builtin_prompts();
+  auto q = question_messages(p, unit(), 5);
+  auto a1 = answer_messages(p, unit(), "What does add return?");
+  auto a2 = answer_messages(p, unit(), "Can add overflow?");
+  ASSERT_EQ(q.size(), 2u);
+  ASSERT_EQ(a1.size(), 2u);
+  EXPECT_EQ(q[0].role, llm::Role::system);
+  EXPECT_EQ(q[1].role, llm::Role::user);
+  EXPECT_EQ(q[0].content, a1[0].content);
+  // Everything up to the task is identical: the code is evaluated once per file.
+  std::string code_part = q[1].content.substr(0, q[1].content.find("Write exactly"));
+  EXPECT_THAT(code_part, HasSubstr("int add(int a, int b)"));
+  EXPECT_THAT(code_part, HasSubstr("github.com/o/r/src/add.c"));
+  EXPECT_THAT(code_part, HasSubstr("lines 3-5"));
+  EXPECT_THAT(a1[1].content, StartsWith(code_part));
+  EXPECT_THAT(a2[1].content, StartsWith(code_part));
+  EXPECT_THAT(q[1].content, HasSubstr("exactly 5 distinct"));
+  EXPECT_THAT(a1[1].content, HasSubstr("Question: What does add return?"));
+}
+
+TEST(Prompts, InsertedTextIsNeverScannedForPlaceholders) {
+  PromptSet p = builtin_prompts();
+  auto a = answer_messages(p, unit("puts(\"{{question}} {{count}}\");\n"), "Why {{code}}?");
+  EXPECT_THAT(a[1].content, HasSubstr("puts(\"{{question}} {{count}}\");"));
+  EXPECT_THAT(a[1].content, HasSubstr("Question: Why {{code}}?"));
+}
+
+TEST(Prompts, TheScopeOfAChunkIsShown) {
+  CodeUnit u = unit();
+  u.scope = "struct Parser";
+  auto q = question_messages(builtin_prompts(), u, 1);
+  EXPECT_THAT(q[1].content, HasSubstr("struct Parser"));
+}
+
+TEST(Prompts, AFolderOverridesSomeFilesAndChangesTheVersion) {
+  test::TempDir dir;
+  test::write_file(dir / "system.txt", "You are terse.\n");
+  auto loaded = load_prompts(dir.path());
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_EQ(loaded->system, "You are terse.\n");
+  EXPECT_EQ(loaded->answer, builtin_prompts().answer);
+  EXPECT_THAT(loaded->version, StartsWith("custom-"));
+  EXPECT_EQ(loaded->version.size(), std::string("custom-").size() + 12);
+  test::write_file(dir / "system.txt", "You are verbose.\n");
+  auto again = load_prompts(dir.path());
+  ASSERT_TRUE(again);
+  EXPECT_NE(again->version, loaded->version);
+}
+
+TEST(Prompts, BadOverridesAreNamed) {
+  test::TempDir dir;
+  auto missing = load_prompts(dir / "nope");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+  test::write_file(dir / "answer.txt", "Answer {{questoin}}\n");
+  auto typo = load_prompts(dir.path());
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().kind, ErrorKind::config);
+  EXPECT_THAT(typo.error().message, HasSubstr("answer.txt"));
+  EXPECT_THAT(typo.error().message, HasSubstr("{{questoin}}"));
+  test::write_file(dir / "answer.txt", "");
+  auto empty = load_prompts(dir.path());
+  ASSERT_FALSE(empty);
+  EXPECT_THAT(empty.error().message, HasSubstr("answer.txt"));
+}
+
+TEST(Prompts, QuestionsSchemaDemandsExactlyNQuestions) {
+  auto schema = questions_schema(3);
+  EXPECT_TRUE(llm::json_schema_to_gbnf(schema).has_value());
+  nlohmann::json three = {{"questions", {"What is a?", "What is b?", "What is c?"}}};
+  nlohmann::json two = {{"questions", {"What is a?", "What is b?"}}};
+  EXPECT_TRUE(llm::validate_json(three, schema).empty());
+  EXPECT_FALSE(llm::validate_json(two, schema).empty());
+}
+
+TEST(Prompts, ParseQuestionsTrimsAndRejectsBadReplies) {
+  auto ok = parse_questions(R"({"questions": ["  Why add?  ", "How to call add?"]})", 2);
+  ASSERT_TRUE(ok) << ok.error().describe();
+  EXPECT_EQ(ok->at(0), "Why add?");
+  for (std::string_view bad :
+       {"not json", R"({"questions": ["one"]})", R"({"questions": ["Why?", "  "]})",
+        R"({"questions": ["Why add?", "why add?"]})", R"({"answers": ["a", "b"]})"}) {
+    auto r = parse_questions(bad, 2);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::bad_output) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace g2d::generate
