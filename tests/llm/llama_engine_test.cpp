@@ -303,3 +303,92 @@ TEST_F(EngineTest, SpecialTokensInsideContentAreNotInterpreted) {
 
 }  // namespace
 }  // namespace g2d::llm::llama
+
+// ---------------------------------------------------------------------------------------------
+// Prefix sharing: a file's calls start with the same system prompt and code; the engine evaluates
+// that prefix once and copies its KV cells to the next sequence (same positions, same tokens).
+
+namespace g2d::llm::llama {
+namespace {
+
+GenerateRequest about_the_file(const std::string& task, const std::string& key) {
+  GenerateRequest r;
+  r.messages = {{Role::system, "You answer questions about source code, using only the code."},
+                {Role::user, std::string("File: src/max.c\n\n") + k_c_file + "\n\n" + task}};
+  r.max_tokens = 16;
+  r.temperature = 0;
+  r.prefix_key = key;
+  return r;
+}
+
+TEST_F(EngineTest, AFilesLaterCallsReuseItsEvaluatedPrefix) {
+  Engine engine(options(2048, 2));
+  auto first = engine.submit(about_the_file("What does max return?", "src/max.c"), {}).get();
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_EQ(first->cached_prompt_tokens, 0);
+  auto second = engine.submit(about_the_file("Which loop is there?", "src/max.c"), {}).get();
+  ASSERT_TRUE(second) << second.error().describe();
+  // Everything up to the question is shared: most of the prompt.
+  EXPECT_GT(second->cached_prompt_tokens, second->prompt_tokens / 2);
+  EXPECT_LT(second->cached_prompt_tokens, second->prompt_tokens);
+  EXPECT_FALSE(second->text.empty());
+}
+
+// The smallest batches in both engines (the engine raises 1 to one token per sequence id), so the
+// arithmetic is the same token by token and a difference could only come from wrong cells or
+// positions (large batches of different shapes may round differently, which greedy decoding of a
+// tiny model can amplify).
+TEST_F(EngineTest, ReusedPrefixGivesTheSameGreedyOutputAsAFreshEvaluation) {
+  EngineOptions one_by_one = options(2048, 1);
+  one_by_one.batch_size = 1;
+  Engine shared(one_by_one);
+  ASSERT_TRUE(shared.submit(about_the_file("What does max return?", "k"), {}).get());
+  auto reused = shared.submit(about_the_file("Which loop is there?", "k"), {}).get();
+  Engine fresh(one_by_one);
+  auto alone = fresh.submit(about_the_file("Which loop is there?", ""), {}).get();
+  ASSERT_TRUE(reused && alone);
+  ASSERT_GT(reused->cached_prompt_tokens, 0);
+  EXPECT_EQ(alone->cached_prompt_tokens, 0);
+  EXPECT_EQ(reused->text, alone->text);
+}
+
+TEST_F(EngineTest, RequestsWithoutAPrefixKeyLeaveNothingBehind) {
+  Engine engine(options(2048, 2));
+  ASSERT_TRUE(engine.submit(about_the_file("What does max return?", ""), {}).get());
+  auto second = engine.submit(about_the_file("Which loop is there?", ""), {}).get();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->cached_prompt_tokens, 0);
+}
+
+// The pipeline's pattern: a file's questions first, then its answers together.
+TEST_F(EngineTest, ConcurrentAnswersAllShareTheQuestionsPrefix) {
+  Engine engine(options(2048, 4));
+  ASSERT_TRUE(engine.submit(about_the_file("What does max return?", "f"), {}).get());
+  std::vector<std::future<Result<GenerateResult>>> futures;
+  for (const char* q : {"Which loop is there?", "What if n is 0?", "Name the parameters."})
+    futures.push_back(engine.submit(about_the_file(q, "f"), {}));
+  int shared = 0;
+  for (auto& f : futures) {
+    auto r = f.get();
+    ASSERT_TRUE(r) << r.error().describe();
+    if (r->cached_prompt_tokens > 0)
+      ++shared;
+  }
+  EXPECT_EQ(shared, 3);
+}
+
+TEST_F(EngineTest, KeptPrefixesYieldToNewWorkWhenTheCacheIsFull) {
+  // A small cache: every kept prefix must be evicted for the next distinct file to fit.
+  Engine engine(options(512, 1));
+  for (int i = 0; i < 6; ++i) {
+    auto r = engine
+                 .submit(about_the_file("Question " + std::to_string(i) + "?",
+                                        "file-" + std::to_string(i)),
+                         {})
+                 .get();
+    ASSERT_TRUE(r) << i << ": " << r.error().describe();
+  }
+}
+
+}  // namespace
+}  // namespace g2d::llm::llama

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -41,6 +43,27 @@ struct Sequence {
   GenerateResult result;
   bool done = false;
 };
+
+// A finished request's evaluated prompt, kept in the KV cache under a parking sequence id so that
+// a later request starting with the same tokens (the same file's next call) skips evaluating them.
+struct Parked {
+  llama_seq_id id = 0;
+  std::string key;  // the request's prefix_key
+  std::vector<llama_token> tokens;
+  std::uint64_t last_used = 0;
+};
+
+// Fewer shared tokens than this are not worth a copy.
+constexpr size_t k_min_shared_tokens = 16;
+
+size_t common_prefix(const std::vector<llama_token>& a, size_t a_len,
+                     const std::vector<llama_token>& b) {
+  size_t n = std::min(a_len, b.size());
+  size_t i = 0;
+  while (i < n && a[i] == b[i])
+    ++i;
+  return i;
+}
 
 // Drops an incomplete UTF-8 sequence at the end (a generation cut off by its token budget).
 void trim_partial_utf8(std::string& s) {
@@ -88,7 +111,8 @@ class Engine::Worker {
  public:
   explicit Worker(EngineOptions options) : m_options(std::move(options)) {
     m_options.max_sequences = std::max(1, m_options.max_sequences);
-    m_options.batch_size = std::max(m_options.batch_size, m_options.max_sequences);
+    // llama.cpp needs room for one output per sequence id (running and parking ones).
+    m_options.batch_size = std::max(m_options.batch_size, 2 * m_options.max_sequences);
     m_thread = std::thread([this] { loop(); });
   }
 
@@ -255,7 +279,8 @@ class Engine::Worker {
     params.n_ctx = static_cast<uint32_t>(total);
     params.n_batch = static_cast<uint32_t>(m_options.batch_size);
     params.n_ubatch = static_cast<uint32_t>(m_options.batch_size);
-    params.n_seq_max = static_cast<uint32_t>(m_options.max_sequences);
+    // Ids [0, max_sequences) run generations; [max_sequences, 2 x max_sequences) keep prefixes.
+    params.n_seq_max = static_cast<uint32_t>(2 * m_options.max_sequences);
     params.kv_unified = true;
     params.no_perf = true;
     int threads = m_options.threads > 0 ? m_options.threads
@@ -274,6 +299,11 @@ class Engine::Worker {
     m_free_ids.clear();
     for (int i = m_options.max_sequences - 1; i >= 0; --i)
       m_free_ids.push_back(i);
+    m_free_park_ids.clear();
+    for (int i = 2 * m_options.max_sequences - 1; i >= m_options.max_sequences; --i)
+      m_free_park_ids.push_back(i);
+    m_parked.clear();
+    m_parked_cells = 0;
     m_model = std::move(*model);
     m_ctx = std::move(ctx);
     m_loaded = true;
@@ -285,6 +315,8 @@ class Engine::Worker {
   void free_model() {
     if (!m_model)
       return;
+    m_parked.clear();
+    m_parked_cells = 0;
     m_ctx.reset();
     llama_batch_free(m_batch);
     m_batch = {};
@@ -344,8 +376,12 @@ class Engine::Worker {
         continue;
       }
       int budget = std::min(std::max(1, job.request.max_tokens), m_ctx_seq - n_prompt);
+      // Space is accounted as if nothing were shared (shared cells are counted once per user),
+      // so the cache is never over-committed; kept prefixes give way to new work.
       int reserve = n_prompt + budget;
-      if (m_free_ids.empty() || m_reserved + reserve > m_ctx_total) {
+      while (m_reserved + m_parked_cells + reserve > m_ctx_total && !m_parked.empty())
+        evict_parked(oldest_parked());
+      if (m_free_ids.empty() || m_reserved + m_parked_cells + reserve > m_ctx_total) {
         std::lock_guard lock(m_mutex);
         m_pending.push_front(std::move(job));
         return;
@@ -365,8 +401,91 @@ class Engine::Worker {
       seq->sampler = std::move(*sampler);
       seq->result.prompt_tokens = n_prompt;
       m_reserved += reserve;
+      share_prefix(*seq);
       m_active.push_back(std::move(seq));
     }
+  }
+
+  // Starts `seq` from the longest evaluated prefix it has in common with a running sequence or a
+  // kept one: their KV cells are copied (shared, in a unified cache) to `seq`, which then
+  // evaluates only the rest of its prompt. At least the last prompt token is always evaluated,
+  // for its logits.
+  void share_prefix(Sequence& seq) {
+    if (seq.prompt.size() <= k_min_shared_tokens)
+      return;
+    size_t best = 0;
+    llama_seq_id source = -1;
+    Parked* parked_source = nullptr;
+    for (const auto& other : m_active) {
+      size_t n = common_prefix(other->prompt, other->n_evaluated, seq.prompt);
+      if (n > best) {
+        best = n;
+        source = other->id;
+        parked_source = nullptr;
+      }
+    }
+    for (auto& p : m_parked) {
+      size_t n = common_prefix(p.tokens, p.tokens.size(), seq.prompt);
+      if (n > best) {
+        best = n;
+        source = p.id;
+        parked_source = &p;
+      }
+    }
+    best = std::min(best, seq.prompt.size() - 1);
+    if (best < k_min_shared_tokens || source < 0)
+      return;
+    if (parked_source != nullptr)
+      parked_source->last_used = ++m_clock;
+    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), source, seq.id, 0,
+                        static_cast<llama_pos>(best));
+    seq.n_evaluated = best;
+    seq.result.cached_prompt_tokens = static_cast<int>(best);
+  }
+
+  // Keeps a finished sequence's prompt for the requests that share its prefix_key's file.
+  void park(Sequence& seq) {
+    const std::string& key = seq.job.request.prefix_key;
+    if (key.empty() || seq.n_evaluated < seq.prompt.size() ||
+        seq.prompt.size() <= k_min_shared_tokens)
+      return;
+    for (size_t i = 0; i < m_parked.size(); ++i) {
+      if (m_parked[i].key == key) {
+        evict_parked(i);  // the newer prompt of the same file replaces it
+        break;
+      }
+    }
+    if (m_free_park_ids.empty())
+      evict_parked(oldest_parked());
+    auto cells = static_cast<int>(seq.prompt.size());
+    if (m_reserved + m_parked_cells + cells > m_ctx_total)
+      return;  // the running work needs the room more
+    Parked p;
+    p.id = m_free_park_ids.back();
+    m_free_park_ids.pop_back();
+    p.key = key;
+    p.tokens = seq.prompt;
+    p.last_used = ++m_clock;
+    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), seq.id, p.id, 0,
+                        static_cast<llama_pos>(seq.prompt.size()));
+    m_parked_cells += cells;
+    m_parked.push_back(std::move(p));
+  }
+
+  size_t oldest_parked() const {
+    size_t oldest = 0;
+    for (size_t i = 1; i < m_parked.size(); ++i)
+      if (m_parked[i].last_used < m_parked[oldest].last_used)
+        oldest = i;
+    return oldest;
+  }
+
+  void evict_parked(size_t index) {
+    Parked& p = m_parked[index];
+    llama_memory_seq_rm(llama_get_memory(m_ctx.get()), p.id, -1, -1);
+    m_parked_cells -= static_cast<int>(p.tokens.size());
+    m_free_park_ids.push_back(p.id);
+    m_parked.erase(m_parked.begin() + static_cast<std::ptrdiff_t>(index));
   }
 
   // Answers queued jobs whose callers gave up, wherever they wait in the queue.
@@ -459,6 +578,8 @@ class Engine::Worker {
   }
 
   void finish(Sequence& seq, Result<GenerateResult> result) {
+    if (m_ctx && result)
+      park(seq);
     if (m_ctx)
       llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
     m_reserved -= seq.reserved;
@@ -481,6 +602,10 @@ class Engine::Worker {
   llama_batch m_batch{};
   std::vector<std::unique_ptr<Sequence>> m_active;
   std::vector<llama_seq_id> m_free_ids;
+  std::vector<Parked> m_parked;
+  std::vector<llama_seq_id> m_free_park_ids;
+  int m_parked_cells = 0;  // KV cells the kept prefixes hold
+  std::uint64_t m_clock = 0;
   int m_ctx_seq = 0;
   int m_ctx_total = 0;
   int m_reserved = 0;

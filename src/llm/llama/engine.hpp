@@ -8,6 +8,15 @@
 // the cache is never over-committed. The model is loaded lazily on the first command that needs
 // it, once, and freed by unload() or after `idle_unload` without work.
 //
+// Prefix sharing: a newly admitted sequence starts from the longest prompt prefix it has in common
+// with a running sequence (what that one has evaluated so far) or a kept one, whose KV cells are
+// copied to it (llama_memory_seq_cp; in the unified cache the cells are shared, not duplicated);
+// GenerateResult::cached_prompt_tokens says how many tokens were reused. A finished request with
+// a prefix_key keeps its prompt (one per key, under a parking sequence id, least recently used
+// first out) so that the same file's next calls — its answers after its questions — skip the
+// system prompt and the code. Kept prefixes count against the KV budget and give way to new
+// work. Sequences admitted in the same step do not wait for one another's prefix.
+//
 // Thread-safety: every public member may be called from any thread.
 // Errors: model_missing / model_invalid / unavailable from loading (a failed load answers every
 // queued request); context_overflow when a prompt does not fit the per-sequence context;
