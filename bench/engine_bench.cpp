@@ -73,6 +73,83 @@ void BM_EngineBatched(benchmark::State& state) {
   run(state, k_requests);
 }
 
+// One file as the pipeline treats it: its questions call, then its answer calls together, all
+// starting with the same system prompt and code. The reference evaluates every prompt in full;
+// the other shares the file's evaluated prefix between its calls.
+constexpr int k_answers = 4;
+
+std::string file_code(int64_t iteration) {
+  std::string code = "// file " + std::to_string(iteration) + "\n";
+  for (int f = 0; f < 12; ++f) {
+    code += "static int step" + std::to_string(f) + "(int x) {\n  int y = x * " +
+            std::to_string(f + 3) + ";\n  if (y > 100) return y - " + std::to_string(f) +
+            ";\n  return y + x;\n}\n";
+  }
+  return code;
+}
+
+GenerateRequest file_call(const std::string& code, const std::string& task, int64_t iteration) {
+  GenerateRequest r;
+  r.messages = {{Role::system, "You answer questions about source code, using only the code."},
+                {Role::user, "File: src/steps.c\n\n" + code + "\n" + task}};
+  r.max_tokens = 8;
+  r.temperature = 0;
+  r.prefix_key = "src/steps.c@" + std::to_string(iteration);
+  return r;
+}
+
+void run_file(benchmark::State& state, bool share) {
+  auto model = g2d::sys::default_model_path();
+  if (!std::filesystem::exists(model)) {
+    state.SkipWithError("default model missing: run scripts/setup.sh");
+    return;
+  }
+  g2d::llm::llama::EngineOptions options;
+  options.model = model;
+  options.context_window = 2048;
+  options.max_sequences = k_answers;
+  options.share_prefixes = share;
+  g2d::llm::llama::Engine engine(options);
+  if (!engine.info()) {
+    state.SkipWithError("model does not load");
+    return;
+  }
+  int64_t iteration = 0;
+  int64_t evaluated = 0;
+  int64_t files = 0;
+  for (auto _ : state) {
+    std::string code = file_code(++iteration);
+    auto questions = engine.submit(file_call(code, "Write questions.", iteration), {}).get();
+    if (!questions) {
+      state.SkipWithError("generation failed");
+      return;
+    }
+    evaluated += questions->prompt_tokens - questions->cached_prompt_tokens;
+    std::vector<std::future<g2d::Result<g2d::llm::GenerateResult>>> answers;
+    for (int a = 0; a < k_answers; ++a)
+      answers.push_back(engine.submit(
+          file_call(code, "Answer question " + std::to_string(a) + ".", iteration), {}));
+    for (auto& f : answers) {
+      auto r = f.get();
+      if (r)
+        evaluated += r->prompt_tokens - r->cached_prompt_tokens;
+    }
+    ++files;
+  }
+  state.counters["prompt_tokens_evaluated_per_file"] =
+      static_cast<double>(evaluated) / static_cast<double>(std::max<int64_t>(1, files));
+}
+
+void BM_FileWithoutPrefixSharing(benchmark::State& state) {
+  run_file(state, false);
+}
+void BM_FileWithPrefixSharing(benchmark::State& state) {
+  run_file(state, true);
+}
+
+BENCHMARK(BM_FileWithoutPrefixSharing)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_FileWithPrefixSharing)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
 BENCHMARK(BM_EngineOneAtATime)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 BENCHMARK(BM_EngineBatched)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 

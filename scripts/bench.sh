@@ -33,6 +33,12 @@ print(f"engine, 4 requests x 48 tokens: one at a time {ref['real_time']:.0f} ms 
       f"({ref['tokens_per_second']:.0f} tok/s), batched {batched['real_time']:.0f} ms "
       f"({batched['tokens_per_second']:.0f} tok/s): batched/reference throughput = "
       f"{batched['tokens_per_second'] / ref['tokens_per_second']:.2f}x")
+ref, shared = med("BM_FileWithoutPrefixSharing"), med("BM_FileWithPrefixSharing")
+print(f"engine, one file (questions + 4 answers): without sharing {ref['real_time']:.0f} ms "
+      f"({ref['prompt_tokens_evaluated_per_file']:.0f} prompt tokens evaluated), with prefix "
+      f"sharing {shared['real_time']:.0f} ms ({shared['prompt_tokens_evaluated_per_file']:.0f}): "
+      f"reference/shared time = {ref['real_time'] / shared['real_time']:.2f}x, prompt tokens "
+      f"evaluated = {shared['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x")
 PY
   rm -f "$out"
 fi

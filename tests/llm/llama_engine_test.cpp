@@ -352,6 +352,16 @@ TEST_F(EngineTest, ReusedPrefixGivesTheSameGreedyOutputAsAFreshEvaluation) {
   EXPECT_EQ(reused->text, alone->text);
 }
 
+TEST_F(EngineTest, SharingCanBeTurnedOff) {
+  EngineOptions o = options(2048, 2);
+  o.share_prefixes = false;
+  Engine engine(o);
+  ASSERT_TRUE(engine.submit(about_the_file("What does max return?", "k"), {}).get());
+  auto second = engine.submit(about_the_file("Which loop is there?", "k"), {}).get();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->cached_prompt_tokens, 0);
+}
+
 TEST_F(EngineTest, RequestsWithoutAPrefixKeyLeaveNothingBehind) {
   Engine engine(options(2048, 2));
   ASSERT_TRUE(engine.submit(about_the_file("What does max return?", ""), {}).get());

@@ -411,7 +411,7 @@ class Engine::Worker {
   // evaluates only the rest of its prompt. At least the last prompt token is always evaluated,
   // for its logits.
   void share_prefix(Sequence& seq) {
-    if (seq.prompt.size() <= k_min_shared_tokens)
+    if (!m_options.share_prefixes || seq.prompt.size() <= k_min_shared_tokens)
       return;
     size_t best = 0;
     llama_seq_id source = -1;
@@ -446,7 +446,7 @@ class Engine::Worker {
   // Keeps a finished sequence's prompt for the requests that share its prefix_key's file.
   void park(Sequence& seq) {
     const std::string& key = seq.job.request.prefix_key;
-    if (key.empty() || seq.n_evaluated < seq.prompt.size() ||
+    if (!m_options.share_prefixes || key.empty() || seq.n_evaluated < seq.prompt.size() ||
         seq.prompt.size() <= k_min_shared_tokens)
       return;
     for (size_t i = 0; i < m_parked.size(); ++i) {

@@ -42,6 +42,7 @@ struct EngineOptions {
   int gpu_layers = -1;                  // layers offloaded to a GPU; negative = all
   int batch_size = 512;                 // tokens per llama_decode call
   std::chrono::seconds idle_unload{0};  // 0 = keep the model loaded
+  bool share_prefixes = true;           // false: every prompt is evaluated in full (a reference)
 };
 
 class Engine {
