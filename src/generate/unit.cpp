@@ -1,0 +1,116 @@
+#include "generate/unit.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+namespace g2d::generate {
+
+bool is_transient(ErrorKind kind) {
+  return kind == ErrorKind::timeout || kind == ErrorKind::unavailable ||
+         kind == ErrorKind::bad_output;
+}
+
+namespace {
+
+// Sleeps `delay`, waking early when a stop is requested; false when it was.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  return !cv.wait_for(lock, stop, delay, [] { return false; });
+}
+
+std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base, int attempt) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  auto scaled = base.count() * (1LL << std::min(attempt, 10));
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  return std::chrono::milliseconds(
+      static_cast<long long>(static_cast<double>(scaled) * jitter(rng)));
+}
+
+// One call with its retries. `accept` turns a reply into a value or a (possibly transient) error.
+template <class T, class Accept>
+Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& request,
+                            const UnitOptions& options, const std::stop_token& stop,
+                            std::string_view what, Accept accept) {
+  Error last{ErrorKind::internal, "no attempt made"};
+  for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
+    if (attempt > 0) {
+      auto delay = backoff_delay(options.backoff, attempt - 1);
+      spdlog::debug("{}: attempt {} after {} ({} ms)", what, attempt + 1, last.describe(),
+                    delay.count());
+      if (!sleep_unless_stopped(delay, stop))
+        return fail(ErrorKind::cancelled, "{}: stopped", what);
+    }
+    if (stop.stop_requested())
+      return fail(ErrorKind::cancelled, "{}: stopped", what);
+    auto reply = backend.generate(request, stop);
+    Result<T> value = reply ? accept(*reply) : tl::unexpected(reply.error());
+    if (value)
+      return value;
+    last = value.error();
+    if (!is_transient(last.kind))
+      break;
+  }
+  return fail(last.kind, "{}: {}", what, last.message);
+}
+
+}  // namespace
+
+Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
+                                        const CodeUnit& unit, const UnitOptions& options,
+                                        std::stop_token stop) {
+  llm::GenerateRequest ask;
+  ask.messages = question_messages(prompts, unit, options.questions);
+  ask.json_schema = questions_schema(options.questions);
+  ask.max_tokens = options.max_tokens;
+  ask.temperature = options.temperature;
+  ask.prefix_key = options.prefix_key;
+  auto questions = call_with_retries<std::vector<std::string>>(
+      backend, ask, options, stop, "questions",
+      [&](const llm::GenerateResult& r) { return parse_questions(r.text, options.questions); });
+  if (!questions)
+    return tl::unexpected(questions.error());
+
+  std::vector<Result<Pair>> answers(questions->size(),
+                                    tl::unexpected(Error{ErrorKind::internal, "not run"}));
+  {
+    std::vector<std::jthread> calls;
+    calls.reserve(questions->size());
+    for (size_t i = 0; i < questions->size(); ++i) {
+      calls.emplace_back([&, i] {
+        llm::GenerateRequest request;
+        request.messages = answer_messages(prompts, unit, (*questions)[i]);
+        request.max_tokens = options.max_tokens;
+        request.temperature = options.temperature;
+        request.prefix_key = options.prefix_key;
+        answers[i] = call_with_retries<Pair>(
+            backend, request, options, stop, "answer " + std::to_string(i + 1),
+            [&](const llm::GenerateResult& r) -> Result<Pair> {
+              auto b = r.text.find_first_not_of(" \t\r\n");
+              if (b == std::string::npos)
+                return fail(ErrorKind::bad_output, "an empty answer");
+              auto e = r.text.find_last_not_of(" \t\r\n");
+              return Pair{(*questions)[i],     r.text.substr(b, e - b + 1),
+                          r.prompt_tokens,     r.cached_prompt_tokens,
+                          r.completion_tokens, r.finish == llm::FinishReason::length};
+            });
+      });
+    }
+  }
+  std::vector<Pair> pairs;
+  pairs.reserve(answers.size());
+  for (auto& a : answers) {
+    if (!a)
+      return tl::unexpected(a.error());
+    pairs.push_back(std::move(*a));
+  }
+  return pairs;
+}
+
+}  // namespace g2d::generate

@@ -1,0 +1,54 @@
+// generate/unit.hpp — question/answer pairs for one code unit (a file, or a chunk of one): one
+// questions call constrained to the questions' schema, then one answer call per question, posted
+// together so that a batching backend decodes them at once and shares their prefix.
+//
+// Every call carries the unit's prefix_key, so the engine keeps the evaluated system prompt and
+// code between the questions call and the answer calls. A call that fails with a transient error
+// (timeout, unavailable, bad_output: unparsable questions or an empty answer) is retried up to
+// `max_attempts` times with exponential backoff and jitter; only that call is repeated, never the
+// calls that succeeded. Other errors (context_overflow, cancelled, model_missing, model_invalid,
+// rejected, invalid_argument, internal) end the unit at once.
+//
+// Ownership: borrows the backend and the prompts for the duration of the call.
+// Thread-safety: generate_unit may run for several units at once (the backend is thread-safe);
+// it starts one thread per answer call of its unit.
+// Errors: the first call that failed for good, with its kind; a stop request gives cancelled.
+#pragma once
+
+#include <chrono>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "generate/prompts.hpp"
+#include "llm/backend.hpp"
+
+namespace g2d::generate {
+
+struct UnitOptions {
+  int questions = 5;                       // questions per unit
+  int max_tokens = 4096;                   // per call (llm.default_max_tokens)
+  double temperature = 0.2;                // answers; questions use it too
+  int max_attempts = 4;                    // per call: 1 + llm.max_retries
+  std::chrono::milliseconds backoff{500};  // first retry's delay; doubles, with +-50% jitter
+  std::string prefix_key;                  // shared by the unit's calls
+};
+
+struct Pair {
+  std::string question;
+  std::string answer;
+  int prompt_tokens = 0;         // of the answer call
+  int cached_prompt_tokens = 0;  // of those, reused from the unit's earlier calls
+  int completion_tokens = 0;     // of the answer call
+  bool truncated = false;        // the answer hit its token budget
+};
+
+// Whether an error kind is worth another attempt of the same call.
+bool is_transient(ErrorKind kind);
+
+Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
+                                        const CodeUnit& unit, const UnitOptions& options,
+                                        std::stop_token stop);
+
+}  // namespace g2d::generate
