@@ -1,7 +1,10 @@
 // `git2dataset prepare`: discovery and change detection; with --dry-run, the list of what a run
 // would do, without calling the LLM or writing the database.
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <ostream>
+#include <stop_token>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,7 +16,9 @@
 #include "discover/discover.hpp"
 #include "git/scrape.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/prepare.hpp"
 #include "store/store.hpp"
+#include "sys/signals.hpp"
 
 namespace g2d::app {
 
@@ -88,14 +93,86 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out) {
                      parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
 }
 
+// The repositories' URLs (credentials redacted) by directory, from repos.txt when it is readable.
+std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg) {
+  std::map<std::string, std::string> urls;
+  auto file = git::read_repos_file(config::resolve_path(cfg, cfg.config.pipeline.repos_file));
+  if (file)
+    for (const auto& r : file->repos)
+      urls[r.dir.generic_string()] = r.display;
+  return urls;
+}
+
+int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pipeline::Plan& plan,
+                  const std::string& fingerprint, const generate::PromptSet& prompts,
+                  std::ostream& out) {
+  auto backend = make_backend(cfg);
+  if (!backend)
+    throw UsageError(backend.error().message);
+  const auto& llm = cfg.config.llm;
+  pipeline::PrepareOptions options;
+  options.repos_dir = config::resolve_path(cfg, cfg.config.pipeline.repos_dir);
+  options.model = model_identity(cfg);
+  options.repo_urls = repo_urls(cfg);
+  options.settings_fingerprint = fingerprint;
+  options.questions_per_file = llm.questions_per_file;
+  options.max_tokens = llm.default_max_tokens;
+  options.temperature = llm.temperature;
+  options.max_retries = llm.max_retries;
+  options.concurrent_files = cfg.config.pipeline.max_concurrent_files;
+  options.stop_taking = &sys::interrupt_flag();
+  // The second Ctrl-C abandons the work in flight.
+  std::stop_source abandon;
+  options.abandon = abandon.get_token();
+  std::jthread watcher([&abandon](std::stop_token done) {
+    while (!done.stop_requested()) {
+      if (sys::interrupt_count() >= 2) {
+        abandon.request_stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::int64_t todo = 0;
+  for (auto c : {pipeline::Change::new_file, pipeline::Change::changed, pipeline::Change::retry})
+    todo += plan.count(c);
+  spdlog::info("prepare: {} files to generate, {} unchanged, {} deleted", todo,
+               plan.count(pipeline::Change::unchanged), plan.count(pipeline::Change::deleted));
+  std::mutex out_mutex;
+  auto summary = pipeline::run_prepare(
+      store, **backend, prompts, plan, options, [&](const pipeline::FileOutcome& f) {
+        std::lock_guard lock(out_mutex);
+        if (f.ok)
+          out << fmt::format("done       {}  {} samples, {:.1f} s\n", printable(f.file_path),
+                             f.samples, f.seconds);
+        else
+          out << fmt::format("failed     {}  {}\n", printable(f.file_path), printable(f.error));
+        out.flush();
+      });
+  watcher.request_stop();
+  if (!summary) {
+    spdlog::error("{}", summary.error().message);
+    return 1;
+  }
+  out << fmt::format(
+      "prepare: {} done ({} samples), {} failed, {} skipped, {} unchanged, {} "
+      "retired{}\n",
+      summary->done, summary->samples, summary->failed, summary->skipped,
+      plan.count(pipeline::Change::unchanged), summary->retired,
+      summary->stopped ? "; stopped early" : "");
+  (*backend)->unload();
+  if (sys::interrupt_count() > 0)
+    return 130;
+  return summary->failed > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
   if (!inv.dry_run) {
-    throw UsageError(
-        "prepare: question generation is not part of this build yet; `git2dataset prepare "
-        "--dry-run` shows what it would process");
+    attach_log_file(cfg);
+    sys::install_interrupt_handlers();
   }
   fs::path repos_dir = config::resolve_path(cfg, cfg.config.pipeline.repos_dir);
   auto repos = discover::find_repositories(repos_dir);
@@ -113,8 +190,10 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
     throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
   }
   fs::path db = database_path(cfg);
-  if (fs::exists(db)) {
-    auto opened = store::open_sqlite(db, store::OpenMode::read_only);
+  if (!inv.dry_run || fs::exists(db)) {
+    // A dry run never creates or changes the database.
+    auto opened = store::open_sqlite(
+        db, inv.dry_run ? store::OpenMode::read_only : store::OpenMode::read_write);
     if (!opened) {
       spdlog::error("{}", opened.error().message);
       return 1;
@@ -146,8 +225,11 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
     spdlog::error("{}", plan.error().message);
     return 1;
   }
-  print_plan(*plan, out);
-  return 0;
+  if (inv.dry_run) {
+    print_plan(*plan, out);
+    return 0;
+  }
+  return generate_plan(cfg, *store, *plan, pipeline::settings_fingerprint(settings), *prompts, out);
 }
 
 }  // namespace g2d::app

@@ -4,12 +4,12 @@
 #include <array>
 #include <fstream>
 #include <map>
-#include <openssl/evp.h>
 #include <set>
 #include <sstream>
 
 #include "core/text.hpp"
 #include "llm/json_schema.hpp"
+#include "sys/sha256.hpp"
 
 namespace g2d::generate {
 
@@ -88,19 +88,6 @@ const std::array<TemplateFile, 4>& template_files() {
   return files;
 }
 
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 0xF];
-  }
-  return out;
-}
-
 std::string code_part(const PromptSet& prompts, const CodeUnit& unit) {
   return render(prompts.code, {{"path", unit.path},
                                {"language", unit.language},
@@ -171,7 +158,7 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
       all += set.*t.member;
       all += '\0';
     }
-    set.version = "custom-" + sha256_hex(all).substr(0, 12);
+    set.version = "custom-" + sys::sha256_hex(all).substr(0, 12);
   }
   return set;
 }

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <openssl/evp.h>
+
+#include "sys/sha256.hpp"
 
 namespace g2d::pipeline {
 
@@ -36,16 +37,7 @@ std::string settings_fingerprint(const Settings& settings) {
   field("model", settings.model);
   field("prompt_version", settings.prompt_version);
   field("questions_per_file", std::to_string(settings.questions_per_file));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 0xF];
-  }
-  return out;
+  return sys::sha256_hex(text);
 }
 
 Change classify(const discover::SourceFile& file, const store::FileRecord* record,

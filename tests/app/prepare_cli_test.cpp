@@ -126,10 +126,67 @@ TEST_F(PrepareDryRun, NoRepositoriesIsAClearMessage) {
   EXPECT_THAT(r.output, HasSubstr("git2dataset scrape"));
 }
 
-TEST_F(PrepareDryRun, GenerationWithoutDryRunIsRefusedClearly) {
-  auto r = prepare({});
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("--dry-run"));
+// The whole pipeline on the real tiny model: samples for every file; a re-run touches nothing
+// (the model is not even loaded); an edited file alone is regenerated; a deleted file's samples
+// are retired.
+TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
+  if (test::tiny_model_path().empty())
+    GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  test::write_file(ws / "git2dataset.yaml",
+                   "llm:\n  model: " + test::tiny_model_path().string() +
+                       "\n  threads: 1\n  questions_per_file: 2\n  context_window: 2048\n"
+                       "  default_max_tokens: 120\n  temperature: 0\n"
+                       "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
+                       "  max_file_bytes: 1000\n  max_concurrent_files: 2\n");
+  auto first = prepare({});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("done       github.com/o/r/a.c  2 samples"));
+  EXPECT_THAT(first.output, HasSubstr("prepare: 2 done (4 samples), 0 failed"));
+
+  auto samples_of = [&](const std::string& path) {
+    auto db = store::open_sqlite(ws / "data/g2d.db", store::OpenMode::read_only);
+    std::vector<std::int64_t> ids;
+    EXPECT_TRUE(db) << db.error().describe();
+    if (!db)
+      return ids;
+    auto status = (*db)->for_each_sample([&](const store::SampleRecord& s) -> Status {
+      EXPECT_FALSE(s.question.empty());
+      EXPECT_FALSE(s.answer.empty());
+      if (s.file_path == path)
+        ids.push_back(s.id);
+      return {};
+    });
+    EXPECT_TRUE(status);
+    return ids;
+  };
+  auto a_ids = samples_of("github.com/o/r/a.c");
+  auto b_ids = samples_of("github.com/o/r/b.py");
+  EXPECT_EQ(a_ids.size(), 2u);
+  EXPECT_EQ(b_ids.size(), 2u);
+
+  auto again = prepare({});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("prepare: 0 done (0 samples), 0 failed, 0 skipped, 2 "
+                                      "unchanged"));
+  EXPECT_THAT(again.output, Not(HasSubstr("loaded"))) << "no LLM call for unchanged files";
+
+  test::write_file(repo / "a.c", "int a;\nint twice(int x) { return 2 * x; }\n");
+  auto edited = prepare({});
+  ASSERT_EQ(edited.exit_code, 0) << edited.output;
+  EXPECT_THAT(edited.output, HasSubstr("prepare: 1 done (2 samples)"));
+  EXPECT_THAT(edited.output, HasSubstr("done       github.com/o/r/a.c"));
+  EXPECT_THAT(edited.output, Not(HasSubstr("done       github.com/o/r/b.py")));
+  EXPECT_EQ(samples_of("github.com/o/r/b.py"), b_ids);  // untouched
+  auto new_a = samples_of("github.com/o/r/a.c");
+  EXPECT_EQ(new_a.size(), 2u);
+  EXPECT_NE(new_a, a_ids);  // replaced
+
+  fs::remove(repo / "b.py");
+  auto deleted = prepare({});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_THAT(deleted.output, HasSubstr("1 retired"));
+  EXPECT_TRUE(samples_of("github.com/o/r/b.py").empty());
+  EXPECT_EQ(samples_of("github.com/o/r/a.c"), new_a);
 }
 
 }  // namespace

@@ -1,0 +1,245 @@
+#include "pipeline/prepare.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "generate/unit.hpp"
+#include "sys/sha256.hpp"
+
+namespace g2d::pipeline {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::string> read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(ErrorKind::io, "cannot open {}", path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof())
+    return fail(ErrorKind::io, "cannot read {}", path.string());
+  return text.str();
+}
+
+int line_count(std::string_view text) {
+  int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  return std::max(1, lines + (text.empty() || text.back() == '\n' ? 0 : 1));
+}
+
+class Runner {
+ public:
+  Runner(store::Store& store, llm::Backend& backend, const generate::PromptSet& prompts,
+         const PrepareOptions& options, const std::function<void(const FileOutcome&)>& on_file)
+      : m_store(store),
+        m_backend(backend),
+        m_prompts(prompts),
+        m_options(options),
+        m_on_file(on_file) {}
+
+  Result<PrepareSummary> run(const Plan& plan) {
+    for (const auto& path : plan.deleted) {
+      auto retired = m_store.retire_file(path);
+      if (!retired)
+        return tl::unexpected(retired.error());
+      ++m_summary.retired;
+      spdlog::info("retired {} ({} samples): no longer in its repository", path, *retired);
+    }
+    auto failed = m_store.failed_files();
+    if (!failed)
+      return tl::unexpected(failed.error());
+    for (const auto& f : *failed)
+      m_retry_counts[f.file_path] = f.retry_count;
+
+    for (const auto& f : plan.files)
+      if (f.change != Change::unchanged)
+        m_work.push_back(&f);
+    std::vector<std::jthread> workers;
+    int n = std::max(1, std::min<int>(m_options.concurrent_files, static_cast<int>(m_work.size())));
+    for (int i = 0; i < n; ++i)
+      workers.emplace_back([this] { work(); });
+    workers.clear();  // joins
+    if (m_store_error)
+      return tl::unexpected(*m_store_error);
+    return m_summary;
+  }
+
+ private:
+  const PlannedFile* take() {
+    std::lock_guard lock(m_mutex);
+    if (m_store_error || m_next >= m_work.size())
+      return nullptr;
+    if ((m_options.stop_taking != nullptr && m_options.stop_taking->load()) ||
+        m_options.abandon.stop_requested()) {
+      m_summary.stopped = true;
+      return nullptr;
+    }
+    return m_work[m_next++];
+  }
+
+  void work() {
+    while (const PlannedFile* f = take())
+      process(*f);
+  }
+
+  void report(FileOutcome outcome) {
+    std::lock_guard lock(m_mutex);
+    if (outcome.ok) {
+      ++m_summary.done;
+      m_summary.samples += outcome.samples;
+    } else {
+      ++m_summary.failed;
+    }
+    if (m_on_file)
+      m_on_file(outcome);
+  }
+
+  void skip(const std::string& path, const std::string& why) {
+    std::lock_guard lock(m_mutex);
+    ++m_summary.skipped;
+    spdlog::warn("{}: {}", path, why);
+  }
+
+  void store_failed(const Error& e) {
+    std::lock_guard lock(m_mutex);
+    if (!m_store_error)
+      m_store_error = e;
+  }
+
+  void process(const PlannedFile& planned) {
+    const auto& file = planned.file;
+    auto start = std::chrono::steady_clock::now();
+    if (auto it = m_retry_counts.find(file.file_path);
+        it != m_retry_counts.end() && it->second >= m_options.max_retries) {
+      skip(file.file_path, fmt::format("failed {} times; left alone (`git2dataset retry` "
+                                       "re-queues it)",
+                                       it->second));
+      return;
+    }
+    auto content = read_whole(m_options.repos_dir / file.repo / file.path);
+    if (content && sys::sha256_hex(*content) != file.sha256) {
+      skip(file.file_path, "changed since discovery; it will be taken on the next run");
+      return;
+    }
+    Result<std::vector<generate::Pair>> pairs =
+        content ? generate(file, *content) : tl::unexpected(content.error());
+    FileOutcome outcome;
+    outcome.file_path = file.file_path;
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!pairs) {
+      if (pairs.error().kind == ErrorKind::cancelled) {
+        std::lock_guard lock(m_mutex);
+        m_summary.stopped = true;
+        return;  // abandoned: neither done nor failed
+      }
+      outcome.error = pairs.error().describe();
+      auto recorded = m_store.record_failure(file.file_path, to_string(pairs.error().kind),
+                                             pairs.error().message, now_ms());
+      if (!recorded)
+        store_failed(recorded.error());
+      report(std::move(outcome));
+      return;
+    }
+    auto committed = m_store.commit_file(record(planned), samples(planned, *content, *pairs));
+    if (!committed) {
+      store_failed(committed.error());
+      return;
+    }
+    outcome.ok = true;
+    outcome.samples = static_cast<int>(pairs->size());
+    report(std::move(outcome));
+  }
+
+  Result<std::vector<generate::Pair>> generate(const discover::SourceFile& file,
+                                               const std::string& content) {
+    generate::CodeUnit unit{file.file_path, file.language, 1, line_count(content), "", content};
+    generate::UnitOptions o;
+    o.questions = m_options.questions_per_file;
+    o.max_tokens = m_options.max_tokens;
+    o.temperature = m_options.temperature;
+    o.max_attempts = 1 + m_options.max_retries;
+    o.prefix_key = file.file_path + "@" + file.sha256;
+    return generate::generate_unit(m_backend, m_prompts, unit, o, m_options.abandon);
+  }
+
+  store::FileRecord record(const PlannedFile& planned) const {
+    store::FileRecord r;
+    r.file_path = planned.file.file_path;
+    r.repo = planned.file.repo;
+    r.commit_sha = planned.commit;
+    r.file_hash = planned.file.sha256;
+    r.language = planned.file.language;
+    r.settings_fingerprint = m_options.settings_fingerprint;
+    r.last_processed = now_ms();
+    return r;
+  }
+
+  std::vector<store::SampleRecord> samples(const PlannedFile& planned, const std::string& content,
+                                           const std::vector<generate::Pair>& pairs) const {
+    std::vector<store::SampleRecord> out;
+    out.reserve(pairs.size());
+    std::int64_t now = now_ms();
+    for (const auto& p : pairs) {
+      store::SampleRecord s;
+      s.file_path = planned.file.file_path;
+      s.question = p.question;
+      s.answer = p.answer;
+      s.model_used = m_options.model;
+      auto url = m_options.repo_urls.find(planned.file.repo);
+      s.repo_url = url != m_options.repo_urls.end() ? url->second : planned.file.repo;
+      s.commit_sha = planned.commit;
+      s.file_hash = planned.file.sha256;
+      s.line_start = 1;
+      s.line_end = line_count(content);
+      s.prompt_version = m_prompts.version;
+      s.settings_fingerprint = m_options.settings_fingerprint;
+      s.prompt_tokens = p.prompt_tokens;
+      s.completion_tokens = p.completion_tokens;
+      s.quality_flags = p.truncated ? "truncated" : "";
+      s.created_at = now;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  store::Store& m_store;
+  llm::Backend& m_backend;
+  const generate::PromptSet& m_prompts;
+  const PrepareOptions& m_options;
+  const std::function<void(const FileOutcome&)>& m_on_file;
+  std::map<std::string, int> m_retry_counts;  // read before the workers start
+  std::vector<const PlannedFile*> m_work;
+
+  std::mutex m_mutex;  // guards what follows
+  size_t m_next = 0;
+  PrepareSummary m_summary;
+  std::optional<Error> m_store_error;
+};
+
+}  // namespace
+
+Result<PrepareSummary> run_prepare(store::Store& store, llm::Backend& backend,
+                                   const generate::PromptSet& prompts, const Plan& plan,
+                                   const PrepareOptions& options,
+                                   const std::function<void(const FileOutcome&)>& on_file) {
+  Runner runner(store, backend, prompts, options, on_file);
+  return runner.run(plan);
+}
+
+}  // namespace g2d::pipeline

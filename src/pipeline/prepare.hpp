@@ -1,0 +1,71 @@
+// pipeline/prepare.hpp — carrying out a plan: every new, changed or retried file goes through the
+// LLM (generate_unit) and is committed with its samples in one transaction; every deleted file's
+// samples are retired. `max_concurrent_files` files are in flight at once, so a batching backend
+// always has work for all of its sequences.
+//
+// A file is read again and its SHA-256 checked against the plan before generation: a file edited
+// since discovery is left for the next run, never stored with the wrong hash. A file whose
+// failures reached `max_retries` runs is left alone with its reason (`git2dataset retry` re-queues
+// it). A failure is recorded in FailedFiles and never marks the file done; the run goes on.
+// Stopping: when `stop_taking` becomes true no new file is started and the ones in flight finish;
+// when `abandon` is requested the in-flight calls are cancelled and their files are not committed.
+// Files are whole units for now: one that does not fit the context fails with context_overflow.
+//
+// Ownership: borrows the store, the backend and the prompts. Thread-safety: runs its own worker
+// threads; `on_file` is called from them, one call at a time.
+// Errors: only the store's (a database that fails); per-file problems are counted, not returned.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <stop_token>
+#include <string>
+
+#include "core/error.hpp"
+#include "generate/prompts.hpp"
+#include "llm/backend.hpp"
+#include "pipeline/plan.hpp"
+#include "store/store.hpp"
+
+namespace g2d::pipeline {
+
+struct PrepareOptions {
+  std::filesystem::path repos_dir;
+  std::string model;                             // SampleRecord::model_used
+  std::map<std::string, std::string> repo_urls;  // repository directory → its URL (redacted)
+  std::string settings_fingerprint;              // settings_fingerprint(...) of this run
+  int questions_per_file = 5;
+  int max_tokens = 4096;
+  double temperature = 0.2;
+  int max_retries = 3;  // per call, and the runs after which a failing file is left alone
+  int concurrent_files = 4;
+  const std::atomic<bool>* stop_taking = nullptr;  // graceful stop (first Ctrl-C)
+  std::stop_token abandon;                         // cancel in-flight work (second Ctrl-C)
+};
+
+struct FileOutcome {
+  std::string file_path;
+  bool ok = false;
+  int samples = 0;
+  std::string error;  // when !ok: "kind: message"
+  double seconds = 0;
+};
+
+struct PrepareSummary {
+  std::int64_t done = 0;
+  std::int64_t failed = 0;
+  std::int64_t skipped = 0;  // edited since discovery, or given up after max_retries
+  std::int64_t retired = 0;  // deleted files
+  std::int64_t samples = 0;
+  bool stopped = false;  // stopped before every planned file was processed
+};
+
+Result<PrepareSummary> run_prepare(store::Store& store, llm::Backend& backend,
+                                   const generate::PromptSet& prompts, const Plan& plan,
+                                   const PrepareOptions& options,
+                                   const std::function<void(const FileOutcome&)>& on_file = {});
+
+}  // namespace g2d::pipeline
