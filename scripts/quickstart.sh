@@ -3,10 +3,10 @@
 # and runs it on the embedded default (in-process llama.cpp with the small model setup.sh
 # fetched) in ./workspace.
 #
-# Until generation lands, the run is `init`, `doctor` (the model loads and writes schema-valid
-# JSON; database, disk and git are ready), `scrape` of this very clone (a local repository, so it
-# works offline) and `prepare --dry-run` (what generation would process). It will become
-# scrape + prepare + export.
+# The run: `init`, `doctor` (the model loads and writes schema-valid JSON), `scrape` of a small
+# example repository made from three of this clone's own files (a local repository, so it works
+# offline), `prepare --dry-run` (what will be processed) and `prepare` (questions and answers by
+# the small model, stored in workspace/git2dataset.db). A second run finds nothing to redo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -22,9 +22,18 @@ exe="$root/build/release/src/git2dataset"
 mkdir -p workspace
 cd workspace
 [[ -f git2dataset.yaml ]] || "$exe" init
-# This clone of git2dataset is the example repository (a local path, relative to repos.txt).
-grep -q '^\.\.' repos.txt || echo '..    # this clone of git2dataset (added by quickstart.sh)' >>repos.txt
+# A small example repository: three of git2dataset's own source files, committed with git.
+if [[ ! -d example-repo/.git ]]; then
+  mkdir -p example-repo
+  cp "$root/src/core/text.cpp" "$root/src/sys/sha256.cpp" "$root/src/core/error.cpp" example-repo/
+  git -C example-repo init -q
+  git -C example-repo add -A
+  git -C example-repo -c user.name=quickstart -c user.email=quickstart@localhost \
+    commit -q -m "example repository for the quick start"
+fi
+grep -q '^example-repo' repos.txt || echo 'example-repo    # added by quickstart.sh' >>repos.txt
 "$exe" doctor
 "$exe" scrape
-"$exe" prepare --dry-run >dry-run.txt
-echo "prepare --dry-run: $(tail -n 1 dry-run.txt) (the full list: workspace/dry-run.txt)"
+"$exe" prepare --dry-run
+# Small settings so the run takes a minute on a laptop CPU with the 135M model.
+"$exe" prepare --set llm.questions_per_file=2 --set llm.default_max_tokens=256

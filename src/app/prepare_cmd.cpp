@@ -143,8 +143,11 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
       store, **backend, prompts, plan, options, [&](const pipeline::FileOutcome& f) {
         std::lock_guard lock(out_mutex);
         if (f.ok)
-          out << fmt::format("done       {}  {} samples, {:.1f} s\n", printable(f.file_path),
-                             f.samples, f.seconds);
+          out << fmt::format("done       {}  {} samples, {:.1f} s{}\n", printable(f.file_path),
+                             f.samples, f.seconds,
+                             f.redactions > 0 ? fmt::format(", {} secret{} redacted", f.redactions,
+                                                            f.redactions == 1 ? "" : "s")
+                                              : "");
         else
           out << fmt::format("failed     {}  {}\n", printable(f.file_path), printable(f.error));
         out.flush();

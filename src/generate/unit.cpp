@@ -68,7 +68,9 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
   llm::GenerateRequest ask;
   ask.messages = question_messages(prompts, unit, options.questions);
   ask.json_schema = questions_schema(options.questions);
-  ask.max_tokens = options.max_tokens;
+  // Room for the JSON of the longest questions the schema allows, whatever default_max_tokens is:
+  // a cut-off reply could never parse.
+  ask.max_tokens = std::max(options.max_tokens, options.questions * 160 + 64);
   ask.temperature = options.temperature;
   ask.prefix_key = options.prefix_key;
   auto questions = call_with_retries<std::vector<std::string>>(

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "generate/unit.hpp"
+#include "redact/redact.hpp"
 #include "sys/sha256.hpp"
 
 namespace g2d::pipeline {
@@ -136,10 +137,20 @@ class Runner {
       skip(file.file_path, "changed since discovery; it will be taken on the next run");
       return;
     }
+    // Secrets never reach a prompt, so never a sample or a log line either.
+    redact::Redacted clean = content ? redact::redact_secrets(*content) : redact::Redacted{};
+    if (!clean.found.empty()) {
+      std::string kinds;
+      for (const auto& [kind, n] : clean.counts_by_kind())
+        kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
+      spdlog::info("{}: {} secret{} redacted ({})", file.file_path, clean.found.size(),
+                   clean.found.size() == 1 ? "" : "s", kinds);
+    }
     Result<std::vector<generate::Pair>> pairs =
-        content ? generate(file, *content) : tl::unexpected(content.error());
+        content ? generate(file, clean.text) : tl::unexpected(content.error());
     FileOutcome outcome;
     outcome.file_path = file.file_path;
+    outcome.redactions = static_cast<int>(clean.found.size());
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!pairs) {

@@ -3,6 +3,7 @@
 // samples are retired. `max_concurrent_files` files are in flight at once, so a batching backend
 // always has work for all of its sequences.
 //
+// Secrets in a file (redact/) are replaced before its text reaches a prompt.
 // A file is read again and its SHA-256 checked against the plan before generation: a file edited
 // since discovery is left for the next run, never stored with the wrong hash. A file whose
 // failures reached `max_retries` runs is left alone with its reason (`git2dataset retry` re-queues
@@ -50,7 +51,8 @@ struct FileOutcome {
   std::string file_path;
   bool ok = false;
   int samples = 0;
-  std::string error;  // when !ok: "kind: message"
+  int redactions = 0;  // secrets replaced before the file reached a prompt
+  std::string error;   // when !ok: "kind: message"
   double seconds = 0;
 };
 

@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// A planted secret: it must never reach the database.
+constexpr const char* kPlanted = "Zq7vK2mX9pLw4Rt8";
+
 class PrepareDryRun : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -28,7 +31,7 @@ class PrepareDryRun : public ::testing::Test {
     fs::create_directories(repo);
     git({"init", "-q"});
     test::write_file(repo / "a.c", "int a;\n");
-    test::write_file(repo / "b.py", "b = 1\n");
+    test::write_file(repo / "b.py", std::string("b = 1\npassword = \"") + kPlanted + "\"\n");
     test::write_file(repo / "README.md", "# r\n");
     test::write_file(repo / ".env", "TOKEN=secret\n");
     test::write_file(repo / "big.c", std::string(5000, 'x'));
@@ -142,6 +145,9 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("done       github.com/o/r/a.c  2 samples"));
   EXPECT_THAT(first.output, HasSubstr("prepare: 2 done (4 samples), 0 failed"));
+  EXPECT_THAT(first.output, HasSubstr("b.py  2 samples"));
+  EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
+  EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
 
   auto samples_of = [&](const std::string& path) {
     auto db = store::open_sqlite(ws / "data/g2d.db", store::OpenMode::read_only);
@@ -150,6 +156,7 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
     if (!db)
       return ids;
     auto status = (*db)->for_each_sample([&](const store::SampleRecord& s) -> Status {
+      EXPECT_THAT(s.question + s.answer, Not(HasSubstr(kPlanted)));
       EXPECT_FALSE(s.question.empty());
       EXPECT_FALSE(s.answer.empty());
       if (s.file_path == path)
