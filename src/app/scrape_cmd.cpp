@@ -1,6 +1,7 @@
 // `git2dataset scrape`: clone or update every repository of repos.txt, a line per repository as
 // it finishes, then the totals. Exit 0 when every line was valid and every repository succeeded,
-// 130 when interrupted, 1 otherwise (including a missing repos.txt).
+// 130 when interrupted, 1 otherwise (including a missing repos.txt, and another scrape holding
+// the same repos_dir for longer than scrape waits: see git/scrape.hpp).
 #include <algorithm>
 #include <array>
 #include <mutex>

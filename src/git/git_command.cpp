@@ -32,19 +32,47 @@ constexpr std::array k_auth_markers{"could not read username",
 
 constexpr size_t k_max_reason = 400;
 
-EnvChanges git_environment(const std::filesystem::path& cwd) {
+// ssh for calls whose ssh the user did not choose: never prompt, give up on a host that does not
+// answer in 30 s or stops answering for a minute.
+constexpr const char* k_ssh_command =
+    "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4";
+
+// `path` without empty or relative entries: those name the directory a program runs in (a
+// repository, for git and the programs it starts, such as ssh).
+std::string absolute_entries(std::string_view path) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(':', pos);
+    if (end == std::string_view::npos)
+      end = path.size();
+    std::string_view entry = path.substr(pos, end - pos);
+    if (!entry.empty() && entry.front() == '/') {
+      if (!out.empty())
+        out += ':';
+      out += entry;
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+EnvChanges git_environment(const GitCall& call) {
   EnvChanges env{{"GIT_TERMINAL_PROMPT", "0"},
                  {"GIT_ASKPASS", std::nullopt},
                  {"SSH_ASKPASS", std::nullopt},
                  {"SSH_ASKPASS_REQUIRE", "never"},
+                 {"GIT_LFS_SKIP_SMUDGE", "1"},  // no large-file downloads from a filter
                  {"LC_ALL", "C"},
                  {"LANGUAGE", std::nullopt}};
-  if (std::getenv("GIT_SSH_COMMAND") == nullptr && std::getenv("GIT_SSH") == nullptr)
-    env.emplace_back("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+  if (const char* path = std::getenv("PATH"))
+    env.emplace_back("PATH", absolute_entries(path));
+  if (call.settings != nullptr && !call.settings->user_ssh_command)
+    env.emplace_back("GIT_SSH_COMMAND", k_ssh_command);
   for (const char* name : k_repository_variables)
     env.emplace_back(name, std::nullopt);
-  if (!cwd.empty())
-    env.emplace_back("GIT_CEILING_DIRECTORIES", cwd.parent_path().string());
+  if (!call.cwd.empty())
+    env.emplace_back("GIT_CEILING_DIRECTORIES", call.cwd.parent_path().string());
   return env;
 }
 
@@ -107,19 +135,58 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+GitSettings read_git_settings() {
+  GitSettings settings;
+  if (std::getenv("GIT_SSH_COMMAND") != nullptr || std::getenv("GIT_SSH") != nullptr) {
+    settings.user_ssh_command = true;
+    return settings;
+  }
+  // GIT_DIR=/dev/null: the system, global and environment config, never a repository's.
+  sys::ProcessOptions options;
+  options.env = {{"GIT_DIR", "/dev/null"}, {"LC_ALL", "C"}};
+  if (const char* path = std::getenv("PATH"))
+    options.env.emplace_back("PATH", absolute_entries(path));
+  auto run = sys::run_process({"git", "config", "--get", "core.sshCommand"}, options);
+  settings.user_ssh_command = run && run->exit_code == 0 && !first_line(run->output).empty();
+  return settings;
+}
+
 Result<sys::ProcessResult> run_git(const GitCall& call) {
   std::vector<std::string> argv{"git", "-c", "protocol.ext.allow=never"};
   if (!call.file_transport) {
     argv.insert(argv.end(), {"-c", "protocol.file.allow=never"});
   }
-  // No askpass program (GUI prompts), no fsmonitor hook in repositories we only inspect.
-  argv.insert(argv.end(), {"-c", "core.askPass=", "-c", "core.fsmonitor=false"});
+  // No askpass program (GUI prompts), no fsmonitor hook in repositories we only inspect, no
+  // hooks at all (post-checkout and the like, from templates or a repository's config).
+  argv.insert(argv.end(), {"-c", "core.askPass=", "-c", "core.fsmonitor=false", "-c",
+                           "core.hooksPath=/dev/null"});
+  // An http transfer slower than 1 kB/s for a minute is given up (curl has no timeout else).
+  argv.insert(argv.end(), {"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"});
   argv.insert(argv.end(), call.args.begin(), call.args.end());
   sys::ProcessOptions options;
   options.cwd = call.cwd;
-  options.env = git_environment(call.cwd);
+  options.env = git_environment(call);
   options.cancel = call.cancel;
+  options.idle_timeout = call.idle_timeout;
   return sys::run_process(argv, options);
+}
+
+std::string without_credentials(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return std::string(url);  // scp-like or a local path
+  size_t start = scheme_end + 3;
+  size_t at = url.substr(0, url.find('/', start)).rfind('@');
+  if (at == std::string_view::npos || at < start)
+    return std::string(url);
+  std::string scheme = to_lower(url.substr(0, scheme_end));
+  std::string_view userinfo = url.substr(start, at - start);
+  std::string out(url.substr(0, start));
+  std::string_view user = userinfo.substr(0, userinfo.find(':'));
+  if (scheme != "http" && scheme != "https" && !user.empty())
+    out += std::string(user) + "@";
+  out += url.substr(at + 1);
+  return out;
 }
 
 std::string redact(std::string_view text, const RepoRef& repo) {

@@ -27,18 +27,27 @@ constexpr milliseconds k_poll_slice{100};   // the longest wait between checks o
 constexpr milliseconds k_term_grace{2000};  // SIGTERM → SIGKILL
 constexpr const char* k_default_path = "/bin:/usr/bin";  // what execvp uses without PATH
 
+// `status` is what init returned: 0, or an errno value (then nothing is to be destroyed).
 struct FileActions {
   posix_spawn_file_actions_t actions{};
-  FileActions() { posix_spawn_file_actions_init(&actions); }
-  ~FileActions() { posix_spawn_file_actions_destroy(&actions); }
+  int status = posix_spawn_file_actions_init(&actions);
+  FileActions() = default;
+  ~FileActions() {
+    if (status == 0)
+      posix_spawn_file_actions_destroy(&actions);
+  }
   FileActions(const FileActions&) = delete;
   FileActions& operator=(const FileActions&) = delete;
 };
 
 struct SpawnAttr {
   posix_spawnattr_t attr{};
-  SpawnAttr() { posix_spawnattr_init(&attr); }
-  ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
+  int status = posix_spawnattr_init(&attr);
+  SpawnAttr() = default;
+  ~SpawnAttr() {
+    if (status == 0)
+      posix_spawnattr_destroy(&attr);
+  }
   SpawnAttr(const SpawnAttr&) = delete;
   SpawnAttr& operator=(const SpawnAttr&) = delete;
 };
@@ -83,22 +92,36 @@ std::vector<std::string> child_environment(const ProcessOptions& options) {
   return env;
 }
 
-// execvp's search over `path` (the child's PATH), done here because posix_spawnp searches the
-// parent's. Empty when nothing executable is found.
+// The value of PATH in an environment (`environ`'s layout), or execvp's default without one.
+std::string path_of(const char* const* env) {
+  for (const char* const* e = env; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, "PATH=", 5) == 0)
+      return *e + 5;
+  }
+  return k_default_path;
+}
+
+// execvp's search for `program` over `path`, done here rather than by posix_spawnp for two
+// reasons: posix_spawnp searches after the child's chdir, so an empty or relative entry ("." is
+// the usual one) would run a file of the directory the child works in (a repository's own `git`);
+// and the search must use the child's PATH, not the parent's. Only absolute entries are searched.
+// Empty when nothing executable is found.
 std::string find_on_path(const std::string& program, std::string_view path) {
   size_t pos = 0;
   while (pos <= path.size()) {
     size_t end = path.find(':', pos);
     if (end == std::string_view::npos)
       end = path.size();
-    std::string dir(path.substr(pos, end - pos));
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    std::string_view dir = path.substr(pos, end - pos);
+    pos = end + 1;
+    if (dir.empty() || dir.front() != '/')
+      continue;
+    std::string candidate = std::string(dir) + "/" + program;
     struct stat st {};
     if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }
-    pos = end + 1;
   }
   return {};
 }
@@ -112,29 +135,25 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
   if (argv.empty())
     return fail(ErrorKind::invalid_argument, "run_process: empty argument list");
   const std::string& program = argv[0];
+  const std::filesystem::path cwd = options != nullptr ? options->cwd : std::filesystem::path();
   std::vector<std::string> env_storage;
-  std::string resolved;  // non-empty: spawn this path instead of searching the parent's PATH
+  std::vector<char*> envp;
   if (options != nullptr) {
-    if (!options->cwd.empty()) {
-      std::error_code ec;
-      if (!std::filesystem::is_directory(options->cwd, ec)) {
-        return fail(ErrorKind::io, "cannot start {}: {} is not a directory", program,
-                    options->cwd.string());
-      }
-    }
     env_storage = child_environment(*options);
-    auto sets_path = [](const auto& entry) { return entry.first == "PATH"; };
-    if (program.find('/') == std::string::npos &&
-        std::any_of(options->env.begin(), options->env.end(), sets_path)) {
-      std::string path = k_default_path;
-      for (const auto& entry : env_storage) {
-        if (entry.starts_with("PATH="))
-          path = entry.substr(5);
-      }
-      resolved = find_on_path(program, path);
-      if (resolved.empty())
-        return fail(ErrorKind::not_found, "{}: not found on PATH", program);
-    }
+    envp.reserve(env_storage.size() + 1);
+    for (auto& entry : env_storage)
+      envp.push_back(entry.data());
+    envp.push_back(nullptr);
+  }
+  char** child_env = options != nullptr ? envp.data() : environ;
+
+  // A name without '/' is looked up here, on the child's PATH; a path is used as given (a
+  // relative one from the child's working directory).
+  std::string resolved = program;
+  if (program.find('/') == std::string::npos) {
+    resolved = find_on_path(program, path_of(child_env));
+    if (resolved.empty())
+      return fail(ErrorKind::not_found, "{}: not found on PATH", program);
   }
 
   std::array<int, 2> fds{};
@@ -144,11 +163,20 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
   Fd write_end(fds[1]);
 
   FileActions fa;
-  posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDERR_FILENO);
-  if (options != nullptr && !options->cwd.empty())
-    posix_spawn_file_actions_addchdir_np(&fa.actions, options->cwd.c_str());
+  int rc = fa.status;
+  if (rc == 0)
+    rc = posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (rc == 0)
+    rc = posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDOUT_FILENO);
+  if (rc == 0)
+    rc = posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  // Descriptors the parent opened without O_CLOEXEC (a library's, say) do not reach the child.
+  if (rc == 0)
+    rc = posix_spawn_file_actions_addclosefrom_np(&fa.actions, STDERR_FILENO + 1);
+#endif
+  if (rc == 0 && !cwd.empty())
+    rc = posix_spawn_file_actions_addchdir_np(&fa.actions, cwd.c_str());
 
   SpawnAttr sa;
   sigset_t empty_mask;
@@ -157,37 +185,44 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
   sigemptyset(&default_signals);
   for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGQUIT, SIGHUP})
     sigaddset(&default_signals, sig);
-  posix_spawnattr_setsigmask(&sa.attr, &empty_mask);
-  posix_spawnattr_setsigdefault(&sa.attr, &default_signals);
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (options != nullptr)
     flags |= POSIX_SPAWN_SETSID;
-  posix_spawnattr_setflags(&sa.attr, flags);
+#ifdef __APPLE__
+  flags |= POSIX_SPAWN_CLOEXEC_DEFAULT;  // only the descriptors the file actions set up survive
+#endif
+  if (rc == 0)
+    rc = sa.status;
+  if (rc == 0)
+    rc = posix_spawnattr_setsigmask(&sa.attr, &empty_mask);
+  if (rc == 0)
+    rc = posix_spawnattr_setsigdefault(&sa.attr, &default_signals);
+  if (rc == 0)
+    rc = posix_spawnattr_setflags(&sa.attr, flags);
+  if (rc != 0)
+    return fail(ErrorKind::io, "cannot start {}: preparing the child: {}", program,
+                std::strerror(rc));
 
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  std::vector<char*> envp;
-  if (options != nullptr) {
-    envp.reserve(env_storage.size() + 1);
-    for (auto& entry : env_storage)
-      envp.push_back(entry.data());
-    envp.push_back(nullptr);
-  }
-  char** child_env = options != nullptr ? envp.data() : environ;
 
   Spawned spawned;
-  int rc = resolved.empty()
-               ? posix_spawnp(&spawned.pid, args[0], &fa.actions, &sa.attr, args.data(), child_env)
-               : posix_spawn(&spawned.pid, resolved.c_str(), &fa.actions, &sa.attr, args.data(),
-                             child_env);
+  rc = posix_spawn(&spawned.pid, resolved.c_str(), &fa.actions, &sa.attr, args.data(), child_env);
   write_end.reset();
   if (rc != 0) {
-    if (rc == ENOENT)
-      return fail(ErrorKind::not_found, "{}: not found on PATH", program);
-    return fail(ErrorKind::io, "cannot start {}: {}", program, std::strerror(rc));
+    // The child's chdir fails the spawn with the same errors as a missing program: say which.
+    std::error_code ec;
+    if (!cwd.empty() && !std::filesystem::is_directory(cwd, ec)) {
+      return fail(ErrorKind::io, "cannot start {}: {} is not a directory ({})", program,
+                  cwd.string(), std::strerror(rc));
+    }
+    if (rc == ENOENT && program.find('/') != std::string::npos)
+      return fail(ErrorKind::not_found, "{}: no such program", program);
+    return fail(ErrorKind::io, "cannot start {} ({}){}: {}", program, resolved,
+                cwd.empty() ? std::string() : " in " + cwd.string(), std::strerror(rc));
   }
   spawned.out_fd = read_end.release();  // the caller owns it now
   return spawned;
@@ -212,11 +247,17 @@ bool has_exited(pid_t pid) {
   return rc < 0 || info.si_pid == pid;
 }
 
-int reap(pid_t pid) {
+// The child's exit code. Never a made-up 0: when waitpid fails (ECHILD when SIGCHLD is ignored
+// and the kernel reaped the child itself) the status is unknown, and that is an error.
+Result<int> reap(pid_t pid, const std::string& program) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return 0;
+    if (errno != EINTR) {
+      int err = errno;
+      return fail(ErrorKind::io, "cannot get the exit status of {}: waitpid: {}{}", program,
+                  std::strerror(err),
+                  err == ECHILD ? " (SIGCHLD is ignored, so the system discarded it)" : "");
+    }
   }
   return exit_code_of(status);
 }
@@ -229,7 +270,7 @@ void stop_group(pid_t pid) {
   while (!has_exited(pid) && Clock::now() < deadline)
     std::this_thread::sleep_for(milliseconds(10));
   kill(-pid, SIGKILL);
-  reap(pid);
+  (void)reap(pid, {});
 }
 
 // Reads what is in the pipe now, without waiting for more, and for at most k_poll_slice (a
@@ -344,7 +385,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, k_poll_slice);
   }
-  result.exit_code = reap(pid);
+  auto code = reap(pid, program);
+  if (!code)
+    return tl::unexpected(code.error());
+  result.exit_code = *code;
   return result;
 }
 
@@ -368,10 +412,13 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
     result.output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
   }
   out.reset();
-  result.exit_code = reap(spawned->pid);
+  auto code = reap(spawned->pid, argv[0]);
   if (read_errno != 0) {
     return fail(ErrorKind::io, "reading the output of {}: {}", argv[0], std::strerror(read_errno));
   }
+  if (!code)
+    return tl::unexpected(code.error());
+  result.exit_code = *code;
   return result;
 }
 

@@ -1,6 +1,7 @@
 // sys/process.hpp — running a program without a shell: posix_spawn with an argument array,
 // stdin from /dev/null, stdout and stderr captured together, a clean signal mask and the default
-// signal dispositions in the child.
+// signal dispositions in the child, and no other descriptor of the parent (where the C library
+// can close them: glibc 2.34 or later, macOS).
 //
 // With ProcessOptions the child can get its own working directory and environment changes, and
 // runs in its own session (so its own process group, and no controlling terminal: a program that
@@ -11,9 +12,11 @@
 //
 // Thread-safety: reentrant; each call owns its child and pipe. `cancel` may be set from any
 // thread or from a signal handler (it is only read).
-// Errors: not_found when the program is not on PATH; io when spawning or reading fails; cancelled
-// when `cancel` became true; timeout when a timeout expired (the message names which and how
-// long). A program that runs and exits non-zero is not an error: see ProcessResult::exit_code.
+// Errors: not_found when the program is not on PATH; io when spawning or reading fails, when the
+// working directory cannot be entered, and when the exit status cannot be had (waitpid fails,
+// as it does when SIGCHLD is ignored: never reported as exit code 0); cancelled when `cancel`
+// became true; timeout when a timeout expired (the message names which and how long). A program
+// that runs and exits non-zero is not an error: see ProcessResult::exit_code.
 #pragma once
 
 #include <atomic>
@@ -43,7 +46,9 @@ struct ProcessOptions {
   size_t max_output = 1 << 20;                // output beyond this is read and dropped
 };
 
-// argv[0] is looked up on PATH (of the child's environment when `env` sets PATH).
+// argv[0] without a '/' is looked up here, before the child starts, on the child's PATH (the
+// parent's unless `env` changes it), in its absolute entries only: an empty or relative entry
+// (".") would name a file of the child's working directory. A path is used as given.
 Result<ProcessResult> run_process(const std::vector<std::string>& argv,
                                   const ProcessOptions& options);
 

@@ -82,11 +82,11 @@ class ScrapeCli : public ::testing::Test {
     return *result;
   }
 
-  // The clone directories under repos/local (local-path repositories).
+  // The clone directories under repos/_local (local-path repositories).
   std::vector<std::string> local_clones() const {
     std::vector<std::string> names;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(m_dir / "repos" / "local", ec))
+    for (const auto& entry : fs::directory_iterator(m_dir / "repos" / "_local", ec))
       names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
@@ -103,12 +103,12 @@ TEST_F(ScrapeCli, ClonesEveryRepositoryAndReportsEach) {
                    "# two local repositories\nupstream/alpha.git\nupstream/beta.git\n");
   auto result = scrape();
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("cloned    local/alpha.git-"));
-  EXPECT_THAT(result.output, HasSubstr("cloned    local/beta.git-"));
+  EXPECT_THAT(result.output, HasSubstr("cloned    _local/alpha.git-"));
+  EXPECT_THAT(result.output, HasSubstr("cloned    _local/beta.git-"));
   EXPECT_THAT(result.output, HasSubstr("scrape: 2 cloned (2 repositories)"));
   auto clones = local_clones();
   ASSERT_EQ(clones.size(), 2U);
-  EXPECT_TRUE(fs::exists(m_dir / "repos" / "local" / clones[0] / "main.py"));
+  EXPECT_TRUE(fs::exists(m_dir / "repos" / "_local" / clones[0] / "main.py"));
 
   auto again = scrape();
   EXPECT_EQ(again.exit_code, 0) << again.output;
@@ -122,7 +122,7 @@ TEST_F(ScrapeCli, HostileLinesAreRefusedAndNothingRuns) {
   const std::string z = (m_dir / "z").string();
   test::write_file(m_dir / "repos.txt",
                    "--upload-pack=touch " + x + "\n" +             // line 1
-                       "ext::sh -c touch% " + y + "\n" +           // line 2
+                       "ext::sh%20-c%20touch%20" + y + "\n" +      // line 2, one field
                        "upstream/good.git\n" +                     // line 3
                        "-c core.sshCommand=touch%20" + z + "\n" +  // line 4
                        "../../etc\n" +                             // line 5
@@ -132,11 +132,14 @@ TEST_F(ScrapeCli, HostileLinesAreRefusedAndNothingRuns) {
   const std::string repos_txt = (m_dir / "repos.txt").string();
   for (int line : {1, 2, 4, 6})
     EXPECT_THAT(result.output, HasSubstr(repos_txt + ":" + std::to_string(line) + ": refused"));
+  // The ext:: line is a single field: refused by the transport check itself.
+  EXPECT_THAT(result.output, HasSubstr(":2: refused `ext::sh%20-c%20touch%20" + y +
+                                       "`: remote-helper transports"));
   // `../../etc` is a well-formed local path: git is asked for it, refuses it, and the clone
-  // directory stays under repos/local.
-  EXPECT_THAT(result.output, HasSubstr("failed    local/etc-"));
+  // directory stays under repos/_local.
+  EXPECT_THAT(result.output, HasSubstr("failed    _local/etc-"));
   EXPECT_THAT(result.output, HasSubstr("line 5: "));
-  EXPECT_THAT(result.output, HasSubstr("cloned    local/good.git-"));
+  EXPECT_THAT(result.output, HasSubstr("cloned    _local/good.git-"));
   for (const auto& marker : {x, y, z})
     EXPECT_FALSE(fs::exists(marker)) << marker << " was created: a hostile line ran";
   EXPECT_EQ(local_clones().size(), 1U);

@@ -1,14 +1,21 @@
 // git::scrape against real git: bare "upstream" repositories in temporary directories, cloned and
-// updated through the local-path transport (and a loopback HTTP server for credentials).
+// updated through the local-path transport, and through loopback HTTP servers for credentials
+// (one that only answers 401, one that serves repositories with git http-backend behind Basic
+// authentication). Hostile layouts (symbolic links, foreign repositories, a repository's own
+// `git`) are built by hand.
 #include "git/scrape.hpp"
 
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
+#include <map>
 #include <mutex>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sstream>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -16,6 +23,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/text.hpp"
+#include "git/git_command.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
 
@@ -33,10 +42,13 @@ using std::chrono::seconds;
 // Sets an environment variable for one test and restores it afterwards.
 class ScopedEnv {
  public:
-  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
     if (const char* old = std::getenv(name))
       m_old = old;
-    setenv(name, value.c_str(), 1);
+    if (value)
+      setenv(name, value->c_str(), 1);
+    else
+      unsetenv(name);
   }
   ~ScopedEnv() {
     if (m_old)
@@ -134,6 +146,27 @@ class Scrape : public ::testing::Test {
     options.cancel = cancel;
     return git::scrape(repos, options);
   }
+  // A repository line written by hand: `dir` need not be what parse_repos would choose.
+  static git::RepoRef ref_at(const std::string& source, const fs::path& dir,
+                             git::RepoKind kind = git::RepoKind::local) {
+    git::RepoRef repo;
+    repo.source = source;
+    repo.kind = kind;
+    repo.dir = dir;
+    repo.display = source;
+    repo.line = 1;
+    return repo;
+  }
+
+  // Makes upload-pack (every clone and fetch from a local upstream) run `script` first; the
+  // hook is honoured from the global config only.
+  void set_pack_hook(const std::string& script) const {
+    const fs::path hook = m_dir / "pack-objects-hook.sh";
+    test::write_file(hook, "#!/bin/sh\n" + script + "\nexec \"$@\"\n");
+    fs::permissions(hook, fs::perms::owner_all);
+    set_global_config("[uploadpack]\n\tpackObjectsHook = " + hook.string() + "\n");
+  }
+
   git::RepoOutcome run_one(const git::RepoRef& repo, int depth = 1) const {
     auto outcomes = run({repo}, depth);
     if (outcomes.size() != 1)
@@ -498,6 +531,242 @@ class UnauthorizedServer {
   std::thread m_thread;
 };
 
+std::string base64(std::string_view in) {
+  static constexpr std::string_view k_chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size())
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 2 < in.size())
+      n |= static_cast<unsigned char>(in[i + 2]);
+    out += k_chars[(n >> 18) & 63];
+    out += k_chars[(n >> 12) & 63];
+    out += i + 1 < in.size() ? k_chars[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? k_chars[n & 63] : '=';
+  }
+  return out;
+}
+
+// Serves the bare repositories under `root` over smart HTTP (git http-backend run as a CGI
+// program, one request per connection) to clients that send Basic credentials `user:password`.
+class GitHttpServer {
+ public:
+  GitHttpServer(fs::path root, const std::string& user_password)
+      : m_root(std::move(root)), m_authorization("Basic " + base64(user_password)) {
+    m_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (m_fd < 0 || bind(m_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(m_fd, 8) != 0 || getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("cannot listen on loopback");
+    }
+    m_port = ntohs(addr.sin_port);
+    m_thread = std::thread([this] { serve(); });
+  }
+  ~GitHttpServer() {
+    m_stop.store(true);
+    m_thread.join();
+    close(m_fd);
+  }
+  GitHttpServer(const GitHttpServer&) = delete;
+  GitHttpServer& operator=(const GitHttpServer&) = delete;
+
+  int port() const { return m_port; }
+  void require(const std::string& user_password) {
+    std::lock_guard lock(m_mutex);
+    m_authorization = "Basic " + base64(user_password);
+  }
+
+ private:
+  void serve() {
+    while (!m_stop.load()) {
+      pollfd pfd{m_fd, POLLIN, 0};
+      if (poll(&pfd, 1, 50) <= 0)
+        continue;
+      int client = accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0)
+        continue;
+      handle(client);
+      close(client);
+    }
+  }
+
+  static bool read_more(int fd, std::string& data) {
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0)
+      return false;
+    data.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  static void send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = write(fd, data.data(), data.size());
+      if (n <= 0)
+        return;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  void handle(int client) {
+    std::string data;
+    size_t head_end = 0;
+    while ((head_end = data.find("\r\n\r\n")) == std::string::npos) {
+      if (!read_more(client, data))
+        return;
+    }
+    std::string head = data.substr(0, head_end);
+    std::string rest = data.substr(head_end + 4);
+    std::istringstream lines(head);
+    std::string method;
+    std::string target;
+    lines >> method >> target;
+    std::map<std::string, std::string> headers;
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      size_t colon = line.find(':');
+      if (colon == std::string::npos)
+        continue;
+      std::string name = to_lower(line.substr(0, colon));
+      headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+    std::string expected;
+    {
+      std::lock_guard lock(m_mutex);
+      expected = m_authorization;
+    }
+    if (headers["authorization"] != expected) {
+      send_all(client,
+               "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"
+               "Content-Length: 0\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    if (to_lower(headers["expect"]) == "100-continue")
+      send_all(client, "HTTP/1.1 100 Continue\r\n\r\n");
+    std::string body;
+    if (to_lower(headers["transfer-encoding"]) == "chunked") {
+      for (;;) {
+        size_t eol = 0;
+        while ((eol = rest.find("\r\n")) == std::string::npos) {
+          if (!read_more(client, rest))
+            return;
+        }
+        size_t size = std::stoul(rest.substr(0, eol), nullptr, 16);
+        while (rest.size() < eol + 2 + size + 2) {
+          if (!read_more(client, rest))
+            return;
+        }
+        body += rest.substr(eol + 2, size);
+        rest.erase(0, eol + 2 + size + 2);
+        if (size == 0)
+          break;
+      }
+    } else {
+      size_t length = headers.count("content-length") ? std::stoul(headers["content-length"]) : 0;
+      while (rest.size() < length) {
+        if (!read_more(client, rest))
+          return;
+      }
+      body = rest.substr(0, length);
+    }
+
+    test::TempDir scratch;
+    test::write_file(scratch / "body", body);
+    size_t question = target.find('?');
+    sys::ProcessOptions options;
+    options.max_output = 64U << 20;
+    options.env = {
+        {"GIT_PROJECT_ROOT", m_root.string()},
+        {"GIT_HTTP_EXPORT_ALL", "1"},
+        {"REQUEST_METHOD", method},
+        {"PATH_INFO", target.substr(0, question)},
+        {"QUERY_STRING", question == std::string::npos ? "" : target.substr(question + 1)},
+        {"CONTENT_TYPE", headers["content-type"]},
+        {"CONTENT_LENGTH", std::to_string(body.size())},
+        {"REMOTE_ADDR", "127.0.0.1"}};
+    if (headers.count("content-encoding"))
+      options.env.emplace_back("HTTP_CONTENT_ENCODING", headers["content-encoding"]);
+    if (headers.count("git-protocol"))
+      options.env.emplace_back("GIT_PROTOCOL", headers["git-protocol"]);
+    auto cgi = sys::run_process(
+        {"sh", "-c", "exec git http-backend <\"$0\" 2>/dev/null", (scratch / "body").string()},
+        options);
+    if (!cgi || cgi->exit_code != 0) {
+      send_all(client, "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    size_t cgi_end = cgi->output.find("\r\n\r\n");
+    if (cgi_end == std::string::npos)
+      return;
+    std::string status = "200 OK";
+    std::string out_headers;
+    std::istringstream cgi_lines(cgi->output.substr(0, cgi_end));
+    while (std::getline(cgi_lines, line)) {
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (to_lower(line).starts_with("status:"))
+        status = line.substr(line.find_first_not_of(' ', 7));
+      else
+        out_headers += line + "\r\n";
+    }
+    send_all(client, "HTTP/1.1 " + status + "\r\n" + out_headers + "Connection: close\r\n\r\n");
+    send_all(client, std::string_view(cgi->output).substr(cgi_end + 4));
+  }
+
+  fs::path m_root;
+  int m_fd = -1;
+  int m_port = 0;
+  std::mutex m_mutex;
+  std::string m_authorization;
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
+};
+
+// Every file of `dir` whose bytes contain `secret`.
+std::vector<std::string> files_containing(const fs::path& dir, const std::string& secret) {
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file() &&
+        test::read_file(entry.path()).find(secret) != std::string::npos) {
+      found.push_back(entry.path().string());
+    }
+  }
+  return found;
+}
+
+TEST_F(Scrape, CredentialsComeFromTheLineEachRunAndAreNeverStored) {
+  auto up = make_upstream("private", 2);
+  GitHttpServer server(up.bare.parent_path(), "someone:first-secret");
+  const std::string url = fmt::format("http://127.0.0.1:{}/private.git", server.port());
+  auto with_password = [&](const std::string& password) {
+    return ref_for(
+        fmt::format("http://someone:{}@127.0.0.1:{}/private.git", password, server.port()));
+  };
+  auto repo = with_password("first-secret");
+  auto cloned = run_one(repo);
+  ASSERT_EQ(cloned.kind, OutcomeKind::cloned) << cloned.reason;
+  EXPECT_EQ(cloned.commit, git(up.work, {"rev-parse", "HEAD"}));
+  EXPECT_EQ(git(clone_of(repo), {"config", "--get", "remote.origin.url"}), url);
+  EXPECT_THAT(files_containing(clone_of(repo), "first-secret"), ::testing::IsEmpty());
+
+  // The token was rotated: the new line's credentials are used, the old ones are nowhere.
+  server.require("someone:second-secret");
+  std::string newer = commit(up, "file.txt", "newer\n");
+  auto updated = run_one(with_password("second-secret"));
+  ASSERT_EQ(updated.kind, OutcomeKind::updated) << updated.reason;
+  EXPECT_EQ(updated.commit, newer);
+  EXPECT_THAT(files_containing(clone_of(repo), "secret"), ::testing::IsEmpty());
+  EXPECT_EQ(git(clone_of(repo), {"config", "--get", "remote.origin.url"}), url);
+}
+
 TEST_F(Scrape, RepositoryNeedingCredentialsFailsWithoutPrompting) {
   UnauthorizedServer server;
   auto anonymous = ref_for(fmt::format("http://127.0.0.1:{}/owner/private.git", server.port()));
@@ -527,6 +796,426 @@ TEST_F(Scrape, UnreachableHostWithPasswordFailsQuicklyAndRedacted) {
   EXPECT_THAT(result.reason, HasSubstr("127.0.0.1"));
   EXPECT_THAT(result.reason, Not(HasSubstr("hunter2secret")));
   EXPECT_FALSE(fs::exists(clone_of(repo)));
+}
+
+// --- foreign directories (finding: scrape ran git fetch in any directory holding .git) --------
+
+TEST_F(Scrape, RepositoryNotClonedByGit2datasetIsLeftAlone) {
+  auto up = make_upstream("foreign");
+  auto repo = ref_for(up);
+  git(m_dir.path(), {"clone", "--quiet", "--", up.bare.string(), clone_of(repo).string()});
+  std::string before = git(clone_of(repo), {"rev-parse", "HEAD"});
+  commit(up, "file.txt", "upstream moved on\n");
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("not cloned by git2dataset"));
+  EXPECT_THAT(result.reason, HasSubstr("left alone"));
+  EXPECT_EQ(git(clone_of(repo), {"rev-parse", "HEAD"}), before);
+}
+
+TEST_F(Scrape, ForeignGitDirectoryLaidOutByAnotherCloneIsNeverUsed) {
+  // The attack: one repository cloned to `p/.git` whose files are a repository's insides (HEAD,
+  // objects, refs and a config naming a program), then a line for `p`. git run in `p` would
+  // take `p/.git` as p's repository and honour that config.
+  const fs::path marker = m_dir / "proxy-ran";
+  const fs::path proxy = m_dir / "proxy.sh";
+  test::write_file(proxy, "#!/bin/sh\ntouch '" + marker.string() + "'\nexit 1\n");
+  fs::permissions(proxy, fs::perms::owner_all);
+  const std::string victim_url = "git://127.0.0.1:1/victim.git";
+
+  // The insides: a repository with one empty commit, copied as plain files.
+  const fs::path insides = m_dir / "insides";
+  git(m_dir.path(), {"init", "--quiet", insides.string()});
+  git(insides, {"commit", "--quiet", "--allow-empty", "-m", "bait"});
+  auto evil = make_upstream("evil");
+  for (const auto& entry : fs::recursive_directory_iterator(insides / ".git" / "objects")) {
+    if (entry.is_regular_file()) {
+      fs::path rel = fs::relative(entry.path(), insides / ".git");
+      fs::create_directories((evil.work / rel).parent_path());
+      fs::copy_file(entry.path(), evil.work / rel);
+    }
+  }
+  test::write_file(evil.work / "HEAD", "ref: refs/heads/main\n");
+  test::write_file(evil.work / "refs" / "heads" / "main",
+                   git(insides, {"rev-parse", "HEAD"}) + "\n");
+  commit(evil, "config",
+         "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tgitProxy = " + proxy.string() +
+             "\n[remote \"origin\"]\n\turl = " + victim_url +
+             "\n[git2dataset]\n\tmanaged = true\n");
+  git(evil.work, {"add", "--all"});
+  git(evil.work, {"commit", "--quiet", "-m", "insides"});
+  git(evil.work, {"push", "--quiet", "origin", "HEAD"});
+  // Cloned (and marked) as if by git2dataset, to `p/.git`.
+  const fs::path p = repos_dir() / "p";
+  git(m_dir.path(), {"clone", "--quiet", "--", evil.bare.string(), (p / ".git").string()});
+  git(p / ".git", {"config", "git2dataset.managed", "true"});
+
+  auto result = run_one(ref_at(victim_url, "p", git::RepoKind::remote));
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("not cloned by git2dataset"));
+  EXPECT_FALSE(fs::exists(marker)) << "git honoured the config of a foreign layout";
+}
+
+TEST_F(Scrape, GitDirectoryMustBeTheTargetsOwn) {
+  // A bare repository (marked, with an empty `.git` folder): git finds the repository at the
+  // target itself, not at target/.git.
+  auto up = make_upstream("bare-target");
+  auto repo = ref_for(up);
+  git(m_dir.path(),
+      {"clone", "--quiet", "--bare", "--", up.bare.string(), clone_of(repo).string()});
+  git(clone_of(repo), {"config", "git2dataset.managed", "true"});
+  fs::create_directories(clone_of(repo) / ".git");
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("not cloned by git2dataset"));
+}
+
+TEST_F(Scrape, TargetInsideAnotherCloneIsRefused) {
+  auto outer = make_upstream("outer");
+  auto inner = make_upstream("inner");
+  ASSERT_EQ(run_one(ref_at(outer.bare.string(), "nest/outer")).kind, OutcomeKind::cloned);
+  auto result = run_one(ref_at(inner.bare.string(), "nest/outer/sub/inner"));
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("inside the git repository"));
+  EXPECT_FALSE(fs::exists(repos_dir() / "nest" / "outer" / "sub"));
+}
+
+TEST_F(Scrape, CloneIsMarkedAsOurs) {
+  auto up = make_upstream("marked");
+  auto repo = ref_for(up);
+  auto result = run_one(repo);
+  ASSERT_EQ(result.kind, OutcomeKind::cloned) << result.reason;
+  EXPECT_EQ(git(clone_of(repo), {"config", "--get", "git2dataset.managed"}), "true");
+  EXPECT_EQ(git(clone_of(repo), {"config", "--get", "git2dataset.pinned"}), result.commit);
+}
+
+// --- symbolic links and replaced directories ----------------------------------------------------
+
+TEST_F(Scrape, SymlinkedParentPointingOutsideIsRefused) {
+  auto up = make_upstream("escape");
+  auto repo = ref_for(up);  // FOLDER/escape.git-HASH: a link where FOLDER goes
+  const fs::path link = repos_dir() / *repo.dir.begin();
+  const fs::path outside = m_dir / "outside";
+  fs::create_directories(outside);
+  fs::create_directories(repos_dir());
+  fs::create_directory_symlink(outside, link);
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("symbolic link"));
+  EXPECT_THAT(result.reason, HasSubstr(link.string()));
+  EXPECT_TRUE(fs::is_empty(outside)) << "the clone was written outside repos_dir";
+}
+
+TEST_F(Scrape, SymlinkedTargetIsRefused) {
+  auto up = make_upstream("linked");
+  auto repo = ref_for(up);
+  // A clone git2dataset made elsewhere, and a link to it where this repository's clone goes.
+  git::ScrapeOptions elsewhere;
+  elsewhere.repos_dir = m_dir / "other-repos";
+  auto made = git::scrape({repo}, elsewhere);
+  ASSERT_EQ(made[0].kind, OutcomeKind::cloned) << made[0].reason;
+  const fs::path outside = elsewhere.repos_dir / repo.dir;
+  fs::create_directories(clone_of(repo).parent_path());
+  fs::create_directory_symlink(outside, clone_of(repo));
+  commit(up, "file.txt", "upstream moved on\n");
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("symbolic link"));
+  EXPECT_EQ(git(outside, {"rev-parse", "HEAD"}), made[0].commit);
+}
+
+TEST_F(Scrape, EmptyDirectoryAppearingDuringTheCloneIsNotReplaced) {
+  auto up = make_upstream("appearing");
+  auto repo = ref_for(up);
+  set_pack_hook("mkdir -p '" + clone_of(repo).string() + "'");
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("cannot move the clone"));
+  EXPECT_TRUE(fs::is_empty(clone_of(repo)));
+  EXPECT_FALSE(fs::exists(repos_dir() / ".partial"));
+}
+
+TEST_F(Scrape, FailedMoveSaysWhy) {
+  auto up = make_upstream("occupied-later");
+  auto repo = ref_for(up);
+  const fs::path keep = clone_of(repo) / "keep.txt";
+  set_pack_hook("mkdir -p '" + clone_of(repo).string() + "' && echo mine > '" + keep.string() +
+                "'");
+  auto result = run_one(repo);
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_THAT(result.reason, HasSubstr("cannot move the clone"));
+  EXPECT_THAT(result.reason, HasSubstr("exists"));
+  EXPECT_THAT(result.reason, Not(HasSubstr("Success")));
+  EXPECT_EQ(test::read_file(keep), "mine\n");
+  EXPECT_FALSE(fs::exists(repos_dir() / ".partial"));
+}
+
+// --- PATH ----------------------------------------------------------------------------------------
+
+TEST_F(Scrape, RepositorysOwnGitIsNeverRunThroughARelativePath) {
+  const fs::path marker = m_dir / "repository-git-ran";
+  auto up = make_upstream("own-git");
+  test::write_file(up.work / "git", "#!/bin/sh\ntouch '" + marker.string() + "'\n");
+  fs::permissions(up.work / "git", fs::perms::owner_all);
+  git(up.work, {"add", "git"});
+  git(up.work, {"commit", "--quiet", "-m", "a git of its own"});
+  git(up.work, {"push", "--quiet", "origin", "HEAD"});
+  auto repo = ref_for(up);
+  const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+  ScopedEnv dot_first("PATH", ".:" + path);
+  ASSERT_EQ(run_one(repo).kind, OutcomeKind::cloned);
+  std::string newer = commit(up, "file.txt", "newer\n");
+  auto result = run_one(repo);  // git runs in the clone, which holds ./git
+  EXPECT_EQ(result.kind, OutcomeKind::updated) << result.reason;
+  EXPECT_EQ(result.commit, newer);
+  EXPECT_FALSE(fs::exists(marker)) << "the repository's own git ran";
+}
+
+// --- git's environment and options --------------------------------------------------------------
+
+// The environment a git call's commands see, one variable a line.
+std::string git_env(const git::detail::GitSettings* settings) {
+  auto run =
+      git::detail::run_git({{"-c", "alias.penv=!env", "penv"}, {}, false, nullptr, {}, settings});
+  if (!run || run->exit_code != 0)
+    throw std::runtime_error("git penv failed");
+  return "\n" + run->output;
+}
+
+TEST_F(Scrape, GitCallsGetASafeEnvironment) {
+  const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+  ScopedEnv odd_path("PATH", ".:" + path + "::relative/bin");
+  ScopedEnv no_ssh_command("GIT_SSH_COMMAND", std::nullopt);
+  ScopedEnv no_ssh("GIT_SSH", std::nullopt);
+  auto settings = git::detail::read_git_settings();
+  EXPECT_FALSE(settings.user_ssh_command);
+  std::string env = git_env(&settings);
+  EXPECT_THAT(env, HasSubstr("\nGIT_LFS_SKIP_SMUDGE=1\n"));
+  EXPECT_THAT(env, HasSubstr("\nGIT_TERMINAL_PROMPT=0\n"));
+  EXPECT_THAT(env, HasSubstr("\nGIT_SSH_COMMAND=ssh -o BatchMode=yes -o ConnectTimeout=30 -o "
+                             "ServerAliveInterval=15 -o ServerAliveCountMax=4\n"));
+  size_t at = env.find("\nPATH=");
+  ASSERT_NE(at, std::string::npos);
+  std::string value = env.substr(at + 6, env.find('\n', at + 1) - at - 6);
+  std::vector<std::string> entries;
+  for (size_t pos = 0; pos <= value.size();) {
+    size_t end = std::min(value.find(':', pos), value.size());
+    entries.push_back(value.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  for (const auto& entry : entries)
+    EXPECT_TRUE(!entry.empty() && entry.front() == '/') << "PATH entry '" << entry << "'";
+
+  for (auto [key, expected] :
+       {std::pair{"http.lowSpeedLimit", "1000"}, std::pair{"http.lowSpeedTime", "60"},
+        std::pair{"core.hooksPath", "/dev/null"}, std::pair{"protocol.ext.allow", "never"}}) {
+    git::detail::GitCall call;
+    call.args = {"config", "--get", key};
+    auto run = git::detail::run_git(call);
+    ASSERT_TRUE(run) << run.error().describe();
+    EXPECT_EQ(git::detail::first_line(run->output), expected) << key;
+  }
+}
+
+TEST_F(Scrape, UsersSshCommandIsLeftAlone) {
+  ScopedEnv no_ssh_command("GIT_SSH_COMMAND", std::nullopt);
+  ScopedEnv no_ssh("GIT_SSH", std::nullopt);
+  const fs::path marker = m_dir / "my-ssh-ran";
+  const fs::path mine = m_dir / "my-ssh.sh";
+  test::write_file(mine, "#!/bin/sh\ntouch '" + marker.string() + "'\nexit 255\n");
+  fs::permissions(mine, fs::perms::owner_all);
+  set_global_config("[core]\n\tsshCommand = " + mine.string() + "\n");
+  auto settings = git::detail::read_git_settings();
+  EXPECT_TRUE(settings.user_ssh_command);
+  EXPECT_THAT(git_env(&settings), Not(HasSubstr("\nGIT_SSH_COMMAND=")));
+
+  auto result = run_one(ref_for("ssh://git@127.0.0.1:1/owner/repo.git"));
+  EXPECT_EQ(result.kind, OutcomeKind::failed);
+  EXPECT_TRUE(fs::exists(marker)) << "core.sshCommand was overridden: " << result.reason;
+
+  set_global_config("");
+  ScopedEnv theirs("GIT_SSH", mine.string());
+  EXPECT_TRUE(git::detail::read_git_settings().user_ssh_command);
+}
+
+TEST_F(Scrape, IdleTimeoutStopsASilentGit) {
+  git::detail::GitCall call;
+  call.args = {"-c", "alias.hang=!sleep 20", "hang"};
+  call.idle_timeout = milliseconds(300);
+  auto start = Clock::now();
+  auto run = git::detail::run_git(call);
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().kind, ErrorKind::timeout);
+  EXPECT_LT(Clock::now() - start, seconds(5));
+}
+
+TEST_F(Scrape, CredentialsAreDroppedFromStoredUrls) {
+  using git::detail::without_credentials;
+  EXPECT_EQ(without_credentials("https://user:pw@example.com/o/r.git"),
+            "https://example.com/o/r.git");
+  EXPECT_EQ(without_credentials("https://ghp_token@example.com:8443/o/r.git"),
+            "https://example.com:8443/o/r.git");
+  EXPECT_EQ(without_credentials("http://a:b@c@example.com/r"), "http://example.com/r");
+  EXPECT_EQ(without_credentials("https://example.com/o/r.git"), "https://example.com/o/r.git");
+  // ssh names a login, which is no secret and needed; only a password goes.
+  EXPECT_EQ(without_credentials("ssh://git@example.com/o/r.git"), "ssh://git@example.com/o/r.git");
+  EXPECT_EQ(without_credentials("ssh://git:pw@example.com/o/r.git"),
+            "ssh://git@example.com/o/r.git");
+  EXPECT_EQ(without_credentials("git@example.com:o/r.git"), "git@example.com:o/r.git");
+  EXPECT_EQ(without_credentials("/srv/git/r.git"), "/srv/git/r.git");
+  EXPECT_EQ(without_credentials("https://example.com/o/r@v2.git"),
+            "https://example.com/o/r@v2.git");
+}
+
+// --- pins ---------------------------------------------------------------------------------------
+
+TEST_F(Scrape, PinMovedToADescendantBranchDoesNotMoveTheOldBranch) {
+  auto up = make_upstream("repin", 1);
+  git(up.work, {"switch", "--quiet", "--create", "dev"});
+  std::string dev = commit(up, "file.txt", "on dev\n");
+  git(up.work, {"switch", "--quiet", "main"});
+  git(up.work, {"merge", "--quiet", "--ff-only", "dev"});
+  std::string main = commit(up, "file.txt", "on main, after dev\n");
+  ASSERT_EQ(run_one(ref_for(up, "dev")).kind, OutcomeKind::cloned);
+  auto repo = ref_for(up, "main");
+  auto result = run_one(repo);
+  ASSERT_EQ(result.kind, OutcomeKind::updated) << result.reason;
+  EXPECT_EQ(result.commit, main);
+  EXPECT_EQ(test::read_file(clone_of(repo) / "file.txt"), "on main, after dev\n");
+  EXPECT_EQ(git(clone_of(repo), {"rev-parse", "refs/heads/dev"}), dev)
+      << "the branch dev was moved to main's commit";
+  EXPECT_EQ(run_one(repo).kind, OutcomeKind::unchanged);
+}
+
+TEST_F(Scrape, PinMovedToADivergedBranchIsFollowed) {
+  auto up = make_upstream("fork", 1);
+  git(up.work, {"switch", "--quiet", "--create", "dev"});
+  commit(up, "file.txt", "on dev\n");
+  git(up.work, {"switch", "--quiet", "main"});
+  std::string main = commit(up, "file.txt", "on main\n");
+  ASSERT_EQ(run_one(ref_for(up, "dev")).kind, OutcomeKind::cloned);
+  auto result = run_one(ref_for(up, "main"));
+  ASSERT_EQ(result.kind, OutcomeKind::updated) << result.reason;
+  EXPECT_EQ(result.commit, main);
+}
+
+TEST_F(Scrape, PinMovedToAnOlderCommitWhileOnABranchIsFollowed) {
+  auto up = make_upstream("older", 3);
+  std::string oldest = git(up.work, {"rev-parse", "HEAD~2"});
+  auto unpinned = ref_for(up);
+  ASSERT_EQ(run_one(unpinned).kind, OutcomeKind::cloned);
+  auto result = run_one(ref_for(up, oldest));
+  ASSERT_EQ(result.kind, OutcomeKind::updated) << result.reason;
+  EXPECT_EQ(result.commit, oldest);
+  EXPECT_EQ(test::read_file(clone_of(unpinned) / "file.txt"), "older version 1\n");
+}
+
+TEST_F(Scrape, PinMovedFromANewerTagToAnOlderCommitIsFollowed) {
+  auto up = make_upstream("downgrade", 3);
+  std::string older = git(up.work, {"rev-parse", "HEAD~1"});
+  git(up.work, {"tag", "v3"});
+  git(up.work, {"push", "--quiet", "origin", "v3"});
+  ASSERT_EQ(run_one(ref_for(up, "v3")).kind, OutcomeKind::cloned);
+  auto result = run_one(ref_for(up, older));
+  ASSERT_EQ(result.kind, OutcomeKind::updated) << result.reason;
+  EXPECT_EQ(result.commit, older);
+  EXPECT_EQ(run_one(ref_for(up, older)).kind, OutcomeKind::unchanged);
+}
+
+TEST_F(Scrape, LocalCommitsOnAPinnedCloneAreNeverLost) {
+  auto up = make_upstream("mine", 2);
+  std::string older = git(up.work, {"rev-parse", "HEAD~1"});
+  auto repo = ref_for(up, "main");
+  ASSERT_EQ(run_one(repo).kind, OutcomeKind::cloned);
+  test::write_file(clone_of(repo) / "local.txt", "local work\n");
+  git(clone_of(repo), {"add", "local.txt"});
+  git(clone_of(repo), {"commit", "--quiet", "-m", "local"});
+  std::string local = git(clone_of(repo), {"rev-parse", "HEAD"});
+  auto result = run_one(ref_for(up, older));
+  EXPECT_EQ(result.kind, OutcomeKind::diverged) << result.reason;
+  EXPECT_EQ(git(clone_of(repo), {"rev-parse", "HEAD"}), local);
+}
+
+// --- two scrapes, one repos_dir --------------------------------------------------------------
+
+// Holds repos_dir/.lock the way a running scrape does.
+class LockHolder {
+ public:
+  explicit LockHolder(const fs::path& repos_dir) {
+    fs::create_directories(repos_dir);
+    m_fd = open((repos_dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0 || flock(m_fd, LOCK_EX | LOCK_NB) != 0)
+      throw std::runtime_error("cannot take the lock");
+  }
+  ~LockHolder() { close(m_fd); }
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
+
+ private:
+  int m_fd = -1;
+};
+
+TEST_F(Scrape, SecondScrapeWaitsForTheFirst) {
+  auto first = make_upstream("first");
+  auto second = make_upstream("second");
+  const fs::path gate = m_dir / "gate";
+  const fs::path marker = m_dir / "first-started";
+  // The first upload-pack (the first scrape's clone) takes a second.
+  set_pack_hook("if mkdir '" + gate.string() + "' 2>/dev/null; then touch '" + marker.string() +
+                "'; sleep 1; fi");
+  std::vector<git::RepoOutcome> first_outcomes;
+  Clock::time_point first_done;
+  std::thread other([&] {
+    first_outcomes = run({ref_for(first)});
+    first_done = Clock::now();
+  });
+  auto deadline = Clock::now() + seconds(10);
+  while (!fs::exists(marker) && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  auto second_outcomes = run({ref_for(second)});
+  auto second_done = Clock::now();
+  other.join();
+  ASSERT_TRUE(fs::exists(marker));
+  EXPECT_EQ(first_outcomes[0].kind, OutcomeKind::cloned) << first_outcomes[0].reason;
+  EXPECT_EQ(second_outcomes[0].kind, OutcomeKind::cloned) << second_outcomes[0].reason;
+  EXPECT_GE(second_done, first_done) << "the second scrape ran while the first held repos_dir";
+}
+
+TEST_F(Scrape, ScrapeWaitingForTheLockCanBeCancelled) {
+  auto up = make_upstream("waiting");
+  LockHolder held(repos_dir());
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel.store(true);
+  });
+  auto start = Clock::now();
+  auto outcomes = run({ref_for(up)}, 1, 2, &cancel);
+  canceller.join();
+  EXPECT_LT(Clock::now() - start, seconds(5));
+  EXPECT_EQ(outcomes[0].kind, OutcomeKind::cancelled) << outcomes[0].reason;
+  EXPECT_THAT(outcomes[0].reason, HasSubstr("another git2dataset scrape"));
+  EXPECT_FALSE(fs::exists(clone_of(ref_for(up))));
+}
+
+TEST_F(Scrape, ScrapeGivesUpWhenTheLockStaysTaken) {
+  // Slow by nature: the wait is 10 seconds.
+  auto up = make_upstream("given-up");
+  LockHolder held(repos_dir());
+  auto outcomes = run({ref_for(up)});
+  EXPECT_EQ(outcomes[0].kind, OutcomeKind::failed);
+  EXPECT_EQ(outcomes[0].reason, "another git2dataset scrape is running on " + repos_dir().string());
+  EXPECT_FALSE(fs::exists(clone_of(ref_for(up))));
+}
+
+TEST_F(Scrape, ThrowingObserverDoesNotEndTheProcess) {
+  auto up = make_upstream("observed");
+  git::ScrapeOptions options;
+  options.repos_dir = repos_dir();
+  options.on_outcome = [](const git::RepoOutcome&) { throw std::runtime_error("observer broke"); };
+  auto outcomes = git::scrape({ref_for(up)}, options);
+  ASSERT_EQ(outcomes.size(), 1U);
+  EXPECT_EQ(outcomes[0].kind, OutcomeKind::cloned) << outcomes[0].reason;
 }
 
 TEST_F(Scrape, HeadCommitOfANonRepositoryIsAnError) {

@@ -6,7 +6,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -50,6 +54,45 @@ bool wait_for(const std::function<bool()>& condition, Clock::duration limit) {
   }
   return condition();
 }
+
+// Sets an environment variable for one test and restores it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
+    if (const char* old = std::getenv(name))
+      m_old = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (m_old)
+      setenv(m_name, m_old->c_str(), 1);
+    else
+      unsetenv(m_name);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+// Sets SIGCHLD's disposition for one test and restores the old one afterwards.
+class ScopedSigchld {
+ public:
+  explicit ScopedSigchld(void (*handler)(int)) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGCHLD, &action, &m_old);
+  }
+  ~ScopedSigchld() { sigaction(SIGCHLD, &m_old, nullptr); }
+  ScopedSigchld(const ScopedSigchld&) = delete;
+  ScopedSigchld& operator=(const ScopedSigchld&) = delete;
+
+ private:
+  struct sigaction m_old {};
+};
 
 pid_t read_pid(const fs::path& file) {
   return static_cast<pid_t>(std::stol(test::read_file(file)));
@@ -103,13 +146,15 @@ TEST(Process, RunsInTheGivenDirectory) {
   EXPECT_EQ(result.output, fs::canonical(dir.path()).string() + "\n");
 }
 
-TEST(Process, MissingDirectoryIsAnError) {
+TEST(Process, MissingDirectoryIsAnErrorNotAMissingProgram) {
   test::TempDir dir;
   sys::ProcessOptions options;
   options.cwd = dir / "absent";
   auto result = sys::run_process({"pwd"}, options);
   ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::io);
   EXPECT_THAT(result.error().message, HasSubstr("absent"));
+  EXPECT_THAT(result.error().message, Not(HasSubstr("PATH")));
 }
 
 TEST(Process, EnvironmentSetAndUnset) {
@@ -141,6 +186,96 @@ TEST(Process, ProgramIsLookedUpOnTheChildsPath) {
   EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
 }
 
+// A directory holding an executable `git` that leaves a marker when it runs.
+struct FakeGit {
+  test::TempDir dir;
+  fs::path marker = dir / "fake-git-ran";
+  FakeGit() {
+    test::write_file(dir / "git", "#!/bin/sh\ntouch '" + marker.string() + "'\necho fake\n");
+    fs::permissions(dir / "git", fs::perms::owner_all);
+  }
+};
+
+TEST(Process, RelativeAndEmptyPathEntriesAreNotSearched) {
+  FakeGit fake;
+  // The parent's PATH names the working directory ("." or an empty entry); the child runs in
+  // the directory holding the fake git.
+  for (std::string path : {".:/usr/bin:/bin", ":/usr/bin:/bin", "bin:.:/usr/bin:/bin"}) {
+    ScopedEnv env("PATH", path);
+    sys::ProcessOptions options;
+    options.cwd = fake.dir.path();
+    auto result = run_ok({"git", "--version"}, options);
+    EXPECT_THAT(result.output, HasSubstr("git version")) << path;
+    EXPECT_FALSE(fs::exists(fake.marker)) << "PATH=" << path << " ran ./git";
+
+    // The child's own PATH, set through the options, is searched the same way.
+    options.env = {{"PATH", path}};
+    result = run_ok({"git", "--version"}, options);
+    EXPECT_THAT(result.output, HasSubstr("git version")) << path;
+    EXPECT_FALSE(fs::exists(fake.marker)) << "the child's PATH=" << path << " ran ./git";
+  }
+}
+
+TEST(Process, OnlyRelativePathEntriesMeansNotFound) {
+  FakeGit fake;
+  sys::ProcessOptions options;
+  options.cwd = fake.dir.path();
+  options.env = {{"PATH", ".:"}};
+  auto result = sys::run_process({"git", "--version"}, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::not_found);
+  EXPECT_FALSE(fs::exists(fake.marker));
+}
+
+TEST(Process, PlainFormSkipsRelativePathEntriesToo) {
+  FakeGit fake;
+  // The plain form runs in this process's directory: make that the fake's for a moment.
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(fake.dir.path());
+  std::optional<Result<sys::ProcessResult>> result;
+  {
+    ScopedEnv env("PATH", ".:/usr/bin:/bin");
+    result = sys::run_process({"git", "--version"});
+  }
+  fs::current_path(old_cwd);
+  ASSERT_TRUE(*result) << result->error().describe();
+  EXPECT_THAT((*result)->output, HasSubstr("git version"));
+  EXPECT_FALSE(fs::exists(fake.marker));
+}
+
+TEST(Process, IgnoredSigchldIsAnErrorNotSuccess) {
+  // With SIGCHLD ignored the kernel reaps children itself and waitpid cannot see the status:
+  // that must never read as exit code 0.
+  ScopedSigchld ignore(SIG_IGN);
+  auto result = sys::run_process({"sh", "-c", "exit 3"}, sys::ProcessOptions{});
+  EXPECT_TRUE(!result || result->exit_code == 3)
+      << "a failing program was reported as exit code " << result->exit_code;
+  if (!result) {
+    EXPECT_EQ(result.error().kind, ErrorKind::io) << result.error().describe();
+  }
+
+  auto plain = sys::run_process({"sh", "-c", "exit 3"});
+  EXPECT_TRUE(!plain || plain->exit_code == 3)
+      << "a failing program was reported as exit code " << plain->exit_code;
+}
+
+TEST(Process, DescriptorsOfTheParentAreNotInherited) {
+  // A descriptor opened without O_CLOEXEC (by a library, say) must not reach the child.
+  int fd = open("/dev/null", O_RDONLY);  // NOLINT(android-cloexec-open): the point of the test
+  ASSERT_GE(fd, 3);
+  const std::string check =
+      "if [ -e /proc/$$/fd/" + std::to_string(fd) + " ]; then echo open; else echo closed; fi";
+  auto with_options = sys::run_process({"sh", "-c", check}, sys::ProcessOptions{});
+  auto plain = sys::run_process({"sh", "-c", check});
+  close(fd);
+  ASSERT_TRUE(with_options) << with_options.error().describe();
+  ASSERT_TRUE(plain) << plain.error().describe();
+  EXPECT_EQ(with_options->output, "closed\n");
+  EXPECT_EQ(plain->output, "closed\n");
+  // Standard output and error still reach us.
+  EXPECT_EQ(run_ok({"sh", "-c", "echo out; echo err >&2"}).output, "out\nerr\n");
+}
+
 TEST(Process, IdleTimeoutStopsASilentChild) {
   sys::ProcessOptions options;
   options.idle_timeout = milliseconds(300);
@@ -156,8 +291,8 @@ TEST(Process, IdleTimeoutStopsASilentChild) {
 
 TEST(Process, IdleTimeoutIsResetByOutput) {
   sys::ProcessOptions options;
-  options.idle_timeout = milliseconds(1000);
-  auto result = run_ok({"sh", "-c", "for i in 1 2 3 4 5; do echo $i; sleep 0.25; done"}, options);
+  options.idle_timeout = seconds(3);
+  auto result = run_ok({"sh", "-c", "for i in 1 2 3 4 5; do echo $i; sleep 0.1; done"}, options);
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.output, "1\n2\n3\n4\n5\n");
 }
@@ -257,17 +392,27 @@ TEST(Process, BackgroundDescendantThatKeepsWritingDoesNotBlock) {
 TEST(Process, ChildHasItsOwnSessionAndNoTerminal) {
   auto tty = run_ok({"sh", "-c", "exec 3</dev/tty"}, {});
   EXPECT_NE(tty.exit_code, 0) << "the child could open /dev/tty";
-  // Its own session: the session id is its own pid (ps prints the session of a pid).
-  auto ids = run_ok({"sh", "-c", "echo $$; ps -o sid= -p $$; ps -o pgid= -p $$"}, {});
+  // Its own session and process group: fields 5 and 6 of /proc/PID/stat (after the command
+  // name in parentheses, which may hold spaces) are the process group and the session.
+  if (!fs::exists("/proc/self/stat"))
+    GTEST_SKIP() << "no /proc here";
+  auto ids = run_ok({"sh", "-c", "echo $$; cat /proc/$$/stat"}, {});
   std::istringstream in(ids.output);
   long pid = 0;
-  long sid = -1;
-  long pgid = -1;
-  in >> pid >> sid >> pgid;
-  if (!in)
-    GTEST_SKIP() << "ps unavailable: " << ids.output;
-  EXPECT_EQ(sid, pid);
-  EXPECT_EQ(pgid, pid);
+  in >> pid;
+  std::string stat;
+  std::getline(in >> std::ws, stat);
+  size_t paren = stat.rfind(')');
+  ASSERT_NE(paren, std::string::npos) << ids.output;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string state;
+  long ppid = 0;
+  long pgrp = -1;
+  long session = -1;
+  fields >> state >> ppid >> pgrp >> session;
+  ASSERT_TRUE(fields) << ids.output;
+  EXPECT_EQ(session, pid);
+  EXPECT_EQ(pgrp, pid);
 }
 
 }  // namespace
