@@ -124,7 +124,7 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
   // The second Ctrl-C abandons the work in flight.
   std::stop_source abandon;
   options.abandon = abandon.get_token();
-  std::jthread watcher([&abandon](std::stop_token done) {
+  std::jthread watcher([&abandon](const std::stop_token& done) {
     while (!done.stop_requested()) {
       if (sys::interrupt_count() >= 2) {
         abandon.request_stop();

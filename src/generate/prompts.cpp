@@ -98,7 +98,7 @@ std::string code_part(const PromptSet& prompts, const CodeUnit& unit) {
 }
 
 std::vector<llm::Message> messages(const PromptSet& prompts, const CodeUnit& unit,
-                                   std::string task) {
+                                   std::string_view task) {
   std::string user = code_part(prompts, unit);
   while (!user.empty() && user.back() == '\n')
     user.pop_back();

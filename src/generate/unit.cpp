@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -22,7 +24,8 @@ bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token
   std::mutex m;
   std::condition_variable_any cv;
   std::unique_lock lock(m);
-  return !cv.wait_for(lock, stop, delay, [] { return false; });
+  cv.wait_for(lock, stop, delay, [] { return false; });
+  return !stop.stop_requested();
 }
 
 std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base, int attempt) {
@@ -49,7 +52,14 @@ Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& r
     }
     if (stop.stop_requested())
       return fail(ErrorKind::cancelled, "{}: stopped", what);
-    auto reply = backend.generate(request, stop);
+    // A retry samples anew — another seed, and never greedily — or it would repeat its output.
+    llm::GenerateRequest attempt_request = request;
+    if (attempt > 0) {
+      attempt_request.seed = static_cast<uint32_t>(
+          std::hash<std::string>{}(request.prefix_key + "/" + std::string(what)) + attempt);
+      attempt_request.temperature = std::max(request.temperature, 0.3);
+    }
+    auto reply = backend.generate(attempt_request, stop);
     Result<T> value = reply ? accept(*reply) : tl::unexpected(reply.error());
     if (value)
       return value;

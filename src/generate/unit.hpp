@@ -6,8 +6,9 @@
 // code between the questions call and the answer calls. A call that fails with a transient error
 // (timeout, unavailable, bad_output: unparsable questions or an empty answer) is retried up to
 // `max_attempts` times with exponential backoff and jitter; only that call is repeated, never the
-// calls that succeeded. Other errors (context_overflow, cancelled, model_missing, model_invalid,
-// rejected, invalid_argument, internal) end the unit at once.
+// calls that succeeded; a retry samples with another seed and a temperature of at least 0.3, so it
+// does not repeat the output that failed. Other errors (context_overflow, cancelled, model_missing,
+// model_invalid, rejected, invalid_argument, internal) end the unit at once.
 //
 // Ownership: borrows the backend and the prompts for the duration of the call.
 // Thread-safety: generate_unit may run for several units at once (the backend is thread-safe);

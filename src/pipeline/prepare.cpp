@@ -72,6 +72,7 @@ class Runner {
         m_work.push_back(&f);
     std::vector<std::jthread> workers;
     int n = std::max(1, std::min<int>(m_options.concurrent_files, static_cast<int>(m_work.size())));
+    workers.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i)
       workers.emplace_back([this] { work(); });
     workers.clear();  // joins
@@ -98,7 +99,7 @@ class Runner {
       process(*f);
   }
 
-  void report(FileOutcome outcome) {
+  void report(const FileOutcome& outcome) {
     std::lock_guard lock(m_mutex);
     if (outcome.ok) {
       ++m_summary.done;
@@ -164,7 +165,7 @@ class Runner {
                                              pairs.error().message, now_ms());
       if (!recorded)
         store_failed(recorded.error());
-      report(std::move(outcome));
+      report(outcome);
       return;
     }
     auto committed = m_store.commit_file(record(planned), samples(planned, *content, *pairs));
@@ -174,7 +175,7 @@ class Runner {
     }
     outcome.ok = true;
     outcome.samples = static_cast<int>(pairs->size());
-    report(std::move(outcome));
+    report(outcome);
   }
 
   Result<std::vector<generate::Pair>> generate(const discover::SourceFile& file,

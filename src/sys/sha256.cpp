@@ -11,7 +11,7 @@ std::string sha256_hex(std::string_view data) {
   EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr);
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * len);
+  out.reserve(static_cast<size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out += digits[digest[i] >> 4];
     out += digits[digest[i] & 0xF];

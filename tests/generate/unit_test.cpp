@@ -102,6 +102,23 @@ TEST(GenerateUnit, UnparsableQuestionsAreAskedAgain) {
   EXPECT_EQ(backend.question_calls(), 2);
 }
 
+TEST(GenerateUnit, ARetrySamplesAnewInsteadOfRepeatingItself) {
+  std::vector<std::pair<uint32_t, double>> seen;  // seed, temperature of each questions call
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) {
+        seen.emplace_back(r.seed, r.temperature);
+        return n == 0 ? reply("{\"questions\": [") : reply(k_three);
+      },
+      echo_answer);
+  UnitOptions o = fast_options();
+  o.temperature = 0;
+  ASSERT_TRUE(generate_unit(backend, builtin_prompts(), unit(), o, {}));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].second, 0.0);
+  EXPECT_NE(seen[1].first, seen[0].first);
+  EXPECT_GE(seen[1].second, 0.3);
+}
+
 TEST(GenerateUnit, OnlyTheFailedAnswerIsRetried) {
   std::atomic<bool> failed_once{false};
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },

@@ -111,7 +111,8 @@ class Engine::Worker {
  public:
   explicit Worker(EngineOptions options) : m_options(std::move(options)) {
     m_options.max_sequences = std::max(1, m_options.max_sequences);
-    // llama.cpp needs room for one output per sequence id (running and parking ones).
+    // llama.cpp requires a batch at least as large as its sequence count (running ids plus at
+    // most as many parking ids).
     m_options.batch_size = std::max(m_options.batch_size, 2 * m_options.max_sequences);
     m_thread = std::thread([this] { loop(); });
   }
@@ -279,8 +280,12 @@ class Engine::Worker {
     params.n_ctx = static_cast<uint32_t>(total);
     params.n_batch = static_cast<uint32_t>(m_options.batch_size);
     params.n_ubatch = static_cast<uint32_t>(m_options.batch_size);
-    // Ids [0, max_sequences) run generations; [max_sequences, 2 x max_sequences) keep prefixes.
-    params.n_seq_max = static_cast<uint32_t>(2 * m_options.max_sequences);
+    // Ids [0, max_sequences) run generations; the ones after them keep prefixes, as many as
+    // llama.cpp's sequence limit leaves (none when max_sequences takes it all).
+    const int seq_limit = static_cast<int>(llama_max_parallel_sequences());
+    const int parking =
+        std::max(0, std::min(m_options.max_sequences, seq_limit - m_options.max_sequences));
+    params.n_seq_max = static_cast<uint32_t>(m_options.max_sequences + parking);
     params.kv_unified = true;
     params.no_perf = true;
     int threads = m_options.threads > 0 ? m_options.threads
@@ -300,8 +305,16 @@ class Engine::Worker {
     for (int i = m_options.max_sequences - 1; i >= 0; --i)
       m_free_ids.push_back(i);
     m_free_park_ids.clear();
-    for (int i = 2 * m_options.max_sequences - 1; i >= m_options.max_sequences; --i)
+    for (int i = m_options.max_sequences + parking - 1; i >= m_options.max_sequences; --i)
       m_free_park_ids.push_back(i);
+    // Copying a prefix's cells is exact only for plain attention: sliding-window layers reuse
+    // cells that fell out of a sequence's window, and recurrent state cannot be cut at a
+    // position. Such models evaluate every prompt in full.
+    m_can_share = m_options.share_prefixes && llama_model_n_swa(model->model.get()) == 0 &&
+                  !llama_model_is_recurrent(model->model.get()) &&
+                  !llama_model_is_hybrid(model->model.get());
+    if (m_options.share_prefixes && !m_can_share)
+      spdlog::info("{}: prefix sharing off (sliding-window or recurrent layers)", model->name);
     m_parked.clear();
     m_parked_cells = 0;
     m_model = std::move(*model);
@@ -339,70 +352,80 @@ class Engine::Worker {
         job = std::move(m_pending.front());
         m_pending.pop_front();
       }
-      if (job.stop.stop_requested()) {
-        job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
-        continue;
-      }
-      if (job.request.messages.empty()) {
-        job.promise.set_value(fail(ErrorKind::invalid_argument, "a request without messages"));
-        continue;
-      }
-      if (auto loaded = ensure_loaded(); !loaded) {
-        // The same failure awaits every job queued now: answer them all, load once.
-        std::deque<Job> waiting;
-        {
-          std::lock_guard lock(m_mutex);
-          waiting.swap(m_pending);
-        }
-        job.promise.set_value(tl::unexpected(loaded.error()));
-        for (auto& other : waiting)
-          other.promise.set_value(tl::unexpected(loaded.error()));
-        return;
-      }
-      if (!job.prompt) {
-        auto prompt = tokenize_chat(*m_model, job.request.messages);
-        if (!prompt) {
-          job.promise.set_value(tl::unexpected(prompt.error()));
+      bool handed_over = false;  // the job's promise now belongs to a running sequence
+      try {
+        if (job.stop.stop_requested()) {
+          job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
           continue;
         }
-        job.prompt = std::move(*prompt);
+        if (job.request.messages.empty()) {
+          job.promise.set_value(fail(ErrorKind::invalid_argument, "a request without messages"));
+          continue;
+        }
+        if (auto loaded = ensure_loaded(); !loaded) {
+          // The same failure awaits every job queued now: answer them all, load once.
+          std::deque<Job> waiting;
+          {
+            std::lock_guard lock(m_mutex);
+            waiting.swap(m_pending);
+          }
+          job.promise.set_value(tl::unexpected(loaded.error()));
+          for (auto& other : waiting)
+            other.promise.set_value(tl::unexpected(loaded.error()));
+          return;
+        }
+        if (!job.prompt) {
+          auto prompt = tokenize_chat(*m_model, job.request.messages);
+          if (!prompt) {
+            job.promise.set_value(tl::unexpected(prompt.error()));
+            continue;
+          }
+          job.prompt = std::move(*prompt);
+        }
+        int n_prompt = static_cast<int>(job.prompt->size());
+        if (n_prompt >= m_ctx_seq) {
+          job.promise.set_value(fail(ErrorKind::context_overflow,
+                                     "the prompt is {} tokens; the context window is {} tokens per "
+                                     "request (llm.context_window)",
+                                     n_prompt, m_ctx_seq));
+          continue;
+        }
+        int budget = std::min(std::max(1, job.request.max_tokens), m_ctx_seq - n_prompt);
+        // Space is accounted as if nothing were shared (shared cells are counted once per user),
+        // so the cache is never over-committed; kept prefixes give way to new work.
+        int reserve = n_prompt + budget;
+        while (m_reserved + m_parked_cells + reserve > m_ctx_total &&
+               m_reserved + reserve <= m_ctx_total && !m_parked.empty())
+          evict_parked(oldest_parked());
+        if (m_free_ids.empty() || m_reserved + m_parked_cells + reserve > m_ctx_total) {
+          std::lock_guard lock(m_mutex);
+          m_pending.push_front(std::move(job));
+          return;
+        }
+        auto sampler = make_sampler(*m_model, job.request);
+        if (!sampler) {
+          job.promise.set_value(tl::unexpected(sampler.error()));
+          continue;
+        }
+        auto seq = std::make_unique<Sequence>();
+        seq->id = m_free_ids.back();
+        m_free_ids.pop_back();
+        seq->prompt = std::move(*job.prompt);
+        seq->job = std::move(job);
+        handed_over = true;
+        seq->budget = budget;
+        seq->reserved = reserve;
+        seq->sampler = std::move(*sampler);
+        seq->result.prompt_tokens = n_prompt;
+        m_reserved += reserve;
+        m_active.push_back(std::move(seq));  // from here on, the loop's handler answers it
+        share_prefix(*m_active.back());
+      } catch (const std::exception& e) {
+        if (handed_over)
+          throw;  // the loop's handler answers the running sequences
+        spdlog::error("llama engine, admitting a request: {}", e.what());
+        job.promise.set_value(fail(ErrorKind::internal, "engine: {}", e.what()));
       }
-      int n_prompt = static_cast<int>(job.prompt->size());
-      if (n_prompt >= m_ctx_seq) {
-        job.promise.set_value(fail(ErrorKind::context_overflow,
-                                   "the prompt is {} tokens; the context window is {} tokens per "
-                                   "request (llm.context_window)",
-                                   n_prompt, m_ctx_seq));
-        continue;
-      }
-      int budget = std::min(std::max(1, job.request.max_tokens), m_ctx_seq - n_prompt);
-      // Space is accounted as if nothing were shared (shared cells are counted once per user),
-      // so the cache is never over-committed; kept prefixes give way to new work.
-      int reserve = n_prompt + budget;
-      while (m_reserved + m_parked_cells + reserve > m_ctx_total && !m_parked.empty())
-        evict_parked(oldest_parked());
-      if (m_free_ids.empty() || m_reserved + m_parked_cells + reserve > m_ctx_total) {
-        std::lock_guard lock(m_mutex);
-        m_pending.push_front(std::move(job));
-        return;
-      }
-      auto sampler = make_sampler(*m_model, job.request);
-      if (!sampler) {
-        job.promise.set_value(tl::unexpected(sampler.error()));
-        continue;
-      }
-      auto seq = std::make_unique<Sequence>();
-      seq->id = m_free_ids.back();
-      m_free_ids.pop_back();
-      seq->prompt = std::move(*job.prompt);
-      seq->job = std::move(job);
-      seq->budget = budget;
-      seq->reserved = reserve;
-      seq->sampler = std::move(*sampler);
-      seq->result.prompt_tokens = n_prompt;
-      m_reserved += reserve;
-      share_prefix(*seq);
-      m_active.push_back(std::move(seq));
     }
   }
 
@@ -411,7 +434,7 @@ class Engine::Worker {
   // evaluates only the rest of its prompt. At least the last prompt token is always evaluated,
   // for its logits.
   void share_prefix(Sequence& seq) {
-    if (!m_options.share_prefixes || seq.prompt.size() <= k_min_shared_tokens)
+    if (!m_can_share || seq.prompt.size() <= k_min_shared_tokens)
       return;
     size_t best = 0;
     llama_seq_id source = -1;
@@ -446,8 +469,8 @@ class Engine::Worker {
   // Keeps a finished sequence's prompt for the requests that share its prefix_key's file.
   void park(Sequence& seq) {
     const std::string& key = seq.job.request.prefix_key;
-    if (!m_options.share_prefixes || key.empty() || seq.n_evaluated < seq.prompt.size() ||
-        seq.prompt.size() <= k_min_shared_tokens)
+    if (!m_can_share || key.empty() || (m_free_park_ids.empty() && m_parked.empty()) ||
+        seq.n_evaluated < seq.prompt.size() || seq.prompt.size() <= k_min_shared_tokens)
       return;
     for (size_t i = 0; i < m_parked.size(); ++i) {
       if (m_parked[i].key == key) {
@@ -578,11 +601,13 @@ class Engine::Worker {
   }
 
   void finish(Sequence& seq, Result<GenerateResult> result) {
+    if (seq.done)
+      return;  // already answered (an exception after it finished)
+    m_reserved -= seq.reserved;
     if (m_ctx && result)
       park(seq);
     if (m_ctx)
       llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
-    m_reserved -= seq.reserved;
     m_free_ids.push_back(seq.id);
     seq.done = true;
     seq.job.promise.set_value(std::move(result));
@@ -604,7 +629,8 @@ class Engine::Worker {
   std::vector<llama_seq_id> m_free_ids;
   std::vector<Parked> m_parked;
   std::vector<llama_seq_id> m_free_park_ids;
-  int m_parked_cells = 0;  // KV cells the kept prefixes hold
+  int m_parked_cells = 0;    // KV cells the kept prefixes hold
+  bool m_can_share = false;  // the options allow it and the model's layers permit it
   std::uint64_t m_clock = 0;
   int m_ctx_seq = 0;
   int m_ctx_total = 0;
