@@ -15,7 +15,9 @@
 // a prefix_key keeps its prompt (one per key, under a parking sequence id, least recently used
 // first out) so that the same file's next calls — its answers after its questions — skip the
 // system prompt and the code. Kept prefixes count against the KV budget and give way to new
-// work. Sequences admitted in the same step do not wait for one another's prefix.
+// work. Sequences admitted in the same step do not wait for one another's prefix. Models with
+// sliding-window or recurrent layers evaluate every prompt in full (their cells cannot be shared
+// by position), as does EngineOptions::share_prefixes = false.
 //
 // Thread-safety: every public member may be called from any thread.
 // Errors: model_missing / model_invalid / unavailable from loading (a failed load answers every
