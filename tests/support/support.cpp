@@ -54,4 +54,20 @@ fs::path git2dataset_exe() {
   return G2D_EXE;
 }
 
+ScopedEnv::ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
+  if (const char* old = std::getenv(name))
+    m_old = old;
+  if (value)
+    setenv(name, value->c_str(), 1);
+  else
+    unsetenv(name);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (m_old)
+    setenv(m_name, m_old->c_str(), 1);
+  else
+    unsetenv(m_name);
+}
+
 }  // namespace g2d::test

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,20 @@ std::string read_file(const std::filesystem::path& path);
 
 // The GGUF model scripts/setup.sh fetched (G2D_TEST_MODEL overrides); empty if none is there.
 std::filesystem::path tiny_model_path();
+
+// Sets (or, with nullopt, removes) an environment variable for one scope and restores it after.
+// Not thread-safe: only for tests that run no other threads while it changes the environment.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
 
 // The git2dataset binary of this build tree.
 std::filesystem::path git2dataset_exe();
