@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,43 +60,16 @@ AttrState from_git(std::string_view info) {
   return AttrState::set;  // "set", "true" or any other value
 }
 
-// Sets environment variables for the life of a test and restores them afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv() = default;
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() { restore(); }
-
-  void set(const std::string& var, const std::string& value) {
-    const char* old = std::getenv(var.c_str());
-    m_saved.emplace_back(var, old == nullptr ? std::nullopt : std::optional<std::string>(old));
-    setenv(var.c_str(), value.c_str(), 1);
-  }
-  void restore() {
-    for (auto it = m_saved.rbegin(); it != m_saved.rend(); ++it) {
-      if (it->second)
-        setenv(it->first.c_str(), it->second->c_str(), 1);
-      else
-        unsetenv(it->first.c_str());
-    }
-    m_saved.clear();
-  }
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> m_saved;
-};
-
 class GitAttributes : public ::testing::Test {
  protected:
   // No user or system configuration: neither core.attributesFile nor the XDG default attributes
   // file may leak into the oracle.
   void SetUp() override {
-    m_env.set("GIT_CONFIG_GLOBAL", "/dev/null");
-    m_env.set("GIT_CONFIG_NOSYSTEM", "1");
-    m_env.set("XDG_CONFIG_HOME", (m_tmp / "xdg").string());
+    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_GLOBAL", "/dev/null"));
+    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_NOSYSTEM", "1"));
+    m_env.push_back(std::make_unique<test::ScopedEnv>("XDG_CONFIG_HOME", (m_tmp / "xdg").string()));
   }
-  void TearDown() override { m_env.restore(); }
+  void TearDown() override { m_env.clear(); }
 
   static std::optional<sys::ProcessResult> git(const fs::path& repo,
                                                std::vector<std::string> args) {
@@ -204,7 +178,7 @@ class GitAttributes : public ::testing::Test {
   }
 
   test::TempDir m_tmp;
-  ScopedEnv m_env;
+  std::vector<std::unique_ptr<test::ScopedEnv>> m_env;
 };
 
 TEST_F(GitAttributes, SetTrueUnsetFalseAndUnspecified) {
