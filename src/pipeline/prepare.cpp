@@ -54,6 +54,8 @@ class Runner {
         m_on_file(on_file) {}
 
   Result<PrepareSummary> run(const Plan& plan) {
+    // In-flight calls stop when the caller abandons the run or the store fails.
+    std::stop_callback forward(m_options.abandon, [this] { m_cancel.request_stop(); });
     for (const auto& path : plan.deleted) {
       auto retired = m_store.retire_file(path);
       if (!retired)
@@ -87,7 +89,7 @@ class Runner {
     if (m_store_error || m_next >= m_work.size())
       return nullptr;
     if ((m_options.stop_taking != nullptr && m_options.stop_taking->load()) ||
-        m_options.abandon.stop_requested()) {
+        m_cancel.stop_requested()) {
       m_summary.stopped = true;
       return nullptr;
     }
@@ -121,6 +123,7 @@ class Runner {
     std::lock_guard lock(m_mutex);
     if (!m_store_error)
       m_store_error = e;
+    m_cancel.request_stop();  // nothing more can be stored: stop the files in flight
   }
 
   void process(const PlannedFile& planned) {
@@ -187,7 +190,7 @@ class Runner {
     o.temperature = m_options.temperature;
     o.max_attempts = 1 + m_options.max_retries;
     o.prefix_key = file.file_path + "@" + file.sha256;
-    return generate::generate_unit(m_backend, m_prompts, unit, o, m_options.abandon);
+    return generate::generate_unit(m_backend, m_prompts, unit, o, m_cancel.get_token());
   }
 
   store::FileRecord record(const PlannedFile& planned) const {
@@ -242,6 +245,7 @@ class Runner {
   size_t m_next = 0;
   PrepareSummary m_summary;
   std::optional<Error> m_store_error;
+  std::stop_source m_cancel;  // requested by `abandon` or a store failure
 };
 
 }  // namespace
