@@ -28,6 +28,8 @@ int dispatch(const cli::Invocation& inv) {
       return run_scrape(inv, std::cout);
     case cli::Command::prepare:
       return run_prepare(inv, std::cout);
+    case cli::Command::retry:
+      return run_retry(inv, std::cout);
   }
   return 2;
 }

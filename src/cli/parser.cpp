@@ -73,6 +73,10 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
       ->type_name("FILE");
   auto* doctor = app.add_subcommand(
       "doctor", "check the model, the backend, the database, disk space and git");
+  auto* retry = app.add_subcommand(
+      "retry", "re-queue failed files for the next prepare: all of them, or the paths given");
+  retry->add_option("paths", inv.retry_paths, "file paths as prepare shows them")
+      ->type_name("PATH");
   auto* scrape = app.add_subcommand(
       "scrape", "clone the repositories of repos.txt that are missing, update the others");
   add_shortcut(*scrape, inv, "-j,--jobs", "pipeline.scrape_jobs", "repositories at once");
@@ -125,6 +129,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.command = Command::scrape;
   } else if (prepare->parsed()) {
     inv.command = Command::prepare;
+  } else if (retry->parsed()) {
+    inv.command = Command::retry;
   }
   return inv;
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -15,7 +16,7 @@
 
 namespace g2d::cli {
 
-enum class Command { init, config_show, config_validate, doctor, scrape, prepare };
+enum class Command { init, config_show, config_validate, doctor, scrape, prepare, retry };
 
 struct Invocation {
   Command command = Command::doctor;
@@ -26,6 +27,7 @@ struct Invocation {
   std::filesystem::path init_dir = ".";                // init --dir
   std::optional<std::filesystem::path> validate_file;  // config validate [FILE]
   bool dry_run = false;                                // prepare --dry-run
+  std::vector<std::string> retry_paths;                // retry [PATH...]
 };
 
 std::string version_string();
