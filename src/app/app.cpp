@@ -30,6 +30,8 @@ int dispatch(const cli::Invocation& inv) {
       return run_prepare(inv, std::cout);
     case cli::Command::retry:
       return run_retry(inv, std::cout);
+    case cli::Command::status:
+      return run_status(inv, std::cout);
   }
   return 2;
 }

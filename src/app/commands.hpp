@@ -15,5 +15,6 @@ int run_doctor(const cli::Invocation& inv, std::ostream& out);
 int run_scrape(const cli::Invocation& inv, std::ostream& out);
 int run_prepare(const cli::Invocation& inv, std::ostream& out);
 int run_retry(const cli::Invocation& inv, std::ostream& out);
+int run_status(const cli::Invocation& inv, std::ostream& out);
 
 }  // namespace g2d::app

@@ -1,5 +1,6 @@
 // `git2dataset prepare`: discovery and change detection; with --dry-run, the list of what a run
 // would do, without calling the LLM or writing the database.
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
@@ -93,6 +95,12 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out) {
                      parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
 }
 
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // The repositories' URLs (credentials redacted) by directory, from repos.txt when it is readable.
 std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg) {
   std::map<std::string, std::string> urls;
@@ -138,10 +146,33 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
     todo += plan.count(c);
   spdlog::info("prepare: {} files to generate, {} unchanged, {} deleted", todo,
                plan.count(pipeline::Change::unchanged), plan.count(pipeline::Change::deleted));
+  // Run state for `status` and the dashboard (AppState). Progress is best effort: a failure to
+  // record it is logged, never fatal.
+  auto note = [&store](std::string_view key, const std::string& value) {
+    if (auto s = store.set_state(key, value); !s)
+      spdlog::warn("cannot record {} for status: {}", key, s.error().message);
+  };
+  nlohmann::json skips = nlohmann::json::object();
+  for (const auto& [reason, n] : plan.skip_counts)
+    skips[std::string(discover::to_string(reason))] = n;
+  note("run.state", "running");
+  note("run.started_at", std::to_string(epoch_ms()));
+  note("run.finished_at", "");
+  note("run.planned", std::to_string(todo));
+  note("run.unchanged", std::to_string(plan.count(pipeline::Change::unchanged)));
+  note("run.done", "0");
+  note("run.failed", "0");
+  note("discover.skips", skips.dump());
+  std::int64_t done = 0;
+  std::int64_t failed = 0;
   std::mutex out_mutex;
   auto summary = pipeline::run_prepare(
       store, **backend, prompts, plan, options, [&](const pipeline::FileOutcome& f) {
         std::lock_guard lock(out_mutex);
+        if (f.ok)
+          note("run.done", std::to_string(++done));
+        else
+          note("run.failed", std::to_string(++failed));
         if (f.ok)
           out << fmt::format("done       {}  {} samples, {:.1f} s{}\n", printable(f.file_path),
                              f.samples, f.seconds,
@@ -153,6 +184,8 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
         out.flush();
       });
   watcher.request_stop();
+  note("run.state", !summary ? "failed" : summary->stopped ? "stopped" : "finished");
+  note("run.finished_at", std::to_string(epoch_ms()));
   if (!summary) {
     spdlog::error("{}", summary.error().message);
     return 1;

@@ -77,6 +77,9 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
       "retry", "re-queue failed files for the next prepare: all of them, or the paths given");
   retry->add_option("paths", inv.retry_paths, "file paths as prepare shows them")
       ->type_name("PATH");
+  auto* status = app.add_subcommand(
+      "status", "files by state, samples, the last run's progress, skip reasons and failures");
+  status->add_flag("--json", inv.json, "one JSON object, for scripts");
   auto* scrape = app.add_subcommand(
       "scrape", "clone the repositories of repos.txt that are missing, update the others");
   add_shortcut(*scrape, inv, "-j,--jobs", "pipeline.scrape_jobs", "repositories at once");
@@ -131,6 +134,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.command = Command::prepare;
   } else if (retry->parsed()) {
     inv.command = Command::retry;
+  } else if (status->parsed()) {
+    inv.command = Command::status;
   }
   return inv;
 }

@@ -16,7 +16,7 @@
 
 namespace g2d::cli {
 
-enum class Command { init, config_show, config_validate, doctor, scrape, prepare, retry };
+enum class Command { init, config_show, config_validate, doctor, scrape, prepare, retry, status };
 
 struct Invocation {
   Command command = Command::doctor;
@@ -28,6 +28,7 @@ struct Invocation {
   std::optional<std::filesystem::path> validate_file;  // config validate [FILE]
   bool dry_run = false;                                // prepare --dry-run
   std::vector<std::string> retry_paths;                // retry [PATH...]
+  bool json = false;                                   // status --json
 };
 
 std::string version_string();

@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "store/store.hpp"
 #include "support.hpp"
@@ -148,6 +149,18 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_THAT(first.output, HasSubstr("b.py  2 samples"));
   EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
   EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
+  {  // status reads what the run recorded
+    auto st = sys::run_process({test::git2dataset_exe().string(), "status", "--json", "--config",
+                                (ws / "git2dataset.yaml").string()});
+    ASSERT_TRUE(st && st->exit_code == 0) << (st ? st->output : st.error().message);
+    auto j = nlohmann::json::parse(st->output);
+    EXPECT_EQ(j["files"]["done"], 2);
+    EXPECT_EQ(j["samples"]["live"], 4);
+    EXPECT_EQ(j["last_run"]["state"], "finished");
+    EXPECT_EQ(j["last_run"]["done"], 2);
+    EXPECT_EQ(j["skipped"]["sensitive"], 1);
+    EXPECT_EQ(j["skipped"]["too_large"], 1);
+  }
 
   auto samples_of = [&](const std::string& path) {
     auto db = store::open_sqlite(ws / "data/g2d.db", store::OpenMode::read_only);

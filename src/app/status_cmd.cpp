@@ -1,0 +1,153 @@
+// `git2dataset status [--json]`: the database's counts (files by state, live and retired samples),
+// the last prepare run's progress from AppState (state, planned / done / failed, rate, ETA), the
+// skip reasons of its discovery, and the failed files with their errors. Opens the database
+// read-only, so it never blocks or changes a running prepare. Exit 1 when there is no database.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/context.hpp"
+#include "core/text.hpp"
+#include "store/store.hpp"
+
+namespace g2d::app {
+
+namespace {
+
+std::int64_t number(const std::map<std::string, std::string>& state, const std::string& key) {
+  auto it = state.find(key);
+  if (it == state.end() || it->second.empty())
+    return 0;
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string text(const std::map<std::string, std::string>& state, const std::string& key) {
+  auto it = state.find(key);
+  return it == state.end() ? "" : it->second;
+}
+
+nlohmann::json status_json(const store::Counts& c, const std::map<std::string, std::string>& state,
+                           const std::vector<store::FailedRecord>& failures) {
+  nlohmann::json j;
+  j["files"] = {{"done", c.files_done},
+                {"pending", c.files_pending},
+                {"failed", c.files_failed},
+                {"retired", c.files_retired}};
+  j["samples"] = {{"live", c.live_samples}, {"retired", c.retired_samples}};
+  nlohmann::json run = nlohmann::json::object();
+  if (!text(state, "run.state").empty()) {
+    std::int64_t started = number(state, "run.started_at");
+    std::int64_t finished = number(state, "run.finished_at");
+    std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    std::int64_t planned = number(state, "run.planned");
+    std::int64_t done = number(state, "run.done");
+    std::int64_t failed = number(state, "run.failed");
+    double minutes = static_cast<double>((finished > 0 ? finished : now) - started) / 60000.0;
+    double rate = minutes > 0 ? static_cast<double>(done + failed) / minutes : 0.0;
+    run = {{"state", text(state, "run.state")},
+           {"started_at_ms", started},
+           {"finished_at_ms", finished},
+           {"planned", planned},
+           {"done", done},
+           {"failed", failed},
+           {"unchanged", number(state, "run.unchanged")},
+           {"files_per_minute", rate}};
+    std::int64_t left = planned - done - failed;
+    if (text(state, "run.state") == "running" && rate > 0 && left > 0)
+      run["eta_seconds"] = static_cast<std::int64_t>(static_cast<double>(left) / rate * 60.0);
+    else
+      run["eta_seconds"] = nullptr;
+  }
+  j["last_run"] = run;
+  auto skips = nlohmann::json::parse(text(state, "discover.skips"), nullptr, false);
+  j["skipped"] = skips.is_object() ? skips : nlohmann::json::object();
+  nlohmann::json f = nlohmann::json::array();
+  for (const auto& r : failures)
+    f.push_back({{"file", r.file_path},
+                 {"kind", r.error_kind},
+                 {"message", r.error_message},
+                 {"retry_count", r.retry_count}});
+  j["failures"] = f;
+  return j;
+}
+
+void print_text(const nlohmann::json& j, std::ostream& out) {
+  const auto& files = j["files"];
+  out << fmt::format("files: {} done, {} pending, {} failed, {} retired\n",
+                     files["done"].get<std::int64_t>(), files["pending"].get<std::int64_t>(),
+                     files["failed"].get<std::int64_t>(), files["retired"].get<std::int64_t>());
+  out << fmt::format("samples: {} ({} retired)\n", j["samples"]["live"].get<std::int64_t>(),
+                     j["samples"]["retired"].get<std::int64_t>());
+  const auto& run = j["last_run"];
+  if (run.empty()) {
+    out << "last run: none\n";
+  } else {
+    out << fmt::format(
+        "last run: {}, {} of {} files done, {} failed, {} unchanged, {:.1f} files/min",
+        run["state"].get<std::string>(), run["done"].get<std::int64_t>(),
+        run["planned"].get<std::int64_t>(), run["failed"].get<std::int64_t>(),
+        run["unchanged"].get<std::int64_t>(), run["files_per_minute"].get<double>());
+    if (!run["eta_seconds"].is_null())
+      out << fmt::format(", about {} s left", run["eta_seconds"].get<std::int64_t>());
+    out << "\n";
+  }
+  if (!j["skipped"].empty()) {
+    std::string parts;
+    for (const auto& [reason, n] : j["skipped"].items())
+      parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", reason, n.get<std::int64_t>());
+    out << "skipped at discovery: " << parts << "\n";
+  }
+  out << fmt::format("failures: {}\n", j["failures"].size());
+  for (const auto& f : j["failures"])
+    out << fmt::format("  {}  {}: {} (failed {}x)\n", printable(f["file"].get<std::string>()),
+                       f["kind"].get<std::string>(), printable(f["message"].get<std::string>()),
+                       f["retry_count"].get<int>());
+}
+
+}  // namespace
+
+int run_status(const cli::Invocation& inv, std::ostream& out) {
+  auto cfg = load_config(inv);
+  if (database_is_url(cfg))
+    throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
+  std::filesystem::path db = database_path(cfg);
+  if (!std::filesystem::exists(db)) {
+    spdlog::error("{}: no database yet (run `git2dataset prepare` first)", db.string());
+    return 1;
+  }
+  auto store = store::open_sqlite(db, store::OpenMode::read_only);
+  if (!store) {
+    spdlog::error("{}", store.error().message);
+    return 1;
+  }
+  auto counts = (*store)->counts();
+  auto state = (*store)->state();
+  auto failures = (*store)->failed_files();
+  for (const Error* e : {counts ? nullptr : &counts.error(), state ? nullptr : &state.error(),
+                         failures ? nullptr : &failures.error()}) {
+    if (e != nullptr) {
+      spdlog::error("{}", e->message);
+      return 1;
+    }
+  }
+  auto j = status_json(*counts, *state, *failures);
+  if (inv.json)
+    out << j.dump(2) << "\n";
+  else
+    print_text(j, out);
+  return 0;
+}
+
+}  // namespace g2d::app
