@@ -7,7 +7,18 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include "sys/paths.hpp"
+
+namespace {
+
+// spdlog's registry is a function-local static inside the (uninstrumented) shared library, so
+// ThreadSanitizer cannot see the guard of its first use; two test threads logging first would be
+// reported as a race. Create it before any test starts threads, as the program does in main.
+[[maybe_unused]] const bool g_logging_ready = (spdlog::default_logger_raw(), true);
+
+}  // namespace
 
 namespace g2d::test {
 
