@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "discover/ignore.hpp"
+#include "git_oracle.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
 
@@ -60,34 +61,8 @@ AttrState from_git(std::string_view info) {
   return AttrState::set;  // "set", "true" or any other value
 }
 
-class GitAttributes : public ::testing::Test {
+class GitAttributes : public GitOracleTest {
  protected:
-  // No user or system configuration: neither core.attributesFile nor the XDG default attributes
-  // file may leak into the oracle.
-  void SetUp() override {
-    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_GLOBAL", "/dev/null"));
-    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_NOSYSTEM", "1"));
-    m_env.push_back(std::make_unique<test::ScopedEnv>("XDG_CONFIG_HOME", (m_tmp / "xdg").string()));
-  }
-  void TearDown() override { m_env.clear(); }
-
-  static std::optional<sys::ProcessResult> git(const fs::path& repo,
-                                               std::vector<std::string> args) {
-    args.insert(args.begin(), "git");
-    sys::ProcessOptions options;
-    options.cwd = repo;
-    options.env = {{"GIT_DIR", std::nullopt},
-                   {"GIT_WORK_TREE", std::nullopt},
-                   {"GIT_INDEX_FILE", std::nullopt}};
-    options.timeout = 60s;
-    auto result = sys::run_process(args, options);
-    if (!result) {
-      ADD_FAILURE() << "cannot run git: " << result.error().describe();
-      return std::nullopt;
-    }
-    return *result;
-  }
-
   // git's answer for each case from one `check-attr -z` run: "path NUL attr NUL info NUL" per
   // attribute, in the order asked.
   std::optional<std::vector<LinguistAttrs>> oracle(const std::vector<AttrFile>& files,
@@ -176,9 +151,6 @@ class GitAttributes : public ::testing::Test {
       EXPECT_EQ(name(ours.vendored), name(git_says.vendored)) << "linguist-vendored of " << c.path;
     }
   }
-
-  test::TempDir m_tmp;
-  std::vector<std::unique_ptr<test::ScopedEnv>> m_env;
 };
 
 TEST_F(GitAttributes, SetTrueUnsetFalseAndUnspecified) {

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "git_oracle.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
 
@@ -279,35 +280,8 @@ constexpr Kind dir = Kind::dir;
 constexpr Want kept = Want::kept;
 constexpr Want ignored = Want::ignored;
 
-class GitIgnore : public ::testing::Test {
+class GitIgnore : public GitOracleTest {
  protected:
-  // No user or system configuration: neither core.excludesFile nor the XDG default ignore file
-  // may leak into the oracle.
-  void SetUp() override {
-    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_GLOBAL", "/dev/null"));
-    m_env.push_back(std::make_unique<test::ScopedEnv>("GIT_CONFIG_NOSYSTEM", "1"));
-    m_env.push_back(std::make_unique<test::ScopedEnv>("XDG_CONFIG_HOME", (m_tmp / "xdg").string()));
-  }
-  void TearDown() override { m_env.clear(); }
-
-  // git in `repo`; nullopt (and a test failure) when it cannot run.
-  static std::optional<sys::ProcessResult> git(const fs::path& repo,
-                                               std::vector<std::string> args) {
-    args.insert(args.begin(), "git");
-    sys::ProcessOptions options;
-    options.cwd = repo;
-    options.env = {{"GIT_DIR", std::nullopt},
-                   {"GIT_WORK_TREE", std::nullopt},
-                   {"GIT_INDEX_FILE", std::nullopt}};
-    options.timeout = 60s;
-    auto result = sys::run_process(args, options);
-    if (!result) {
-      ADD_FAILURE() << "cannot run git: " << result.error().describe();
-      return std::nullopt;
-    }
-    return *result;
-  }
-
   // A fresh repository holding `files` and every path of `cases`; its root, or nullopt (and a test
   // failure) when it cannot be built.
   std::optional<fs::path> make_repo(const std::vector<IgnoreFile>& files,
@@ -412,8 +386,6 @@ class GitIgnore : public ::testing::Test {
     }
   }
 
-  test::TempDir m_tmp;
-  std::vector<std::unique_ptr<test::ScopedEnv>> m_env;
   int m_repos = 0;
 };
 
