@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <netinet/in.h>
@@ -448,10 +449,11 @@ TEST_F(Scrape, CancelMidCloneLeavesNoClone) {
   EXPECT_FALSE(fs::exists(repos_dir() / ".partial"));
 }
 
-// Answers every HTTP request with 401 and counts them; stops with the object.
-class UnauthorizedServer {
+// A TCP server on a free loopback port: `handle` runs on the server's thread for each connection,
+// which is closed after it. Stops (and joins) with the object.
+class LoopbackServer {
  public:
-  UnauthorizedServer() {
+  explicit LoopbackServer(std::function<void(int)> handle) : m_handle(std::move(handle)) {
     m_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -464,16 +466,15 @@ class UnauthorizedServer {
     m_port = ntohs(addr.sin_port);
     m_thread = std::thread([this] { serve(); });
   }
-  ~UnauthorizedServer() {
+  ~LoopbackServer() {
     m_stop.store(true);
     m_thread.join();
     close(m_fd);
   }
-  UnauthorizedServer(const UnauthorizedServer&) = delete;
-  UnauthorizedServer& operator=(const UnauthorizedServer&) = delete;
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
 
   int port() const { return m_port; }
-  int requests() const { return m_requests.load(); }
 
  private:
   void serve() {
@@ -484,28 +485,43 @@ class UnauthorizedServer {
       int client = accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0)
         continue;
-      std::string request;
-      char buf[1024];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = read(client, buf, sizeof buf);
-        if (n <= 0)
-          break;
-        request.append(buf, static_cast<size_t>(n));
-      }
-      ++m_requests;
-      std::string_view response =
-          "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"
-          "Content-Length: 0\r\nConnection: close\r\n\r\n";
-      (void)!write(client, response.data(), response.size());
+      m_handle(client);
       close(client);
     }
   }
 
+  std::function<void(int)> m_handle;
   int m_fd = -1;
   int m_port = 0;
   std::atomic<bool> m_stop{false};
-  std::atomic<int> m_requests{0};
   std::thread m_thread;
+};
+
+// Answers every HTTP request with 401 and counts them; stops with the object.
+class UnauthorizedServer {
+ public:
+  int port() const { return m_server.port(); }
+  int requests() const { return m_requests.load(); }
+
+ private:
+  void answer(int client) {
+    std::string request;
+    char buf[1024];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = read(client, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      request.append(buf, static_cast<size_t>(n));
+    }
+    ++m_requests;
+    std::string_view response =
+        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"
+        "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)!write(client, response.data(), response.size());
+  }
+
+  std::atomic<int> m_requests{0};
+  LoopbackServer m_server{[this](int client) { answer(client); }};  // last: serves at once
 };
 
 std::string base64(std::string_view in) {
@@ -531,47 +547,17 @@ std::string base64(std::string_view in) {
 class GitHttpServer {
  public:
   GitHttpServer(fs::path root, const std::string& user_password)
-      : m_root(std::move(root)), m_authorization("Basic " + base64(user_password)) {
-    m_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (m_fd < 0 || bind(m_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        listen(m_fd, 8) != 0 || getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("cannot listen on loopback");
-    }
-    m_port = ntohs(addr.sin_port);
-    m_thread = std::thread([this] { serve(); });
-  }
-  ~GitHttpServer() {
-    m_stop.store(true);
-    m_thread.join();
-    close(m_fd);
-  }
+      : m_root(std::move(root)), m_authorization("Basic " + base64(user_password)) {}
   GitHttpServer(const GitHttpServer&) = delete;
   GitHttpServer& operator=(const GitHttpServer&) = delete;
 
-  int port() const { return m_port; }
+  int port() const { return m_server.port(); }
   void require(const std::string& user_password) {
     std::lock_guard lock(m_mutex);
     m_authorization = "Basic " + base64(user_password);
   }
 
  private:
-  void serve() {
-    while (!m_stop.load()) {
-      pollfd pfd{m_fd, POLLIN, 0};
-      if (poll(&pfd, 1, 50) <= 0)
-        continue;
-      int client = accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0)
-        continue;
-      handle(client);
-      close(client);
-    }
-  }
-
   static bool read_more(int fd, std::string& data) {
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof buf);
@@ -699,12 +685,9 @@ class GitHttpServer {
   }
 
   fs::path m_root;
-  int m_fd = -1;
-  int m_port = 0;
   std::mutex m_mutex;
   std::string m_authorization;
-  std::atomic<bool> m_stop{false};
-  std::thread m_thread;
+  LoopbackServer m_server{[this](int client) { handle(client); }};  // last: serves at once
 };
 
 // Every file of `dir` whose bytes contain `secret`.
