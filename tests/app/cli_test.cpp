@@ -15,11 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 sys::ProcessResult cli(std::vector<std::string> args) {
-  args.insert(args.begin(), test::git2dataset_exe().string());
-  auto result = sys::run_process(args);
-  if (!result)
-    throw std::runtime_error(result.error().describe());
-  return *result;
+  return test::run_git2dataset(std::move(args));
 }
 
 class CliTest : public ::testing::Test {

@@ -49,13 +49,9 @@ class PrepareDryRun : public ::testing::Test {
   }
 
   sys::ProcessResult prepare(std::vector<std::string> extra = {"--dry-run"}) {
-    std::vector<std::string> args{test::git2dataset_exe().string(), "prepare", "--config",
-                                  (ws / "git2dataset.yaml").string()};
+    std::vector<std::string> args{"prepare", "--config", (ws / "git2dataset.yaml").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto r = sys::run_process(args);
-    if (!r)
-      throw std::runtime_error(r.error().describe());
-    return *r;
+    return test::run_git2dataset(std::move(args));
   }
 
   test::TempDir tmp;
@@ -150,10 +146,10 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
   EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
   {  // status reads what the run recorded
-    auto st = sys::run_process({test::git2dataset_exe().string(), "status", "--json", "--config",
-                                (ws / "git2dataset.yaml").string()});
-    ASSERT_TRUE(st && st->exit_code == 0) << (st ? st->output : st.error().message);
-    auto j = nlohmann::json::parse(st->output);
+    auto st =
+        test::run_git2dataset({"status", "--json", "--config", (ws / "git2dataset.yaml").string()});
+    ASSERT_EQ(st.exit_code, 0) << st.output;
+    auto j = nlohmann::json::parse(st.output);
     EXPECT_EQ(j["files"]["done"], 2);
     EXPECT_EQ(j["samples"]["live"], 4);
     EXPECT_EQ(j["last_run"]["state"], "finished");

@@ -37,13 +37,9 @@ class RetryCli : public ::testing::Test {
   }
 
   sys::ProcessResult retry(std::vector<std::string> paths) {
-    std::vector<std::string> args{test::git2dataset_exe().string(), "retry", "--config",
-                                  (ws / "git2dataset.yaml").string()};
+    std::vector<std::string> args{"retry", "--config", (ws / "git2dataset.yaml").string()};
     args.insert(args.end(), paths.begin(), paths.end());
-    auto r = sys::run_process(args);
-    if (!r)
-      throw std::runtime_error(r.error().describe());
-    return *r;
+    return test::run_git2dataset(std::move(args));
   }
 
   std::vector<std::string> failed() {

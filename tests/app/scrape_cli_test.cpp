@@ -73,13 +73,9 @@ class ScrapeCli : public ::testing::Test {
   }
 
   sys::ProcessResult scrape(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args{test::git2dataset_exe().string(), "--config",
-                                  (m_dir / "git2dataset.yaml").string(), "scrape"};
+    std::vector<std::string> args{"--config", (m_dir / "git2dataset.yaml").string(), "scrape"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto result = sys::run_process(args, sys::ProcessOptions{});
-    if (!result)
-      throw std::runtime_error(result.error().describe());
-    return *result;
+    return test::run_git2dataset(std::move(args));
   }
 
   // The clone directories under repos/_local (local-path repositories).

@@ -49,13 +49,9 @@ class StatusCli : public ::testing::Test {
   }
 
   sys::ProcessResult status(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{test::git2dataset_exe().string(), "status", "--config",
-                                  (ws / "git2dataset.yaml").string()};
+    std::vector<std::string> args{"status", "--config", (ws / "git2dataset.yaml").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto r = sys::run_process(args);
-    if (!r)
-      throw std::runtime_error(r.error().describe());
-    return *r;
+    return test::run_git2dataset(std::move(args));
   }
 
   test::TempDir tmp;

@@ -81,4 +81,12 @@ ScopedEnv::~ScopedEnv() {
     unsetenv(m_name);
 }
 
+sys::ProcessResult run_git2dataset(std::vector<std::string> args) {
+  args.insert(args.begin(), git2dataset_exe().string());
+  auto result = sys::run_process(args);
+  if (!result)
+    throw std::runtime_error(result.error().describe());
+  return *result;
+}
+
 }  // namespace g2d::test

@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "sys/process.hpp"
 
 namespace g2d::test {
 
@@ -48,5 +51,8 @@ class ScopedEnv {
 
 // The git2dataset binary of this build tree.
 std::filesystem::path git2dataset_exe();
+
+// Runs that binary with `args` (no shell); throws std::runtime_error when it cannot be started.
+sys::ProcessResult run_git2dataset(std::vector<std::string> args);
 
 }  // namespace g2d::test
