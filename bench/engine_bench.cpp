@@ -2,6 +2,7 @@
 // decoded together by continuous batching. scripts/bench.sh reports the ratio.
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,21 +29,30 @@ GenerateRequest request(int i) {
   return r;
 }
 
-void run(benchmark::State& state, int sequences) {
-  auto model = g2d::sys::default_model_path();
-  if (!std::filesystem::exists(model)) {
+// An engine on the default model, loaded; null (and the benchmark skipped) when it cannot be.
+std::unique_ptr<g2d::llm::llama::Engine> loaded_engine(benchmark::State& state,
+                                                       g2d::llm::llama::EngineOptions options) {
+  options.model = g2d::sys::default_model_path();
+  if (!std::filesystem::exists(options.model)) {
     state.SkipWithError("default model missing: run scripts/setup.sh");
-    return;
+    return nullptr;
   }
+  auto engine = std::make_unique<g2d::llm::llama::Engine>(options);
+  if (!engine->info()) {
+    state.SkipWithError("model does not load");
+    return nullptr;
+  }
+  return engine;
+}
+
+void run(benchmark::State& state, int sequences) {
   g2d::llm::llama::EngineOptions options;
-  options.model = model;
   options.context_window = 1024;
   options.max_sequences = sequences;
-  g2d::llm::llama::Engine engine(options);
-  if (!engine.info()) {
-    state.SkipWithError("model does not load");
+  auto owned = loaded_engine(state, options);
+  if (!owned)
     return;
-  }
+  auto& engine = *owned;
   int64_t tokens = 0;
   for (auto _ : state) {
     if (sequences == 1) {
@@ -99,21 +109,14 @@ GenerateRequest file_call(const std::string& code, const std::string& task, int6
 }
 
 void run_file(benchmark::State& state, bool share) {
-  auto model = g2d::sys::default_model_path();
-  if (!std::filesystem::exists(model)) {
-    state.SkipWithError("default model missing: run scripts/setup.sh");
-    return;
-  }
   g2d::llm::llama::EngineOptions options;
-  options.model = model;
   options.context_window = 2048;
   options.max_sequences = k_answers;
   options.share_prefixes = share;
-  g2d::llm::llama::Engine engine(options);
-  if (!engine.info()) {
-    state.SkipWithError("model does not load");
+  auto owned = loaded_engine(state, options);
+  if (!owned)
     return;
-  }
+  auto& engine = *owned;
   int64_t iteration = 0;
   int64_t evaluated = 0;
   int64_t files = 0;

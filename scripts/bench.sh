@@ -20,14 +20,21 @@ run_bench() { # binary output.json
     --benchmark_repetitions=3 --benchmark_report_aggregates_only=true >/dev/null
 }
 
-if [[ "$which" == all || "$which" == engine ]]; then
-  out="$(mktemp)"
-  run_bench engine_bench "$out"
-  python3 - "$out" <<'PY'
+# report output.json python-code: runs the code with `med(name)`, the median of a benchmark.
+report() {
+  python3 - "$1" <<PY
 import json, sys
 runs = json.load(open(sys.argv[1]))["benchmarks"]
 def med(name):
     return next(b for b in runs if b["name"].startswith(name + "/") and b["name"].endswith("_median"))
+$2
+PY
+}
+
+if [[ "$which" == all || "$which" == engine ]]; then
+  out="$(mktemp)"
+  run_bench engine_bench "$out"
+  report "$out" "$(cat <<'PY'
 ref, batched = med("BM_EngineOneAtATime"), med("BM_EngineBatched")
 print(f"engine, 4 requests x 48 tokens: one at a time {ref['real_time']:.0f} ms "
       f"({ref['tokens_per_second']:.0f} tok/s), batched {batched['real_time']:.0f} ms "
@@ -40,22 +47,20 @@ print(f"engine, one file (questions + 4 answers): without sharing {ref['real_tim
       f"reference/shared time = {ref['real_time'] / shared['real_time']:.2f}x, prompt tokens "
       f"evaluated = {shared['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x")
 PY
+)"
   rm -f "$out"
 fi
 
 if [[ "$which" == all || "$which" == discover ]]; then
   out="$(mktemp)"
   run_bench discover_bench "$out"
-  python3 - "$out" <<'PY'
-import json, sys
-runs = json.load(open(sys.argv[1]))["benchmarks"]
-def med(name):
-    return next(b for b in runs if b["name"].startswith(name + "/") and b["name"].endswith("_median"))
+  report "$out" "$(cat <<'PY'
 ref, ours = med("BM_ReferenceGitLsFilesSha256sum"), med("BM_Discover")
 print(f"discover + SHA-256, {ours['files']:.0f} files, {ours['bytes'] / 1e9:.2f} GB: "
       f"reference (git ls-files | xargs sha256sum) {ref['real_time']:.0f} ms, "
       f"discover {ours['real_time']:.0f} ms, peak RSS {ours['peak_rss_mib']:.0f} MiB: "
       f"reference/discover time = {ref['real_time'] / ours['real_time']:.2f}x")
 PY
+)"
   rm -f "$out"
 fi
