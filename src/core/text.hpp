@@ -10,6 +10,9 @@ namespace g2d {
 // ASCII lower case (keys, section names, URL schemes and hosts are ASCII).
 std::string to_lower(std::string_view s);
 
+// Bytes as lower-case hexadecimal, two digits per byte (digests).
+std::string to_hex(std::string_view bytes);
+
 // `s` made safe for one line of a terminal or log: control bytes become \n, \t, \r or \xNN,
 // bytes that are not valid UTF-8 become \xNN, C1 controls (U+0080..U+009F), bidirectional
 // controls (U+202A..U+202E, U+2066..U+2069) and line/paragraph separators (U+2028, U+2029) become

@@ -243,16 +243,6 @@ struct HashOutcome {
   std::string detail;
 };
 
-std::string hex(const unsigned char* data, size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(size * 2, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0xF];
-  }
-  return out;
-}
-
 struct EvpCtx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~EvpCtx() { EVP_MD_CTX_free(ctx); }
@@ -318,7 +308,7 @@ HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uin
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
-  out.sha256 = hex(digest.data(), len);
+  out.sha256 = to_hex({reinterpret_cast<const char*>(digest.data()), len});
   out.size = total;
   return out;
 }

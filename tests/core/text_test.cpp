@@ -36,6 +36,11 @@ TEST(TextTest, PrintableEscapesControlBytesAndInvalidUtf8Only) {
   EXPECT_EQ(printable("\xC2\xA0\xE2\x80\x94"), "\xC2\xA0\xE2\x80\x94");  // NBSP, em dash kept
 }
 
+TEST(TextTest, ToHexWritesTwoLowerCaseDigitsPerByte) {
+  EXPECT_EQ(to_hex(std::string_view("\x00\x0f\xa5\xff", 4)), "000fa5ff");
+  EXPECT_EQ(to_hex(""), "");
+}
+
 TEST(TextTest, DisplaysSafelyRefusesWhatPrintableWouldEscape) {
   EXPECT_TRUE(displays_safely("src/caf\xC3\xA9 \"x\" \xE2\x80\x94.c"));
   EXPECT_TRUE(displays_safely("back\\slash"));
