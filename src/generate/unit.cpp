@@ -70,11 +70,9 @@ Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& r
   return fail(last.kind, "{}: {}", what, last.message);
 }
 
-}  // namespace
-
-Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
-                                        const CodeUnit& unit, const UnitOptions& options,
-                                        std::stop_token stop) {
+Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
+                                               const CodeUnit& unit, const UnitOptions& options,
+                                               const std::stop_token& stop) {
   llm::GenerateRequest ask;
   ask.messages = question_messages(prompts, unit, options.questions);
   ask.json_schema = questions_schema(options.questions);
@@ -83,11 +81,49 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
   ask.max_tokens = std::max(options.max_tokens, options.questions * 160 + 64);
   ask.temperature = options.temperature;
   ask.prefix_key = options.prefix_key;
-  auto questions = call_with_retries<std::vector<std::string>>(
+  return call_with_retries<std::vector<std::string>>(
       backend, ask, options, stop, "questions",
       [&](const llm::GenerateResult& r) { return parse_questions(r.text, options.questions); });
+}
+
+Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, const CodeUnit& unit,
+                             const UnitOptions& options, const std::stop_token& stop,
+                             const std::string& question, int index) {
+  llm::GenerateRequest request;
+  request.messages = answer_messages(prompts, unit, question);
+  request.max_tokens = options.max_tokens;
+  request.temperature = options.temperature;
+  request.prefix_key = options.prefix_key;
+  return call_with_retries<Pair>(backend, request, options, stop,
+                                 "answer " + std::to_string(index + 1),
+                                 [&](const llm::GenerateResult& r) -> Result<Pair> {
+                                   auto b = r.text.find_first_not_of(" \t\r\n");
+                                   if (b == std::string::npos)
+                                     return fail(ErrorKind::bad_output, "an empty answer");
+                                   auto e = r.text.find_last_not_of(" \t\r\n");
+                                   return Pair{question,
+                                               r.text.substr(b, e - b + 1),
+                                               r.prompt_tokens,
+                                               r.cached_prompt_tokens,
+                                               r.completion_tokens,
+                                               r.finish == llm::FinishReason::length};
+                                 });
+}
+
+}  // namespace
+
+Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
+                                        const CodeUnit& unit, const UnitOptions& options,
+                                        std::stop_token stop, const UnitProgress& known,
+                                        const UnitHooks& hooks) {
+  bool resume = known.questions.size() == static_cast<size_t>(options.questions);
+  Result<std::vector<std::string>> questions =
+      resume ? Result<std::vector<std::string>>(known.questions)
+             : ask_questions(backend, prompts, unit, options, stop);
   if (!questions)
     return tl::unexpected(questions.error());
+  if (!resume && hooks.on_questions)
+    hooks.on_questions(*questions);
 
   std::vector<Result<Pair>> answers(questions->size(),
                                     tl::unexpected(Error{ErrorKind::internal, "not run"}));
@@ -95,23 +131,16 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
     std::vector<std::jthread> calls;
     calls.reserve(questions->size());
     for (size_t i = 0; i < questions->size(); ++i) {
+      if (auto it = known.answers.find(static_cast<int>(i));
+          resume && it != known.answers.end() && it->second.question == (*questions)[i]) {
+        answers[i] = it->second;
+        continue;
+      }
       calls.emplace_back([&, i] {
-        llm::GenerateRequest request;
-        request.messages = answer_messages(prompts, unit, (*questions)[i]);
-        request.max_tokens = options.max_tokens;
-        request.temperature = options.temperature;
-        request.prefix_key = options.prefix_key;
-        answers[i] = call_with_retries<Pair>(
-            backend, request, options, stop, "answer " + std::to_string(i + 1),
-            [&](const llm::GenerateResult& r) -> Result<Pair> {
-              auto b = r.text.find_first_not_of(" \t\r\n");
-              if (b == std::string::npos)
-                return fail(ErrorKind::bad_output, "an empty answer");
-              auto e = r.text.find_last_not_of(" \t\r\n");
-              return Pair{(*questions)[i],     r.text.substr(b, e - b + 1),
-                          r.prompt_tokens,     r.cached_prompt_tokens,
-                          r.completion_tokens, r.finish == llm::FinishReason::length};
-            });
+        answers[i] = answer_question(backend, prompts, unit, options, stop, (*questions)[i],
+                                     static_cast<int>(i));
+        if (answers[i] && hooks.on_answer)
+          hooks.on_answer(static_cast<int>(i), *answers[i]);
       });
     }
   }

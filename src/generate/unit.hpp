@@ -8,7 +8,9 @@
 // `max_attempts` times with exponential backoff and jitter; only that call is repeated, never the
 // calls that succeeded; a retry samples with another seed and a temperature of at least 0.3, so it
 // does not repeat the output that failed. Other errors (context_overflow, cancelled, model_missing,
-// model_invalid, rejected, invalid_argument, internal) end the unit at once.
+// model_invalid, rejected, invalid_argument, internal) end the unit at once — but never the
+// unit's other answer calls: each runs to its end, and what succeeded is reported through
+// UnitHooks, so a retry of the unit (with UnitProgress) pays only for what failed.
 //
 // Ownership: borrows the backend and the prompts for the duration of the call.
 // Thread-safety: generate_unit may run for several units at once (the backend is thread-safe);
@@ -17,6 +19,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -43,6 +47,24 @@ struct Pair {
   int cached_prompt_tokens = 0;  // of those, reused from the unit's earlier calls
   int completion_tokens = 0;     // of the answer call
   bool truncated = false;        // the answer hit its token budget
+
+  bool operator==(const Pair&) const = default;
+};
+
+// What a unit already has from an earlier attempt (the store's partial work): generate_unit asks
+// only for what is missing. Questions of another count than `UnitOptions::questions` are ignored,
+// and with them the answers.
+struct UnitProgress {
+  std::vector<std::string> questions;  // empty: the questions call is still to make
+  std::map<int, Pair> answers;         // by question index, 0-based
+};
+
+// Called as each call finishes for good, so its result can be kept at once (a later failure of
+// a sibling, or a crash, then loses nothing). on_answer runs on the answer's own thread, several
+// at a time.
+struct UnitHooks {
+  std::function<void(const std::vector<std::string>& questions)> on_questions;
+  std::function<void(int index, const Pair& pair)> on_answer;
 };
 
 // Whether an error kind is worth another attempt of the same call.
@@ -50,6 +72,7 @@ bool is_transient(ErrorKind kind);
 
 Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
                                         const CodeUnit& unit, const UnitOptions& options,
-                                        std::stop_token stop);
+                                        std::stop_token stop, const UnitProgress& known = {},
+                                        const UnitHooks& hooks = {});
 
 }  // namespace g2d::generate

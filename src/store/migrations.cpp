@@ -57,8 +57,22 @@ CREATE TABLE AppState (
 ) STRICT;
 )sql";
 
+// The finished calls of files that are not done yet (Store::save_partial).
+constexpr std::string_view k_v2_sql = R"sql(
+CREATE TABLE PartialWork (
+  file_path            TEXT NOT NULL CHECK (file_path <> ''),
+  file_hash            TEXT NOT NULL,
+  settings_fingerprint TEXT NOT NULL,
+  unit                 TEXT NOT NULL CHECK (unit <> ''),
+  slot                 INTEGER NOT NULL CHECK (slot >= 0),
+  payload              TEXT NOT NULL,
+  PRIMARY KEY (file_path, file_hash, settings_fingerprint, unit, slot)
+) STRICT;
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "create FileHashes, TrainingSamples, FailedFiles and AppState", k_v1_sql},
+    Migration{2, "create PartialWork", k_v2_sql},
 };
 
 }  // namespace

@@ -159,6 +159,29 @@ Result<std::vector<FailedRecord>> SqliteStore::failed_files() {
   return failed;
 }
 
+Result<std::vector<PartialRecord>> SqliteStore::partials(std::string_view file_path,
+                                                         std::string_view file_hash,
+                                                         std::string_view settings_fingerprint) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = m_connection.prepare(fmt::format("read the partial work on {}", file_path),
+                                   "SELECT unit, slot, payload FROM PartialWork WHERE file_path = "
+                                   "?1 AND file_hash = ?2 AND settings_fingerprint = ?3 "
+                                   "ORDER BY unit, slot");
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  stmt->bind(1, file_path).bind(2, file_hash).bind(3, settings_fingerprint);
+  std::vector<PartialRecord> work;
+  auto st = for_each_row(*stmt, [&]() -> Status {
+    work.push_back(PartialRecord{std::string(file_path), std::string(file_hash),
+                                 std::string(settings_fingerprint), stmt->column_text(0),
+                                 static_cast<int>(stmt->column_int(1)), stmt->column_text(2)});
+    return {};
+  });
+  if (!st)
+    return tl::unexpected(st.error());
+  return work;
+}
+
 Result<std::optional<std::string>> SqliteStore::get_state(std::string_view key) {
   std::lock_guard lock(m_mutex);
   auto stmt = m_connection.prepare(fmt::format("read state '{}'", key),

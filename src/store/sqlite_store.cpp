@@ -74,6 +74,11 @@ Status insert_samples(Connection& db, const std::string& path,
   return {};
 }
 
+Result<std::int64_t> drop_partials(Connection& db, const std::string& path) {
+  return run_for_path(db, fmt::format("drop the partial work on {}", path),
+                      "DELETE FROM PartialWork WHERE file_path = ?1", path);
+}
+
 }  // namespace
 
 Status SqliteStore::write(std::string_view what, const std::function<Status(Connection&)>& body) {
@@ -118,7 +123,38 @@ Status SqliteStore::commit_file(const FileRecord& file, const std::vector<Sample
                                 "DELETE FROM FailedFiles WHERE file_path = ?1", path);
     if (!cleared)
       return tl::unexpected(cleared.error());
+    auto dropped = drop_partials(db, path);
+    if (!dropped)
+      return tl::unexpected(dropped.error());
     return {};
+  });
+}
+
+Status SqliteStore::save_partial(const PartialRecord& work) {
+  if (work.file_path.empty() || work.unit.empty() || work.slot < 0) {
+    return fail(ErrorKind::invalid_argument,
+                "cannot keep partial work without a file_path, a unit and a slot >= 0 (got '{}', "
+                "'{}', {})",
+                work.file_path, work.unit, work.slot);
+  }
+  const std::string& path = work.file_path;
+  return write(fmt::format("keep partial work on {}", path), [&](Connection& db) -> Status {
+    auto stale = db.prepare(fmt::format("drop stale partial work on {}", path),
+                            "DELETE FROM PartialWork WHERE file_path = ?1 AND "
+                            "(file_hash <> ?2 OR settings_fingerprint <> ?3)");
+    if (!stale)
+      return tl::unexpected(stale.error());
+    auto st = stale->bind(1, path).bind(2, work.file_hash).bind(3, work.settings_fingerprint).run();
+    if (!st)
+      return st;
+    auto upsert = db.prepare(fmt::format("keep partial work on {}", path),
+                             "INSERT OR REPLACE INTO PartialWork (file_path, file_hash, "
+                             "settings_fingerprint, unit, slot, payload) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!upsert)
+      return tl::unexpected(upsert.error());
+    upsert->bind(1, path).bind(2, work.file_hash).bind(3, work.settings_fingerprint);
+    return upsert->bind(4, work.unit).bind(5, work.slot).bind(6, work.payload).run();
   });
 }
 
@@ -163,6 +199,9 @@ Result<std::int64_t> SqliteStore::retire_file(std::string_view file_path) {
                                 "DELETE FROM FailedFiles WHERE file_path = ?1", file_path);
     if (!failure)
       return tl::unexpected(failure.error());
+    auto dropped = drop_partials(db, std::string(file_path));
+    if (!dropped)
+      return tl::unexpected(dropped.error());
     return {};
   });
   if (!st)

@@ -14,6 +14,8 @@
 // - `record_failure` never marks a file done and never touches its samples or its stored hash, so
 //   the previous fully processed version (if any) stays in the dataset and the file is retried.
 // - `retire_file` is for a file that was deleted from its repository.
+// - PartialWork holds the finished calls of files not yet done (`save_partial`); `commit_file` and
+//   `retire_file` drop a path's partial work in the same transaction, `record_failure` keeps it.
 //
 // Ownership: the app owns the Store (unique_ptr) and lends it to the stages.
 // Thread-safety: every method may be called from several threads at once. Visitor callbacks of
@@ -90,6 +92,20 @@ struct FailedRecord {
   bool operator==(const FailedRecord&) const = default;
 };
 
+// A finished call of a file version that is not done yet — the questions of one of its units, or
+// one answer — kept so that a failed or interrupted file pays, on its next run, only for what is
+// missing. The payload is the pipeline's (JSON); the store does not read it.
+struct PartialRecord {
+  std::string file_path;
+  std::string file_hash;
+  std::string settings_fingerprint;
+  std::string unit;     // which part of the file, e.g. its line range "120-240"
+  int slot = 0;         // 0: the unit's questions; n >= 1: the answer to question n
+  std::string payload;  // what the call produced
+
+  bool operator==(const PartialRecord&) const = default;
+};
+
 struct Counts {
   std::int64_t files_pending = 0;
   std::int64_t files_done = 0;
@@ -135,6 +151,15 @@ class Store {
   // and its FailedFiles entry goes away. Returns how many samples were retired (0 for an unknown
   // path, which is not an error).
   virtual Result<std::int64_t> retire_file(std::string_view file_path) = 0;
+
+  // Keeps one finished call (insert, or replace the same unit and slot). Work saved earlier for
+  // another version or fingerprint of the same path is dropped: it can never be used again.
+  // invalid_argument for an empty file_path or unit, or a negative slot.
+  virtual Status save_partial(const PartialRecord& work) = 0;
+  // The partial work on one file version under one fingerprint, in (unit, slot) order.
+  virtual Result<std::vector<PartialRecord>> partials(std::string_view file_path,
+                                                      std::string_view file_hash,
+                                                      std::string_view settings_fingerprint) = 0;
 
   // FailedFiles, in file_path order.
   virtual Result<std::vector<FailedRecord>> failed_files() = 0;

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fake_backend.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "support.hpp"
 
@@ -17,45 +19,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A fake backend for fault injection: `script` decides each reply from the request and the number
-// of calls of its kind so far (questions calls carry a JSON schema; answer calls do not).
-class ScriptedFakeBackend : public llm::Backend {
- public:
-  using Script = std::function<Result<llm::GenerateResult>(const llm::GenerateRequest&, int)>;
-  explicit ScriptedFakeBackend(Script questions, Script answers)
-      : m_questions(std::move(questions)), m_answers(std::move(answers)) {}
-
-  std::string_view name() const override { return "scripted-fake"; }
-  Result<llm::ModelInfo> model_info() override { return llm::ModelInfo{"fake", 4096, 4096, true}; }
-  Result<int> count_tokens(std::string_view text) override {
-    return static_cast<int>(text.size() / 4);
-  }
-  Result<llm::GenerateResult> generate(const llm::GenerateRequest& request,
-                                       std::stop_token /*stop*/) override {
-    std::lock_guard lock(m_mutex);
-    if (request.json_schema)
-      return m_questions(request, m_question_calls++);
-    return m_answers(request, m_answer_calls++);
-  }
-  void unload() override {}
-
-  int question_calls() const { return m_question_calls; }
-  int answer_calls() const { return m_answer_calls; }
-
- private:
-  std::mutex m_mutex;
-  Script m_questions;
-  Script m_answers;
-  int m_question_calls = 0;
-  int m_answer_calls = 0;
-};
+using test::echo_answer;
+using test::ScriptedFakeBackend;
 
 llm::GenerateResult reply(std::string text) {
-  llm::GenerateResult r;
-  r.text = std::move(text);
-  r.prompt_tokens = 100;
-  r.completion_tokens = 10;
-  return r;
+  return test::fake_reply(std::move(text));
 }
 
 const char* const k_three = R"({"questions": ["What does add do?", "Can add overflow?",
@@ -73,12 +41,6 @@ UnitOptions fast_options(int questions = 3) {
   o.backoff = std::chrono::milliseconds(1);
   o.prefix_key = "github.com/o/r/add.c";
   return o;
-}
-
-// The answer text names its question, so the pairing can be checked.
-Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& r, int /*n*/) {
-  const std::string& user = r.messages.back().content;
-  return reply("Answer to: " + user.substr(user.rfind("Question: ") + 10));
 }
 
 TEST(GenerateUnit, AsksQuestionsThenAnswersEachInItsPair) {
@@ -172,6 +134,64 @@ TEST(GenerateUnit, AStopDuringBackoffCancels) {
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), o, stop.get_token());
   ASSERT_FALSE(pairs);
   EXPECT_EQ(pairs.error().kind, ErrorKind::cancelled);
+}
+
+std::vector<std::string> three_questions() {
+  return {"What does add do?", "Can add overflow?", "Who calls add?"};
+}
+
+TEST(GenerateUnit, ResumesFromEarlierWorkAndPaysOnlyForWhatIsMissing) {
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
+  UnitProgress known;
+  known.questions = three_questions();
+  known.answers[1] = Pair{"Can add overflow?", "Yes, signed overflow.", 100, 90, 5, false};
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(backend.question_calls(), 0);
+  EXPECT_EQ(backend.answer_calls(), 2);
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[0].answer, "Answer to: What does add do?");
+  EXPECT_EQ((*pairs)[1], known.answers[1]);
+  EXPECT_EQ((*pairs)[2].answer, "Answer to: Who calls add?");
+}
+
+TEST(GenerateUnit, EarlierQuestionsOfTheWrongCountAreAskedAgain) {
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
+  UnitProgress known;
+  known.questions = {"Only one?"};
+  known.answers[0] = Pair{"Only one?", "Yes.", 1, 0, 1, false};
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(backend.question_calls(), 1);
+  EXPECT_EQ(backend.answer_calls(), 3);
+  EXPECT_EQ((*pairs)[0].question, "What does add do?");
+}
+
+TEST(GenerateUnit, EachFinishedCallIsReportedAndAFailedAnswerLosesNoSibling) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int) { return reply(k_three); },
+      [](const llm::GenerateRequest& r, int n) {
+        if (r.messages.back().content.find("overflow") != std::string::npos)
+          return Result<llm::GenerateResult>(fail(ErrorKind::rejected, "refused"));
+        return echo_answer(r, n);
+      });
+  std::mutex m;
+  std::vector<std::string> questions;
+  std::map<int, Pair> answers;
+  UnitHooks hooks;
+  hooks.on_questions = [&](const std::vector<std::string>& q) { questions = q; };
+  hooks.on_answer = [&](int i, const Pair& p) {
+    std::lock_guard lock(m);
+    answers[i] = p;
+  };
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, {}, hooks);
+  ASSERT_FALSE(pairs);
+  EXPECT_EQ(pairs.error().kind, ErrorKind::rejected);
+  EXPECT_THAT(pairs.error().message, HasSubstr("answer 2"));
+  EXPECT_EQ(questions, three_questions());
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].answer, "Answer to: What does add do?");
+  EXPECT_EQ(answers[2].answer, "Answer to: Who calls add?");
 }
 
 TEST(GenerateUnit, TheTinyModelWritesPairsAndAnswersReuseTheCodesPrefix) {

@@ -1,0 +1,59 @@
+#include "fake_backend.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace g2d::test {
+
+ScriptedFakeBackend::ScriptedFakeBackend(Script questions, Script answers, int context_length)
+    : m_questions(std::move(questions)),
+      m_answers(std::move(answers)),
+      m_context_length(context_length) {}
+
+Result<llm::ModelInfo> ScriptedFakeBackend::model_info() {
+  return llm::ModelInfo{"fake", m_context_length, m_context_length, true};
+}
+
+Result<int> ScriptedFakeBackend::count_tokens(std::string_view text) {
+  return static_cast<int>(text.size() / 4);
+}
+
+Result<llm::GenerateResult> ScriptedFakeBackend::generate(const llm::GenerateRequest& request,
+                                                          std::stop_token /*stop*/) {
+  std::lock_guard lock(m_mutex);
+  if (request.json_schema)
+    return m_questions(request, m_question_calls++);
+  return m_answers(request, m_answer_calls++);
+}
+
+int ScriptedFakeBackend::question_calls() const {
+  std::lock_guard lock(m_mutex);
+  return m_question_calls;
+}
+
+int ScriptedFakeBackend::answer_calls() const {
+  std::lock_guard lock(m_mutex);
+  return m_answer_calls;
+}
+
+llm::GenerateResult fake_reply(std::string text) {
+  llm::GenerateResult r;
+  r.text = std::move(text);
+  r.prompt_tokens = 100;
+  r.completion_tokens = 10;
+  return r;
+}
+
+std::string fake_questions(int count, const std::string& topic) {
+  nlohmann::json questions = nlohmann::json::array();
+  for (int i = 1; i <= count; ++i)
+    questions.push_back("Question " + std::to_string(i) + " about " + topic + "?");
+  return nlohmann::json{{"questions", questions}}.dump();
+}
+
+Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& request, int /*calls_before*/) {
+  const std::string& user = request.messages.back().content;
+  auto at = user.rfind("Question: ");
+  return fake_reply("Answer to: " + (at == std::string::npos ? user : user.substr(at + 10)));
+}
+
+}  // namespace g2d::test

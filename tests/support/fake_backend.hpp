@@ -1,0 +1,53 @@
+// tests/support/fake_backend.hpp — ScriptedFakeBackend: a fake LLM backend for fault injection
+// (calls that fail, then succeed; calls that always fail; context overflows; slow calls), used by
+// the generate and pipeline tests. Real-model behaviour is tested against the tiny model instead.
+//
+// `script` decides each reply from the request and how many calls of its kind came before it
+// (questions calls carry a JSON schema; answer calls do not). Tokens are counted as bytes / 4.
+//
+// Thread-safety: generate() may be called from several threads; the scripts run one at a time
+// under the fake's mutex, so they may keep state without locking.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "llm/backend.hpp"
+
+namespace g2d::test {
+
+class ScriptedFakeBackend : public llm::Backend {
+ public:
+  using Script = std::function<Result<llm::GenerateResult>(const llm::GenerateRequest&, int)>;
+  ScriptedFakeBackend(Script questions, Script answers, int context_length = 4096);
+
+  std::string_view name() const override { return "scripted-fake"; }
+  Result<llm::ModelInfo> model_info() override;
+  Result<int> count_tokens(std::string_view text) override;
+  Result<llm::GenerateResult> generate(const llm::GenerateRequest& request,
+                                       std::stop_token stop) override;
+  void unload() override {}
+
+  int question_calls() const;
+  int answer_calls() const;
+
+ private:
+  mutable std::mutex m_mutex;
+  Script m_questions;
+  Script m_answers;
+  int m_context_length;
+  int m_question_calls = 0;
+  int m_answer_calls = 0;
+};
+
+// A reply with `text`, 100 prompt tokens and 10 completion tokens.
+llm::GenerateResult fake_reply(std::string text);
+
+// {"questions": [...]} with `count` distinct questions naming `topic`.
+std::string fake_questions(int count, const std::string& topic = "the code");
+
+// An answer that names its question ("Answer to: <question>"), so pairings can be checked.
+Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& request, int calls_before);
+
+}  // namespace g2d::test
