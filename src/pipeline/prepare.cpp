@@ -11,7 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "generate/unit.hpp"
+#include "pipeline/file_units.hpp"
 #include "redact/redact.hpp"
 #include "sys/sha256.hpp"
 
@@ -36,11 +36,6 @@ Result<std::string> read_whole(const fs::path& path) {
   if (!in && !in.eof())
     return fail(ErrorKind::io, "cannot read {}", path.string());
   return text.str();
-}
-
-int line_count(std::string_view text) {
-  int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-  return std::max(1, lines + (text.empty() || text.back() == '\n' ? 0 : 1));
 }
 
 class Runner {
@@ -72,6 +67,12 @@ class Runner {
     for (const auto& f : plan.files)
       if (f.change != Change::unchanged)
         m_work.push_back(&f);
+    if (!m_work.empty()) {
+      auto budget = code_budget(m_backend, m_prompts, unit_options());
+      if (!budget)
+        return tl::unexpected(budget.error());
+      m_code_budget = *budget;
+    }
     std::vector<std::jthread> workers;
     int n = std::max(1, std::min<int>(m_options.concurrent_files, static_cast<int>(m_work.size())));
     workers.reserve(static_cast<size_t>(n));
@@ -85,6 +86,8 @@ class Runner {
 
  private:
   const PlannedFile* take() {
+    if (m_options.before_take)
+      m_options.before_take();
     std::lock_guard lock(m_mutex);
     if (m_store_error || m_next >= m_work.size())
       return nullptr;
@@ -150,47 +153,56 @@ class Runner {
       spdlog::info("{}: {} secret{} redacted ({})", file.file_path, clean.found.size(),
                    clean.found.size() == 1 ? "" : "s", kinds);
     }
-    Result<std::vector<generate::Pair>> pairs =
-        content ? generate(file, clean.text) : tl::unexpected(content.error());
+    Result<std::vector<UnitPairs>> units =
+        content ? generate_file_units(context(), file, clean.text, m_cancel.get_token())
+                : tl::unexpected(content.error());
     FileOutcome outcome;
     outcome.file_path = file.file_path;
     outcome.redactions = static_cast<int>(clean.found.size());
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!pairs) {
-      if (pairs.error().kind == ErrorKind::cancelled) {
+    if (!units && units.error().kind == ErrorKind::store) {
+      store_failed(units.error());
+      return;
+    }
+    if (!units) {
+      if (units.error().kind == ErrorKind::cancelled) {
         std::lock_guard lock(m_mutex);
         m_summary.stopped = true;
         return;  // abandoned: neither done nor failed
       }
-      outcome.error = pairs.error().describe();
-      auto recorded = m_store.record_failure(file.file_path, to_string(pairs.error().kind),
-                                             pairs.error().message, now_ms());
+      outcome.error = units.error().describe();
+      auto recorded = m_store.record_failure(file.file_path, to_string(units.error().kind),
+                                             units.error().message, now_ms());
       if (!recorded)
         store_failed(recorded.error());
       report(outcome);
       return;
     }
-    auto committed = m_store.commit_file(record(planned), samples(planned, *content, *pairs));
+    auto rows = samples(planned, *units);
+    auto committed = m_store.commit_file(record(planned), rows);
     if (!committed) {
       store_failed(committed.error());
       return;
     }
     outcome.ok = true;
-    outcome.samples = static_cast<int>(pairs->size());
+    outcome.samples = static_cast<int>(rows.size());
     report(outcome);
   }
 
-  Result<std::vector<generate::Pair>> generate(const discover::SourceFile& file,
-                                               const std::string& content) {
-    generate::CodeUnit unit{file.file_path, file.language, 1, line_count(content), "", content};
+  generate::UnitOptions unit_options() const {
     generate::UnitOptions o;
     o.questions = m_options.questions_per_file;
     o.max_tokens = m_options.max_tokens;
     o.temperature = m_options.temperature;
     o.max_attempts = 1 + m_options.max_retries;
-    o.prefix_key = file.file_path + "@" + file.sha256;
-    return generate::generate_unit(m_backend, m_prompts, unit, o, m_cancel.get_token());
+    o.backoff = m_options.backoff;
+    return o;
+  }
+
+  FileUnitsContext context() {
+    return FileUnitsContext{m_store,        m_backend,     m_prompts,
+                            unit_options(), m_code_budget, m_options.settings_fingerprint};
   }
 
   store::FileRecord record(const PlannedFile& planned) const {
@@ -205,30 +217,31 @@ class Runner {
     return r;
   }
 
-  std::vector<store::SampleRecord> samples(const PlannedFile& planned, const std::string& content,
-                                           const std::vector<generate::Pair>& pairs) const {
+  std::vector<store::SampleRecord> samples(const PlannedFile& planned,
+                                           const std::vector<UnitPairs>& units) const {
     std::vector<store::SampleRecord> out;
-    out.reserve(pairs.size());
     std::int64_t now = now_ms();
-    for (const auto& p : pairs) {
-      store::SampleRecord s;
-      s.file_path = planned.file.file_path;
-      s.question = p.question;
-      s.answer = p.answer;
-      s.model_used = m_options.model;
-      auto url = m_options.repo_urls.find(planned.file.repo);
-      s.repo_url = url != m_options.repo_urls.end() ? url->second : planned.file.repo;
-      s.commit_sha = planned.commit;
-      s.file_hash = planned.file.sha256;
-      s.line_start = 1;
-      s.line_end = line_count(content);
-      s.prompt_version = m_prompts.version;
-      s.settings_fingerprint = m_options.settings_fingerprint;
-      s.prompt_tokens = p.prompt_tokens;
-      s.completion_tokens = p.completion_tokens;
-      s.quality_flags = p.truncated ? "truncated" : "";
-      s.created_at = now;
-      out.push_back(std::move(s));
+    for (const auto& unit : units) {
+      for (const auto& p : unit.pairs) {
+        store::SampleRecord s;
+        s.file_path = planned.file.file_path;
+        s.question = p.question;
+        s.answer = p.answer;
+        s.model_used = m_options.model;
+        auto url = m_options.repo_urls.find(planned.file.repo);
+        s.repo_url = url != m_options.repo_urls.end() ? url->second : planned.file.repo;
+        s.commit_sha = planned.commit;
+        s.file_hash = planned.file.sha256;
+        s.line_start = unit.line_start;
+        s.line_end = unit.line_end;
+        s.prompt_version = m_prompts.version;
+        s.settings_fingerprint = m_options.settings_fingerprint;
+        s.prompt_tokens = p.prompt_tokens;
+        s.completion_tokens = p.completion_tokens;
+        s.quality_flags = p.truncated ? "truncated" : "";
+        s.created_at = now;
+        out.push_back(std::move(s));
+      }
     }
     return out;
   }
@@ -240,6 +253,7 @@ class Runner {
   const std::function<void(const FileOutcome&)>& m_on_file;
   std::map<std::string, int> m_retry_counts;  // read before the workers start
   std::vector<const PlannedFile*> m_work;
+  int m_code_budget = 0;  // tokens of code per unit; set before the workers start
 
   std::mutex m_mutex;  // guards what follows
   size_t m_next = 0;

@@ -10,14 +10,17 @@
 // it). A failure is recorded in FailedFiles and never marks the file done; the run goes on.
 // Stopping: when `stop_taking` becomes true no new file is started and the ones in flight finish;
 // when `abandon` is requested the in-flight calls are cancelled and their files are not committed.
-// Files are whole units for now: one that does not fit the context fails with context_overflow.
+// A file too large for the model's context is cut into units (pipeline/file_units.hpp); every
+// finished call is kept as partial work, so a failed or interrupted file is never paid for twice.
 //
 // Ownership: borrows the store, the backend and the prompts. Thread-safety: runs its own worker
 // threads; `on_file` is called from them, one call at a time.
-// Errors: only the store's (a database that fails); per-file problems are counted, not returned.
+// Errors: the store's (a database that fails), and invalid_argument when the context window
+// leaves no room for code (see code_budget); per-file problems are counted, not returned.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,9 +45,13 @@ struct PrepareOptions {
   int max_tokens = 4096;
   double temperature = 0.2;
   int max_retries = 3;  // per call, and the runs after which a failing file is left alone
+  std::chrono::milliseconds backoff{500};  // before a call's first retry; doubles, with jitter
   int concurrent_files = 4;
   const std::atomic<bool>* stop_taking = nullptr;  // graceful stop (first Ctrl-C)
   std::stop_token abandon;                         // cancel in-flight work (second Ctrl-C)
+  // Called by a worker before it takes its next file, outside any lock: blocks while the machine
+  // is short of resources (memory, battery) and returns when work may go on or a stop is asked.
+  std::function<void()> before_take;
 };
 
 struct FileOutcome {

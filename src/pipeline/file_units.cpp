@@ -1,0 +1,212 @@
+#include "pipeline/file_units.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "chunk/chunk.hpp"
+
+namespace g2d::pipeline {
+
+namespace {
+
+constexpr int k_max_resplits = 3;
+
+nlohmann::json to_json(const generate::Pair& p) {
+  return {{"question", p.question},
+          {"answer", p.answer},
+          {"prompt_tokens", p.prompt_tokens},
+          {"cached_prompt_tokens", p.cached_prompt_tokens},
+          {"completion_tokens", p.completion_tokens},
+          {"truncated", p.truncated}};
+}
+
+std::optional<generate::Pair> pair_from(const nlohmann::json& j) {
+  try {
+    return generate::Pair{
+        j.at("question").get<std::string>(),  j.at("answer").get<std::string>(),
+        j.at("prompt_tokens").get<int>(),     j.at("cached_prompt_tokens").get<int>(),
+        j.at("completion_tokens").get<int>(), j.at("truncated").get<bool>()};
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string joined(const std::vector<llm::Message>& messages) {
+  std::string out;
+  for (const auto& m : messages)
+    out += m.content + "\n";
+  return out;
+}
+
+class FileJob {
+ public:
+  FileJob(const FileUnitsContext& context, const discover::SourceFile& file, std::stop_token stop)
+      : m_context(context), m_file(file), m_stop(std::move(stop)) {}
+
+  Result<std::vector<UnitPairs>> run(const std::string& text) {
+    auto earlier =
+        m_context.store.partials(m_file.file_path, m_file.sha256, m_context.settings_fingerprint);
+    if (!earlier)
+      return tl::unexpected(earlier.error());
+    for (const auto& work : *earlier)
+      remember(work);
+    auto chunks = chunk::split(m_file.language, text, m_context.code_budget, counter());
+    if (!chunks)
+      return tl::unexpected(chunks.error());
+    if (chunks->size() > 1)
+      spdlog::debug("{}: {} units of at most {} tokens", m_file.file_path, chunks->size(),
+                    m_context.code_budget);
+    std::vector<UnitPairs> out;
+    size_t offset = 0;
+    for (const auto& c : *chunks) {
+      auto st = run_unit(c, offset, 0, out);
+      if (!st)
+        return tl::unexpected(st.error());
+      offset += c.text.size();
+    }
+    return out;
+  }
+
+ private:
+  chunk::TokenCounter counter() const {
+    return [this](std::string_view t) { return m_context.backend.count_tokens(t); };
+  }
+
+  void remember(const store::PartialRecord& work) {
+    auto json = nlohmann::json::parse(work.payload, nullptr, false);
+    generate::UnitProgress& known = m_known[work.unit];
+    if (work.slot == 0 && json.is_object() && json.contains("questions") &&
+        json["questions"].is_array()) {
+      for (const auto& q : json["questions"])
+        if (q.is_string())
+          known.questions.push_back(q.get<std::string>());
+    } else if (work.slot > 0) {
+      if (auto pair = pair_from(json))
+        known.answers[work.slot - 1] = *pair;
+    }
+  }
+
+  void keep(const std::string& unit, int slot, const nlohmann::json& payload) {
+    auto st = m_context.store.save_partial(store::PartialRecord{m_file.file_path, m_file.sha256,
+                                                                m_context.settings_fingerprint,
+                                                                unit, slot, payload.dump()});
+    if (!st) {
+      std::lock_guard lock(m_mutex);
+      if (!m_store_error)
+        m_store_error = st.error();
+    }
+  }
+
+  Status run_unit(const chunk::Chunk& c, size_t offset, int depth, std::vector<UnitPairs>& out) {
+    std::string key = fmt::format("L{}-{}@{}", c.line_start, c.line_end, offset);
+    generate::CodeUnit unit{m_file.file_path, m_file.language, c.line_start,
+                            c.line_end,       c.scope,         c.text};
+    generate::UnitOptions options = m_context.unit_options;
+    options.prefix_key = fmt::format("{}@{}#{}", m_file.file_path, m_file.sha256, key);
+    generate::UnitHooks hooks;
+    hooks.on_questions = [&](const std::vector<std::string>& q) {
+      keep(key, 0, {{"questions", q}});
+    };
+    hooks.on_answer = [&](int i, const generate::Pair& p) { keep(key, i + 1, to_json(p)); };
+    auto pairs = generate::generate_unit(m_context.backend, m_context.prompts, unit, options,
+                                         m_stop, m_known[key], hooks);
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_store_error)
+        return tl::unexpected(*m_store_error);
+    }
+    if (!pairs && pairs.error().kind == ErrorKind::context_overflow && depth < k_max_resplits) {
+      auto smaller = split_again(c);
+      if (!smaller)
+        return tl::unexpected(smaller.error());
+      if (smaller->size() > 1) {
+        spdlog::info("{}: lines {}-{} overflowed the context; split into {} units",
+                     m_file.file_path, c.line_start, c.line_end, smaller->size());
+        for (const auto& part : *smaller) {
+          auto st = run_unit(part, offset, depth + 1, out);
+          if (!st)
+            return st;
+          offset += part.text.size();
+        }
+        return {};
+      }
+    }
+    if (!pairs)
+      return tl::unexpected(pairs.error());
+    out.push_back(UnitPairs{c.line_start, c.line_end, c.scope, std::move(*pairs)});
+    return {};
+  }
+
+  // The unit cut at half its size; line numbers and scopes are the file's.
+  Result<std::vector<chunk::Chunk>> split_again(const chunk::Chunk& c) const {
+    auto tokens = m_context.backend.count_tokens(c.text);
+    if (!tokens)
+      return tl::unexpected(tokens.error());
+    auto parts = chunk::split(m_file.language, c.text, std::max(1, *tokens / 2), counter());
+    if (!parts)
+      return tl::unexpected(parts.error());
+    for (auto& p : *parts) {
+      p.line_start += c.line_start - 1;
+      p.line_end += c.line_start - 1;
+      if (p.scope.empty())
+        p.scope = c.scope;
+      else if (!c.scope.empty())
+        p.scope = c.scope + " > " + p.scope;
+    }
+    return parts;
+  }
+
+  const FileUnitsContext& m_context;
+  const discover::SourceFile& m_file;
+  std::stop_token m_stop;
+  std::map<std::string, generate::UnitProgress> m_known;  // by unit key; read before the units
+
+  std::mutex m_mutex;
+  std::optional<Error> m_store_error;  // the first failure to keep partial work
+};
+
+}  // namespace
+
+Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompts,
+                        const generate::UnitOptions& options) {
+  auto info = backend.model_info();
+  if (!info)
+    return tl::unexpected(info.error());
+  int context = info->context_length;
+  generate::CodeUnit empty{"", "", 1, 1, "", ""};
+  auto ask =
+      backend.count_tokens(joined(generate::question_messages(prompts, empty, options.questions)));
+  if (!ask)
+    return tl::unexpected(ask.error());
+  auto answer = backend.count_tokens(joined(generate::answer_messages(prompts, empty, "")));
+  if (!answer)
+    return tl::unexpected(answer.error());
+  // Chat markup per message, the path and scope in the header, and the question's own text.
+  constexpr int k_allowance = 256;
+  int overhead = std::max(*ask, *answer) + k_allowance;
+  int reply = std::min(std::max(options.max_tokens, options.questions * 160 + 64), context / 2);
+  int budget = context - overhead - reply;
+  constexpr int k_smallest = 128;
+  if (budget < k_smallest) {
+    return fail(ErrorKind::invalid_argument,
+                "a context window of {} tokens leaves {} for code after {} for the prompts and {} "
+                "for a reply; raise llm.context_window or lower llm.default_max_tokens",
+                context, std::max(0, budget), overhead, reply);
+  }
+  return budget;
+}
+
+Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,
+                                                   const discover::SourceFile& file,
+                                                   const std::string& text, std::stop_token stop) {
+  FileJob job(context, file, std::move(stop));
+  return job.run(text);
+}
+
+}  // namespace g2d::pipeline

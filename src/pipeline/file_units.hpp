@@ -1,0 +1,62 @@
+// pipeline/file_units.hpp — one file's question/answer pairs: the file is cut into units that fit
+// the model's context (chunk/: definition boundaries, a textual fallback), each unit goes through
+// generate_unit, and every finished call is kept in the store's partial work, so a file that fails
+// or is interrupted pays on its next run only for what is missing.
+//
+// Token budget: a unit's code may take `code_budget(...)` tokens — the context window less the
+// prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
+// min(max(default_max_tokens, what the questions' JSON needs), context / 2). A unit that still
+// overflows (a backend whose tokenizer is only an estimate) is split again at half its size, up
+// to three times; nothing is ever truncated.
+//
+// Partial work is keyed by the unit's line range and byte offset ("L12-80@345"): the same file
+// version under the same settings splits the same way, so the keys match on the next run.
+//
+// Ownership: borrows everything in FileUnitsContext for the duration of a call.
+// Thread-safety: generate_file_units may run for several files at once (the store and the backend
+// are thread-safe).
+// Errors: the first unit's error that ended it for good (cancelled when stopped); `store` when
+// partial work could not be kept (the run must stop: nothing more can be stored).
+#pragma once
+
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "discover/discover.hpp"
+#include "generate/prompts.hpp"
+#include "generate/unit.hpp"
+#include "llm/backend.hpp"
+#include "store/store.hpp"
+
+namespace g2d::pipeline {
+
+struct FileUnitsContext {
+  store::Store& store;
+  llm::Backend& backend;
+  const generate::PromptSet& prompts;
+  generate::UnitOptions unit_options;  // prefix_key is set per unit
+  int code_budget = 0;                 // tokens a unit's code may take (code_budget())
+  std::string settings_fingerprint;
+};
+
+// The pairs of one unit, with where it is in the file.
+struct UnitPairs {
+  int line_start = 1;
+  int line_end = 1;
+  std::string scope;
+  std::vector<generate::Pair> pairs;
+};
+
+// Tokens a unit's code may take with this backend, prompts and options; invalid_argument (naming
+// llm.context_window and llm.default_max_tokens) when not even a small unit would fit.
+Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompts,
+                        const generate::UnitOptions& options);
+
+// `text` is the file's content with its secrets redacted.
+Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,
+                                                   const discover::SourceFile& file,
+                                                   const std::string& text, std::stop_token stop);
+
+}  // namespace g2d::pipeline

@@ -1,0 +1,350 @@
+// run_prepare against a real SQLite store and real files, with the scripted fake backend for fault
+// injection: retries, files that always fail, partial work kept across runs, context overflow and
+// re-chunking, stopping and abandoning, and a store that fails.
+#include "pipeline/prepare.hpp"
+
+#include <atomic>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fake_backend.hpp"
+#include "support.hpp"
+#include "sys/sha256.hpp"
+
+namespace g2d::pipeline {
+namespace {
+
+using test::echo_answer;
+using test::fake_questions;
+using test::fake_reply;
+using test::ScriptedFakeBackend;
+using ::testing::HasSubstr;
+
+constexpr const char* kRepo = "github.com/o/r";
+
+// Which file a request is about: its prefix key starts with the file's path.
+bool about(const llm::GenerateRequest& r, const std::string& name) {
+  return r.prefix_key.starts_with(std::string(kRepo) + "/" + name);
+}
+
+Result<llm::GenerateResult> two_questions(const llm::GenerateRequest&, int) {
+  return fake_reply(fake_questions(2));
+}
+
+// `count` functions of C, each `body_lines` lines long.
+std::string c_functions(int count, int body_lines = 3) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    out += "int f" + std::to_string(i) + "(int x) {\n";
+    for (int l = 0; l < body_lines; ++l)
+      out += "  x = x * " + std::to_string(l + 2) + " + " + std::to_string(i) + ";\n";
+    out += "  return x;\n}\n\n";
+  }
+  return out;
+}
+
+// A store that fails its n-th commit_file (fault injection); everything else goes to a real one.
+class CommitFailingStore : public store::Store {
+ public:
+  CommitFailingStore(store::Store& real, int fail_at) : m_real(real), m_fail_at(fail_at) {}
+  int schema_version() const override { return m_real.schema_version(); }
+  Result<std::optional<store::FileRecord>> get_file(std::string_view p) override {
+    return m_real.get_file(p);
+  }
+  Status for_each_file(const store::FileVisitor& v) override { return m_real.for_each_file(v); }
+  Status commit_file(const store::FileRecord& f,
+                     const std::vector<store::SampleRecord>& s) override {
+    if (++m_commits == m_fail_at)
+      return fail(ErrorKind::store, "disk I/O error (injected)");
+    return m_real.commit_file(f, s);
+  }
+  Status record_failure(std::string_view p, std::string_view k, std::string_view m,
+                        std::int64_t now) override {
+    return m_real.record_failure(p, k, m, now);
+  }
+  Result<std::int64_t> retire_file(std::string_view p) override { return m_real.retire_file(p); }
+  Status save_partial(const store::PartialRecord& w) override { return m_real.save_partial(w); }
+  Result<std::vector<store::PartialRecord>> partials(std::string_view p, std::string_view h,
+                                                     std::string_view f) override {
+    return m_real.partials(p, h, f);
+  }
+  Result<std::vector<store::FailedRecord>> failed_files() override { return m_real.failed_files(); }
+  Result<bool> clear_failure(std::string_view p) override { return m_real.clear_failure(p); }
+  Result<std::int64_t> clear_all_failures() override { return m_real.clear_all_failures(); }
+  Result<std::optional<std::string>> get_state(std::string_view k) override {
+    return m_real.get_state(k);
+  }
+  Status set_state(std::string_view k, std::string_view v) override {
+    return m_real.set_state(k, v);
+  }
+  Result<std::map<std::string, std::string>> state() override { return m_real.state(); }
+  Result<store::Counts> counts() override { return m_real.counts(); }
+  Status for_each_sample(const store::SampleVisitor& v) override {
+    return m_real.for_each_sample(v);
+  }
+
+ private:
+  store::Store& m_real;
+  int m_fail_at;
+  std::atomic<int> m_commits{0};
+};
+
+class PrepareTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = store::open_sqlite(dir.path() / "g2d.db");
+    ASSERT_TRUE(opened) << opened.error().describe();
+    db = std::move(*opened);
+    options.repos_dir = dir.path() / "repos";
+    options.model = "fake";
+    options.settings_fingerprint = "fp";
+    options.questions_per_file = 2;
+    options.max_tokens = 64;
+    options.max_retries = 2;
+    options.concurrent_files = 2;
+    options.backoff = std::chrono::milliseconds(1);
+  }
+
+  // Writes the file into the repository and plans it as new.
+  void add(const std::string& name, const std::string& content, const std::string& language = "c") {
+    test::write_file(options.repos_dir / kRepo / name, content);
+    PlannedFile p;
+    p.file.repo = kRepo;
+    p.file.path = name;
+    p.file.file_path = std::string(kRepo) + "/" + name;
+    p.file.language = language;
+    p.file.size = content.size();
+    p.file.sha256 = sys::sha256_hex(content);
+    p.commit = "c0ffee";
+    plan.files.push_back(p);
+  }
+
+  Result<PrepareSummary> run(llm::Backend& backend, store::Store* s = nullptr) {
+    return run_prepare(s != nullptr ? *s : *db, backend, generate::builtin_prompts(), plan,
+                       options);
+  }
+
+  std::vector<store::SampleRecord> samples_of(const std::string& name) {
+    std::vector<store::SampleRecord> out;
+    auto st = db->for_each_sample([&](const store::SampleRecord& s) -> Status {
+      if (s.file_path == std::string(kRepo) + "/" + name)
+        out.push_back(s);
+      return {};
+    });
+    EXPECT_TRUE(st) << st.error().describe();
+    return out;
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<store::Store> db;
+  PrepareOptions options;
+  Plan plan;
+};
+
+TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
+  const std::string code = c_functions(2);
+  add("a.c", code);
+  add("b.c", "int b;\n");
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 2);
+  EXPECT_EQ(summary->samples, 4);
+  EXPECT_FALSE(summary->stopped);
+  auto a = samples_of("a.c");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].line_start, 1);
+  EXPECT_EQ(a[0].line_end, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
+  EXPECT_EQ(a[0].answer, "Answer to: " + a[0].question);
+  EXPECT_EQ(samples_of("b.c").size(), 2u);
+  EXPECT_EQ(backend.question_calls(), 2);
+  EXPECT_EQ(backend.answer_calls(), 4);
+}
+
+TEST_F(PrepareTest, ACallThatFailsThenSucceedsIsRetried) {
+  add("a.c", c_functions(1));
+  ScriptedFakeBackend backend(
+      [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (n == 0)
+          return fail(ErrorKind::unavailable, "the server went away");
+        return two_questions(r, n);
+      },
+      echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
+  EXPECT_EQ(summary->failed, 0);
+  EXPECT_EQ(backend.question_calls(), 2);
+}
+
+TEST_F(PrepareTest, AFileThatAlwaysFailsIsRecordedAndItsFinishedAnswersAreNotPaidForAgain) {
+  add("a.c", c_functions(1));
+  add("bad.c", c_functions(2));
+  add("c.c", c_functions(1));
+  // The second question about bad.c is always refused; everything else works.
+  auto refuse_bad_second = [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+    if (about(r, "bad.c") && r.messages.back().content.find("Question 2") != std::string::npos)
+      return fail(ErrorKind::rejected, "refused (injected)");
+    return echo_answer(r, n);
+  };
+  ScriptedFakeBackend failing(two_questions, refuse_bad_second);
+  auto first = run(failing);
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_EQ(first->done, 2);
+  EXPECT_EQ(first->failed, 1);
+  auto failed = db->failed_files();
+  ASSERT_TRUE(failed);
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ((*failed)[0].file_path, std::string(kRepo) + "/bad.c");
+  EXPECT_EQ((*failed)[0].error_kind, "rejected");
+  EXPECT_THAT((*failed)[0].error_message, HasSubstr("refused (injected)"));
+  EXPECT_EQ((*failed)[0].retry_count, 1);
+  EXPECT_TRUE(samples_of("bad.c").empty());
+
+  // The next run asks only for the answer that failed.
+  plan.files.erase(plan.files.begin());  // a.c and c.c are done now
+  plan.files.pop_back();
+  ScriptedFakeBackend healthy(two_questions, echo_answer);
+  auto second = run(healthy);
+  ASSERT_TRUE(second) << second.error().describe();
+  EXPECT_EQ(second->done, 1);
+  EXPECT_EQ(healthy.question_calls(), 0);
+  EXPECT_EQ(healthy.answer_calls(), 1);
+  auto bad = samples_of("bad.c");
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].answer, "Answer to: " + bad[0].question);
+  EXPECT_EQ(bad[1].answer, "Answer to: " + bad[1].question);
+  EXPECT_TRUE(db->failed_files()->empty());
+}
+
+TEST_F(PrepareTest, AFileIsLeftAloneAfterMaxRetriesFailedRuns) {
+  add("a.c", c_functions(1));
+  for (int i = 0; i < options.max_retries; ++i)
+    ASSERT_TRUE(db->record_failure(std::string(kRepo) + "/a.c", "timeout", "slow", i));
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->skipped, 1);
+  EXPECT_EQ(backend.question_calls(), 0);
+}
+
+TEST_F(PrepareTest, ALargeFileIsSplitIntoUnitsThatFitAndCoverIt) {
+  // 2,000 tokens of context: 1,000 reserved for the reply, the rest for prompts and code.
+  std::string code = c_functions(60, 4);
+  add("big.c", code);
+  options.max_tokens = 1000;
+  std::set<std::pair<int, int>> units;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        size_t chars = r.messages[0].content.size() + r.messages.back().content.size();
+        EXPECT_LE(chars / 4 + r.max_tokens, 2000u) << "a unit over the context";
+        return two_questions(r, n);
+      },
+      echo_answer, 2000);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
+  auto samples = samples_of("big.c");
+  ASSERT_GT(samples.size(), 2u) << "not split";
+  for (const auto& s : samples)
+    units.emplace(s.line_start, s.line_end);
+  EXPECT_EQ(samples.size(), units.size() * 2);
+  int next = 1;
+  for (auto [start, end] : units) {
+    EXPECT_EQ(start, next) << "units must cover the file without gaps or overlaps";
+    next = end + 1;
+  }
+  EXPECT_EQ(next - 1, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
+}
+
+TEST_F(PrepareTest, AContextOverflowSplitsTheUnitAgain) {
+  add("a.c", c_functions(8));
+  // The backend's tokenizer undercounts: anything over 400 bytes of code overflows.
+  ScriptedFakeBackend backend(
+      [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (r.messages.back().content.find("int f0") != std::string::npos &&
+            r.messages.back().content.find("int f7") != std::string::npos)
+          return fail(ErrorKind::context_overflow, "the prompt is 5000 tokens (injected)");
+        return two_questions(r, n);
+      },
+      echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
+  EXPECT_EQ(summary->failed, 0);
+  std::set<std::pair<int, int>> units;
+  for (const auto& s : samples_of("a.c"))
+    units.emplace(s.line_start, s.line_end);
+  EXPECT_GE(units.size(), 2u);
+  EXPECT_EQ(units.begin()->first, 1);
+}
+
+TEST_F(PrepareTest, AbandoningCancelsInFlightWorkWithoutMarkingAnything) {
+  add("a.c", c_functions(1));
+  std::stop_source abandon;
+  options.abandon = abandon.get_token();
+  ScriptedFakeBackend backend(
+      two_questions, [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (n == 0)
+          return echo_answer(r, n);
+        abandon.request_stop();
+        return fail(ErrorKind::cancelled, "stopped");
+      });
+  options.concurrent_files = 1;
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_TRUE(summary->stopped);
+  EXPECT_EQ(summary->done, 0);
+  EXPECT_EQ(summary->failed, 0);
+  EXPECT_TRUE(db->failed_files()->empty());
+  auto kept = db->partials(std::string(kRepo) + "/a.c", plan.files[0].file.sha256, "fp");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->size(), 2u) << "the questions and the finished answer are kept";
+}
+
+TEST_F(PrepareTest, AGracefulStopFinishesTheFileInFlightAndTakesNoMore) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  std::atomic<bool> stop_taking{false};
+  options.stop_taking = &stop_taking;
+  options.concurrent_files = 1;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) {
+        stop_taking = true;
+        return two_questions(r, n);
+      },
+      echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_TRUE(summary->stopped);
+  EXPECT_EQ(summary->done, 1);
+  EXPECT_EQ(backend.question_calls(), 1);
+}
+
+TEST_F(PrepareTest, AFailingStoreEndsTheRunWithItsError) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  CommitFailingStore failing(*db, 1);
+  options.concurrent_files = 1;
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend, &failing);
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().kind, ErrorKind::store);
+  EXPECT_THAT(summary.error().message, HasSubstr("injected"));
+  EXPECT_EQ(db->counts()->files_done, 0);
+}
+
+TEST_F(PrepareTest, AFileEditedSinceDiscoveryIsLeftForTheNextRun) {
+  add("a.c", c_functions(1));
+  test::write_file(options.repos_dir / kRepo / "a.c", "int edited;\n");
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->skipped, 1);
+  EXPECT_EQ(backend.question_calls(), 0);
+}
+
+}  // namespace
+}  // namespace g2d::pipeline
