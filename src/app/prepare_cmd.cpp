@@ -1,12 +1,20 @@
 // `git2dataset prepare`: discovery and change detection; with --dry-run, the list of what a run
-// would do, without calling the LLM or writing the database.
+// would do, without calling the LLM or writing the database. Otherwise the run itself, with its
+// state in AppState for `status` and the dashboard (counts, pid and host, a heartbeat every 2 s,
+// and the reason when the resource gate pauses it), a progress bar on a terminal, and the user's
+// pause (AppState run.pause_requested = "1") obeyed within a second.
+#include <array>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <ostream>
 #include <stop_token>
 #include <thread>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,11 +22,13 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "app/progress.hpp"
 #include "core/text.hpp"
 #include "discover/discover.hpp"
 #include "git/scrape.hpp"
 #include "pipeline/plan.hpp"
 #include "pipeline/prepare.hpp"
+#include "pipeline/resource_gate.hpp"
 #include "store/store.hpp"
 #include "sys/signals.hpp"
 
@@ -95,6 +105,13 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out) {
                      parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
 }
 
+std::string host_name() {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0)
+    return "";
+  return name.data();
+}
+
 std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -111,9 +128,40 @@ std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg) {
   return urls;
 }
 
-int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pipeline::Plan& plan,
-                  const std::string& fingerprint, const generate::PromptSet& prompts,
-                  std::ostream& out) {
+// Writes AppState run.heartbeat_at (ms since the epoch) every k_heartbeat until destroyed, so
+// `status` can tell a live run from one that died; `tick` runs on each beat too (the bar's clock).
+class Heartbeat {
+ public:
+  static constexpr std::chrono::seconds k_heartbeat{2};
+
+  Heartbeat(store::Store& store, std::function<void()> tick)
+      : m_thread([&store, tick = std::move(tick), this](const std::stop_token& stop) {
+          std::unique_lock lock(m_mutex);
+          while (!stop.stop_requested()) {
+            if (auto s = store.set_state("run.heartbeat_at", std::to_string(epoch_ms())); !s)
+              spdlog::debug("cannot record run.heartbeat_at: {}", s.error().message);
+            if (tick)
+              tick();
+            m_wake.wait_for(lock, stop, k_heartbeat, [] { return false; });
+          }
+        }) {}
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable_any m_wake;  // woken by the stop request: no sleep delays the end
+  std::jthread m_thread;               // last: starts after, and stops before, the rest
+};
+
+// The user's pause (AppState run.pause_requested = "1", set by the dashboard). The gate asks at
+// most once per poll interval.
+bool pause_requested(store::Store& store) {
+  auto value = store.get_state("run.pause_requested");
+  return value && *value && **value == "1";
+}
+
+int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, store::Store& store,
+                  const pipeline::Plan& plan, const std::string& fingerprint,
+                  const generate::PromptSet& prompts, std::ostream& out) {
   auto backend = make_backend(cfg);
   if (!backend)
     throw UsageError(backend.error().message);
@@ -155,6 +203,10 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
   nlohmann::json skips = nlohmann::json::object();
   for (const auto& [reason, n] : plan.skip_counts)
     skips[std::string(discover::to_string(reason))] = n;
+  note("run.pid", std::to_string(getpid()));
+  note("run.host", host_name());
+  note("run.heartbeat_at", std::to_string(epoch_ms()));
+  note("run.paused", "");
   note("run.state", "running");
   note("run.started_at", std::to_string(epoch_ms()));
   note("run.finished_at", "");
@@ -163,9 +215,37 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
   note("run.done", "0");
   note("run.failed", "0");
   note("discover.skips", skips.dump());
+
+  // A bar on a terminal; log lines are written above it (it is the console's overlay).
+  std::unique_ptr<ProgressBar> bar;
+  if (todo > 0 && inv.verbosity >= 0 && stderr_is_terminal())
+    bar = std::make_unique<ProgressBar>(todo);
+
+  // Resources: a worker waits before taking a file while the machine is short of something.
+  const auto& res = cfg.config.resources;
+  pipeline::GateOptions gate_options;
+  gate_options.limits.max_ram_gb = res.max_ram_gb;
+  gate_options.limits.battery_pause_threshold = res.battery_pause_threshold;
+  gate_options.limits.battery_monitoring = res.enable_battery_monitoring;
+  gate_options.pause_requested = [&store] { return pause_requested(store); };
+  gate_options.on_change = [&note, &bar](const std::string& reason) {
+    note("run.paused", reason);
+    if (bar)
+      bar->set_paused(reason);
+  };
+  pipeline::ResourceGate gate(std::move(gate_options));
+  options.before_take = [&gate, &abandon] {
+    gate.wait_until_clear(
+        [&abandon] { return sys::interrupt_flag().load() || abandon.stop_requested(); });
+  };
+
   std::int64_t done = 0;
   std::int64_t failed = 0;
   std::mutex out_mutex;
+  auto heartbeat = std::make_unique<Heartbeat>(store, [&bar] {
+    if (bar)
+      bar->tick();
+  });
   auto summary = pipeline::run_prepare(
       store, **backend, prompts, plan, options, [&](const pipeline::FileOutcome& f) {
         std::lock_guard lock(out_mutex);
@@ -173,17 +253,29 @@ int generate_plan(const config::LoadedConfig& cfg, store::Store& store, const pi
           note("run.done", std::to_string(++done));
         else
           note("run.failed", std::to_string(++failed));
-        if (f.ok)
-          out << fmt::format("done       {}  {} samples, {:.1f} s{}\n", printable(f.file_path),
-                             f.samples, f.seconds,
-                             f.redactions > 0 ? fmt::format(", {} secret{} redacted", f.redactions,
-                                                            f.redactions == 1 ? "" : "s")
-                                              : "");
-        else
-          out << fmt::format("failed     {}  {}\n", printable(f.file_path), printable(f.error));
-        out.flush();
+        auto print = [&] {
+          if (f.ok)
+            out << fmt::format("done       {}  {} samples, {:.1f} s{}\n", printable(f.file_path),
+                               f.samples, f.seconds,
+                               f.redactions > 0
+                                   ? fmt::format(", {} secret{} redacted", f.redactions,
+                                                 f.redactions == 1 ? "" : "s")
+                                   : "");
+          else
+            out << fmt::format("failed     {}  {}\n", printable(f.file_path), printable(f.error));
+          out.flush();
+        };
+        if (bar) {
+          bar->print_above(print);
+          bar->file_finished(f.ok);
+        } else {
+          print();
+        }
       });
+  heartbeat.reset();  // stops and joins at once
   watcher.request_stop();
+  bar.reset();  // clears the bar and stops being the console's overlay
+  note("run.paused", "");
   note("run.state", !summary ? "failed" : summary->stopped ? "stopped" : "finished");
   note("run.finished_at", std::to_string(epoch_ms()));
   if (!summary) {
@@ -265,7 +357,8 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
     print_plan(*plan, out);
     return 0;
   }
-  return generate_plan(cfg, *store, *plan, pipeline::settings_fingerprint(settings), *prompts, out);
+  return generate_plan(inv, cfg, *store, *plan, pipeline::settings_fingerprint(settings), *prompts,
+                       out);
 }
 
 }  // namespace g2d::app

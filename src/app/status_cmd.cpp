@@ -2,10 +2,20 @@
 // the last prepare run's progress from AppState (state, planned / done / failed, rate, ETA), the
 // skip reasons of its discovery, and the failed files with their errors. Opens the database
 // read-only, so it never blocks or changes a running prepare. Exit 1 when there is no database.
+//
+// A run recorded as "running" is shown as "interrupted" when it stopped beating (run.heartbeat_at
+// older than k_stale) or when its process (run.pid, on this host) no longer exists: it was killed
+// or the machine went down. The recorded state is kept beside it (`recorded_state`). A live run
+// that the resource gate paused shows why (run.paused).
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <ostream>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +29,9 @@
 namespace g2d::app {
 
 namespace {
+
+// A running prepare writes its heartbeat every 2 s; this much silence means it is gone.
+constexpr std::int64_t k_stale_ms = 15000;
 
 std::int64_t number(const std::map<std::string, std::string>& state, const std::string& key) {
   auto it = state.find(key);
@@ -34,6 +47,25 @@ std::int64_t number(const std::map<std::string, std::string>& state, const std::
 std::string text(const std::map<std::string, std::string>& state, const std::string& key) {
   auto it = state.find(key);
   return it == state.end() ? "" : it->second;
+}
+
+std::string host_name() {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0)
+    return "";
+  return name.data();
+}
+
+// Whether a run recorded as running has gone: a stale heartbeat, or a process of this host that
+// no longer exists. Without either record (an older version wrote the state) it cannot be told.
+bool run_is_gone(const std::map<std::string, std::string>& state, std::int64_t now_ms) {
+  std::int64_t beat = number(state, "run.heartbeat_at");
+  if (beat > 0 && now_ms - beat > k_stale_ms)
+    return true;
+  std::int64_t pid = number(state, "run.pid");
+  if (pid > 0 && pid <= std::numeric_limits<pid_t>::max() && text(state, "run.host") == host_name())
+    return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  return false;
 }
 
 nlohmann::json status_json(const store::Counts& c, const std::map<std::string, std::string>& state,
@@ -54,9 +86,22 @@ nlohmann::json status_json(const store::Counts& c, const std::map<std::string, s
     std::int64_t planned = number(state, "run.planned");
     std::int64_t done = number(state, "run.done");
     std::int64_t failed = number(state, "run.failed");
-    double minutes = static_cast<double>((finished > 0 ? finished : now) - started) / 60000.0;
+    std::string recorded = text(state, "run.state");
+    bool live = recorded == "running" && !run_is_gone(state, now);
+    std::string shown = recorded == "running" && !live ? "interrupted" : recorded;
+    // An interrupted run's rate is over the time it was seen alive.
+    std::int64_t end = finished > 0 ? finished : live ? now : number(state, "run.heartbeat_at");
+    if (end <= 0)
+      end = now;
+    double minutes = static_cast<double>(end - started) / 60000.0;
     double rate = minutes > 0 ? static_cast<double>(done + failed) / minutes : 0.0;
-    run = {{"state", text(state, "run.state")},
+    std::string paused = text(state, "run.paused");
+    run = {{"state", shown},
+           {"recorded_state", recorded},
+           {"paused", live && !paused.empty() ? nlohmann::json(paused) : nlohmann::json(nullptr)},
+           {"pause_requested", text(state, "run.pause_requested") == "1"},
+           {"heartbeat_at_ms", number(state, "run.heartbeat_at")},
+           {"pid", number(state, "run.pid")},
            {"started_at_ms", started},
            {"finished_at_ms", finished},
            {"planned", planned},
@@ -65,7 +110,7 @@ nlohmann::json status_json(const store::Counts& c, const std::map<std::string, s
            {"unchanged", number(state, "run.unchanged")},
            {"files_per_minute", rate}};
     std::int64_t left = planned - done - failed;
-    if (text(state, "run.state") == "running" && rate > 0 && left > 0)
+    if (live && rate > 0 && left > 0)
       run["eta_seconds"] = static_cast<std::int64_t>(static_cast<double>(left) / rate * 60.0);
     else
       run["eta_seconds"] = nullptr;
@@ -102,6 +147,13 @@ void print_text(const nlohmann::json& j, std::ostream& out) {
     if (!run["eta_seconds"].is_null())
       out << fmt::format(", about {} s left", run["eta_seconds"].get<std::int64_t>());
     out << "\n";
+    if (!run["paused"].is_null())
+      out << "paused: " << printable(run["paused"].get<std::string>()) << "\n";
+    else if (run["pause_requested"].get<bool>())
+      out << "pause requested\n";
+    if (run["state"] == "interrupted")
+      out << "  (recorded as running, but its heartbeat stopped or its process is gone: it was "
+             "killed or the machine went down)\n";
   }
   if (!j["skipped"].empty()) {
     std::string parts;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -20,17 +21,62 @@ spdlog::level::level_enum level_for(int verbosity) {
     return spdlog::level::debug;
   return spdlog::level::trace;
 }
+
+// The console sink: forwards to stderr's sink, around the overlay when one is set.
+class OverlaySink : public spdlog::sinks::sink {
+ public:
+  explicit OverlaySink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    std::lock_guard lock(m_mutex);
+    if (m_overlay != nullptr)
+      m_overlay->clear();
+    m_inner->log(msg);
+    if (m_overlay != nullptr) {
+      m_inner->flush();
+      m_overlay->redraw();
+    }
+  }
+  void flush() override {
+    std::lock_guard lock(m_mutex);
+    m_inner->flush();
+  }
+  void set_pattern(const std::string& pattern) override {
+    std::lock_guard lock(m_mutex);
+    m_inner->set_pattern(pattern);
+  }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    std::lock_guard lock(m_mutex);
+    m_inner->set_formatter(std::move(formatter));
+  }
+  void set_overlay(ConsoleOverlay* overlay) {
+    std::lock_guard lock(m_mutex);
+    m_overlay = overlay;
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::shared_ptr<spdlog::sinks::sink> m_inner;
+  ConsoleOverlay* m_overlay = nullptr;  // guarded by m_mutex
+};
+
+std::mutex g_console_mutex;
+std::shared_ptr<OverlaySink> g_console;  // guarded by g_console_mutex
 }  // namespace
 
 void init_logging(int verbosity, bool color) {
-  std::shared_ptr<spdlog::sinks::sink> console;
+  std::shared_ptr<spdlog::sinks::sink> stderr_sink;
   if (color) {
-    console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    stderr_sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   } else {
-    console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    stderr_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   }
+  stderr_sink->set_pattern("%^%l%$: %v");
+  auto console = std::make_shared<OverlaySink>(stderr_sink);
   console->set_level(level_for(verbosity));
-  console->set_pattern("%^%l%$: %v");
+  {
+    std::lock_guard lock(g_console_mutex);
+    g_console = console;
+  }
   auto logger = std::make_shared<spdlog::logger>("git2dataset", console);
   logger->set_level(spdlog::level::trace);
   logger->flush_on(spdlog::level::warn);
@@ -52,6 +98,12 @@ void attach_log_file(const std::filesystem::path& path) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: cannot open log file %s: %s\n", path.c_str(), e.what());
   }
+}
+
+void set_console_overlay(ConsoleOverlay* overlay) {
+  std::lock_guard lock(g_console_mutex);
+  if (g_console)
+    g_console->set_overlay(overlay);
 }
 
 }  // namespace g2d::sys

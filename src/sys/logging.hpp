@@ -4,6 +4,8 @@
 // Levels: -q → warnings and errors only; default → info; -v → debug; -vv → trace. The file always
 // receives debug and above. Call init_logging once, early, from app::run; afterwards spdlog's
 // default logger is thread-safe and used through spdlog::info(...) etc.
+// Thread-safety: init_logging and attach_log_file before other threads start; set_console_overlay
+// at any time.
 // Errors: a log file that cannot be opened is reported on stderr and logging continues without it.
 #pragma once
 
@@ -17,5 +19,19 @@ void init_logging(int verbosity, bool color);
 
 // Adds (or replaces) the log file sink. Parent directories are created.
 void attach_log_file(const std::filesystem::path& path);
+
+// Something kept on the terminal's last line (prepare's progress bar) that log lines must not
+// garble: while one is set, each console log line is written between its clear() and redraw(),
+// both called under the console sink's lock (so they must not log).
+class ConsoleOverlay {
+ public:
+  virtual ~ConsoleOverlay() = default;
+  virtual void clear() = 0;
+  virtual void redraw() = 0;
+};
+
+// Sets the overlay, or removes it (nullptr); safe while other threads log. The overlay must stay
+// alive until it is removed. Without init_logging it does nothing.
+void set_console_overlay(ConsoleOverlay* overlay);
 
 }  // namespace g2d::sys

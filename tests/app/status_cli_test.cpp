@@ -1,6 +1,12 @@
-// `git2dataset status`: counts, the last run from AppState, skip reasons and failures.
+// `git2dataset status`: counts, the last run from AppState, skip reasons and failures; a paused
+// run's reason, and a run recorded as running whose heartbeat or process is gone.
+#include <array>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -16,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class StatusCli : public ::testing::Test {
  protected:
@@ -86,6 +93,96 @@ TEST_F(StatusCli, JsonCarriesTheSameNumbers) {
   ASSERT_EQ(j["failures"].size(), 1u);
   EXPECT_EQ(j["failures"][0]["file"], "r/b.c");
   EXPECT_EQ(j["failures"][0]["retry_count"], 1);
+}
+
+// A run recorded as running, by process `pid` of this host, that last beat `beat_age_ms` ago.
+void record_running(const fs::path& db_path, std::int64_t beat_age_ms, pid_t pid,
+                    const std::string& paused) {
+  auto db = store::open_sqlite(db_path);
+  ASSERT_TRUE(db) << db.error().describe();
+  std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  std::array<char, 256> host{};
+  ASSERT_EQ(gethostname(host.data(), host.size() - 1), 0);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"run.state", "running"},
+           {"run.started_at", std::to_string(now - 120000)},
+           {"run.finished_at", ""},
+           {"run.planned", "10"},
+           {"run.done", "4"},
+           {"run.failed", "0"},
+           {"run.pid", std::to_string(pid)},
+           {"run.host", host.data()},
+           {"run.heartbeat_at", std::to_string(now - beat_age_ms)},
+           {"run.paused", paused}})
+    ASSERT_TRUE((*db)->set_state(key, value));
+}
+
+TEST_F(StatusCli, ALiveRunThatIsPausedSaysWhy) {
+  record_running(ws / "g2d.db", 1000, getpid(), "on battery at 15% (below 20%)");
+  auto r = status();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("last run: running, 4 of 10 files done"));
+  EXPECT_THAT(r.output, HasSubstr("paused: on battery at 15% (below 20%)"));
+  EXPECT_THAT(r.output, HasSubstr("s left"));
+
+  r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["last_run"]["state"], "running");
+  EXPECT_EQ(j["last_run"]["recorded_state"], "running");
+  EXPECT_EQ(j["last_run"]["paused"], "on battery at 15% (below 20%)");
+  EXPECT_EQ(j["last_run"]["pid"], getpid());
+  EXPECT_FALSE(j["last_run"]["eta_seconds"].is_null());
+}
+
+TEST_F(StatusCli, ARunWhoseHeartbeatStoppedWasInterrupted) {
+  record_running(ws / "g2d.db", 60000, getpid(), "on battery at 15% (below 20%)");
+  auto r = status();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("last run: interrupted, 4 of 10 files done"));
+  EXPECT_THAT(r.output, HasSubstr("recorded as running"));
+  EXPECT_THAT(r.output, Not(HasSubstr("paused:")));
+  EXPECT_THAT(r.output, Not(HasSubstr("s left")));
+
+  r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["last_run"]["state"], "interrupted");
+  EXPECT_EQ(j["last_run"]["recorded_state"], "running");
+  EXPECT_TRUE(j["last_run"]["paused"].is_null());
+  EXPECT_TRUE(j["last_run"]["eta_seconds"].is_null());
+}
+
+TEST_F(StatusCli, ARunWhoseProcessIsGoneWasInterrupted) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+    _exit(0);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);  // reaped: the pid names no process now
+  record_running(ws / "g2d.db", 0, child, "");
+  auto r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["last_run"]["state"], "interrupted");
+  EXPECT_EQ(j["last_run"]["recorded_state"], "running");
+}
+
+TEST_F(StatusCli, StatusReadsButNeverWritesTheRunState) {
+  record_running(ws / "g2d.db", 60000, getpid(), "");
+  auto before = store::open_sqlite(ws / "g2d.db");
+  ASSERT_TRUE(before);
+  auto state = (*before)->state();
+  ASSERT_TRUE(state);
+  before->reset();
+  ASSERT_EQ(status().exit_code, 0);
+  auto after = store::open_sqlite(ws / "g2d.db");
+  ASSERT_TRUE(after);
+  auto again = (*after)->state();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *state);
 }
 
 TEST_F(StatusCli, WithoutADatabaseItSaysSoAndCreatesNothing) {

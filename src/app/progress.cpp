@@ -1,0 +1,168 @@
+#include "app/progress.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace g2d::app {
+
+namespace {
+
+constexpr std::string_view k_sep = " · ";
+
+// Code points, which is what a terminal shows for this ASCII-and-"·" text.
+size_t width_of(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The first `columns` code points of `s`.
+std::string cut(std::string s, size_t columns) {
+  size_t seen = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      continue;
+    if (seen++ == columns) {
+      s.resize(i);
+      break;
+    }
+  }
+  return s;
+}
+
+int terminal_columns() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 80;
+}
+
+}  // namespace
+
+std::string format_duration(std::int64_t seconds) {
+  seconds = std::max<std::int64_t>(0, seconds);
+  if (seconds < 60)
+    return fmt::format("{}s", seconds);
+  if (seconds < 3600)
+    return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
+  if (seconds < 86400)
+    return fmt::format("{}h{:02}m", seconds / 3600, seconds % 3600 / 60);
+  return fmt::format("{}d{:02}h", seconds / 86400, seconds % 86400 / 3600);
+}
+
+std::string format_progress(const ProgressLine& p, int columns) {
+  std::int64_t processed = p.done + p.failed;
+  std::string text =
+      fmt::format("{}/{} files{}{} failed{}", processed, p.total, k_sep, p.failed, k_sep);
+  if (p.files_per_minute > 0) {
+    text += fmt::format("{:.1f} files/min", p.files_per_minute);
+    std::int64_t left = p.total - processed;
+    if (left > 0)
+      text += fmt::format("{}ETA {}", k_sep,
+                          format_duration(static_cast<std::int64_t>(static_cast<double>(left) /
+                                                                    p.files_per_minute * 60.0)));
+  } else {
+    text += "-- files/min";
+  }
+  if (!p.paused.empty())
+    text += fmt::format("{}paused: {}", k_sep, p.paused);
+
+  const std::string_view head = "prepare [";
+  const std::string_view tail = "] ";
+  auto room = static_cast<std::int64_t>(columns) -
+              static_cast<std::int64_t>(head.size() + tail.size() + width_of(text));
+  auto cells = static_cast<std::int64_t>(std::clamp<std::int64_t>(room, 10, 30));
+  std::int64_t filled =
+      p.total > 0 ? std::clamp<std::int64_t>(processed * cells / p.total, 0, cells) : 0;
+  std::string line = fmt::format("{}{}{}{}{}", head, std::string(static_cast<size_t>(filled), '#'),
+                                 std::string(static_cast<size_t>(cells - filled), '.'), tail, text);
+  return cut(std::move(line), static_cast<size_t>(std::max(columns, 1)));
+}
+
+bool stderr_is_terminal() {
+  if (isatty(STDERR_FILENO) == 0)
+    return false;
+  const char* term = std::getenv("TERM");
+  return term == nullptr || std::string_view(term) != "dumb";
+}
+
+ProgressBar::ProgressBar(std::int64_t total) {
+  m_line.total = total;
+  sys::set_console_overlay(this);
+}
+
+ProgressBar::~ProgressBar() {
+  sys::set_console_overlay(nullptr);
+  finish();
+}
+
+void ProgressBar::clear() {
+  std::lock_guard lock(m_mutex);
+  clear_locked();
+}
+
+void ProgressBar::redraw() {
+  std::lock_guard lock(m_mutex);
+  draw_locked();
+}
+
+void ProgressBar::file_finished(bool ok) {
+  std::lock_guard lock(m_mutex);
+  ++(ok ? m_line.done : m_line.failed);
+  draw_locked();
+}
+
+void ProgressBar::set_paused(const std::string& reason) {
+  std::lock_guard lock(m_mutex);
+  m_line.paused = reason;
+  draw_locked();
+}
+
+void ProgressBar::tick() {
+  std::lock_guard lock(m_mutex);
+  draw_locked();
+}
+
+void ProgressBar::print_above(const std::function<void()>& write) {
+  std::lock_guard lock(m_mutex);
+  clear_locked();
+  write();
+  draw_locked();
+}
+
+void ProgressBar::finish() {
+  std::lock_guard lock(m_mutex);
+  clear_locked();
+  m_finished = true;
+}
+
+void ProgressBar::clear_locked() {
+  if (!m_drawn)
+    return;
+  std::fputs("\r\x1b[K", stderr);
+  std::fflush(stderr);
+  m_drawn = false;
+}
+
+void ProgressBar::draw_locked() {
+  if (m_finished)
+    return;
+  double minutes =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count() / 60.0;
+  std::int64_t processed = m_line.done + m_line.failed;
+  m_line.files_per_minute =
+      processed > 0 && minutes > 0 ? static_cast<double>(processed) / minutes : 0.0;
+  // One column short of the width: a line that fills it would wrap on some terminals.
+  std::string line = format_progress(m_line, terminal_columns() - 1);
+  std::fputs(fmt::format("\r{}\x1b[K", line).c_str(), stderr);
+  std::fflush(stderr);
+  m_drawn = true;
+}
+
+}  // namespace g2d::app

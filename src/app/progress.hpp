@@ -1,0 +1,78 @@
+// app/progress.hpp — prepare's progress bar on a terminal: one line on stderr, redrawn in place
+// ("prepare [#####.....] 120/400 files · 3 failed · 2.1 files/min · ETA 2h13m").
+//
+// `format_progress` is the pure part (tested): the line for given counts, rate and width.
+// `ProgressBar` draws it. While a bar is shown it is the console's overlay (sys/logging.hpp): every
+// log line first clears the bar and redraws it after, so log lines and the bar never share a line.
+// Other output (prepare's per-file lines on stdout) goes through `print_above`. Without a terminal
+// the caller makes no bar and prints plain lines only.
+//
+// Ownership: the bar borrows stderr; it is the console overlay from construction to destruction.
+// Thread-safety: every ProgressBar method may be called from several threads at once.
+// Errors: none; a failed write to the terminal is ignored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "sys/logging.hpp"
+
+namespace g2d::app {
+
+struct ProgressLine {
+  std::int64_t total = 0;   // files planned
+  std::int64_t done = 0;    // finished well
+  std::int64_t failed = 0;  // finished with an error
+  double files_per_minute = 0;
+  std::string paused;  // the reason the run is paused, or ""
+};
+
+// "45s", "12m05s", "2h13m", "3d04h".
+std::string format_duration(std::int64_t seconds);
+
+// The bar for `p`, at most `columns` characters wide (code points; the separator is "·"). The bar
+// itself gets what the text leaves, between 10 and 30 cells; on a narrow terminal the text is cut.
+// No rate yet: "-- files/min" and no ETA.
+std::string format_progress(const ProgressLine& p, int columns);
+
+// Whether stderr is a terminal a bar can be drawn on (not a pipe or a file, and TERM is not dumb).
+bool stderr_is_terminal();
+
+class ProgressBar final : public sys::ConsoleOverlay {
+ public:
+  explicit ProgressBar(std::int64_t total);
+  ~ProgressBar() override;
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  // After each file's outcome.
+  void file_finished(bool ok);
+  void set_paused(const std::string& reason);
+  // Redraws with the current time (for the rate and ETA between outcomes).
+  void tick();
+  // Clears the bar, runs `write` (which prints whole lines), and draws the bar again.
+  void print_above(const std::function<void()>& write);
+  // Clears the bar for good (the run is over).
+  void finish();
+
+  // sys::ConsoleOverlay: around each console log line.
+  void clear() override;
+  void redraw() override;
+
+ private:
+  void clear_locked();
+  void draw_locked();
+
+  std::mutex m_mutex;
+  ProgressLine m_line;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  bool m_drawn = false;
+  bool m_finished = false;
+};
+
+}  // namespace g2d::app

@@ -1,0 +1,58 @@
+// sys/resources.hpp — readings of this process and this machine that decide whether work may go
+// on: the process's resident memory, the machine's available and total memory, and whether it
+// runs on battery and how full that is.
+//
+// Linux reads /proc/self/statm, /proc/meminfo and /sys/class/power_supply/*/ (the battery's
+// capacity and status; the adapters' `online`), under roots that tests replace (`ProbeRoots`) to
+// point at fabricated files. macOS asks the kernel (mach task_info, host_statistics64, sysctl) and
+// IOKit's power sources; it ignores the roots.
+//
+// Thread-safety: reentrant; every call reads afresh and keeps nothing.
+// Errors: none. A reading that is not available (no battery, a file that is missing, unreadable or
+// malformed) is an empty optional: a desktop without a battery is normal, and a probe must never
+// stop a run.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+namespace g2d::sys {
+
+// Where the Linux probes look; tests point these at a temporary directory.
+struct ProbeRoots {
+  std::filesystem::path proc = "/proc";
+  std::filesystem::path sys = "/sys";
+};
+
+struct MemoryReading {
+  std::optional<std::uint64_t> available_bytes;  // MemAvailable: what can be had without swapping
+  std::optional<std::uint64_t> total_bytes;      // MemTotal
+};
+
+enum class BatteryStatus { unknown, charging, discharging, full, not_charging };
+std::string_view to_string(BatteryStatus status);
+
+struct PowerReading {
+  bool has_battery = false;            // a system battery (not a mouse's or a keyboard's)
+  std::optional<int> battery_percent;  // 0 .. 100; the mean over all system batteries
+  BatteryStatus status = BatteryStatus::unknown;  // discharging when any battery is
+  std::optional<bool> on_ac;  // an adapter (mains or USB) reports power; empty: no adapter seen
+  // True only when it is known: an adapter is offline, or a battery discharges and no adapter is
+  // online. An unknown state is not "on battery": it must never pause a run.
+  bool on_battery = false;
+};
+
+struct ResourceReadings {
+  std::optional<std::uint64_t> process_rss_bytes;
+  MemoryReading memory;
+  PowerReading power;
+};
+
+std::optional<std::uint64_t> process_rss_bytes(const ProbeRoots& roots = {});
+MemoryReading memory_reading(const ProbeRoots& roots = {});
+PowerReading power_reading(const ProbeRoots& roots = {});
+ResourceReadings read_resources(const ProbeRoots& roots = {});
+
+}  // namespace g2d::sys

@@ -1,0 +1,194 @@
+// Crash safety of `git2dataset prepare`: the real binary on the real tiny model is killed with
+// SIGKILL at 20 random moments, resumed each time, and then run to the end. After every kill the
+// database must be consistent (integrity_check ok, every done file has exactly its samples, no
+// sample of a file that is not done); at the end every file is done exactly once, with no
+// duplicate or orphan sample and no partial work left over.
+//
+// The seed is printed; G2D_CRASH_SEED=<n> replays a failing sequence.
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <signal.h>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "support.hpp"
+#include "sys/process.hpp"
+
+extern char** environ;
+
+namespace g2d {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kFiles = 6;
+constexpr int kQuestions = 2;
+constexpr int kKills = 20;
+
+// Starts the binary with its output going to `log`; returns the pid.
+pid_t spawn_git2dataset(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<std::string> argv_s{test::git2dataset_exe().string()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+// The first column of every row of `sql`, as text.
+std::vector<std::string> query(const fs::path& db, const std::string& sql) {
+  sqlite3* c = nullptr;
+  std::vector<std::string> rows;
+  if (sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(c);
+    ADD_FAILURE() << "cannot open " << db;
+    return rows;
+  }
+  sqlite3_busy_timeout(c, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(c, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(c);
+  } else {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(c);
+  return rows;
+}
+
+class CrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (test::tiny_model_path().empty())
+      GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+    test::write_file(ws / "git2dataset.yaml",
+                     "llm:\n  model: " + test::tiny_model_path().string() +
+                         "\n  threads: 1\n  questions_per_file: " + std::to_string(kQuestions) +
+                         "\n  context_window: 2048\n  default_max_tokens: 40\n"
+                         "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
+                         "  max_concurrent_files: 2\n");
+    fs::path repo = ws / "repos/github.com/o/r";
+    fs::create_directories(repo);
+    for (int i = 0; i < kFiles; ++i) {
+      std::string n = std::to_string(i);
+      test::write_file(repo / ("f" + n + ".c"),
+                       "int scale" + n + "(int x) {\n  return x * " + n + " + 1;\n}\n");
+    }
+    auto git = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), {"git", "-C", repo.string()});
+      auto r = sys::run_process(args);
+      ASSERT_TRUE(r && r->exit_code == 0) << (r ? r->output : r.error().message);
+    };
+    git({"init", "-q"});
+    git({"add", "-A"});
+    git({"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"});
+  }
+
+  std::vector<std::string> prepare_args() const {
+    return {"prepare", "--config", (ws / "git2dataset.yaml").string()};
+  }
+
+  // What must hold after any crash.
+  void expect_consistent(const std::string& when) {
+    fs::path db = ws / "data/g2d.db";
+    if (!fs::exists(db))
+      return;  // killed before the database was created
+    EXPECT_EQ(query(db, "PRAGMA integrity_check"), std::vector<std::string>{"ok"}) << when;
+    // Every done file holds exactly its samples, all of its current version.
+    auto bad_done = query(db,
+                          "SELECT f.file_path FROM FileHashes f WHERE f.status = 'done' AND "
+                          "(SELECT count(*) FROM TrainingSamples s WHERE s.file_path = f.file_path "
+                          "AND s.retired = 0 AND s.file_hash = f.file_hash) <> " +
+                              std::to_string(kQuestions));
+    EXPECT_TRUE(bad_done.empty()) << when << ": " << testing::PrintToString(bad_done);
+    // No live sample of a file that is not done, or of another version.
+    auto orphans = query(db,
+                         "SELECT s.id FROM TrainingSamples s LEFT JOIN FileHashes f "
+                         "ON f.file_path = s.file_path WHERE s.retired = 0 AND "
+                         "(f.status IS NOT 'done' OR f.file_hash <> s.file_hash)");
+    EXPECT_TRUE(orphans.empty()) << when << ": " << testing::PrintToString(orphans);
+    auto duplicates = query(db,
+                            "SELECT file_path FROM TrainingSamples WHERE retired = 0 "
+                            "GROUP BY file_path, question HAVING count(*) > 1");
+    EXPECT_TRUE(duplicates.empty()) << when << ": " << testing::PrintToString(duplicates);
+  }
+
+  test::TempDir tmp;
+  fs::path ws = tmp.path();
+};
+
+TEST_F(CrashTest, SigkillAtRandomMomentsLosesAtMostInFlightWork) {
+  unsigned seed = std::random_device{}();
+  if (const char* s = std::getenv("G2D_CRASH_SEED"))
+    seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+  std::mt19937 rng(seed);
+  // From before the model is loaded to well into generation; progress is kept across kills.
+  std::uniform_int_distribution<int> delay_ms(20, 2500);
+  fs::path log = ws / "prepare.log";
+  std::set<int> killed_running;
+  for (int kill_no = 0; kill_no < kKills; ++kill_no) {
+    int delay = delay_ms(rng);
+    pid_t pid = spawn_git2dataset(prepare_args(), log);
+    ASSERT_GT(pid, 0) << "cannot start git2dataset";
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+      killed_running.insert(kill_no);
+    expect_consistent("seed " + std::to_string(seed) + ", kill " + std::to_string(kill_no) +
+                      " after " + std::to_string(delay) + " ms");
+    if (HasFailure())
+      break;
+  }
+  RecordProperty("seed", std::to_string(seed));
+  std::cout << "seed " << seed << ": " << killed_running.size() << " of " << kKills
+            << " kills hit a running prepare\n";
+  EXPECT_GE(killed_running.size(), static_cast<size_t>(kKills / 2))
+      << "most kills must land while prepare runs, or the test proves little";
+
+  auto last = test::run_git2dataset(prepare_args());
+  ASSERT_EQ(last.exit_code, 0) << last.output << "\n--- earlier runs:\n" << test::read_file(log);
+  fs::path db = ws / "data/g2d.db";
+  expect_consistent("seed " + std::to_string(seed) + ", after the final run");
+  EXPECT_EQ(query(db, "SELECT count(*) FROM FileHashes WHERE status = 'done'"),
+            std::vector<std::string>{std::to_string(kFiles)});
+  EXPECT_EQ(query(db, "SELECT count(*) FROM TrainingSamples WHERE retired = 0"),
+            std::vector<std::string>{std::to_string(kFiles * kQuestions)});
+  EXPECT_EQ(query(db, "SELECT count(*) FROM PartialWork"), std::vector<std::string>{"0"});
+  EXPECT_EQ(query(db, "SELECT count(*) FROM FailedFiles"), std::vector<std::string>{"0"});
+
+  // Done is done: another run has nothing to do.
+  auto again = test::run_git2dataset(prepare_args());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(query(db, "SELECT count(*) FROM TrainingSamples"),
+            query(db, "SELECT count(*) FROM TrainingSamples WHERE retired = 0"))
+      << "a run after the end retired samples: work was redone";
+}
+
+}  // namespace
+}  // namespace g2d
