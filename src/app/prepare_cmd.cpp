@@ -234,9 +234,10 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
       bar->set_paused(reason);
   };
   pipeline::ResourceGate gate(std::move(gate_options));
-  options.before_take = [&gate, &abandon] {
-    gate.wait_until_clear(
-        [&abandon] { return sys::interrupt_flag().load() || abandon.stop_requested(); });
+  options.before_take = [&gate, &abandon](std::stop_token stopping) {
+    gate.wait_until_clear([&abandon, &stopping] {
+      return sys::interrupt_flag().load() || abandon.stop_requested() || stopping.stop_requested();
+    });
   };
 
   std::int64_t done = 0;
@@ -266,7 +267,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
           out.flush();
         };
         if (bar) {
-          bar->print_above(print);
+          bar->write_above(print);
           bar->file_finished(f.ok);
         } else {
           print();

@@ -102,16 +102,6 @@ ProgressBar::~ProgressBar() {
   finish();
 }
 
-void ProgressBar::clear() {
-  std::lock_guard lock(m_mutex);
-  clear_locked();
-}
-
-void ProgressBar::redraw() {
-  std::lock_guard lock(m_mutex);
-  draw_locked();
-}
-
 void ProgressBar::file_finished(bool ok) {
   std::lock_guard lock(m_mutex);
   ++(ok ? m_line.done : m_line.failed);
@@ -129,7 +119,7 @@ void ProgressBar::tick() {
   draw_locked();
 }
 
-void ProgressBar::print_above(const std::function<void()>& write) {
+void ProgressBar::write_above(const std::function<void()>& write) {
   std::lock_guard lock(m_mutex);
   clear_locked();
   write();

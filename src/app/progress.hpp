@@ -4,7 +4,7 @@
 // `format_progress` is the pure part (tested): the line for given counts, rate and width.
 // `ProgressBar` draws it. While a bar is shown it is the console's overlay (sys/logging.hpp): every
 // log line first clears the bar and redraws it after, so log lines and the bar never share a line.
-// Other output (prepare's per-file lines on stdout) goes through `print_above`. Without a terminal
+// Other output (prepare's per-file lines on stdout) goes through `write_above`. Without a terminal
 // the caller makes no bar and prints plain lines only.
 //
 // Ownership: the bar borrows stderr; it is the console overlay from construction to destruction.
@@ -55,14 +55,11 @@ class ProgressBar final : public sys::ConsoleOverlay {
   void set_paused(const std::string& reason);
   // Redraws with the current time (for the rate and ETA between outcomes).
   void tick();
-  // Clears the bar, runs `write` (which prints whole lines), and draws the bar again.
-  void print_above(const std::function<void()>& write);
+  // Clears the bar, runs `write` (which prints whole lines), and draws the bar again, under the
+  // bar's lock. Also how console log lines are written while the bar is shown.
+  void write_above(const std::function<void()>& write) override;
   // Clears the bar for good (the run is over).
   void finish();
-
-  // sys::ConsoleOverlay: around each console log line.
-  void clear() override;
-  void redraw() override;
 
  private:
   void clear_locked();

@@ -137,10 +137,15 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
         continue;
       }
       calls.emplace_back([&, i] {
-        answers[i] = answer_question(backend, prompts, unit, options, stop, (*questions)[i],
-                                     static_cast<int>(i));
-        if (answers[i] && hooks.on_answer)
-          hooks.on_answer(static_cast<int>(i), *answers[i]);
+        // Nothing may escape a thread: an exception (out of memory, a hook's) becomes an error.
+        try {
+          answers[i] = answer_question(backend, prompts, unit, options, stop, (*questions)[i],
+                                       static_cast<int>(i));
+          if (answers[i] && hooks.on_answer)
+            hooks.on_answer(static_cast<int>(i), *answers[i]);
+        } catch (const std::exception& e) {
+          answers[i] = fail(ErrorKind::internal, "answer {}: {}", i + 1, e.what());
+        }
       });
     }
   }

@@ -1,6 +1,7 @@
 #include "pipeline/file_units.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -46,8 +47,9 @@ std::string joined(const std::vector<llm::Message>& messages) {
 
 class FileJob {
  public:
-  FileJob(const FileUnitsContext& context, const discover::SourceFile& file, std::stop_token stop)
-      : m_context(context), m_file(file), m_stop(std::move(stop)) {}
+  FileJob(const FileUnitsContext& context, const discover::SourceFile& file,
+          const std::stop_token& stop)
+      : m_context(context), m_file(file), m_forward(stop, [this] { m_stop.request_stop(); }) {}
 
   Result<std::vector<UnitPairs>> run(const std::string& text) {
     auto earlier =
@@ -93,18 +95,20 @@ class FileJob {
   }
 
   void keep(const std::string& unit, int slot, const nlohmann::json& payload) {
-    auto st = m_context.store.save_partial(store::PartialRecord{m_file.file_path, m_file.sha256,
-                                                                m_context.settings_fingerprint,
-                                                                unit, slot, payload.dump()});
+    // Model output may hold invalid UTF-8: replaced, never thrown about.
+    auto st = m_context.store.save_partial(store::PartialRecord{
+        m_file.file_path, m_file.sha256, m_context.settings_fingerprint, unit, slot,
+        payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
     if (!st) {
       std::lock_guard lock(m_mutex);
       if (!m_store_error)
         m_store_error = st.error();
+      m_stop.request_stop();  // nothing more could be kept: stop paying for calls
     }
   }
 
   Status run_unit(const chunk::Chunk& c, size_t offset, int depth, std::vector<UnitPairs>& out) {
-    std::string key = fmt::format("L{}-{}@{}", c.line_start, c.line_end, offset);
+    std::string key = fmt::format("L{}-{}@{}+{}", c.line_start, c.line_end, offset, c.text.size());
     generate::CodeUnit unit{m_file.file_path, m_file.language, c.line_start,
                             c.line_end,       c.scope,         c.text};
     generate::UnitOptions options = m_context.unit_options;
@@ -115,7 +119,7 @@ class FileJob {
     };
     hooks.on_answer = [&](int i, const generate::Pair& p) { keep(key, i + 1, to_json(p)); };
     auto pairs = generate::generate_unit(m_context.backend, m_context.prompts, unit, options,
-                                         m_stop, m_known[key], hooks);
+                                         m_stop.get_token(), m_known[key], hooks);
     {
       std::lock_guard lock(m_mutex);
       if (m_store_error)
@@ -164,7 +168,8 @@ class FileJob {
 
   const FileUnitsContext& m_context;
   const discover::SourceFile& m_file;
-  std::stop_token m_stop;
+  std::stop_source m_stop;  // the caller's stop, or a failure to keep partial work
+  std::stop_callback<std::function<void()>> m_forward;
   std::map<std::string, generate::UnitProgress> m_known;  // by unit key; read before the units
 
   std::mutex m_mutex;
@@ -190,7 +195,8 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
   // Chat markup per message, the path and scope in the header, and the question's own text.
   constexpr int k_allowance = 256;
   int overhead = std::max(*ask, *answer) + k_allowance;
-  int reply = std::min(std::max(options.max_tokens, options.questions * 160 + 64), context / 2);
+  // The questions' JSON always gets its room; an answer gets up to half the context.
+  int reply = std::max(options.questions * 160 + 64, std::min(options.max_tokens, context / 2));
   int budget = context - overhead - reply;
   constexpr int k_smallest = 128;
   if (budget < k_smallest) {
@@ -205,7 +211,7 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
 Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,
                                                    const discover::SourceFile& file,
                                                    const std::string& text, std::stop_token stop) {
-  FileJob job(context, file, std::move(stop));
+  FileJob job(context, file, stop);
   return job.run(text);
 }
 

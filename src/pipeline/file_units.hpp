@@ -5,12 +5,14 @@
 //
 // Token budget: a unit's code may take `code_budget(...)` tokens — the context window less the
 // prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
-// min(max(default_max_tokens, what the questions' JSON needs), context / 2). A unit that still
+// max(what the questions' JSON needs, min(default_max_tokens, context / 2)). A unit that still
 // overflows (a backend whose tokenizer is only an estimate) is split again at half its size, up
 // to three times; nothing is ever truncated.
 //
-// Partial work is keyed by the unit's line range and byte offset ("L12-80@345"): the same file
-// version under the same settings splits the same way, so the keys match on the next run.
+// Partial work is keyed by the unit's line range, byte offset and length ("L12-80@345+2210"): the
+// same file version under the same settings splits the same way, so the keys match on the next
+// run. (The context window and default_max_tokens decide the split but are not in the settings
+// fingerprint: changing them makes earlier partial work unused, never wrongly reused.)
 //
 // Ownership: borrows everything in FileUnitsContext for the duration of a call.
 // Thread-safety: generate_file_units may run for several files at once (the store and the backend

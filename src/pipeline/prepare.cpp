@@ -86,8 +86,8 @@ class Runner {
 
  private:
   const PlannedFile* take() {
-    if (m_options.before_take)
-      m_options.before_take();
+    if (m_options.before_take && work_left())
+      m_options.before_take(m_cancel.get_token());
     std::lock_guard lock(m_mutex);
     if (m_store_error || m_next >= m_work.size())
       return nullptr;
@@ -97,6 +97,11 @@ class Runner {
       return nullptr;
     }
     return m_work[m_next++];
+  }
+
+  bool work_left() {
+    std::lock_guard lock(m_mutex);
+    return !m_store_error && m_next < m_work.size() && !m_cancel.stop_requested();
   }
 
   void work() {

@@ -49,9 +49,11 @@ struct PrepareOptions {
   int concurrent_files = 4;
   const std::atomic<bool>* stop_taking = nullptr;  // graceful stop (first Ctrl-C)
   std::stop_token abandon;                         // cancel in-flight work (second Ctrl-C)
-  // Called by a worker before it takes its next file, outside any lock: blocks while the machine
-  // is short of resources (memory, battery) and returns when work may go on or a stop is asked.
-  std::function<void()> before_take;
+  // Called by a worker before it takes its next file (only while files are left), outside any
+  // lock: blocks while the machine is short of resources (memory, battery) and returns when work
+  // may go on or a stop is asked — by the caller, or by `stopping` (the run's own: a store that
+  // failed, or an abandon).
+  std::function<void(std::stop_token stopping)> before_take;
 };
 
 struct FileOutcome {

@@ -35,7 +35,7 @@ PauseReason pause_reason(const GateLimits& limits, const sys::ResourceReadings& 
   if (limits.max_ram_gb > 0 && readings.process_rss_bytes &&
       gib(*readings.process_rss_bytes) > limits.max_ram_gb)
     return {PauseKind::process_memory,
-            fmt::format("RSS {:.1f} GB over max_ram_gb {:g}", gib(*readings.process_rss_bytes),
+            fmt::format("memory {:.1f} GB over max_ram_gb {:g}", gib(*readings.process_rss_bytes),
                         limits.max_ram_gb)};
   const auto& memory = readings.memory;
   if (memory.available_bytes && *memory.available_bytes < low_memory_floor(memory))

@@ -51,7 +51,8 @@ enum class PauseKind { none, user, process_memory, machine_memory, battery };
 
 struct PauseReason {
   PauseKind kind = PauseKind::none;
-  std::string text;  // "RSS 9.1 GB over max_ram_gb 8", "on battery at 15% (below 20%)"; "" if none
+  std::string
+      text;  // "memory 9.1 GB over max_ram_gb 8", "on battery at 15% (below 20%)"; "" if none
 };
 
 // Why work must wait given these readings, the first that holds of: the user's pause, the

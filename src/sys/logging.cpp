@@ -28,13 +28,14 @@ class OverlaySink : public spdlog::sinks::sink {
   explicit OverlaySink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {}
   void log(const spdlog::details::log_msg& msg) override {
     std::lock_guard lock(m_mutex);
-    if (m_overlay != nullptr)
-      m_overlay->clear();
-    m_inner->log(msg);
-    if (m_overlay != nullptr) {
-      m_inner->flush();
-      m_overlay->redraw();
+    if (m_overlay == nullptr) {
+      m_inner->log(msg);
+      return;
     }
+    m_overlay->write_above([&] {
+      m_inner->log(msg);
+      m_inner->flush();
+    });
   }
   void flush() override {
     std::lock_guard lock(m_mutex);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 namespace g2d::sys {
@@ -21,13 +22,13 @@ void init_logging(int verbosity, bool color);
 void attach_log_file(const std::filesystem::path& path);
 
 // Something kept on the terminal's last line (prepare's progress bar) that log lines must not
-// garble: while one is set, each console log line is written between its clear() and redraw(),
-// both called under the console sink's lock (so they must not log).
+// garble: while one is set, each console log line is written by its write_above, which clears
+// the line, runs `write` and draws itself again, all under its own lock (so that nothing else
+// draws in between). It is called under the console sink's lock, so it must not log.
 class ConsoleOverlay {
  public:
   virtual ~ConsoleOverlay() = default;
-  virtual void clear() = 0;
-  virtual void redraw() = 0;
+  virtual void write_above(const std::function<void()>& write) = 0;
 };
 
 // Sets the overlay, or removes it (nullptr); safe while other threads log. The overlay must stay

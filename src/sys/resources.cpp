@@ -150,12 +150,14 @@ std::optional<std::uint64_t> process_rss_bytes(const ProbeRoots& roots) {
   std::istringstream fields(*statm);
   std::string size;
   std::string resident;
-  if (!(fields >> size >> resident) || !parse_u64(size))
+  std::string shared;
+  if (!(fields >> size >> resident >> shared) || !parse_u64(size))
     return std::nullopt;
   auto pages = parse_u64(resident);
-  if (!pages || *pages > UINT64_MAX / *page)
+  auto file_pages = parse_u64(shared);
+  if (!pages || !file_pages || *file_pages > *pages || *pages > UINT64_MAX / *page)
     return std::nullopt;
-  return *pages * *page;
+  return (*pages - *file_pages) * *page;
 }
 
 MemoryReading memory_reading(const ProbeRoots& roots) {

@@ -50,6 +50,8 @@ struct ResourceReadings {
   PowerReading power;
 };
 
+// The process's anonymous resident memory (Linux: statm's resident less its shared pages): what
+// it allocated, not the model file it maps, which the kernel can drop and read again.
 std::optional<std::uint64_t> process_rss_bytes(const ProbeRoots& roots = {});
 MemoryReading memory_reading(const ProbeRoots& roots = {});
 PowerReading power_reading(const ProbeRoots& roots = {});

@@ -80,6 +80,26 @@ std::vector<std::string> query(const fs::path& db, const std::string& sql) {
   return rows;
 }
 
+// "<done files>/<partial work rows>", or "" while the database cannot be read (not created yet,
+// or being migrated): how far the pipeline got, polled while it runs.
+std::string progress_marker(const fs::path& db) {
+  sqlite3* c = nullptr;
+  std::string marker;
+  if (sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(c, 1000);
+    sqlite3_stmt* stmt = nullptr;
+    const char* sql =
+        "SELECT (SELECT count(*) FROM FileHashes WHERE status = 'done') || '/' || "
+        "(SELECT count(*) FROM PartialWork)";
+    if (sqlite3_prepare_v2(c, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+      marker = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(c);
+  return marker;
+}
+
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -146,34 +166,69 @@ TEST_F(CrashTest, SigkillAtRandomMomentsLosesAtMostInFlightWork) {
   if (const char* s = std::getenv("G2D_CRASH_SEED"))
     seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
   std::mt19937 rng(seed);
-  // From before the model is loaded to well into generation; progress is kept across kills.
-  std::uniform_int_distribution<int> delay_ms(20, 2500);
+  // Even kills: at a random time from start-up (discovery, loading the model) into generation.
+  // Odd kills: a random moment just after the run has visibly progressed (a call kept, a file
+  // committed), so kills land while files are being generated and committed however fast or
+  // slow this machine is. Progress is kept across kills.
+  std::uniform_int_distribution<int> delay_ms(20, 3000);
+  std::uniform_int_distribution<int> jitter_ms(0, 200);
   fs::path log = ws / "prepare.log";
+  fs::path db = ws / "data/g2d.db";
   std::set<int> killed_running;
+  int mid_generation = 0;  // kills that left some, but not all, work finished
   for (int kill_no = 0; kill_no < kKills; ++kill_no) {
-    int delay = delay_ms(rng);
+    bool after_progress = kill_no % 2 == 1;
+    int delay = after_progress ? jitter_ms(rng) : delay_ms(rng);
+    std::string before = progress_marker(db);
     pid_t pid = spawn_git2dataset(prepare_args(), log);
     ASSERT_GT(pid, 0) << "cannot start git2dataset";
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    ::kill(pid, SIGKILL);
     int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status))
+    bool exited = false;
+    if (after_progress) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+      while (progress_marker(db) == before && std::chrono::steady_clock::now() < deadline) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          exited = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    if (!exited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+      ::kill(pid, SIGKILL);
+      ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    }
+    if (WIFSIGNALED(status)) {
+      ASSERT_EQ(WTERMSIG(status), SIGKILL) << "prepare died of another signal\n"
+                                           << test::read_file(log);
       killed_running.insert(kill_no);
+    } else {
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "prepare failed on its own\n"
+                                                                 << test::read_file(log);
+    }
+    if (fs::exists(db)) {
+      auto done = query(db, "SELECT count(*) FROM FileHashes WHERE status = 'done'");
+      auto partial = query(db, "SELECT count(*) FROM PartialWork");
+      if (!done.empty() && done[0] != std::to_string(kFiles) &&
+          (done[0] != "0" || (!partial.empty() && partial[0] != "0")))
+        ++mid_generation;
+    }
     expect_consistent("seed " + std::to_string(seed) + ", kill " + std::to_string(kill_no) +
-                      " after " + std::to_string(delay) + " ms");
+                      (after_progress ? " after progress + " : " after ") + std::to_string(delay) +
+                      " ms");
     if (HasFailure())
       break;
   }
   RecordProperty("seed", std::to_string(seed));
   std::cout << "seed " << seed << ": " << killed_running.size() << " of " << kKills
-            << " kills hit a running prepare\n";
+            << " kills hit a running prepare, " << mid_generation << " with work partly done\n";
   EXPECT_GE(killed_running.size(), static_cast<size_t>(kKills / 2))
       << "most kills must land while prepare runs, or the test proves little";
+  EXPECT_GE(mid_generation, 1) << "no kill landed while files were being generated";
 
   auto last = test::run_git2dataset(prepare_args());
   ASSERT_EQ(last.exit_code, 0) << last.output << "\n--- earlier runs:\n" << test::read_file(log);
-  fs::path db = ws / "data/g2d.db";
   expect_consistent("seed " + std::to_string(seed) + ", after the final run");
   EXPECT_EQ(query(db, "SELECT count(*) FROM FileHashes WHERE status = 'done'"),
             std::vector<std::string>{std::to_string(kFiles)});

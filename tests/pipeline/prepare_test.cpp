@@ -3,8 +3,12 @@
 // re-chunking, stopping and abandoning, and a store that fails.
 #include "pipeline/prepare.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -45,10 +49,12 @@ std::string c_functions(int count, int body_lines = 3) {
   return out;
 }
 
-// A store that fails its n-th commit_file (fault injection); everything else goes to a real one.
-class CommitFailingStore : public store::Store {
+// A store that fails its n-th commit_file or n-th save_partial (fault injection; 0: never);
+// everything else goes to a real one.
+class FailingStore : public store::Store {
  public:
-  CommitFailingStore(store::Store& real, int fail_at) : m_real(real), m_fail_at(fail_at) {}
+  FailingStore(store::Store& real, int fail_commit_at, int fail_partial_at = 0)
+      : m_real(real), m_fail_at(fail_commit_at), m_fail_partial_at(fail_partial_at) {}
   int schema_version() const override { return m_real.schema_version(); }
   Result<std::optional<store::FileRecord>> get_file(std::string_view p) override {
     return m_real.get_file(p);
@@ -65,7 +71,11 @@ class CommitFailingStore : public store::Store {
     return m_real.record_failure(p, k, m, now);
   }
   Result<std::int64_t> retire_file(std::string_view p) override { return m_real.retire_file(p); }
-  Status save_partial(const store::PartialRecord& w) override { return m_real.save_partial(w); }
+  Status save_partial(const store::PartialRecord& w) override {
+    if (++m_partials == m_fail_partial_at)
+      return fail(ErrorKind::store, "database or disk is full (injected)");
+    return m_real.save_partial(w);
+  }
   Result<std::vector<store::PartialRecord>> partials(std::string_view p, std::string_view h,
                                                      std::string_view f) override {
     return m_real.partials(p, h, f);
@@ -88,7 +98,9 @@ class CommitFailingStore : public store::Store {
  private:
   store::Store& m_real;
   int m_fail_at;
+  int m_fail_partial_at;
   std::atomic<int> m_commits{0};
+  std::atomic<int> m_partials{0};
 };
 
 class PrepareTest : public ::testing::Test {
@@ -259,49 +271,190 @@ TEST_F(PrepareTest, ALargeFileIsSplitIntoUnitsThatFitAndCoverIt) {
   EXPECT_EQ(next - 1, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
 }
 
-TEST_F(PrepareTest, AContextOverflowSplitsTheUnitAgain) {
-  add("a.c", c_functions(8));
-  // The backend's tokenizer undercounts: anything over 400 bytes of code overflows.
+// The units of a file, in order, checked to cover all of its lines without gaps or overlaps.
+std::vector<std::pair<int, int>> covering_units(const std::vector<store::SampleRecord>& samples,
+                                                const std::string& code) {
+  std::set<std::pair<int, int>> units;
+  for (const auto& s : samples)
+    units.emplace(s.line_start, s.line_end);
+  int next = 1;
+  for (auto [start, end] : units) {
+    EXPECT_EQ(start, next) << "units must cover the file without gaps or overlaps";
+    next = end + 1;
+  }
+  EXPECT_EQ(next - 1, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
+  return {units.begin(), units.end()};
+}
+
+// The line of `needle` in `code`, 1-based.
+int line_of(const std::string& code, const std::string& needle) {
+  auto at = code.find(needle);
+  return 1 + static_cast<int>(std::count(code.begin(), code.begin() + static_cast<long>(at), '\n'));
+}
+
+TEST_F(PrepareTest, AContextOverflowSplitsThatUnitAgainAtItsPlaceInTheFile) {
+  // Cut into several units by a small context; the unit holding f40 overflows anyway (as if the
+  // backend's tokenizer undercounted there), so it alone is cut again — into halves that fit.
+  const std::string code = c_functions(60, 4);
+  add("a.c", code);
+  options.max_tokens = 1000;
+  int overflows = 0;
   ScriptedFakeBackend backend(
-      [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
-        if (r.messages.back().content.find("int f0") != std::string::npos &&
-            r.messages.back().content.find("int f7") != std::string::npos)
+      [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        const std::string& user = r.messages.back().content;
+        if (user.find("int f40(") != std::string::npos && user.size() > 2000) {
+          ++overflows;
           return fail(ErrorKind::context_overflow, "the prompt is 5000 tokens (injected)");
+        }
         return two_questions(r, n);
       },
-      echo_answer);
+      echo_answer, 2000);
   auto summary = run(backend);
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_EQ(summary->done, 1);
   EXPECT_EQ(summary->failed, 0);
-  std::set<std::pair<int, int>> units;
-  for (const auto& s : samples_of("a.c"))
-    units.emplace(s.line_start, s.line_end);
-  EXPECT_GE(units.size(), 2u);
-  EXPECT_EQ(units.begin()->first, 1);
+  EXPECT_EQ(overflows, 1);
+  auto units = covering_units(samples_of("a.c"), code);
+  // The pieces carry the file's line numbers: one of them ends just before f40's unit piece
+  // begins, somewhere past the first unit.
+  int f40 = line_of(code, "int f40(");
+  auto holding = std::find_if(units.begin(), units.end(),
+                              [&](auto u) { return u.first <= f40 && f40 <= u.second; });
+  ASSERT_NE(holding, units.end());
+  EXPECT_GT(holding->first, 1);
+  EXPECT_LT((holding->second - holding->first) * 4, (units[0].second - units[0].first) * 3)
+      << "f40's unit was not cut again";
+}
+
+TEST_F(PrepareTest, AFailedAnswerInALaterUnitIsTheOnlyCallOfTheNextRun) {
+  const std::string code = c_functions(60, 4);
+  add("big.c", code);
+  options.max_tokens = 1000;
+  auto refuse_f30 = [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+    const std::string& user = r.messages.back().content;
+    if (user.find("int f30(") != std::string::npos && user.find("Question 2") != std::string::npos)
+      return fail(ErrorKind::rejected, "refused (injected)");
+    return echo_answer(r, n);
+  };
+  ScriptedFakeBackend failing(two_questions, refuse_f30, 2000);
+  auto first = run(failing);
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_EQ(first->failed, 1);
+  // A file stops at its first unit that fails: the units before it and the failed one's
+  // questions are kept.
+  int asked = failing.question_calls();
+  ASSERT_GE(asked, 2) << "f30 is not in the first unit";
+
+  ScriptedFakeBackend healthy(two_questions, echo_answer, 2000);
+  auto second = run(healthy);
+  ASSERT_TRUE(second) << second.error().describe();
+  EXPECT_EQ(second->done, 1);
+  auto samples = samples_of("big.c");
+  int units = static_cast<int>(covering_units(samples, code).size());
+  ASSERT_GT(units, asked) << "f30 is in the last unit";
+  EXPECT_EQ(samples.size(), static_cast<size_t>(units) * 2);
+  // Only the failed answer, and the units never reached, are paid for.
+  EXPECT_EQ(healthy.question_calls(), units - asked);
+  EXPECT_EQ(healthy.answer_calls(), 1 + 2 * (units - asked));
 }
 
 TEST_F(PrepareTest, AbandoningCancelsInFlightWorkWithoutMarkingAnything) {
   add("a.c", c_functions(1));
   std::stop_source abandon;
   options.abandon = abandon.get_token();
-  ScriptedFakeBackend backend(
-      two_questions, [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
-        if (n == 0)
-          return echo_answer(r, n);
-        abandon.request_stop();
-        return fail(ErrorKind::cancelled, "stopped");
-      });
   options.concurrent_files = 1;
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  backend.hold_calls([](const llm::GenerateRequest& r) {
+    return r.messages.back().content.find("Question 2") != std::string::npos;
+  });
+  // Abandoned once the second answer is in flight and the first one has been kept.
+  std::jthread abandoner([&] {
+    auto kept_rows = [&] {
+      auto rows = db->partials(std::string(kRepo) + "/a.c", plan.files[0].file.sha256, "fp");
+      return rows ? rows->size() : 0u;
+    };
+    while (backend.held_calls() == 0 || kept_rows() < 2)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    abandon.request_stop();
+  });
   auto summary = run(backend);
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_TRUE(summary->stopped);
   EXPECT_EQ(summary->done, 0);
   EXPECT_EQ(summary->failed, 0);
   EXPECT_TRUE(db->failed_files()->empty());
+  EXPECT_EQ(db->counts()->files_done, 0);
   auto kept = db->partials(std::string(kRepo) + "/a.c", plan.files[0].file.sha256, "fp");
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->size(), 2u) << "the questions and the finished answer are kept";
+}
+
+TEST_F(PrepareTest, AStoreThatCannotKeepPartialWorkStopsTheRun) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  FailingStore failing(*db, 0, 1);
+  options.concurrent_files = 1;
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend, &failing);
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().kind, ErrorKind::store);
+  EXPECT_THAT(summary.error().message, HasSubstr("disk is full"));
+  EXPECT_EQ(backend.question_calls(), 1) << "no file may be started once nothing can be kept";
+  EXPECT_EQ(backend.answer_calls(), 0) << "no answer is paid for once its questions are lost";
+  EXPECT_EQ(db->counts()->files_done, 0);
+}
+
+TEST_F(PrepareTest, AnEmptyFileIsDoneWithNoSamplesAndNoCall) {
+  add("empty.c", "");
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
+  EXPECT_EQ(summary->samples, 0);
+  EXPECT_EQ(backend.question_calls(), 0);
+}
+
+TEST_F(PrepareTest, TheGateIsAskedBeforeEachFileAndNeverWhenNothingIsLeft) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  options.concurrent_files = 1;
+  std::atomic<int> asked{0};
+  options.before_take = [&](std::stop_token) { ++asked; };
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  ASSERT_TRUE(run(backend));
+  EXPECT_EQ(asked, 2);
+
+  // A gate that would block for ever is never entered when there is nothing to do.
+  plan.files.clear();
+  options.before_take = [](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, stop, [] { return false; });
+  };
+  ASSERT_TRUE(run(backend));
+}
+
+TEST_F(PrepareTest, AStoreFailureReleasesWorkersWaitingAtTheGate) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  add("c.c", c_functions(1));
+  FailingStore failing(*db, 1);
+  options.concurrent_files = 2;
+  // The second worker waits at the gate until the run's own stop (the failed commit) frees it.
+  std::atomic<int> entered{0};
+  options.before_take = [&](std::stop_token stop) {
+    if (++entered == 1)
+      return;
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait(lock, stop, [] { return false; });
+  };
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend, &failing);
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().kind, ErrorKind::store);
 }
 
 TEST_F(PrepareTest, AGracefulStopFinishesTheFileInFlightAndTakesNoMore) {
@@ -326,7 +479,7 @@ TEST_F(PrepareTest, AGracefulStopFinishesTheFileInFlightAndTakesNoMore) {
 TEST_F(PrepareTest, AFailingStoreEndsTheRunWithItsError) {
   add("a.c", c_functions(1));
   add("b.c", c_functions(1));
-  CommitFailingStore failing(*db, 1);
+  FailingStore failing(*db, 1);
   options.concurrent_files = 1;
   ScriptedFakeBackend backend(two_questions, echo_answer);
   auto summary = run(backend, &failing);

@@ -149,13 +149,13 @@ TEST_F(Gate, OverMaxRamBlocksUntilTheReadingChangesThenResumes) {
   auto t = waiter(gate, returned);
   ASSERT_TRUE(eventually([&] { return readings.reads() >= 3; }));
   EXPECT_EQ(returned, -1) << "must block while RSS is over max_ram_gb";
-  EXPECT_EQ(gate.reason(), "RSS 9.1 GB over max_ram_gb 8");
+  EXPECT_EQ(gate.reason(), "memory 9.1 GB over max_ram_gb 8");
   readings.set([](auto& r) { r.process_rss_bytes = 2 * k_gib; });
   ASSERT_TRUE(eventually([&] { return returned != -1; }));
   t.join();
   EXPECT_EQ(returned, 1);
-  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"RSS 9.1 GB over max_ram_gb 8", ""}));
-  EXPECT_EQ(log.count("warning: paused: RSS 9.1 GB over max_ram_gb 8\n"), 1) << log.text();
+  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"memory 9.1 GB over max_ram_gb 8", ""}));
+  EXPECT_EQ(log.count("warning: paused: memory 9.1 GB over max_ram_gb 8\n"), 1) << log.text();
   EXPECT_EQ(log.count("info: resumed after 0 s\n"), 1) << log.text();
 }
 
@@ -259,7 +259,7 @@ TEST_F(Gate, FourWaitersMakeOnePauseAndOneResume) {
   workers.clear();  // joins
   for (auto& r : returned)
     EXPECT_EQ(r, 1);
-  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"RSS 10.0 GB over max_ram_gb 8", ""}));
+  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"memory 10.0 GB over max_ram_gb 8", ""}));
   EXPECT_EQ(log.count("paused:"), 1) << log.text();
   EXPECT_EQ(log.count("resumed after"), 1) << log.text();
 }
@@ -276,13 +276,13 @@ TEST_F(Gate, AChangeOfReasonWhilePausedIsReportedButTheNumbersAreNot) {
   readings.set([](auto& r) { r.process_rss_bytes = 9 * k_gib + 500 * k_mib; });
   int seen = readings.reads();
   ASSERT_TRUE(eventually([&] { return readings.reads() >= seen + 2; }));
-  EXPECT_EQ(gate.reason(), "RSS 9.5 GB over max_ram_gb 8");
+  EXPECT_EQ(gate.reason(), "memory 9.5 GB over max_ram_gb 8");
   requested = true;
   ASSERT_TRUE(eventually([&] { return gate.reason() == "pause requested by the user"; }));
   requested = false;
   readings.set([](auto& r) { r.process_rss_bytes = 1 * k_gib; });
   t.join();
-  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"RSS 9.0 GB over max_ram_gb 8",
+  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"memory 9.0 GB over max_ram_gb 8",
                                                       "pause requested by the user", ""}));
   EXPECT_EQ(log.count("paused:"), 2) << log.text();
   EXPECT_EQ(log.count("resumed after"), 1) << log.text();

@@ -1,5 +1,8 @@
 #include "fake_backend.hpp"
 
+#include <condition_variable>
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 namespace g2d::test {
@@ -18,11 +21,32 @@ Result<int> ScriptedFakeBackend::count_tokens(std::string_view text) {
 }
 
 Result<llm::GenerateResult> ScriptedFakeBackend::generate(const llm::GenerateRequest& request,
-                                                          std::stop_token /*stop*/) {
-  std::lock_guard lock(m_mutex);
+                                                          std::stop_token stop) {
+  std::unique_lock lock(m_mutex);
+  if (m_hold && m_hold(request)) {
+    ++m_held;
+    lock.unlock();
+    std::condition_variable_any cv;
+    std::mutex m;
+    std::unique_lock wait(m);
+    cv.wait(wait, stop, [] { return false; });
+    lock.lock();
+    --m_held;
+    return fail(ErrorKind::cancelled, "stopped while held (fake)");
+  }
   if (request.json_schema)
     return m_questions(request, m_question_calls++);
   return m_answers(request, m_answer_calls++);
+}
+
+void ScriptedFakeBackend::hold_calls(std::function<bool(const llm::GenerateRequest&)> hold) {
+  std::lock_guard lock(m_mutex);
+  m_hold = std::move(hold);
+}
+
+int ScriptedFakeBackend::held_calls() const {
+  std::lock_guard lock(m_mutex);
+  return m_held;
 }
 
 int ScriptedFakeBackend::question_calls() const {

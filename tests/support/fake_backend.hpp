@@ -32,6 +32,11 @@ class ScriptedFakeBackend : public llm::Backend {
   int question_calls() const;
   int answer_calls() const;
 
+  // Calls for which `hold` is true wait (outside the fake's lock) until their stop is requested,
+  // then end as cancelled — a call in flight when the run is abandoned.
+  void hold_calls(std::function<bool(const llm::GenerateRequest&)> hold);
+  int held_calls() const;  // how many are waiting now
+
  private:
   mutable std::mutex m_mutex;
   Script m_questions;
@@ -39,6 +44,8 @@ class ScriptedFakeBackend : public llm::Backend {
   int m_context_length;
   int m_question_calls = 0;
   int m_answer_calls = 0;
+  std::function<bool(const llm::GenerateRequest&)> m_hold;
+  int m_held = 0;
 };
 
 // A reply with `text`, 100 prompt tokens and 10 completion tokens.

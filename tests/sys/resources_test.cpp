@@ -36,11 +36,12 @@ class Probes : public ::testing::Test {
   ProbeRoots roots;
 };
 
-TEST_F(Probes, ProcessRssIsResidentPagesTimesThePageSize) {
+TEST_F(Probes, ProcessRssIsAnonymousResidentPagesTimesThePageSize) {
+  // A mapped model file's pages are shared (file-backed): they do not count.
   test::write_file(roots.proc / "self/statm", "52000 3000 1200 300 0 4000 0\n");
   auto rss = process_rss_bytes(roots);
   ASSERT_TRUE(rss);
-  EXPECT_EQ(*rss, 3000u * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
+  EXPECT_EQ(*rss, (3000u - 1200u) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)));
 }
 
 TEST_F(Probes, MemoryComesFromMeminfoInKilobytes) {
