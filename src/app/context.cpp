@@ -1,9 +1,11 @@
 #include "app/context.hpp"
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 
 #include "llm/llama/llama_backend.hpp"
+#include "llm/openai/openai_backend.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
 
@@ -54,8 +56,24 @@ Result<std::unique_ptr<llm::Backend>> make_llama(const config::LoadedConfig& cfg
   return llm::llama::make_llama_backend(std::move(options));
 }
 
+// OpenAI-compatible servers; the API key comes from OPENAI_API_KEY (never from a file that could
+// be committed), and is only ever sent to base_url.
+Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  llm::openai::OpenAiOptions options;
+  if (!llm.base_url.empty())
+    options.base_url = llm.base_url;
+  options.model = llm.model;
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr)
+    options.api_key = key;
+  options.request_timeout = std::chrono::seconds(llm.request_timeout);
+  options.context_window = llm.context_window;
+  return llm::openai::make_openai_backend(std::move(options));
+}
+
 const std::map<std::string, Factory, std::less<>>& backend_table() {
-  static const std::map<std::string, Factory, std::less<>> table{{"llama_cpp", make_llama}};
+  static const std::map<std::string, Factory, std::less<>> table{{"llama_cpp", make_llama},
+                                                                 {"openai", make_openai}};
   return table;
 }
 
@@ -67,7 +85,7 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   if (it == backend_table().end()) {
     return fail(ErrorKind::config,
                 "llm.backend: \"{}\" is not available in this version of git2dataset (available: "
-                "llama_cpp)",
+                "llama_cpp, openai)",
                 name);
   }
   return it->second(cfg);

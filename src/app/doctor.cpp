@@ -103,7 +103,7 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
                    (default_missing ? " (the default model: run scripts/setup.sh)" : ""));
     return;
   }
-  std::string source = embedded ? model_path(cfg).string() : llm.model;
+  std::string source = embedded ? model_path(cfg).string() : fmt::format("{} backend", llm.backend);
   report.add(Verdict::ok, "model",
              fmt::format("{} ({}, trained context {} tokens)", source, info->name,
                          info->trained_context_length));

@@ -1,0 +1,338 @@
+#include "llm/openai/openai_backend.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/http.hpp"
+#include "net/stream.hpp"
+
+namespace g2d::llm::openai {
+
+namespace {
+
+using nlohmann::json;
+
+std::string trimmed_base(std::string url) {
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v1") == 0)
+    url.resize(url.size() - 3);
+  return url;
+}
+
+// The server's own words about an error, from {"error": {"message": ...}} or {"error": "..."}.
+std::string server_message(const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error")) {
+    const json& e = j["error"];
+    if (e.is_string())
+      return e.get<std::string>();
+    if (e.is_object() && e.contains("message") && e["message"].is_string())
+      return e["message"].get<std::string>();
+  }
+  std::string text = body.substr(0, 300);
+  return text.empty() ? "(no message)" : text;
+}
+
+std::string error_type(const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
+      j["error"].contains("type") && j["error"]["type"].is_string())
+    return j["error"]["type"].get<std::string>();
+  return "";
+}
+
+bool mentions_context(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* phrase : {"context length", "context size", "context window", "maximum context",
+                             "exceed_context", "too many tokens", "prompt is too long"})
+    if (text.find(phrase) != std::string::npos)
+      return true;
+  return false;
+}
+
+// An HTTP error status as the pipeline's error kinds.
+Error status_error(const std::string& what, int status, const std::string& body) {
+  std::string message = server_message(body);
+  std::string described = fmt::format("{}: HTTP {}: {}", what, status, message);
+  if (status == 400 &&
+      (error_type(body) == "exceed_context_size_error" || mentions_context(message)))
+    return {ErrorKind::context_overflow, described};
+  if (status == 404)
+    return {ErrorKind::model_missing, described};
+  if (status == 408 || status == 429 || status >= 500)
+    return {ErrorKind::unavailable, described};
+  if (status == 401 || status == 403)
+    return {ErrorKind::rejected, described + " (check the API key)"};
+  return {ErrorKind::rejected, described};
+}
+
+class OpenAiBackend final : public Backend {
+ public:
+  explicit OpenAiBackend(OpenAiOptions options)
+      : m_options(std::move(options)), m_base(trimmed_base(m_options.base_url)) {}
+
+  std::string_view name() const override { return "openai"; }
+
+  Result<ModelInfo> model_info() override {
+    std::lock_guard lock(m_info_mutex);
+    if (m_info)
+      return *m_info;
+    auto models = get("/v1/models");
+    if (!models)
+      return tl::unexpected(models.error());
+    std::vector<std::string> names;
+    if (models->contains("data") && (*models)["data"].is_array())
+      for (const auto& m : (*models)["data"])
+        if (m.is_object() && m.contains("id") && m["id"].is_string())
+          names.push_back(m["id"].get<std::string>());
+    std::string model = m_options.model;
+    if (model.empty()) {
+      if (names.empty())
+        return fail(ErrorKind::model_missing, "{} lists no model (GET /v1/models)", shown_base());
+      model = names.front();
+    } else if (std::find(names.begin(), names.end(), model) == names.end()) {
+      return fail(ErrorKind::model_missing, "{} has no model \"{}\" (it has: {})", shown_base(),
+                  model, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+    }
+    ModelInfo info;
+    info.name = model;
+    info.structured_output = true;
+    info.context_length = m_options.context_window > 0 ? m_options.context_window : 4096;
+    // llama-server: its per-slot context, its slots, its tokenizer.
+    if (auto props = get("/props");
+        props && props->is_object() && props->contains("default_generation_settings")) {
+      m_llama_server = true;
+      const json& settings = (*props)["default_generation_settings"];
+      int n_ctx = settings.value("n_ctx", 0);
+      if (n_ctx > 0) {
+        info.trained_context_length = n_ctx;
+        info.context_length =
+            m_options.context_window > 0 ? std::min(m_options.context_window, n_ctx) : n_ctx;
+      }
+      m_slots = std::max(1, props->value("total_slots", 1));
+    }
+    m_model = model;
+    m_info = info;
+    spdlog::debug("openai backend: {} at {} ({} tokens per request{})", model, shown_base(),
+                  info.context_length,
+                  m_llama_server ? fmt::format(", llama-server with {} slots", m_slots) : "");
+    return info;
+  }
+
+  Result<int> count_tokens(std::string_view text) override {
+    auto info = model_info();
+    if (!info)
+      return tl::unexpected(info.error());
+    if (!m_llama_server)  // no tokenizer endpoint: over-estimate, so that units rather fit
+      return static_cast<int>((text.size() + 2) / 3);
+    json body = {{"content", text}, {"add_special", false}};
+    auto reply = post_json("/tokenize", body);
+    if (!reply)
+      return tl::unexpected(reply.error());
+    if (!reply->contains("tokens") || !(*reply)["tokens"].is_array())
+      return fail(ErrorKind::bad_output, "{}/tokenize: no tokens in the reply", shown_base());
+    return static_cast<int>((*reply)["tokens"].size());
+  }
+
+  Result<GenerateResult> generate(const GenerateRequest& request, std::stop_token stop) override {
+    auto info = model_info();
+    if (!info)
+      return tl::unexpected(info.error());
+    json body = {{"model", m_model},
+                 {"messages", json::array()},
+                 {"max_tokens", request.max_tokens},
+                 {"temperature", request.temperature},
+                 {"stream", true},
+                 {"stream_options", {{"include_usage", true}}}};
+    if (request.seed != 0)
+      body["seed"] = request.seed;
+    for (const auto& m : request.messages)
+      body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
+    if (request.json_schema)
+      body["response_format"] = {
+          {"type", "json_schema"},
+          {"json_schema", {{"name", "reply"}, {"strict", true}, {"schema", *request.json_schema}}}};
+    if (m_llama_server) {
+      body["cache_prompt"] = true;
+      if (!request.prefix_key.empty())
+        body["id_slot"] = slot_for(request.prefix_key);
+    }
+    return stream_completion(body, stop);
+  }
+
+  void unload() override {}  // the server owns the model
+
+ private:
+  std::string shown_base() const { return net::redact_url(m_base); }
+
+  net::Request request(std::string method, const std::string& path) const {
+    net::Request r;
+    r.method = std::move(method);
+    r.url = m_base + path;
+    r.idle_timeout = m_options.request_timeout;
+    if (!m_options.api_key.empty())
+      r.headers.emplace_back("Authorization", "Bearer " + m_options.api_key);
+    return r;
+  }
+
+  // A client from the pool (connections are kept), returned by the guard.
+  struct Lease {
+    OpenAiBackend& owner;
+    std::unique_ptr<net::Client> client;
+    ~Lease() {
+      std::lock_guard lock(owner.m_pool_mutex);
+      owner.m_pool.push_back(std::move(client));
+    }
+  };
+  Lease lease() {
+    std::lock_guard lock(m_pool_mutex);
+    if (m_pool.empty())
+      return Lease{*this, std::make_unique<net::Client>()};
+    auto c = std::move(m_pool.back());
+    m_pool.pop_back();
+    return Lease{*this, std::move(c)};
+  }
+
+  Result<json> parse_reply(const std::string& what, const Result<net::Response>& res) const {
+    if (!res)
+      return tl::unexpected(res.error());
+    if (res->status < 200 || res->status >= 300)
+      return tl::unexpected(status_error(what, res->status, res->body));
+    auto j = json::parse(res->body, nullptr, false);
+    if (j.is_discarded())
+      return fail(ErrorKind::bad_output, "{}: the reply is not JSON", what);
+    return j;
+  }
+
+  Result<json> get(const std::string& path) {
+    auto l = lease();
+    return parse_reply(fmt::format("GET {}{}", shown_base(), path),
+                       l.client->send(request("GET", path)));
+  }
+
+  Result<json> post_json(const std::string& path, const json& body) {
+    auto r = request("POST", path);
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    auto l = lease();
+    return parse_reply(fmt::format("POST {}{}", shown_base(), path), l.client->send(r));
+  }
+
+  // The slot of a prefix key: slots are handed out in turn, so the units in flight (at most
+  // one per slot when max_concurrent_files matches the server's slots) each get their own.
+  int slot_for(const std::string& key) {
+    std::lock_guard lock(m_slot_mutex);
+    if (auto it = m_slot_of.find(key); it != m_slot_of.end())
+      return it->second;
+    int slot = m_next_slot++ % m_slots;
+    m_slot_of[key] = slot;
+    m_slot_order.push_back(key);
+    while (m_slot_order.size() > static_cast<size_t>(m_slots) * 8) {
+      m_slot_of.erase(m_slot_order.front());
+      m_slot_order.pop_front();
+    }
+    return slot;
+  }
+
+  Result<GenerateResult> stream_completion(const json& body, const std::stop_token& stop) {
+    auto r = request("POST", "/v1/chat/completions");
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    r.headers.emplace_back("Accept", "text/event-stream");
+    const std::string what = fmt::format("POST {}/v1/chat/completions", shown_base());
+    GenerateResult result;
+    std::optional<Error> bad;
+    bool finished = false;
+    bool done = false;
+    net::SseParser sse;
+    auto on_event = [&](std::string_view data) {
+      if (bad)
+        return;
+      if (data == "[DONE]") {
+        done = true;
+        return;
+      }
+      auto chunk = json::parse(data, nullptr, false);
+      if (!chunk.is_object()) {
+        bad = Error{ErrorKind::bad_output, fmt::format("{}: an event is not JSON", what)};
+        return;
+      }
+      if (chunk.contains("error")) {
+        bad = status_error(what, 500, std::string(data));
+        return;
+      }
+      if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
+        const json& choice = chunk["choices"][0];
+        if (choice.contains("delta") && choice["delta"].is_object()) {
+          const json& delta = choice["delta"];
+          if (delta.contains("content") && delta["content"].is_string())
+            result.text += delta["content"].get<std::string>();
+        }
+        if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
+          finished = true;
+          result.finish =
+              choice["finish_reason"] == "length" ? FinishReason::length : FinishReason::stop;
+        }
+      }
+      if (chunk.contains("usage") && chunk["usage"].is_object()) {
+        const json& u = chunk["usage"];
+        result.prompt_tokens = u.value("prompt_tokens", result.prompt_tokens);
+        result.completion_tokens = u.value("completion_tokens", result.completion_tokens);
+        if (u.contains("prompt_tokens_details") && u["prompt_tokens_details"].is_object())
+          result.cached_prompt_tokens =
+              u["prompt_tokens_details"].value("cached_tokens", result.cached_prompt_tokens);
+      }
+      if (chunk.contains("timings") && chunk["timings"].is_object())
+        result.cached_prompt_tokens =
+            chunk["timings"].value("cache_n", result.cached_prompt_tokens);
+    };
+    auto l = lease();
+    auto res = l.client->send(r, stop, [&](std::string_view bytes) {
+      sse.feed(bytes, on_event);
+      return !bad.has_value();
+    });
+    if (bad)
+      return tl::unexpected(*bad);
+    if (!res)
+      return tl::unexpected(res.error());
+    if (res->status < 200 || res->status >= 300)
+      return tl::unexpected(status_error(what, res->status, res->body));
+    sse.finish(on_event);
+    if (bad)
+      return tl::unexpected(*bad);
+    if (!finished && !done)
+      return fail(ErrorKind::unavailable, "{}: the stream ended before the completion did", what);
+    return result;
+  }
+
+  OpenAiOptions m_options;
+  std::string m_base;
+
+  std::mutex m_info_mutex;  // guards what follows until the pool
+  std::optional<ModelInfo> m_info;
+  std::string m_model;
+  bool m_llama_server = false;
+  int m_slots = 1;
+
+  std::mutex m_pool_mutex;
+  std::vector<std::unique_ptr<net::Client>> m_pool;
+
+  std::mutex m_slot_mutex;
+  std::map<std::string, int> m_slot_of;
+  std::deque<std::string> m_slot_order;
+  int m_next_slot = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_openai_backend(OpenAiOptions options) {
+  return std::make_unique<OpenAiBackend>(std::move(options));
+}
+
+}  // namespace g2d::llm::openai

@@ -1,0 +1,144 @@
+#include "llama_server.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "net/http.hpp"
+
+extern char** environ;
+
+namespace g2d::test {
+
+namespace fs = std::filesystem;
+
+fs::path llama_server_path() {
+#ifdef G2D_LLAMA_SERVER
+  if (fs::exists(G2D_LLAMA_SERVER))
+    return G2D_LLAMA_SERVER;
+#endif
+  if (const char* path = std::getenv("PATH")) {
+    std::stringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':'))
+      if (!dir.empty() && fs::exists(fs::path(dir) / "llama-server"))
+        return fs::path(dir) / "llama-server";
+  }
+  return {};
+}
+
+namespace {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+std::unique_ptr<LlamaServer> LlamaServer::start(const fs::path& model,
+                                                const std::vector<std::string>& extra_args,
+                                                std::string& why) {
+  fs::path exe = llama_server_path();
+  if (exe.empty()) {
+    why = "llama-server not found (scripts/setup.sh builds it)";
+    return nullptr;
+  }
+  if (model.empty() || !fs::exists(model)) {
+    why = "tiny model not installed; run scripts/setup.sh";
+    return nullptr;
+  }
+  int port = free_port();
+  fs::path log = fs::temp_directory_path() / ("g2d-llama-server-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(port) + ".log");
+  std::vector<std::string> args{exe.string(), "-m",        model.string(),       "--host",
+                                "127.0.0.1",  "--port",    std::to_string(port), "-t",
+                                "1",          "--no-webui"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    why = "cannot start " + exe.string();
+    return nullptr;
+  }
+  std::unique_ptr<LlamaServer> server(new LlamaServer(pid, port, log));
+  net::Client client;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      server->m_pid = -1;
+      why = "llama-server exited at start:\n" + server->log();
+      return nullptr;
+    }
+    net::Request health;
+    health.url = server->url() + "/health";
+    health.idle_timeout = std::chrono::seconds(5);
+    if (auto res = client.send(health); res && res->status == 200)
+      return server;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  why = "llama-server did not become ready in 120 s:\n" + server->log();
+  return nullptr;
+}
+
+LlamaServer::LlamaServer(pid_t pid, int port, fs::path log)
+    : m_pid(pid), m_port(port), m_log(std::move(log)) {}
+
+LlamaServer::~LlamaServer() {
+  if (m_pid > 0) {
+    ::kill(m_pid, SIGTERM);
+    for (int i = 0; i < 50; ++i) {
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, nullptr, 0);
+    }
+  }
+  std::error_code ec;
+  fs::remove(m_log, ec);
+}
+
+std::string LlamaServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(m_port);
+}
+
+std::string LlamaServer::log() const {
+  std::ifstream in(m_log);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace g2d::test
