@@ -213,6 +213,23 @@ Result<Response> Client::send(const Request& request, std::stop_token stop,
   }
 }
 
+ClientPool::Lease::Lease(ClientPool& pool, std::unique_ptr<Client> client)
+    : m_pool(pool), m_client(std::move(client)) {}
+
+ClientPool::Lease::~Lease() {
+  std::lock_guard lock(m_pool.m_mutex);
+  m_pool.m_idle.push_back(std::move(m_client));
+}
+
+ClientPool::Lease ClientPool::lease() {
+  std::lock_guard lock(m_mutex);
+  if (m_idle.empty())
+    return Lease(*this, std::make_unique<Client>());
+  auto client = std::move(m_idle.back());
+  m_idle.pop_back();
+  return Lease(*this, std::move(client));
+}
+
 std::string redact_url(std::string_view url) {
   std::string out(url);
   auto scheme = out.find("://");

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -66,6 +67,30 @@ class Client {
  private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
+};
+
+// Clients kept for reuse by a backend called from many threads: each call leases one (with its
+// open connection) and gives it back when the lease ends. Thread-safe.
+class ClientPool {
+ public:
+  class Lease {
+   public:
+    Lease(ClientPool& pool, std::unique_ptr<Client> client);
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Client& operator*() { return *m_client; }
+    Client* operator->() { return m_client.get(); }
+
+   private:
+    ClientPool& m_pool;
+    std::unique_ptr<Client> m_client;
+  };
+  Lease lease();
+
+ private:
+  std::mutex m_mutex;
+  std::vector<std::unique_ptr<Client>> m_idle;  // guarded by m_mutex
 };
 
 // The URL with any user:password@ removed and the values of query parameters that look like

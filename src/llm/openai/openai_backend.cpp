@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "llm/server_errors.hpp"
 #include "net/http.hpp"
 #include "net/stream.hpp"
 
@@ -24,54 +25,6 @@ std::string trimmed_base(std::string url) {
   if (url.size() >= 3 && url.compare(url.size() - 3, 3, "/v1") == 0)
     url.resize(url.size() - 3);
   return url;
-}
-
-// The server's own words about an error, from {"error": {"message": ...}} or {"error": "..."}.
-std::string server_message(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error")) {
-    const json& e = j["error"];
-    if (e.is_string())
-      return e.get<std::string>();
-    if (e.is_object() && e.contains("message") && e["message"].is_string())
-      return e["message"].get<std::string>();
-  }
-  std::string text = body.substr(0, 300);
-  return text.empty() ? "(no message)" : text;
-}
-
-std::string error_type(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
-      j["error"].contains("type") && j["error"]["type"].is_string())
-    return j["error"]["type"].get<std::string>();
-  return "";
-}
-
-bool mentions_context(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* phrase : {"context length", "context size", "context window", "maximum context",
-                             "exceed_context", "too many tokens", "prompt is too long"})
-    if (text.find(phrase) != std::string::npos)
-      return true;
-  return false;
-}
-
-// An HTTP error status as the pipeline's error kinds.
-Error status_error(const std::string& what, int status, const std::string& body) {
-  std::string message = server_message(body);
-  std::string described = fmt::format("{}: HTTP {}: {}", what, status, message);
-  if (status == 400 &&
-      (error_type(body) == "exceed_context_size_error" || mentions_context(message)))
-    return {ErrorKind::context_overflow, described};
-  if (status == 404)
-    return {ErrorKind::model_missing, described};
-  if (status == 408 || status == 429 || status >= 500)
-    return {ErrorKind::unavailable, described};
-  if (status == 401 || status == 403)
-    return {ErrorKind::rejected, described + " (check the API key)"};
-  return {ErrorKind::rejected, described};
 }
 
 class OpenAiBackend final : public Backend {
@@ -183,24 +136,6 @@ class OpenAiBackend final : public Backend {
     return r;
   }
 
-  // A client from the pool (connections are kept), returned by the guard.
-  struct Lease {
-    OpenAiBackend& owner;
-    std::unique_ptr<net::Client> client;
-    ~Lease() {
-      std::lock_guard lock(owner.m_pool_mutex);
-      owner.m_pool.push_back(std::move(client));
-    }
-  };
-  Lease lease() {
-    std::lock_guard lock(m_pool_mutex);
-    if (m_pool.empty())
-      return Lease{*this, std::make_unique<net::Client>()};
-    auto c = std::move(m_pool.back());
-    m_pool.pop_back();
-    return Lease{*this, std::move(c)};
-  }
-
   Result<json> parse_reply(const std::string& what, const Result<net::Response>& res) const {
     if (!res)
       return tl::unexpected(res.error());
@@ -213,16 +148,15 @@ class OpenAiBackend final : public Backend {
   }
 
   Result<json> get(const std::string& path) {
-    auto l = lease();
-    return parse_reply(fmt::format("GET {}{}", shown_base(), path),
-                       l.client->send(request("GET", path)));
+    auto l = m_pool.lease();
+    return parse_reply(fmt::format("GET {}{}", shown_base(), path), l->send(request("GET", path)));
   }
 
   Result<json> post_json(const std::string& path, const json& body) {
     auto r = request("POST", path);
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    auto l = lease();
-    return parse_reply(fmt::format("POST {}{}", shown_base(), path), l.client->send(r));
+    auto l = m_pool.lease();
+    return parse_reply(fmt::format("POST {}{}", shown_base(), path), l->send(r));
   }
 
   // The slot of a prefix key: slots are handed out in turn, so the units in flight (at most
@@ -292,8 +226,8 @@ class OpenAiBackend final : public Backend {
         result.cached_prompt_tokens =
             chunk["timings"].value("cache_n", result.cached_prompt_tokens);
     };
-    auto l = lease();
-    auto res = l.client->send(r, stop, [&](std::string_view bytes) {
+    auto l = m_pool.lease();
+    auto res = l->send(r, stop, [&](std::string_view bytes) {
       sse.feed(bytes, on_event);
       return !bad.has_value();
     });
@@ -320,8 +254,7 @@ class OpenAiBackend final : public Backend {
   bool m_llama_server = false;
   int m_slots = 1;
 
-  std::mutex m_pool_mutex;
-  std::vector<std::unique_ptr<net::Client>> m_pool;
+  net::ClientPool m_pool;
 
   std::mutex m_slot_mutex;
   std::map<std::string, int> m_slot_of;

@@ -1,0 +1,193 @@
+#include "llm/ollama/ollama_backend.hpp"
+
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "llm/server_errors.hpp"
+#include "net/http.hpp"
+#include "net/stream.hpp"
+
+namespace g2d::llm::ollama {
+
+namespace {
+
+using nlohmann::json;
+
+class OllamaBackend final : public Backend {
+ public:
+  explicit OllamaBackend(OllamaOptions options) : m_options(std::move(options)) {
+    while (!m_options.base_url.empty() && m_options.base_url.back() == '/')
+      m_options.base_url.pop_back();
+  }
+
+  std::string_view name() const override { return "ollama"; }
+
+  Result<ModelInfo> model_info() override {
+    std::lock_guard lock(m_info_mutex);
+    if (m_info)
+      return *m_info;
+    if (m_options.model.empty())
+      return fail(ErrorKind::invalid_argument,
+                  "the ollama backend needs llm.model (e.g. "
+                  "\"qwen2.5-coder:7b\")");
+    auto show = post("/api/show", {{"model", m_options.model}});
+    if (!show && show.error().kind == ErrorKind::model_missing)
+      return fail(ErrorKind::model_missing,
+                  "Ollama at {} has no model \"{}\" (`ollama pull {}` fetches it)", shown_base(),
+                  m_options.model, m_options.model);
+    if (!show)
+      return tl::unexpected(show.error());
+    ModelInfo info;
+    info.name = m_options.model;
+    info.structured_output = true;
+    if (show->contains("model_info") && (*show)["model_info"].is_object())
+      for (const auto& [key, value] : (*show)["model_info"].items())
+        if (key.ends_with(".context_length") && value.is_number_integer())
+          info.trained_context_length = value.get<int>();
+    info.context_length = m_options.context_window > 0      ? m_options.context_window
+                          : info.trained_context_length > 0 ? info.trained_context_length
+                                                            : 4096;
+    m_info = info;
+    return info;
+  }
+
+  Result<int> count_tokens(std::string_view text) override {
+    return static_cast<int>((text.size() + 2) / 3);  // no tokenizer endpoint: over-estimate
+  }
+
+  Result<GenerateResult> generate(const GenerateRequest& request, std::stop_token stop) override {
+    auto info = model_info();
+    if (!info)
+      return tl::unexpected(info.error());
+    json body = {{"model", m_options.model},
+                 {"messages", json::array()},
+                 {"stream", true},
+                 {"keep_alive", keep_alive()},
+                 {"options",
+                  {{"num_ctx", info->context_length},
+                   {"num_predict", request.max_tokens},
+                   {"temperature", request.temperature}}}};
+    if (request.seed != 0)
+      body["options"]["seed"] = request.seed;
+    for (const auto& m : request.messages)
+      body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
+    if (request.json_schema)
+      body["format"] = *request.json_schema;
+    return stream_chat(body, stop);
+  }
+
+  void unload() override {
+    if (m_options.model.empty())
+      return;
+    // keep_alive 0 with no messages: Ollama frees the model now.
+    auto done = post("/api/chat", {{"model", m_options.model},
+                                   {"messages", json::array()},
+                                   {"keep_alive", 0},
+                                   {"stream", false}});
+    if (!done)
+      spdlog::debug("ollama: unloading {} failed: {}", m_options.model, done.error().message);
+  }
+
+ private:
+  std::string shown_base() const { return net::redact_url(m_options.base_url); }
+
+  // Seconds Ollama keeps the model after a call; negative keeps it loaded.
+  long long keep_alive() const {
+    return m_options.keep_alive.count() > 0 ? m_options.keep_alive.count() : -1;
+  }
+
+  net::Request request(const std::string& path, const json& body) const {
+    net::Request r;
+    r.method = "POST";
+    r.url = m_options.base_url + path;
+    r.idle_timeout = m_options.request_timeout;
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return r;
+  }
+
+  Result<json> post(const std::string& path, const json& body) {
+    std::string what = fmt::format("POST {}{}", shown_base(), path);
+    auto l = m_pool.lease();
+    auto res = l->send(request(path, body));
+    if (!res)
+      return tl::unexpected(res.error());
+    if (res->status < 200 || res->status >= 300)
+      return tl::unexpected(status_error(what, res->status, res->body));
+    auto j = json::parse(res->body, nullptr, false);
+    if (j.is_discarded())
+      return fail(ErrorKind::bad_output, "{}: the reply is not JSON", what);
+    return j;
+  }
+
+  Result<GenerateResult> stream_chat(const json& body, const std::stop_token& stop) {
+    const std::string what = fmt::format("POST {}/api/chat", shown_base());
+    GenerateResult result;
+    std::optional<Error> bad;
+    bool done = false;
+    net::LineSplitter lines;
+    auto on_line = [&](std::string_view line) {
+      if (bad)
+        return;
+      auto chunk = json::parse(line, nullptr, false);
+      if (!chunk.is_object()) {
+        bad = Error{ErrorKind::bad_output, fmt::format("{}: a line is not JSON", what)};
+        return;
+      }
+      if (chunk.contains("error")) {
+        std::string message = server_message(line);
+        bad = Error{mentions_context_overflow(message) ? ErrorKind::context_overflow
+                                                       : ErrorKind::unavailable,
+                    fmt::format("{}: {}", what, message)};
+        return;
+      }
+      if (chunk.contains("message") && chunk["message"].is_object() &&
+          chunk["message"].contains("content") && chunk["message"]["content"].is_string())
+        result.text += chunk["message"]["content"].get<std::string>();
+      if (chunk.value("done", false)) {
+        done = true;
+        result.finish = chunk.value("done_reason", "stop") == "length" ? FinishReason::length
+                                                                       : FinishReason::stop;
+        result.prompt_tokens = chunk.value("prompt_eval_count", 0);
+        result.completion_tokens = chunk.value("eval_count", 0);
+      }
+    };
+    auto l = m_pool.lease();
+    auto res = l->send(request("/api/chat", body), stop, [&](std::string_view bytes) {
+      lines.feed(bytes, on_line);
+      return !bad.has_value();
+    });
+    if (bad)
+      return tl::unexpected(*bad);
+    if (!res)
+      return tl::unexpected(res.error());
+    if (res->status < 200 || res->status >= 300) {
+      Error e = status_error(what, res->status, res->body);
+      if (e.kind == ErrorKind::model_missing)
+        e.message = fmt::format("Ollama at {} has no model \"{}\": {}", shown_base(),
+                                m_options.model, server_message(res->body));
+      return tl::unexpected(e);
+    }
+    lines.finish(on_line);
+    if (bad)
+      return tl::unexpected(*bad);
+    if (!done)
+      return fail(ErrorKind::unavailable, "{}: the stream ended before the reply did", what);
+    return result;
+  }
+
+  OllamaOptions m_options;
+  std::mutex m_info_mutex;
+  std::optional<ModelInfo> m_info;  // guarded by m_info_mutex
+  net::ClientPool m_pool;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_ollama_backend(OllamaOptions options) {
+  return std::make_unique<OllamaBackend>(std::move(options));
+}
+
+}  // namespace g2d::llm::ollama

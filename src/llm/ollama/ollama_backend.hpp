@@ -1,0 +1,36 @@
+// llm/ollama/ollama_backend.hpp — the `ollama` backend: Ollama's native API. `/api/chat` streamed
+// as NDJSON, questions constrained with `format` (the JSON schema), the context set with
+// `options.num_ctx` and the reply's length with `num_predict`; `/api/show` checks the model exists
+// (a missing model is an error naming it — never a silent fallback to another model) and gives its
+// context length; `keep_alive` keeps the model loaded between calls for
+// `unload_after_idle_seconds` (then Ollama frees it), and unload() frees it at once
+// (`keep_alive: 0`).
+//
+// Ollama has no tokenizer endpoint: token counts are a conservative estimate (bytes / 3), so that
+// units fit; Ollama reuses a prompt's evaluated prefix by itself within a runner slot.
+//
+// Errors: unavailable (cannot connect, reset, 5xx, 503 busy — worth a retry), timeout (idle),
+// model_missing (404 / "not found"), context_overflow (a message saying so), rejected (other 4xx),
+// bad_output (not the protocol's JSON), cancelled.
+// Ownership: the backend owns its pooled HTTP clients. Thread-safety: as Backend.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "llm/backend.hpp"
+
+namespace g2d::llm::ollama {
+
+struct OllamaOptions {
+  std::string base_url = "http://127.0.0.1:11434";
+  std::string model;  // required: "qwen2.5-coder:7b"
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};  // idle; 0 = none
+  int context_window = 0;               // num_ctx; 0 = the model's own (from /api/show)
+  std::chrono::seconds keep_alive{60};  // 0 = keep loaded while git2dataset runs
+};
+
+std::unique_ptr<Backend> make_ollama_backend(OllamaOptions options);
+
+}  // namespace g2d::llm::ollama

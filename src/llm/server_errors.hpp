@@ -1,0 +1,26 @@
+// llm/server_errors.hpp — what the server backends (ollama, openai, mlx) share about a server's
+// error replies: the server's own message, and an HTTP status as the pipeline's error kinds.
+//
+// Mapping: 400 saying the context is exceeded → context_overflow; 404 → model_missing; 408, 429
+// and 5xx → unavailable (worth a retry); 401 and 403 → rejected (check the API key); other 4xx →
+// rejected. The server's message is part of the error's text.
+// Thread-safety: pure functions. Errors: none of their own.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace g2d::llm {
+
+// The message in {"error": {"message": ...}} or {"error": "..."}, else the body's start.
+std::string server_message(std::string_view body);
+
+// Whether a message says that the prompt does not fit the context.
+bool mentions_context_overflow(std::string_view message);
+
+// `what` names the request ("POST http://127.0.0.1:8080/v1/chat/completions").
+Error status_error(std::string_view what, int status, std::string_view body);
+
+}  // namespace g2d::llm
