@@ -5,6 +5,7 @@
 #include <map>
 
 #include "llm/llama/llama_backend.hpp"
+#include "llm/ollama/ollama_backend.hpp"
 #include "llm/openai/openai_backend.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
@@ -71,9 +72,21 @@ Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cf
   return llm::openai::make_openai_backend(std::move(options));
 }
 
+Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  llm::ollama::OllamaOptions options;
+  if (!llm.base_url.empty())
+    options.base_url = llm.base_url;
+  options.model = llm.model;
+  options.request_timeout = std::chrono::seconds(llm.request_timeout);
+  options.context_window = llm.context_window;
+  options.keep_alive = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
+  return llm::ollama::make_ollama_backend(std::move(options));
+}
+
 const std::map<std::string, Factory, std::less<>>& backend_table() {
-  static const std::map<std::string, Factory, std::less<>> table{{"llama_cpp", make_llama},
-                                                                 {"openai", make_openai}};
+  static const std::map<std::string, Factory, std::less<>> table{
+      {"llama_cpp", make_llama}, {"ollama", make_ollama}, {"openai", make_openai}};
   return table;
 }
 
@@ -85,7 +98,7 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   if (it == backend_table().end()) {
     return fail(ErrorKind::config,
                 "llm.backend: \"{}\" is not available in this version of git2dataset (available: "
-                "llama_cpp, openai)",
+                "llama_cpp, ollama, openai)",
                 name);
   }
   return it->second(cfg);
