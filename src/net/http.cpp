@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <curl/curl.h>
 #include <mutex>
 
@@ -64,8 +65,12 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     // A new response (after a redirect or "100 Continue"): its status, fresh headers.
     auto space = line.find(' ');
-    if (space != std::string_view::npos)
-      t->response->status = std::atoi(std::string(line.substr(space + 1, 3)).c_str());
+    if (space != std::string_view::npos) {
+      std::string_view code = line.substr(space + 1, 3);
+      int status = 0;
+      if (std::from_chars(code.data(), code.data() + code.size(), status).ec == std::errc())
+        t->response->status = status;
+    }
     t->response->headers.clear();
     return n;
   }
@@ -108,7 +113,7 @@ Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
-Result<Response> Client::send(const Request& request, std::stop_token stop,
+Result<Response> Client::send(const Request& request, const std::stop_token& stop,
                               const DataSink& on_data) {
   CURL* curl = m_impl->curl;
   CURLM* multi = m_impl->multi;

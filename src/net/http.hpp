@@ -61,7 +61,7 @@ class Client {
 
   // Sends `request` and waits for the whole response. With `on_data`, the body goes to it piece
   // by piece (only for a 2xx status; an error status's body is collected into Response::body).
-  Result<Response> send(const Request& request, std::stop_token stop = {},
+  Result<Response> send(const Request& request, const std::stop_token& stop = {},
                         const DataSink& on_data = {});
 
  private:

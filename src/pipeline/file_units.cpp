@@ -210,7 +210,8 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
 
 Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,
                                                    const discover::SourceFile& file,
-                                                   const std::string& text, std::stop_token stop) {
+                                                   const std::string& text,
+                                                   const std::stop_token& stop) {
   FileJob job(context, file, stop);
   return job.run(text);
 }

@@ -59,6 +59,7 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
 // `text` is the file's content with its secrets redacted.
 Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,
                                                    const discover::SourceFile& file,
-                                                   const std::string& text, std::stop_token stop);
+                                                   const std::string& text,
+                                                   const std::stop_token& stop);
 
 }  // namespace g2d::pipeline
