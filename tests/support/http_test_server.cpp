@@ -171,6 +171,8 @@ void TestHttpServer::serve(int fd) {
     Reply reply = m_handler(req);
     if (reply.fault == Reply::Fault::close_before_reply)
       break;
+    if (reply.produce)
+      reply.chunked = true;
     std::string body;
     for (const auto& c : reply.chunks)
       body += c;
@@ -187,31 +189,42 @@ void TestHttpServer::serve(int fd) {
     out += "\r\n";
     if (!send_all(fd, out))
       break;
-    bool first_chunk = true;
-    for (const auto& c : reply.chunks) {
+    // Sends one piece of the body with the reply's delay and faults; false ends the connection.
+    bool first_piece = true;
+    auto write = [&](std::string_view c) {
+      if (!open)
+        return false;
       if (reply.delay.count() > 0) {
         // Sleep in small steps so the server's destructor is not held up.
         auto until = std::chrono::steady_clock::now() + reply.delay;
         while (!m_stopping && std::chrono::steady_clock::now() < until)
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      std::string piece = reply.chunked ? ([&] {
+      std::string piece(c);
+      if (reply.chunked) {
         char size[32];
         std::snprintf(size, sizeof size, "%zx\r\n", c.size());
-        return std::string(size) + c + "\r\n";
-      })()
-                                        : c;
+        piece = std::string(size) + piece + "\r\n";
+      }
       if (!send_all(fd, piece)) {
         open = false;
-        break;
+        return false;
       }
-      if (reply.fault == Reply::Fault::reset_mid_body && first_chunk) {
+      if (reply.fault == Reply::Fault::reset_mid_body && first_piece) {
         linger l{1, 0};  // close with RST
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
         open = false;
-        break;
+        return false;
       }
-      first_chunk = false;
+      first_piece = false;
+      return true;
+    };
+    if (reply.produce) {
+      reply.produce(write);
+    } else {
+      for (const auto& c : reply.chunks)
+        if (!write(c))
+          break;
     }
     if (!open || reply.fault == Reply::Fault::truncated_body)
       break;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -39,6 +40,10 @@ struct Reply {
   std::chrono::milliseconds delay{0};  // before each chunk (a stall when long)
   bool chunked = false;                // Transfer-Encoding: chunked instead of Content-Length
   Fault fault = Fault::none;
+  // When set, the body is produced while it is sent (chunked; `chunks` are ignored): `produce`
+  // calls `write` with each piece as it has it (a proxy relaying a stream); `write` returns false
+  // once the connection is gone. The faults and `delay` apply to the produced pieces too.
+  std::function<void(const std::function<bool(std::string_view)>& write)> produce;
 };
 
 class TestHttpServer {
