@@ -72,6 +72,18 @@ Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cf
   return llm::openai::make_openai_backend(std::move(options));
 }
 
+// mlx_lm.server at base_url (default http://127.0.0.1:8080, its own default).
+Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  llm::openai::OpenAiOptions options;
+  if (!llm.base_url.empty())
+    options.base_url = llm.base_url;
+  options.model = llm.model;
+  options.request_timeout = std::chrono::seconds(llm.request_timeout);
+  options.context_window = llm.context_window;
+  return llm::openai::make_mlx_backend(std::move(options));
+}
+
 Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cfg) {
   const auto& llm = cfg.config.llm;
   llm::ollama::OllamaOptions options;
@@ -85,8 +97,10 @@ Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cf
 }
 
 const std::map<std::string, Factory, std::less<>>& backend_table() {
-  static const std::map<std::string, Factory, std::less<>> table{
-      {"llama_cpp", make_llama}, {"ollama", make_ollama}, {"openai", make_openai}};
+  static const std::map<std::string, Factory, std::less<>> table{{"llama_cpp", make_llama},
+                                                                 {"mlx", make_mlx},
+                                                                 {"ollama", make_ollama},
+                                                                 {"openai", make_openai}};
   return table;
 }
 
@@ -98,7 +112,7 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
   if (it == backend_table().end()) {
     return fail(ErrorKind::config,
                 "llm.backend: \"{}\" is not available in this version of git2dataset (available: "
-                "llama_cpp, ollama, openai)",
+                "llama_cpp, mlx, ollama, openai)",
                 name);
   }
   return it->second(cfg);

@@ -32,7 +32,7 @@ class OpenAiBackend final : public Backend {
   explicit OpenAiBackend(OpenAiOptions options)
       : m_options(std::move(options)), m_base(trimmed_base(m_options.base_url)) {}
 
-  std::string_view name() const override { return "openai"; }
+  std::string_view name() const override { return m_options.backend_name; }
 
   Result<ModelInfo> model_info() override {
     std::lock_guard lock(m_info_mutex);
@@ -57,7 +57,7 @@ class OpenAiBackend final : public Backend {
     }
     ModelInfo info;
     info.name = model;
-    info.structured_output = true;
+    info.structured_output = m_options.json_schema;
     info.context_length = m_options.context_window > 0 ? m_options.context_window : 4096;
     // llama-server: its per-slot context, its slots, its tokenizer.
     if (auto props = get("/props");
@@ -109,7 +109,7 @@ class OpenAiBackend final : public Backend {
       body["seed"] = request.seed;
     for (const auto& m : request.messages)
       body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
-    if (request.json_schema)
+    if (request.json_schema && m_options.json_schema)
       body["response_format"] = {
           {"type", "json_schema"},
           {"json_schema", {{"name", "reply"}, {"strict", true}, {"schema", *request.json_schema}}}};
@@ -265,6 +265,12 @@ class OpenAiBackend final : public Backend {
 }  // namespace
 
 std::unique_ptr<Backend> make_openai_backend(OpenAiOptions options) {
+  return std::make_unique<OpenAiBackend>(std::move(options));
+}
+
+std::unique_ptr<Backend> make_mlx_backend(OpenAiOptions options) {
+  options.json_schema = false;
+  options.backend_name = "mlx";
   return std::make_unique<OpenAiBackend>(std::move(options));
 }
 

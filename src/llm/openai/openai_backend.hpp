@@ -1,7 +1,7 @@
 // llm/openai/openai_backend.hpp — the `openai` backend: any OpenAI-compatible server (llama-server,
-// vLLM, SGLang, LM Studio) through `/v1/chat/completions`, streamed (so the idle timeout measures
-// silence, not the length of an answer). Questions are constrained with `response_format`
-// (json_schema).
+// vLLM, SGLang, LM Studio; and, as the `mlx` backend, mlx_lm.server) through
+// `/v1/chat/completions`, streamed (so the idle timeout measures silence, not the length of an
+// answer). Questions are constrained with `response_format` (json_schema).
 //
 // llama-server is recognised by its `/props` endpoint, and then: token counts come from its
 // `/tokenize` (other servers: a conservative estimate, bytes / 3, and a context overflow makes the
@@ -33,8 +33,17 @@ struct OpenAiOptions {
   std::string api_key;                             // sent as a Bearer token when not empty
   std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};  // idle; 0 = none
   int context_window = 0;  // 0 = the server's (llama-server), else 4096 when it does not say
+  // Whether the server enforces response_format's JSON schema. mlx_lm.server does not: then the
+  // schema is not sent, model_info says so, and the questions are validated (and asked again
+  // when they do not match) by the caller.
+  bool json_schema = true;
+  std::string backend_name = "openai";  // what name() says: "openai", or "mlx"
 };
 
 std::unique_ptr<Backend> make_openai_backend(OpenAiOptions options);
+
+// `mlx_lm.server` on Apple Silicon (OpenAI protocol, no schema support) at base_url; its default
+// port is 8080.
+std::unique_ptr<Backend> make_mlx_backend(OpenAiOptions options);
 
 }  // namespace g2d::llm::openai
