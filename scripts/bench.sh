@@ -2,7 +2,7 @@
 # bench.sh — builds the release preset with benchmarks and runs them; prints each benchmark's
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh discover   one of: engine, discover
+#   scripts/bench.sh discover   one of: engine, discover, pipeline
 # The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
 # ~/.cache/git2dataset/bench (G2D_BENCH_TREE overrides), and reuses it.
 set -euo pipefail
@@ -13,7 +13,7 @@ source "$here/env.sh"
 cd "$root"
 which="${1:-all}"
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
-cmake --build --preset release --target engine_bench discover_bench -j "$(nproc)"
+cmake --build --preset release --target engine_bench discover_bench pipeline_bench -j "$(nproc)"
 
 run_bench() { # binary output.json
   "build/release/bench/$1" --benchmark_out="$2" --benchmark_out_format=json \
@@ -60,6 +60,23 @@ print(f"discover + SHA-256, {ours['files']:.0f} files, {ours['bytes'] / 1e9:.2f}
       f"reference (git ls-files | xargs sha256sum) {ref['real_time']:.0f} ms, "
       f"discover {ours['real_time']:.0f} ms, peak RSS {ours['peak_rss_mib']:.0f} MiB: "
       f"reference/discover time = {ref['real_time'] / ours['real_time']:.2f}x")
+PY
+)"
+  rm -f "$out"
+fi
+
+if [[ "$which" == all || "$which" == pipeline ]]; then
+  out="$(mktemp)"
+  run_bench pipeline_bench "$out"
+  report "$out" "$(cat <<'PY'
+ref, ours = med("BM_StoreCommitOnly"), med("BM_PrepareInstantBackend")
+print(f"pipeline overhead, 10,000 files x 5 pairs, instant fake backend: store commits alone "
+      f"{ref['files_per_second']:.0f} files/s, prepare {ours['files_per_second']:.0f} files/s: "
+      f"prepare/reference = {ours['files_per_second'] / ref['files_per_second']:.2f}x")
+one, four = med("BM_PrepareTinyModel/1"), med("BM_PrepareTinyModel/4")
+print(f"pipeline on the tiny model, 4 files x 2 pairs: max_concurrent_files 1 "
+      f"{one['qa_per_minute']:.0f} QA/min, 4 {four['qa_per_minute']:.0f} QA/min: "
+      f"4/1 = {four['qa_per_minute'] / one['qa_per_minute']:.2f}x")
 PY
 )"
   rm -f "$out"

@@ -49,9 +49,25 @@ class FileJob {
  public:
   FileJob(const FileUnitsContext& context, const discover::SourceFile& file,
           const std::stop_token& stop)
-      : m_context(context), m_file(file), m_forward(stop, [this] { m_stop.request_stop(); }) {}
+      : m_context(context), m_file(file), m_stop(stop) {}
 
+  // The file's units; when it fails (or is cancelled), what it finished is kept first.
   Result<std::vector<UnitPairs>> run(const std::string& text) {
+    auto units = run_units(text);
+    if (units || units.error().kind == ErrorKind::store)
+      return units;
+    std::vector<store::PartialRecord> finished;
+    {
+      std::lock_guard lock(m_mutex);
+      finished.swap(m_finished);
+    }
+    if (auto kept = m_context.store.save_partials(finished); !kept)
+      return tl::unexpected(kept.error());
+    return units;
+  }
+
+ private:
+  Result<std::vector<UnitPairs>> run_units(const std::string& text) {
     auto earlier =
         m_context.store.partials(m_file.file_path, m_file.sha256, m_context.settings_fingerprint);
     if (!earlier)
@@ -75,7 +91,6 @@ class FileJob {
     return out;
   }
 
- private:
   chunk::TokenCounter counter() const {
     return [this](std::string_view t) { return m_context.backend.count_tokens(t); };
   }
@@ -94,17 +109,19 @@ class FileJob {
     }
   }
 
+  // A finished call, kept in memory: written only if the file fails (one transaction), since a
+  // file that succeeds is committed whole.
   void keep(const std::string& unit, int slot, const nlohmann::json& payload) {
     // Model output may hold invalid UTF-8: replaced, never thrown about.
-    auto st = m_context.store.save_partial(store::PartialRecord{
-        m_file.file_path, m_file.sha256, m_context.settings_fingerprint, unit, slot,
-        payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-    if (!st) {
-      std::lock_guard lock(m_mutex);
-      if (!m_store_error)
-        m_store_error = st.error();
-      m_stop.request_stop();  // nothing more could be kept: stop paying for calls
-    }
+    store::PartialRecord record{
+        m_file.file_path,
+        m_file.sha256,
+        m_context.settings_fingerprint,
+        unit,
+        slot,
+        payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    std::lock_guard lock(m_mutex);
+    m_finished.push_back(std::move(record));
   }
 
   Status run_unit(const chunk::Chunk& c, size_t offset, int depth, std::vector<UnitPairs>& out) {
@@ -119,12 +136,7 @@ class FileJob {
     };
     hooks.on_answer = [&](int i, const generate::Pair& p) { keep(key, i + 1, to_json(p)); };
     auto pairs = generate::generate_unit(m_context.backend, m_context.prompts, unit, options,
-                                         m_stop.get_token(), m_known[key], hooks);
-    {
-      std::lock_guard lock(m_mutex);
-      if (m_store_error)
-        return tl::unexpected(*m_store_error);
-    }
+                                         m_stop, m_known[key], hooks);
     if (!pairs && pairs.error().kind == ErrorKind::context_overflow && depth < k_max_resplits) {
       auto smaller = split_again(c);
       if (!smaller)
@@ -168,12 +180,11 @@ class FileJob {
 
   const FileUnitsContext& m_context;
   const discover::SourceFile& m_file;
-  std::stop_source m_stop;  // the caller's stop, or a failure to keep partial work
-  std::stop_callback<std::function<void()>> m_forward;
+  std::stop_token m_stop;
   std::map<std::string, generate::UnitProgress> m_known;  // by unit key; read before the units
 
   std::mutex m_mutex;
-  std::optional<Error> m_store_error;  // the first failure to keep partial work
+  std::vector<store::PartialRecord> m_finished;  // guarded by m_mutex: this attempt's calls
 };
 
 }  // namespace

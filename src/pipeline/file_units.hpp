@@ -1,7 +1,9 @@
 // pipeline/file_units.hpp — one file's question/answer pairs: the file is cut into units that fit
 // the model's context (chunk/: definition boundaries, a textual fallback), each unit goes through
-// generate_unit, and every finished call is kept in the store's partial work, so a file that fails
-// or is interrupted pays on its next run only for what is missing.
+// generate_unit. When the file fails or is cancelled, every call it finished is kept in the
+// store's partial work (one transaction), so its next run pays only for what is missing. A file
+// that succeeds is committed whole by the caller, and a crash loses only the files in flight — so
+// a healthy run writes once per file, not once per call.
 //
 // Token budget: a unit's code may take `code_budget(...)` tokens — the context window less the
 // prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
@@ -18,7 +20,8 @@
 // Thread-safety: generate_file_units may run for several files at once (the store and the backend
 // are thread-safe).
 // Errors: the first unit's error that ended it for good (cancelled when stopped); `store` when
-// partial work could not be kept (the run must stop: nothing more can be stored).
+// the earlier partial work could not be read or this attempt's could not be kept (the run must
+// stop: nothing more can be stored).
 #pragma once
 
 #include <stop_token>

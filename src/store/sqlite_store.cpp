@@ -130,32 +130,44 @@ Status SqliteStore::commit_file(const FileRecord& file, const std::vector<Sample
   });
 }
 
-Status SqliteStore::save_partial(const PartialRecord& work) {
-  if (work.file_path.empty() || work.unit.empty() || work.slot < 0) {
-    return fail(ErrorKind::invalid_argument,
-                "cannot keep partial work without a file_path, a unit and a slot >= 0 (got '{}', "
-                "'{}', {})",
-                work.file_path, work.unit, work.slot);
+Status SqliteStore::save_partials(const std::vector<PartialRecord>& work) {
+  for (const PartialRecord& w : work) {
+    if (w.file_path.empty() || w.unit.empty() || w.slot < 0) {
+      return fail(ErrorKind::invalid_argument,
+                  "cannot keep partial work without a file_path, a unit and a slot >= 0 (got "
+                  "'{}', '{}', {})",
+                  w.file_path, w.unit, w.slot);
+    }
   }
-  const std::string& path = work.file_path;
-  return write(fmt::format("keep partial work on {}", path), [&](Connection& db) -> Status {
-    auto stale = db.prepare(fmt::format("drop stale partial work on {}", path),
-                            "DELETE FROM PartialWork WHERE file_path = ?1 AND "
-                            "(file_hash <> ?2 OR settings_fingerprint <> ?3)");
-    if (!stale)
-      return tl::unexpected(stale.error());
-    auto st = stale->bind(1, path).bind(2, work.file_hash).bind(3, work.settings_fingerprint).run();
-    if (!st)
-      return st;
-    auto upsert = db.prepare(fmt::format("keep partial work on {}", path),
-                             "INSERT OR REPLACE INTO PartialWork (file_path, file_hash, "
-                             "settings_fingerprint, unit, slot, payload) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!upsert)
-      return tl::unexpected(upsert.error());
-    upsert->bind(1, path).bind(2, work.file_hash).bind(3, work.settings_fingerprint);
-    return upsert->bind(4, work.unit).bind(5, work.slot).bind(6, work.payload).run();
-  });
+  if (work.empty())
+    return {};
+  return write(
+      fmt::format("keep partial work on {}", work.front().file_path),
+      [&](Connection& db) -> Status {
+        auto stale = db.prepare("drop stale partial work",
+                                "DELETE FROM PartialWork WHERE file_path = ?1 AND "
+                                "(file_hash <> ?2 OR settings_fingerprint <> ?3)");
+        auto upsert = db.prepare("keep partial work",
+                                 "INSERT OR REPLACE INTO PartialWork (file_path, "
+                                 "file_hash, settings_fingerprint, unit, slot, payload) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        if (!stale)
+          return tl::unexpected(stale.error());
+        if (!upsert)
+          return tl::unexpected(upsert.error());
+        for (const PartialRecord& w : work) {
+          stale->reset();
+          stale->bind(1, w.file_path).bind(2, w.file_hash).bind(3, w.settings_fingerprint);
+          if (auto st = stale->run(); !st)
+            return st;
+          upsert->reset();
+          upsert->bind(1, w.file_path).bind(2, w.file_hash).bind(3, w.settings_fingerprint);
+          upsert->bind(4, w.unit).bind(5, w.slot).bind(6, w.payload);
+          if (auto st = upsert->run(); !st)
+            return st;
+        }
+        return {};
+      });
 }
 
 Status SqliteStore::record_failure(std::string_view file_path, std::string_view error_kind,

@@ -33,7 +33,7 @@ class SqliteStore final : public Store {
   Status record_failure(std::string_view file_path, std::string_view error_kind,
                         std::string_view error_message, std::int64_t now) override;
   Result<std::int64_t> retire_file(std::string_view file_path) override;
-  Status save_partial(const PartialRecord& work) override;
+  Status save_partials(const std::vector<PartialRecord>& work) override;
   Result<std::vector<PartialRecord>> partials(std::string_view file_path,
                                               std::string_view file_hash,
                                               std::string_view settings_fingerprint) override;

@@ -14,7 +14,7 @@
 // - `record_failure` never marks a file done and never touches its samples or its stored hash, so
 //   the previous fully processed version (if any) stays in the dataset and the file is retried.
 // - `retire_file` is for a file that was deleted from its repository.
-// - PartialWork holds the finished calls of files not yet done (`save_partial`); `commit_file` and
+// - PartialWork holds the finished calls of files not yet done (`save_partials`); `commit_file` and
 //   `retire_file` drop a path's partial work in the same transaction, `record_failure` keeps it.
 //
 // Ownership: the app owns the Store (unique_ptr) and lends it to the stages.
@@ -152,10 +152,12 @@ class Store {
   // path, which is not an error).
   virtual Result<std::int64_t> retire_file(std::string_view file_path) = 0;
 
-  // Keeps one finished call (insert, or replace the same unit and slot). Work saved earlier for
-  // another version or fingerprint of the same path is dropped: it can never be used again.
-  // invalid_argument for an empty file_path or unit, or a negative slot.
-  virtual Status save_partial(const PartialRecord& work) = 0;
+  // Keeps finished calls, all in one transaction (each inserted, or replacing the same unit and
+  // slot). Work saved earlier for another version or fingerprint of the same path is dropped: it
+  // can never be used again. invalid_argument (and nothing written) for a record with an empty
+  // file_path or unit, or a negative slot.
+  virtual Status save_partials(const std::vector<PartialRecord>& work) = 0;
+  Status save_partial(const PartialRecord& work) { return save_partials({work}); }
   // The partial work on one file version under one fingerprint, in (unit, slot) order.
   virtual Result<std::vector<PartialRecord>> partials(std::string_view file_path,
                                                       std::string_view file_hash,

@@ -167,9 +167,9 @@ TEST_F(CrashTest, SigkillAtRandomMomentsLosesAtMostInFlightWork) {
     seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
   std::mt19937 rng(seed);
   // Even kills: at a random time from start-up (discovery, loading the model) into generation.
-  // Odd kills: a random moment just after the run has visibly progressed (a call kept, a file
-  // committed), so kills land while files are being generated and committed however fast or
-  // slow this machine is. Progress is kept across kills.
+  // Odd kills: a random moment just after the run has visibly progressed (a file committed), so
+  // kills land while files are being generated and committed however fast or slow this machine is.
+  // Progress is kept across kills.
   std::uniform_int_distribution<int> delay_ms(20, 3000);
   std::uniform_int_distribution<int> jitter_ms(0, 200);
   fs::path log = ws / "prepare.log";

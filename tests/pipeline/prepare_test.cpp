@@ -49,7 +49,7 @@ std::string c_functions(int count, int body_lines = 3) {
   return out;
 }
 
-// A store that fails its n-th commit_file or n-th save_partial (fault injection; 0: never);
+// A store that fails its n-th commit_file or n-th save_partials (fault injection; 0: never);
 // everything else goes to a real one.
 class FailingStore : public store::Store {
  public:
@@ -71,10 +71,10 @@ class FailingStore : public store::Store {
     return m_real.record_failure(p, k, m, now);
   }
   Result<std::int64_t> retire_file(std::string_view p) override { return m_real.retire_file(p); }
-  Status save_partial(const store::PartialRecord& w) override {
+  Status save_partials(const std::vector<store::PartialRecord>& w) override {
     if (++m_partials == m_fail_partial_at)
       return fail(ErrorKind::store, "database or disk is full (injected)");
-    return m_real.save_partial(w);
+    return m_real.save_partials(w);
   }
   Result<std::vector<store::PartialRecord>> partials(std::string_view p, std::string_view h,
                                                      std::string_view f) override {
@@ -367,13 +367,9 @@ TEST_F(PrepareTest, AbandoningCancelsInFlightWorkWithoutMarkingAnything) {
   backend.hold_calls([](const llm::GenerateRequest& r) {
     return r.messages.back().content.find("Question 2") != std::string::npos;
   });
-  // Abandoned once the second answer is in flight and the first one has been kept.
+  // Abandoned once the second answer is in flight and the first one is answered.
   std::jthread abandoner([&] {
-    auto kept_rows = [&] {
-      auto rows = db->partials(std::string(kRepo) + "/a.c", plan.files[0].file.sha256, "fp");
-      return rows ? rows->size() : 0u;
-    };
-    while (backend.held_calls() == 0 || kept_rows() < 2)
+    while (backend.held_calls() == 0 || backend.answer_calls() == 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     abandon.request_stop();
   });
@@ -389,19 +385,32 @@ TEST_F(PrepareTest, AbandoningCancelsInFlightWorkWithoutMarkingAnything) {
   EXPECT_EQ(kept->size(), 2u) << "the questions and the finished answer are kept";
 }
 
-TEST_F(PrepareTest, AStoreThatCannotKeepPartialWorkStopsTheRun) {
+TEST_F(PrepareTest, AStoreThatCannotKeepAFailedFilesWorkStopsTheRun) {
   add("a.c", c_functions(1));
   add("b.c", c_functions(1));
   FailingStore failing(*db, 0, 1);
   options.concurrent_files = 1;
-  ScriptedFakeBackend backend(two_questions, echo_answer);
+  ScriptedFakeBackend backend(
+      two_questions, [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (r.messages.back().content.find("Question 2") != std::string::npos)
+          return fail(ErrorKind::rejected, "refused (injected)");
+        return echo_answer(r, n);
+      });
   auto summary = run(backend, &failing);
   ASSERT_FALSE(summary);
   EXPECT_EQ(summary.error().kind, ErrorKind::store);
   EXPECT_THAT(summary.error().message, HasSubstr("disk is full"));
   EXPECT_EQ(backend.question_calls(), 1) << "no file may be started once nothing can be kept";
-  EXPECT_EQ(backend.answer_calls(), 0) << "no answer is paid for once its questions are lost";
   EXPECT_EQ(db->counts()->files_done, 0);
+}
+
+TEST_F(PrepareTest, AHealthyFileWritesNoPartialWork) {
+  add("a.c", c_functions(1));
+  FailingStore failing(*db, 0, 1);  // any partial write would fail the run
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend, &failing);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
 }
 
 TEST_F(PrepareTest, AnEmptyFileIsDoneWithNoSamplesAndNoCall) {

@@ -71,6 +71,18 @@ TEST_F(PartialTest, CommitAndRetireDropTheFilesPartialWorkOnly) {
   EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PartialWork"), 0);
 }
 
+TEST_F(PartialTest, ManyRecordsAreKeptInOneTransactionOrNotAtAll) {
+  const std::string path = "github.com/o/r/a.c";
+  ASSERT_TRUE(store().save_partials({partial(path, "1-9", 0, "q"), partial(path, "1-9", 1, "a1"),
+                                     partial(path, "1-9", 2, "a2")}));
+  EXPECT_EQ(read(store(), path).size(), 3u);
+  auto bad = store().save_partials({partial(path, "1-9", 3, "a3"), partial(path, "", 4, "x")});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, ErrorKind::invalid_argument);
+  EXPECT_EQ(read(store(), path).size(), 3u) << "a rejected batch writes nothing";
+  EXPECT_TRUE(store().save_partials({}));
+}
+
 TEST_F(PartialTest, FailureKeepsPartialWork) {
   const std::string path = "github.com/o/r/a.c";
   ASSERT_TRUE(store().save_partial(partial(path, "1-9", 0, "q")));
