@@ -57,41 +57,36 @@ Result<std::unique_ptr<llm::Backend>> make_llama(const config::LoadedConfig& cfg
   return llm::llama::make_llama_backend(std::move(options));
 }
 
-// OpenAI-compatible servers; the API key comes from OPENAI_API_KEY (never from a file that could
-// be committed), and is only ever sent to base_url.
-Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cfg) {
+// What every server backend takes from the configuration: where, which model, how long to wait.
+template <class Options>
+Options server_options(const config::LoadedConfig& cfg) {
   const auto& llm = cfg.config.llm;
-  llm::openai::OpenAiOptions options;
+  Options options;
   if (!llm.base_url.empty())
     options.base_url = llm.base_url;
   options.model = llm.model;
-  if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr)
-    options.api_key = key;
   options.request_timeout = std::chrono::seconds(llm.request_timeout);
   options.context_window = llm.context_window;
+  return options;
+}
+
+// OpenAI-compatible servers; the API key comes from OPENAI_API_KEY (never from a file that could
+// be committed), and is only ever sent to base_url.
+Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cfg) {
+  auto options = server_options<llm::openai::OpenAiOptions>(cfg);
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr)
+    options.api_key = key;
   return llm::openai::make_openai_backend(std::move(options));
 }
 
 // mlx_lm.server at base_url (default http://127.0.0.1:8080, its own default).
 Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) {
-  const auto& llm = cfg.config.llm;
-  llm::openai::OpenAiOptions options;
-  if (!llm.base_url.empty())
-    options.base_url = llm.base_url;
-  options.model = llm.model;
-  options.request_timeout = std::chrono::seconds(llm.request_timeout);
-  options.context_window = llm.context_window;
-  return llm::openai::make_mlx_backend(std::move(options));
+  return llm::openai::make_mlx_backend(server_options<llm::openai::OpenAiOptions>(cfg));
 }
 
+// Ollama keeps the model loaded for unload_after_idle_seconds after each call.
 Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cfg) {
-  const auto& llm = cfg.config.llm;
-  llm::ollama::OllamaOptions options;
-  if (!llm.base_url.empty())
-    options.base_url = llm.base_url;
-  options.model = llm.model;
-  options.request_timeout = std::chrono::seconds(llm.request_timeout);
-  options.context_window = llm.context_window;
+  auto options = server_options<llm::ollama::OllamaOptions>(cfg);
   options.keep_alive = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
   return llm::ollama::make_ollama_backend(std::move(options));
 }

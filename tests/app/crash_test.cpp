@@ -7,13 +7,11 @@
 // The seed is printed; G2D_CRASH_SEED=<n> replays a failing sequence.
 #include <chrono>
 #include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <set>
 #include <signal.h>
-#include <spawn.h>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -27,34 +25,14 @@
 #include "support.hpp"
 #include "sys/process.hpp"
 
-extern char** environ;
-
 namespace g2d {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kFiles = 6;
+constexpr int kFiles = 16;  // enough that work remains for every kill
 constexpr int kQuestions = 2;
 constexpr int kKills = 20;
-
-// Starts the binary with its output going to `log`; returns the pid.
-pid_t spawn_git2dataset(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<std::string> argv_s{test::git2dataset_exe().string()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
 
 // The first column of every row of `sql`, as text.
 std::vector<std::string> query(const fs::path& db, const std::string& sql) {
@@ -176,11 +154,16 @@ TEST_F(CrashTest, SigkillAtRandomMomentsLosesAtMostInFlightWork) {
   fs::path db = ws / "data/g2d.db";
   std::set<int> killed_running;
   int mid_generation = 0;  // kills that left some, but not all, work finished
-  for (int kill_no = 0; kill_no < kKills; ++kill_no) {
+  // Until 20 kills have hit a running prepare (a run that finds nothing left exits by itself).
+  for (int kill_no = 0; static_cast<int>(killed_running.size()) < kKills && kill_no < 2 * kKills;
+       ++kill_no) {
     bool after_progress = kill_no % 2 == 1;
     int delay = after_progress ? jitter_ms(rng) : delay_ms(rng);
     std::string before = progress_marker(db);
-    pid_t pid = spawn_git2dataset(prepare_args(), log);
+    std::vector<std::string> argv{test::git2dataset_exe().string()};
+    for (const auto& a : prepare_args())
+      argv.push_back(a);
+    pid_t pid = test::spawn_logged(argv, log);
     ASSERT_GT(pid, 0) << "cannot start git2dataset";
     int status = 0;
     bool exited = false;
@@ -221,10 +204,10 @@ TEST_F(CrashTest, SigkillAtRandomMomentsLosesAtMostInFlightWork) {
       break;
   }
   RecordProperty("seed", std::to_string(seed));
-  std::cout << "seed " << seed << ": " << killed_running.size() << " of " << kKills
-            << " kills hit a running prepare, " << mid_generation << " with work partly done\n";
-  EXPECT_GE(killed_running.size(), static_cast<size_t>(kKills / 2))
-      << "most kills must land while prepare runs, or the test proves little";
+  std::cout << "seed " << seed << ": " << killed_running.size() << " kills hit a running prepare, "
+            << mid_generation << " with work partly done\n";
+  EXPECT_EQ(killed_running.size(), static_cast<size_t>(kKills))
+      << "20 kills must land while prepare runs, or the test proves little";
   EXPECT_GE(mid_generation, 1) << "no kill landed while files were being generated";
 
   auto last = test::run_git2dataset(prepare_args());

@@ -12,6 +12,7 @@
 namespace g2d::llm::ollama {
 namespace {
 
+using test::json_reply;
 using test::ReceivedRequest;
 using test::Reply;
 using test::TestHttpServer;
@@ -23,14 +24,6 @@ GenerateRequest ask() {
                 {Role::user, "int add(int a, int b) { return a + b; }\n\nWhat does add do?"}};
   r.max_tokens = 64;
   r.temperature = 0;
-  return r;
-}
-
-Reply json_reply(int status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.chunks = {std::move(body)};
   return r;
 }
 

@@ -15,6 +15,7 @@
 namespace g2d::llm::openai {
 namespace {
 
+using test::json_reply;
 using test::ReceivedRequest;
 using test::Reply;
 using test::TestHttpServer;
@@ -128,14 +129,6 @@ TEST_F(OpenAiLlamaServer, APromptOverTheContextIsAContextOverflow) {
 }
 
 // --- A fake OpenAI server: protocol and transport faults. -----------------------------------
-
-Reply json_reply(int status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.chunks = {std::move(body)};
-  return r;
-}
 
 Reply models() {
   return json_reply(200, R"({"object":"list","data":[{"id":"fake-model"}]})");

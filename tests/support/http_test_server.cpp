@@ -50,6 +50,14 @@ const char* reason(int status) {
 
 }  // namespace
 
+Reply json_reply(int status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.chunks = {std::move(body)};
+  return r;
+}
+
 TestHttpServer::TestHttpServer(Handler handler) : m_handler(std::move(handler)) {
   m_listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;

@@ -46,6 +46,9 @@ struct Reply {
   std::function<void(const std::function<bool(std::string_view)>& write)> produce;
 };
 
+// A reply of `status` with a JSON body (Content-Type: application/json), sent in one piece.
+Reply json_reply(int status, std::string body);
+
 class TestHttpServer {
  public:
   using Handler = std::function<Reply(const ReceivedRequest&)>;

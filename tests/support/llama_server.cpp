@@ -2,11 +2,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,8 +12,7 @@
 #include <unistd.h>
 
 #include "net/http.hpp"
-
-extern char** environ;
+#include "support.hpp"
 
 namespace g2d::test {
 
@@ -71,18 +68,8 @@ std::unique_ptr<LlamaServer> LlamaServer::start(const fs::path& model,
                                 "127.0.0.1",  "--port",    std::to_string(port), "-t",
                                 "1",          "--no-webui"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  pid_t pid = spawn_logged(args, log, false);
+  if (pid < 0) {
     why = "cannot start " + exe.string();
     return nullptr;
   }

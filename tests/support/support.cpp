@@ -1,8 +1,10 @@
 #include "support.hpp"
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
 #include <random>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -10,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "sys/paths.hpp"
+
+extern char** environ;
 
 namespace {
 
@@ -79,6 +83,22 @@ ScopedEnv::~ScopedEnv() {
     setenv(m_name, m_old->c_str(), 1);
   else
     unsetenv(m_name);
+}
+
+pid_t spawn_logged(std::vector<std::string> argv, const fs::path& log, bool append) {
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
 }
 
 sys::ProcessResult run_git2dataset(std::vector<std::string> args) {

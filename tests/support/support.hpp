@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "sys/process.hpp"
@@ -48,6 +49,11 @@ class ScopedEnv {
   const char* m_name;
   std::optional<std::string> m_old;
 };
+
+// Starts `argv` (no shell) in the background with stdout and stderr going to `log` (appended, or
+// truncated first); the child's pid, or -1 when it cannot be started. The caller reaps it.
+pid_t spawn_logged(std::vector<std::string> argv, const std::filesystem::path& log,
+                   bool append = true);
 
 // The git2dataset binary of this build tree.
 std::filesystem::path git2dataset_exe();
