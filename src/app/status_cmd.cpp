@@ -196,7 +196,8 @@ int run_status(const cli::Invocation& inv, std::ostream& out) {
   }
   auto j = status_json(*counts, *state, *failures);
   if (inv.json)
-    out << j.dump(2) << "\n";
+    // Messages from servers and models may hold invalid UTF-8: replaced, never thrown about.
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
     print_text(j, out);
   return 0;

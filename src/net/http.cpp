@@ -37,27 +37,34 @@ struct Transfer {
   const DataSink* on_data = nullptr;
   Response* response = nullptr;
   bool sink_stopped = false;
+  std::string failure;  // an exception from the reader, as text
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
 };
 
-size_t on_body(char* data, size_t size, size_t count, void* user) {
+size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   t->last_activity = std::chrono::steady_clock::now();
   std::string_view chunk(data, n);
   bool success = t->response->status >= 200 && t->response->status < 300;
-  if (t->on_data != nullptr && *t->on_data && success) {
-    if (!(*t->on_data)(chunk)) {
-      t->sink_stopped = true;
-      return 0;  // aborts with CURLE_WRITE_ERROR
+  // Nothing may be thrown through libcurl's C frames: an exception ends the transfer as an error.
+  try {
+    if (t->on_data != nullptr && *t->on_data && success) {
+      if (!(*t->on_data)(chunk)) {
+        t->sink_stopped = true;
+        return 0;  // aborts with CURLE_WRITE_ERROR
+      }
+      return n;
     }
+    t->response->body.append(chunk);
     return n;
+  } catch (const std::exception& e) {
+    t->failure = e.what();
+    return 0;
   }
-  t->response->body.append(chunk);
-  return n;
 }
 
-size_t on_header(char* data, size_t size, size_t count, void* user) {
+size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   t->last_activity = std::chrono::steady_clock::now();
@@ -125,7 +132,7 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
   // reset keeps the connection cache, so the next request to the same server reuses it.
   curl_easy_reset(curl);
   Response response;
-  Transfer transfer{&on_data, &response, false, std::chrono::steady_clock::now()};
+  Transfer transfer{&on_data, &response, false, {}, std::chrono::steady_clock::now()};
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers)
@@ -184,6 +191,9 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
     }
     curl_multi_poll(multi, nullptr, 0, 100, nullptr);
     if (stop.stop_requested()) {
+      curl_multi_perform(multi, &running);
+      if (running == 0)
+        continue;  // it finished meanwhile: its result is read at the top of the loop
       stopped = true;
       break;
     }
@@ -205,6 +215,9 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
   std::string why = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_WRITE_ERROR:
+      if (!transfer.failure.empty())
+        return fail(ErrorKind::bad_output, "{}: the reply could not be read: {}", what,
+                    transfer.failure);
       if (transfer.sink_stopped)
         return fail(ErrorKind::cancelled, "{}: stopped by its reader", what);
       return fail(ErrorKind::unavailable, "{}: {}", what, why);

@@ -3,6 +3,8 @@
 namespace g2d::net {
 
 void SseParser::feed(std::string_view bytes, const EventSink& on_event) {
+  if (bytes.empty())
+    return;
   if (m_after_cr && !bytes.empty() && bytes.front() == '\n')
     bytes.remove_prefix(1);  // the LF of a CRLF split between two pieces
   m_after_cr = false;

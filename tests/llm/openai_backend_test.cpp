@@ -3,6 +3,9 @@
 // OpenAI server (tests/support/http_test_server) that injects each protocol and transport fault.
 #include "llm/openai/openai_backend.hpp"
 
+#include <mutex>
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -264,6 +267,60 @@ TEST(OpenAiFakeServer, TheApiKeyIsSentButNeverShown) {
   ASSERT_FALSE(result);
   EXPECT_EQ(seen.headers["authorization"], "Bearer sk-test-7f3a9");
   EXPECT_THAT(result.error().describe(), ::testing::Not(HasSubstr("sk-test-7f3a9")));
+}
+
+TEST(OpenAiFakeServer, ALlamaServersUnitKeepsOneSlotAndItsCallsTakeTurns) {
+  std::mutex m;
+  std::vector<int> slots;
+  int in_flight = 0;
+  int most_in_flight = 0;
+  TestHttpServer server([&](const ReceivedRequest& r) {
+    if (r.target == "/v1/models")
+      return models();
+    if (r.target == "/props")
+      return json_reply(200, R"({"default_generation_settings":{"n_ctx":2048},"total_slots":2})");
+    {
+      std::lock_guard lock(m);
+      slots.push_back(nlohmann::json::parse(r.body)["id_slot"].get<int>());
+      most_in_flight = std::max(most_in_flight, ++in_flight);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    {
+      std::lock_guard lock(m);
+      --in_flight;
+    }
+    return events({k_delta_hello, k_usage});
+  });
+  OpenAiOptions o;
+  o.base_url = server.url();
+  auto b = make_openai_backend(o);
+  GenerateRequest unit1 = ask(k_code, "Why?");
+  unit1.prefix_key = "unit-1";
+  GenerateRequest unit2 = unit1;
+  unit2.prefix_key = "unit-2";
+  {
+    std::vector<std::jthread> calls;
+    for (int i = 0; i < 3; ++i)
+      calls.emplace_back([&] { EXPECT_TRUE(b->generate(unit1, {})); });
+  }
+  EXPECT_TRUE(b->generate(unit2, {}));
+  ASSERT_EQ(slots.size(), 4u);
+  EXPECT_EQ(slots[0], slots[1]);
+  EXPECT_EQ(slots[1], slots[2]);
+  EXPECT_NE(slots[3], slots[0]) << "a second unit gets the other slot";
+  EXPECT_EQ(most_in_flight, 1) << "a unit's calls take turns on its slot";
+}
+
+TEST(OpenAiFakeServer, UsageFieldsOfTheWrongTypeAreIgnored) {
+  auto result = against([](const ReceivedRequest&) {
+    return events({k_delta_hello,
+                   R"(data: {"choices":[],"usage":{"prompt_tokens":null,"completion_tokens":"2",)"
+                   R"("prompt_tokens_details":{"cached_tokens":null}},"timings":{"cache_n":null}})"
+                   "\n\ndata: [DONE]\n\n"});
+  });
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->text, "Hello");
+  EXPECT_EQ(result->prompt_tokens, 0);
 }
 
 TEST(OpenAiFakeServer, AnUnreachableServerIsUnavailable) {

@@ -202,6 +202,16 @@ TEST(Http, AReaderThatStopsCancelsTheTransfer) {
   EXPECT_EQ(res.error().kind, ErrorKind::cancelled);
 }
 
+TEST(Http, AReaderThatThrowsEndsTheTransferWithAnErrorNotACrash) {
+  TestHttpServer server([](const ReceivedRequest&) { return ok("{}"); });
+  Client client;
+  auto res = client.send({"GET", server.url() + "/", {}, "", {}, {}}, {},
+                         [](std::string_view) -> bool { throw std::runtime_error("bad field"); });
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().kind, ErrorKind::bad_output);
+  EXPECT_THAT(res.error().message, HasSubstr("bad field"));
+}
+
 TEST(Http, CredentialsNeverReachAnErrorOrALogLine) {
   Client client;
   auto res =

@@ -83,7 +83,6 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
     if (r.target != "/v1/chat/completions")
       return forward(r);
     std::unique_lock lock(m);
-    int n = completions++;
     // The first questions call about c.c: too long for the context, says the server.
     if (!overflowed && r.body.find("int c0(") != std::string::npos &&
         r.body.find("int c5(") != std::string::npos) {
@@ -95,6 +94,7 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
                       R"(context size","type":"exceed_context_size_error"}})"};
       return reply;
     }
+    int n = completions++;  // the others: every other one gets the next fault
     if (n % 2 == 0 && n / 2 < static_cast<int>(faults.size())) {
       const std::string& fault = faults[static_cast<size_t>(n / 2)];
       injected.insert(fault);
@@ -110,7 +110,7 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
         reply.fault = Reply::Fault::reset_mid_body;
       } else if (fault == "stall") {  // nothing at all for longer than the idle timeout
         reply.produce = [](const std::function<bool(std::string_view)>&) {
-          std::this_thread::sleep_for(std::chrono::seconds(8));
+          std::this_thread::sleep_for(std::chrono::seconds(20));
         };
       } else if (fault == "truncate") {  // the stream ends without its last chunk
         reply.fault = Reply::Fault::truncated_body;
@@ -151,7 +151,8 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
   }
   llm::openai::OpenAiOptions o;
   o.base_url = proxy.url();
-  o.request_timeout = std::chrono::seconds(4);
+  // Long enough for one short generation on a busy machine; the stall is longer.
+  o.request_timeout = std::chrono::seconds(10);
   auto backend = llm::openai::make_openai_backend(o);
   std::string errors;
   auto summary = run_prepare(**db, *backend, generate::builtin_prompts(), plan, options,
@@ -162,7 +163,9 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_EQ(summary->done, 3) << errors;
   EXPECT_EQ(summary->failed, 0);
-  EXPECT_EQ(injected.size(), faults.size() + 1) << "not every fault was injected";
+  EXPECT_EQ(injected.size(), faults.size() + 1)
+      << "not every fault was injected: " << testing::PrintToString(injected) << " in "
+      << completions << " completion requests";
   std::set<int> c_units;
   auto st = (*db)->for_each_sample([&](const store::SampleRecord& s) -> Status {
     if (s.file_path == "r/c.c")

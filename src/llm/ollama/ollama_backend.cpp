@@ -146,12 +146,16 @@ class OllamaBackend final : public Backend {
       if (chunk.contains("message") && chunk["message"].is_object() &&
           chunk["message"].contains("content") && chunk["message"]["content"].is_string())
         result.text += chunk["message"]["content"].get<std::string>();
-      if (chunk.value("done", false)) {
+      if (chunk.contains("done") && chunk["done"].is_boolean() && chunk["done"].get<bool>()) {
         done = true;
-        result.finish = chunk.value("done_reason", "stop") == "length" ? FinishReason::length
-                                                                       : FinishReason::stop;
-        result.prompt_tokens = chunk.value("prompt_eval_count", 0);
-        result.completion_tokens = chunk.value("eval_count", 0);
+        result.finish = chunk.contains("done_reason") && chunk["done_reason"] == "length"
+                            ? FinishReason::length
+                            : FinishReason::stop;
+        auto number = [&](const char* key) {
+          return chunk.contains(key) && chunk[key].is_number_integer() ? chunk[key].get<int>() : 0;
+        };
+        result.prompt_tokens = number("prompt_eval_count");
+        result.completion_tokens = number("eval_count");
       }
     };
     auto l = m_pool.lease();

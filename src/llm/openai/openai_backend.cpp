@@ -1,6 +1,7 @@
 #include "llm/openai/openai_backend.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -59,18 +60,27 @@ class OpenAiBackend final : public Backend {
     info.name = model;
     info.structured_output = m_options.json_schema;
     info.context_length = m_options.context_window > 0 ? m_options.context_window : 4096;
-    // llama-server: its per-slot context, its slots, its tokenizer.
-    if (auto props = get("/props");
-        props && props->is_object() && props->contains("default_generation_settings")) {
+    // llama-server: its per-slot context, its slots, its tokenizer. Only a server without
+    // /props (404, or another reply) is taken for another kind; a failure is not remembered.
+    auto props = get("/props");
+    if (!props && props.error().kind != ErrorKind::model_missing &&
+        props.error().kind != ErrorKind::rejected && props.error().kind != ErrorKind::bad_output)
+      return tl::unexpected(props.error());
+    if (props && props->is_object() && props->contains("default_generation_settings") &&
+        (*props)["default_generation_settings"].is_object()) {
       m_llama_server = true;
       const json& settings = (*props)["default_generation_settings"];
-      int n_ctx = settings.value("n_ctx", 0);
+      int n_ctx = settings.contains("n_ctx") && settings["n_ctx"].is_number_integer()
+                      ? settings["n_ctx"].get<int>()
+                      : 0;
       if (n_ctx > 0) {
         info.trained_context_length = n_ctx;
         info.context_length =
             m_options.context_window > 0 ? std::min(m_options.context_window, n_ctx) : n_ctx;
       }
-      m_slots = std::max(1, props->value("total_slots", 1));
+      if (props->contains("total_slots") && (*props)["total_slots"].is_number_integer())
+        m_slots = std::max(1, (*props)["total_slots"].get<int>());
+      m_busy.assign(static_cast<size_t>(m_slots), false);
     }
     m_model = model;
     m_info = info;
@@ -113,10 +123,17 @@ class OpenAiBackend final : public Backend {
       body["response_format"] = {
           {"type", "json_schema"},
           {"json_schema", {{"name", "reply"}, {"strict", true}, {"schema", *request.json_schema}}}};
-    if (m_llama_server) {
+    if (m_llama_server)
       body["cache_prompt"] = true;
-      if (!request.prefix_key.empty())
-        body["id_slot"] = slot_for(request.prefix_key);
+    // A unit's calls all go to one slot, which keeps its evaluated prompt. They take turns here,
+    // not in the server's queue: a call queued there would receive nothing and run into the idle
+    // timeout while the calls before it are answered.
+    std::optional<SlotLease> slot;
+    if (m_llama_server && !request.prefix_key.empty()) {
+      slot.emplace(*this, request.prefix_key, stop);
+      if (slot->slot < 0)
+        return fail(ErrorKind::cancelled, "stopped while waiting for the unit's slot");
+      body["id_slot"] = slot->slot;
     }
     return stream_completion(body, stop);
   }
@@ -161,17 +178,46 @@ class OpenAiBackend final : public Backend {
 
   // The slot of a prefix key: slots are handed out in turn, so the units in flight (at most
   // one per slot when max_concurrent_files matches the server's slots) each get their own.
-  int slot_for(const std::string& key) {
-    std::lock_guard lock(m_slot_mutex);
-    if (auto it = m_slot_of.find(key); it != m_slot_of.end())
-      return it->second;
-    int slot = m_next_slot++ % m_slots;
-    m_slot_of[key] = slot;
-    m_slot_order.push_back(key);
-    while (m_slot_order.size() > static_cast<size_t>(m_slots) * 8) {
-      m_slot_of.erase(m_slot_order.front());
-      m_slot_order.pop_front();
+  // A slot held for one call; slot < 0 when the wait for it was stopped.
+  struct SlotLease {
+    OpenAiBackend& owner;
+    int slot;
+    SlotLease(OpenAiBackend& o, const std::string& key, const std::stop_token& stop)
+        : owner(o), slot(o.take_slot(key, stop)) {}
+    ~SlotLease() {
+      if (slot < 0)
+        return;
+      {
+        std::lock_guard lock(owner.m_slot_mutex);
+        owner.m_busy[static_cast<size_t>(slot)] = false;
+      }
+      owner.m_slot_free.notify_all();
     }
+    SlotLease(const SlotLease&) = delete;
+    SlotLease& operator=(const SlotLease&) = delete;
+  };
+
+  // The key's slot (slots are handed to new keys in turn, so the units in flight — at most one
+  // per slot when max_concurrent_files matches the server's slots — each get their own), once it
+  // is free; -1 when stopped first.
+  int take_slot(const std::string& key, const std::stop_token& stop) {
+    std::unique_lock lock(m_slot_mutex);
+    int slot;
+    if (auto it = m_slot_of.find(key); it != m_slot_of.end()) {
+      slot = it->second;
+    } else {
+      slot = m_next_slot++ % m_slots;
+      m_slot_of[key] = slot;
+      m_slot_order.push_back(key);
+      while (m_slot_order.size() > static_cast<size_t>(m_slots) * 8) {
+        m_slot_of.erase(m_slot_order.front());
+        m_slot_order.pop_front();
+      }
+    }
+    auto index = static_cast<size_t>(slot);
+    if (!m_slot_free.wait(lock, stop, [&] { return !m_busy[index]; }))
+      return -1;
+    m_busy[index] = true;
     return slot;
   }
 
@@ -198,7 +244,10 @@ class OpenAiBackend final : public Backend {
         return;
       }
       if (chunk.contains("error")) {
-        bad = status_error(what, 500, std::string(data));
+        std::string message = server_message(data);
+        bad = Error{mentions_context_overflow(message) ? ErrorKind::context_overflow
+                                                       : ErrorKind::unavailable,
+                    fmt::format("{}: {}", what, message)};
         return;
       }
       if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
@@ -214,17 +263,20 @@ class OpenAiBackend final : public Backend {
               choice["finish_reason"] == "length" ? FinishReason::length : FinishReason::stop;
         }
       }
+      auto number = [](const json& j, const char* key, int fallback) {
+        return j.contains(key) && j[key].is_number_integer() ? j[key].get<int>() : fallback;
+      };
       if (chunk.contains("usage") && chunk["usage"].is_object()) {
         const json& u = chunk["usage"];
-        result.prompt_tokens = u.value("prompt_tokens", result.prompt_tokens);
-        result.completion_tokens = u.value("completion_tokens", result.completion_tokens);
+        result.prompt_tokens = number(u, "prompt_tokens", result.prompt_tokens);
+        result.completion_tokens = number(u, "completion_tokens", result.completion_tokens);
         if (u.contains("prompt_tokens_details") && u["prompt_tokens_details"].is_object())
           result.cached_prompt_tokens =
-              u["prompt_tokens_details"].value("cached_tokens", result.cached_prompt_tokens);
+              number(u["prompt_tokens_details"], "cached_tokens", result.cached_prompt_tokens);
       }
       if (chunk.contains("timings") && chunk["timings"].is_object())
         result.cached_prompt_tokens =
-            chunk["timings"].value("cache_n", result.cached_prompt_tokens);
+            number(chunk["timings"], "cache_n", result.cached_prompt_tokens);
     };
     auto l = m_pool.lease();
     auto res = l->send(r, stop, [&](std::string_view bytes) {
@@ -259,7 +311,9 @@ class OpenAiBackend final : public Backend {
   std::mutex m_slot_mutex;
   std::map<std::string, int> m_slot_of;
   std::deque<std::string> m_slot_order;
+  std::vector<bool> m_busy;  // a call is in flight on the slot
   int m_next_slot = 0;
+  std::condition_variable_any m_slot_free;
 };
 
 }  // namespace
