@@ -11,15 +11,11 @@ if(G2D_PREFER_SYSTEM_LLAMA AND NOT G2D_LLAMA_PREFIX)
   find_package(llama CONFIG QUIET)
 endif()
 
+include(${CMAKE_CURRENT_LIST_DIR}/CacheDir.cmake)
+
 # The cache setup.sh fills, by the rule of scripts/env.sh.
 if(NOT llama_FOUND AND NOT G2D_LLAMA_PREFIX)
-  if(DEFINED ENV{GIT2DATASET_CACHE} AND NOT "$ENV{GIT2DATASET_CACHE}" STREQUAL "")
-    set(_g2d_cache "$ENV{GIT2DATASET_CACHE}")
-  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-    set(_g2d_cache "$ENV{XDG_CACHE_HOME}/git2dataset")
-  else()
-    set(_g2d_cache "$ENV{HOME}/.cache/git2dataset")
-  endif()
+  g2d_cache_dir(_g2d_cache)
   if(EXISTS "${_g2d_cache}/llama.cpp-de3ff815/prefix/include/llama.h")
     set(G2D_LLAMA_PREFIX "${_g2d_cache}/llama.cpp-de3ff815/prefix" CACHE PATH "" FORCE)
   endif()

@@ -9,15 +9,11 @@
 set(G2D_TREE_SITTER_DIR "$ENV{G2D_TREE_SITTER_DIR}" CACHE PATH
     "Folder of the pinned tree-sitter sources from scripts/setup.sh")
 
+include(${CMAKE_CURRENT_LIST_DIR}/CacheDir.cmake)
+
 # The cache setup.sh fills, by the rule of scripts/env.sh (the suffix hashes setup.sh's pins).
 if(NOT G2D_TREE_SITTER_DIR)
-  if(DEFINED ENV{GIT2DATASET_CACHE} AND NOT "$ENV{GIT2DATASET_CACHE}" STREQUAL "")
-    set(_g2d_cache "$ENV{GIT2DATASET_CACHE}")
-  elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-    set(_g2d_cache "$ENV{XDG_CACHE_HOME}/git2dataset")
-  else()
-    set(_g2d_cache "$ENV{HOME}/.cache/git2dataset")
-  endif()
+  g2d_cache_dir(_g2d_cache)
   if(EXISTS "${_g2d_cache}/tree-sitter-a17b4ee2/.stamp")
     set(G2D_TREE_SITTER_DIR "${_g2d_cache}/tree-sitter-a17b4ee2" CACHE PATH "" FORCE)
   endif()
