@@ -59,4 +59,10 @@ Error status_error(std::string_view what, int status, std::string_view body) {
   return {ErrorKind::rejected, described};
 }
 
+Error stream_error(std::string_view what, std::string_view message_json) {
+  std::string message = server_message(message_json);
+  return {mentions_context_overflow(message) ? ErrorKind::context_overflow : ErrorKind::unavailable,
+          fmt::format("{}: {}", what, message)};
+}
+
 }  // namespace g2d::llm

@@ -23,4 +23,8 @@ bool mentions_context_overflow(std::string_view message);
 // `what` names the request ("POST http://127.0.0.1:8080/v1/chat/completions").
 Error status_error(std::string_view what, int status, std::string_view body);
 
+// An {"error": ...} message inside a streamed reply: context_overflow when it says so, else
+// unavailable (the server failed mid-reply: worth a retry).
+Error stream_error(std::string_view what, std::string_view message_json);
+
 }  // namespace g2d::llm

@@ -137,10 +137,7 @@ class OllamaBackend final : public Backend {
         return;
       }
       if (chunk.contains("error")) {
-        std::string message = server_message(line);
-        bad = Error{mentions_context_overflow(message) ? ErrorKind::context_overflow
-                                                       : ErrorKind::unavailable,
-                    fmt::format("{}: {}", what, message)};
+        bad = stream_error(what, line);
         return;
       }
       if (chunk.contains("message") && chunk["message"].is_object() &&

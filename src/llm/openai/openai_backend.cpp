@@ -244,10 +244,7 @@ class OpenAiBackend final : public Backend {
         return;
       }
       if (chunk.contains("error")) {
-        std::string message = server_message(data);
-        bad = Error{mentions_context_overflow(message) ? ErrorKind::context_overflow
-                                                       : ErrorKind::unavailable,
-                    fmt::format("{}: {}", what, message)};
+        bad = stream_error(what, data);
         return;
       }
       if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
