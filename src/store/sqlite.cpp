@@ -15,11 +15,15 @@ namespace {
 // short transactions, so a wait this long means something is stuck.
 constexpr int k_busy_timeout_ms = 5000;
 
+// The store uses a few dozen distinct statements; more than this are prepared without caching.
+constexpr size_t k_max_cached_statements = 64;
+
 }  // namespace
 
 void Connection::Close::operator()(sqlite3* db) const {
-  // Every Statement is finalised before its Connection goes, so sqlite3_close cannot be BUSY.
-  sqlite3_close(db);
+  // Every Statement goes before its Connection, and the cache is finalised before m_db closes;
+  // close_v2 still waits for any statement left over instead of failing with SQLITE_BUSY.
+  sqlite3_close_v2(db);
 }
 
 Connection::Connection(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path)
@@ -62,13 +66,39 @@ Status Connection::exec(std::string_view what, const std::string& sql) {
   return {};
 }
 
+Connection::Cached::~Cached() {
+  sqlite3_finalize(stmt);
+}
+
 Result<Statement> Connection::prepare(std::string_view what, std::string_view sql) {
+  auto it = m_cache.find(std::string(sql));
+  if (it != m_cache.end() && !it->second->in_use) {
+    it->second->in_use = true;
+    return Statement(*this,
+                     std::unique_ptr<sqlite3_stmt, Statement::Finalize>(
+                         it->second->stmt, Statement::Finalize{it->second.get()}),
+                     std::string(what));
+  }
+  bool cache = it == m_cache.end() && m_cache.size() < k_max_cached_statements;
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-  std::unique_ptr<sqlite3_stmt, Statement::Finalize> stmt(raw);
-  if (rc != SQLITE_OK)
+  int rc = sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()),
+                              cache ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(raw);
     return tl::unexpected(error(what));
-  return Statement(*this, std::move(stmt), std::string(what));
+  }
+  if (!cache)
+    return Statement(*this,
+                     std::unique_ptr<sqlite3_stmt, Statement::Finalize>(raw, Statement::Finalize{}),
+                     std::string(what));
+  auto entry = std::make_unique<Cached>();
+  entry->stmt = raw;
+  entry->in_use = true;
+  Cached* cached = entry.get();
+  m_cache.emplace(std::string(sql), std::move(entry));
+  return Statement(
+      *this, std::unique_ptr<sqlite3_stmt, Statement::Finalize>(raw, Statement::Finalize{cached}),
+      std::string(what));
 }
 
 Result<std::int64_t> Connection::query_int(std::string_view what, std::string_view sql) {
@@ -92,7 +122,14 @@ Result<std::string> Connection::query_text(std::string_view what, std::string_vi
 }
 
 void Statement::Finalize::operator()(sqlite3_stmt* stmt) const {
-  sqlite3_finalize(stmt);
+  if (cached == nullptr) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  // Ends the statement's run (and any read it holds open) and readies it for its next user.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  cached->in_use = false;
 }
 
 Statement::Statement(Connection& connection, std::unique_ptr<sqlite3_stmt, Finalize> stmt,

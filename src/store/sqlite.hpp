@@ -1,8 +1,10 @@
-// store/sqlite.hpp — a thin RAII layer over the sqlite3 C API: a connection, a prepared statement,
-// and a transaction that rolls back unless committed. Internal to the store library.
+// store/sqlite.hpp — a thin RAII layer over the sqlite3 C API: a connection with a cache of
+// prepared statements, a statement, and a transaction that rolls back unless committed. Internal
+// to the store library.
 //
-// Ownership: Connection owns its sqlite3*; Statement owns its sqlite3_stmt* and borrows the
-// Connection, which must outlive it.
+// Ownership: Connection owns its sqlite3* and its cached statements; a Statement borrows the
+// Connection, which must outlive it, and either owns its sqlite3_stmt* or hands a cached one back
+// (reset, bindings cleared) when it goes.
 // Thread-safety: none of these may be used by two threads at once; callers serialise (SqliteStore
 // holds a mutex).
 // Errors: every failure is an Error of kind `store` whose message names the operation (the `what`
@@ -14,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/error.hpp"
 
@@ -32,6 +35,8 @@ class Connection {
   // Runs one or more statements that return no rows we need (DDL, PRAGMA, BEGIN).
   Status exec(std::string_view what, const std::string& sql);
   // Prepares one statement; `what` names the operation in error messages ("insert a sample").
+  // The same SQL text is parsed once per connection: the statement is cached and handed out again
+  // when the earlier Statement has gone (a second one in use at the same time is prepared anew).
   Result<Statement> prepare(std::string_view what, std::string_view sql);
   // The first column of the first row of a query without parameters (PRAGMA user_version,
   // count(*)); 0 or "" when it returns no row.
@@ -51,8 +56,20 @@ class Connection {
   };
   Connection(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path);
 
+  // One cached statement; finalised when the connection goes (before m_db closes).
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+    Cached() = default;
+    Cached(const Cached&) = delete;
+    Cached& operator=(const Cached&) = delete;
+    ~Cached();
+  };
+
   std::unique_ptr<sqlite3, Close> m_db;
   std::filesystem::path m_path;
+  // Declared after m_db, so destroyed before it. Entries are boxed: a Statement points at its own.
+  std::unordered_map<std::string, std::unique_ptr<Cached>> m_cache;
 
   friend class Statement;
 };
@@ -76,7 +93,9 @@ class Statement {
   std::string column_text(int index) const;  // embedded NUL bytes are kept
 
  private:
+  // Finalises an owned statement; resets a cached one and marks it free.
   struct Finalize {
+    Connection::Cached* cached = nullptr;
     void operator()(sqlite3_stmt* stmt) const;
   };
   Statement(Connection& connection, std::unique_ptr<sqlite3_stmt, Finalize> stmt, std::string what);
