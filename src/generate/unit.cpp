@@ -6,9 +6,10 @@
 #include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 
 #include <spdlog/spdlog.h>
+
+#include "sys/thread_cache.hpp"
 
 namespace g2d::generate {
 
@@ -128,7 +129,8 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
   std::vector<Result<Pair>> answers(questions->size(),
                                     tl::unexpected(Error{ErrorKind::internal, "not run"}));
   {
-    std::vector<std::jthread> calls;
+    // The answer calls run at once (so a batching engine sees them together), on cached threads.
+    std::vector<std::function<void()>> calls;
     calls.reserve(questions->size());
     for (size_t i = 0; i < questions->size(); ++i) {
       if (auto it = known.answers.find(static_cast<int>(i));
@@ -148,6 +150,7 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
         }
       });
     }
+    sys::run_concurrently(calls);
   }
   std::vector<Pair> pairs;
   pairs.reserve(answers.size());

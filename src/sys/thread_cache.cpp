@@ -1,0 +1,114 @@
+#include "sys/thread_cache.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <latch>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace g2d::sys {
+
+namespace {
+
+constexpr auto k_idle_lifetime = std::chrono::seconds(30);
+
+class ThreadCache {
+ public:
+  ThreadCache() = default;
+  ThreadCache(const ThreadCache&) = delete;
+  ThreadCache& operator=(const ThreadCache&) = delete;
+
+  // Wakes the idle threads and waits until every thread has ended (none runs a task by then:
+  // run_concurrently waits for its tasks, and static destruction happens after main returns).
+  ~ThreadCache() {
+    std::unique_lock lock(m_mutex);
+    m_closing = true;
+    for (Idle* idle : m_idle)
+      idle->wake.notify_one();
+    m_all_ended.wait(lock, [this] { return m_live == 0; });
+  }
+
+  // Runs `task` on an idle thread, or on a new one when none is idle.
+  void post(std::function<void()> task) {
+    std::lock_guard lock(m_mutex);
+    if (!m_idle.empty()) {
+      Idle* idle = m_idle.back();
+      m_idle.pop_back();
+      idle->task = std::move(task);
+      idle->wake.notify_one();
+      return;
+    }
+    std::thread thread([this, first = std::move(task)]() mutable { serve(std::move(first)); });
+    thread.detach();  // ends by itself; the destructor waits for m_live to reach 0
+    ++m_live;
+  }
+
+ private:
+  // A waiting thread's mailbox, on that thread's stack; listed in m_idle while it waits.
+  struct Idle {
+    std::condition_variable wake;
+    std::function<void()> task;
+  };
+
+  void serve(std::function<void()> task) {
+    Idle self;
+    std::unique_lock lock(m_mutex);
+    while (task) {
+      lock.unlock();
+      task();
+      task = nullptr;
+      lock.lock();
+      if (m_closing)
+        break;
+      m_idle.push_back(&self);
+      self.wake.wait_for(lock, k_idle_lifetime, [&] { return self.task || m_closing; });
+      // Still listed unless a post() took this thread (then self.task is set).
+      if (auto it = std::find(m_idle.begin(), m_idle.end(), &self); it != m_idle.end())
+        m_idle.erase(it);
+      task = std::move(self.task);
+      self.task = nullptr;
+    }
+    if (--m_live == 0)
+      m_all_ended.notify_all();
+  }
+
+  std::mutex m_mutex;  // guards what follows
+  std::vector<Idle*> m_idle;
+  int m_live = 0;  // threads started and not yet ended
+  bool m_closing = false;
+  std::condition_variable m_all_ended;
+};
+
+ThreadCache& cache() {
+  static ThreadCache instance;
+  return instance;
+}
+
+}  // namespace
+
+void run_concurrently(std::span<const std::function<void()>> tasks) {
+  if (tasks.empty())
+    return;
+  const auto others = static_cast<std::ptrdiff_t>(tasks.size() - 1);
+  std::latch done(others);
+  // The posted tasks refer to `done` and `tasks`: nothing leaves this function before they end.
+  std::ptrdiff_t posted = 0;
+  try {
+    for (; posted < others; ++posted) {
+      cache().post([&done, &task = tasks[static_cast<size_t>(posted)]] {
+        task();
+        done.count_down();
+      });
+    }
+    tasks.back()();
+  } catch (...) {
+    done.count_down(others - posted);  // those never posted
+    done.wait();
+    throw;
+  }
+  done.wait();
+}
+
+}  // namespace g2d::sys
