@@ -1,11 +1,13 @@
 #include "app/context.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
 
 #include "llm/llama/llama_backend.hpp"
 #include "llm/ollama/ollama_backend.hpp"
+#include "llm/openai/mlx_server.hpp"
 #include "llm/openai/openai_backend.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
@@ -79,9 +81,19 @@ Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cf
   return llm::openai::make_openai_backend(std::move(options));
 }
 
-// mlx_lm.server at base_url (default http://127.0.0.1:8080, its own default).
+// mlx_lm.server at base_url; without one, git2dataset starts mlx_lm.server with the model itself
+// (and stops it after unload_after_idle_seconds and at the end).
 Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) {
-  return llm::openai::make_mlx_backend(server_options<llm::openai::OpenAiOptions>(cfg));
+  auto options = server_options<llm::openai::OpenAiOptions>(cfg);
+  if (!cfg.config.llm.base_url.empty())
+    return llm::openai::make_mlx_backend(std::move(options));
+  llm::openai::MlxServerOptions managed;
+  managed.client = std::move(options);
+  // Loading (or a first download of) a model may take longer than a silent reply is allowed to.
+  managed.start_timeout =
+      std::max<std::chrono::milliseconds>(managed.start_timeout, managed.client.request_timeout);
+  managed.idle_stop = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
+  return llm::openai::make_managed_mlx_backend(std::move(managed));
 }
 
 // Ollama keeps the model loaded for unload_after_idle_seconds after each call.

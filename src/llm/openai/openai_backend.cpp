@@ -35,10 +35,43 @@ class OpenAiBackend final : public Backend {
 
   std::string_view name() const override { return m_options.backend_name; }
 
+  // Asks the server once; calls meanwhile ask too (none waits on another's network call), and
+  // the first answer is kept.
   Result<ModelInfo> model_info() override {
+    {
+      std::lock_guard lock(m_info_mutex);
+      if (m_info)
+        return *m_info;
+    }
+    auto found = discover();
+    if (!found)
+      return tl::unexpected(found.error());
     std::lock_guard lock(m_info_mutex);
     if (m_info)
       return *m_info;
+    m_info = found->info;
+    m_model = found->info.name;
+    m_llama_server = found->llama_server;
+    {
+      std::lock_guard slots(m_slot_mutex);
+      m_slots = found->slots;
+      m_busy.assign(static_cast<size_t>(m_slots), false);
+    }
+    spdlog::debug("openai backend: {} at {} ({} tokens per request{})", m_model, shown_base(),
+                  m_info->context_length,
+                  m_llama_server ? fmt::format(", llama-server with {} slots", m_slots) : "");
+    return *m_info;
+  }
+
+ private:
+  struct Discovered {
+    ModelInfo info;
+    bool llama_server = false;
+    int slots = 1;
+  };
+
+  // GET /v1/models (the model), then /props (llama-server's context, slots and tokenizer).
+  Result<Discovered> discover() {
     auto models = get("/v1/models");
     if (!models)
       return tl::unexpected(models.error());
@@ -56,7 +89,8 @@ class OpenAiBackend final : public Backend {
       return fail(ErrorKind::model_missing, "{} has no model \"{}\" (it has: {})", shown_base(),
                   model, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
     }
-    ModelInfo info;
+    Discovered found;
+    ModelInfo& info = found.info;
     info.name = model;
     info.structured_output = m_options.json_schema;
     info.context_length = m_options.context_window > 0 ? m_options.context_window : 4096;
@@ -68,7 +102,7 @@ class OpenAiBackend final : public Backend {
       return tl::unexpected(props.error());
     if (props && props->is_object() && props->contains("default_generation_settings") &&
         (*props)["default_generation_settings"].is_object()) {
-      m_llama_server = true;
+      found.llama_server = true;
       const json& settings = (*props)["default_generation_settings"];
       int n_ctx = settings.contains("n_ctx") && settings["n_ctx"].is_number_integer()
                       ? settings["n_ctx"].get<int>()
@@ -79,17 +113,12 @@ class OpenAiBackend final : public Backend {
             m_options.context_window > 0 ? std::min(m_options.context_window, n_ctx) : n_ctx;
       }
       if (props->contains("total_slots") && (*props)["total_slots"].is_number_integer())
-        m_slots = std::max(1, (*props)["total_slots"].get<int>());
-      m_busy.assign(static_cast<size_t>(m_slots), false);
+        found.slots = std::max(1, (*props)["total_slots"].get<int>());
     }
-    m_model = model;
-    m_info = info;
-    spdlog::debug("openai backend: {} at {} ({} tokens per request{})", model, shown_base(),
-                  info.context_length,
-                  m_llama_server ? fmt::format(", llama-server with {} slots", m_slots) : "");
-    return info;
+    return found;
   }
 
+ public:
   Result<int> count_tokens(std::string_view text) override {
     auto info = model_info();
     if (!info)
@@ -297,11 +326,13 @@ class OpenAiBackend final : public Backend {
   OpenAiOptions m_options;
   std::string m_base;
 
+  // Set once, by the first model_info() to hear from the server; read after a model_info() call
+  // (whose lock orders the read after the write).
   std::mutex m_info_mutex;  // guards what follows until the pool
   std::optional<ModelInfo> m_info;
   std::string m_model;
   bool m_llama_server = false;
-  int m_slots = 1;
+  int m_slots = 1;  // written under both mutexes, so either may be held to read it
 
   net::ClientPool m_pool;
 
