@@ -226,6 +226,24 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return fail(ErrorKind::invalid_argument, "{}: {}", what, why);
+    // The address or the scheme is wrong: asking again cannot help.
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return fail(ErrorKind::config, "{}: {} (check the host name in the URL)", what, why);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CRL_BADFILE:
+      return fail(ErrorKind::config,
+                  "{}: TLS failed: {} (is the server really https, with a certificate this "
+                  "machine trusts?)",
+                  what, why);
     default:
       return fail(ErrorKind::unavailable, "{}: {}", what, why);
   }

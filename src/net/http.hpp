@@ -10,11 +10,12 @@
 // Ownership: a Client owns one curl handle (and so its open connection); it is movable.
 // Thread-safety: a Client is used by one thread at a time (one per worker); different Clients may
 // run at once. curl_global_init happens once, thread-safely, on first use.
-// Errors (Error::kind): unavailable — cannot resolve or connect, the connection was reset or
-// closed early, or another transport failure; timeout — nothing received for idle_timeout (or
-// no connection within connect_timeout); cancelled — the stop was requested or on_data returned
-// false; invalid_argument — a malformed URL. An HTTP error status is not an Error: the Response
-// carries it, for the backend to map.
+// Errors (Error::kind): config — the host name cannot be resolved, or TLS fails (a wrong URL or
+// scheme, an untrusted certificate: not worth a retry); unavailable — cannot connect, the
+// connection was reset or closed early, or another transport failure; timeout — nothing received
+// for idle_timeout (or no connection within connect_timeout); cancelled — the stop was requested
+// or on_data returned false; invalid_argument — a malformed URL. An HTTP error status is not an
+// Error: the Response carries it, for the backend to map.
 #pragma once
 
 #include <chrono>

@@ -3,7 +3,11 @@
 #include "net/http.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -225,6 +229,50 @@ TEST(Http, CredentialsNeverReachAnErrorOrALogLine) {
   EXPECT_EQ(redact_header("Authorization", "Bearer sk-1"), "Authorization: ***");
   EXPECT_EQ(redact_header("X-Api-Key", "k"), "X-Api-Key: ***");
   EXPECT_EQ(redact_header("Accept", "text/event-stream"), "Accept: text/event-stream");
+}
+
+// Neither is worth a retry: the address or the scheme in llm.base_url is wrong.
+TEST(Http, AHostThatCannotBeResolvedIsAConfigurationError) {
+  Client client;
+  auto res = client.send({"GET", "http://g2d-no-such-host.invalid:1/v1/models", {}, "", {}, {}});
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().kind, ErrorKind::config) << res.error().describe();
+  EXPECT_THAT(res.error().message, HasSubstr("g2d-no-such-host.invalid"));
+}
+
+TEST(Http, ATlsFailureIsAConfigurationError) {
+  // A plain-HTTP server that answers whatever arrives (a TLS hello, here) at once.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  std::jthread plain([listener] {
+    int conn = ::accept(listener, nullptr, nullptr);
+    if (conn >= 0) {
+      std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+      (void)::write(conn, reply.data(), reply.size());
+      ::shutdown(conn, SHUT_RDWR);
+      ::close(conn);
+    }
+  });
+  Client client;
+  Request req{"GET",
+              "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/",
+              {},
+              "",
+              std::chrono::seconds(20),
+              std::chrono::seconds(10)};
+  auto res = client.send(req);
+  plain.join();
+  ::close(listener);
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().kind, ErrorKind::config) << res.error().describe();
+  EXPECT_THAT(res.error().message, HasSubstr("TLS"));
 }
 
 TEST(Http, AMalformedUrlIsInvalid) {

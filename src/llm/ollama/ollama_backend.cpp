@@ -25,10 +25,14 @@ class OllamaBackend final : public Backend {
 
   std::string_view name() const override { return "ollama"; }
 
+  // Asks the server without holding the lock (no call waits on another's network call); the
+  // first answer is kept.
   Result<ModelInfo> model_info() override {
-    std::lock_guard lock(m_info_mutex);
-    if (m_info)
-      return *m_info;
+    {
+      std::lock_guard lock(m_info_mutex);
+      if (m_info)
+        return *m_info;
+    }
     if (m_options.model.empty())
       return fail(ErrorKind::invalid_argument,
                   "the ollama backend needs llm.model (e.g. "
@@ -50,8 +54,10 @@ class OllamaBackend final : public Backend {
     info.context_length = m_options.context_window > 0      ? m_options.context_window
                           : info.trained_context_length > 0 ? info.trained_context_length
                                                             : 4096;
-    m_info = info;
-    return info;
+    std::lock_guard lock(m_info_mutex);
+    if (!m_info)
+      m_info = info;
+    return *m_info;
   }
 
   Result<int> count_tokens(std::string_view text) override {
