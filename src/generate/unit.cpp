@@ -71,6 +71,28 @@ Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& r
   return fail(last.kind, "{}: {}", what, last.message);
 }
 
+}  // namespace
+
+Result<int> count_tokens(llm::Backend& backend, std::string_view text, const UnitOptions& options,
+                         const std::stop_token& stop) {
+  Result<int> tokens = backend.count_tokens(text);
+  for (int attempt = 1;
+       !tokens && is_transient(tokens.error().kind) && attempt < std::max(1, options.max_attempts);
+       ++attempt) {
+    auto delay = backoff_delay(options.backoff, attempt - 1);
+    spdlog::debug("counting tokens: attempt {} after {} ({} ms)", attempt + 1,
+                  tokens.error().describe(), delay.count());
+    if (!sleep_unless_stopped(delay, stop))
+      return fail(ErrorKind::cancelled, "counting tokens: stopped");
+    tokens = backend.count_tokens(text);
+  }
+  if (!tokens)
+    return fail(tokens.error().kind, "counting tokens: {}", tokens.error().message);
+  return tokens;
+}
+
+namespace {
+
 Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
                                                const CodeUnit& unit, const UnitOptions& options,
                                                const std::stop_token& stop) {

@@ -70,6 +70,11 @@ struct UnitHooks {
 // Whether an error kind is worth another attempt of the same call.
 bool is_transient(ErrorKind kind);
 
+// backend.count_tokens with a call's retries: a transient error (a busy or restarting server) is
+// asked again after the same backoff, up to options.max_attempts in all; a stop ends the wait.
+Result<int> count_tokens(llm::Backend& backend, std::string_view text, const UnitOptions& options,
+                         const std::stop_token& stop);
+
 Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& prompts,
                                         const CodeUnit& unit, const UnitOptions& options,
                                         std::stop_token stop, const UnitProgress& known = {},

@@ -92,7 +92,9 @@ class FileJob {
   }
 
   chunk::TokenCounter counter() const {
-    return [this](std::string_view t) { return m_context.backend.count_tokens(t); };
+    return [this](std::string_view t) {
+      return generate::count_tokens(m_context.backend, t, m_context.unit_options, m_stop);
+    };
   }
 
   void remember(const store::PartialRecord& work) {
@@ -161,7 +163,7 @@ class FileJob {
 
   // The unit cut at half its size; line numbers and scopes are the file's.
   Result<std::vector<chunk::Chunk>> split_again(const chunk::Chunk& c) const {
-    auto tokens = m_context.backend.count_tokens(c.text);
+    auto tokens = generate::count_tokens(m_context.backend, c.text, m_context.unit_options, m_stop);
     if (!tokens)
       return tl::unexpected(tokens.error());
     auto parts = chunk::split(m_file.language, c.text, std::max(1, *tokens / 2), counter());
@@ -196,11 +198,12 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
     return tl::unexpected(info.error());
   int context = info->context_length;
   generate::CodeUnit empty{"", "", 1, 1, "", ""};
-  auto ask =
-      backend.count_tokens(joined(generate::question_messages(prompts, empty, options.questions)));
+  auto ask = generate::count_tokens(
+      backend, joined(generate::question_messages(prompts, empty, options.questions)), options, {});
   if (!ask)
     return tl::unexpected(ask.error());
-  auto answer = backend.count_tokens(joined(generate::answer_messages(prompts, empty, "")));
+  auto answer = generate::count_tokens(
+      backend, joined(generate::answer_messages(prompts, empty, "")), options, {});
   if (!answer)
     return tl::unexpected(answer.error());
   // Chat markup per message, the path and scope in the header, and the question's own text.

@@ -191,6 +191,46 @@ TEST_F(PrepareTest, ACallThatFailsThenSucceedsIsRetried) {
   EXPECT_EQ(backend.question_calls(), 2);
 }
 
+TEST_F(PrepareTest, ATokenCountThatFailsForAMomentIsRetried) {
+  add("big.c", c_functions(60, 4));  // over the budget: split, so its tokens are counted
+  options.max_tokens = 1000;
+  ScriptedFakeBackend backend(two_questions, echo_answer, 2000);
+  // Every other count fails as a busy server would (the run's own first counts included).
+  backend.fail_token_counts([](int n) -> std::optional<Error> {
+    if (n % 2 == 0)
+      return Error{ErrorKind::unavailable, "503 loading"};
+    return std::nullopt;
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 1);
+  EXPECT_EQ(summary->failed, 0);
+  EXPECT_GT(samples_of("big.c").size(), 2u);
+  EXPECT_GT(backend.token_counts(), 4);
+}
+
+TEST_F(PrepareTest, ATokenCountThatCannotSucceedFailsTheFileWithItsReason) {
+  add("big.c", c_functions(60, 4));
+  add("small.c", "int small;\n");
+  options.max_tokens = 1000;
+  ScriptedFakeBackend backend(two_questions, echo_answer, 2000);
+  // The run's two counts of its prompts succeed; every later count is refused for good.
+  backend.fail_token_counts([](int n) -> std::optional<Error> {
+    if (n >= 2)
+      return Error{ErrorKind::rejected, "401 tokenize is not allowed"};
+    return std::nullopt;
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->failed, 2);  // both files are measured; neither can be
+  auto failed = db->failed_files();
+  ASSERT_TRUE(failed);
+  ASSERT_EQ(failed->size(), 2u);
+  EXPECT_EQ((*failed)[0].error_kind, "rejected");
+  EXPECT_NE((*failed)[0].error_message.find("tokenize is not allowed"), std::string::npos);
+  EXPECT_EQ(backend.token_counts(), 4) << "a permanent error is not asked again";
+}
+
 TEST_F(PrepareTest, AFileThatAlwaysFailsIsRecordedAndItsFinishedAnswersAreNotPaidForAgain) {
   add("a.c", c_functions(1));
   add("bad.c", c_functions(2));

@@ -17,7 +17,23 @@ Result<llm::ModelInfo> ScriptedFakeBackend::model_info() {
 }
 
 Result<int> ScriptedFakeBackend::count_tokens(std::string_view text) {
+  std::lock_guard lock(m_mutex);
+  int before = m_counts++;
+  if (m_count_fault)
+    if (auto error = m_count_fault(before))
+      return tl::unexpected(*error);
   return static_cast<int>(text.size() / 4);
+}
+
+void ScriptedFakeBackend::fail_token_counts(
+    std::function<std::optional<Error>(int counts_before)> fault) {
+  std::lock_guard lock(m_mutex);
+  m_count_fault = std::move(fault);
+}
+
+int ScriptedFakeBackend::token_counts() const {
+  std::lock_guard lock(m_mutex);
+  return m_counts;
 }
 
 Result<llm::GenerateResult> ScriptedFakeBackend::generate(const llm::GenerateRequest& request,

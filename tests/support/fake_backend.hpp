@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "llm/backend.hpp"
@@ -37,6 +38,10 @@ class ScriptedFakeBackend : public llm::Backend {
   void hold_calls(std::function<bool(const llm::GenerateRequest&)> hold);
   int held_calls() const;  // how many are waiting now
 
+  // count_tokens returns the error `fault` gives (from how many counts came before), if any.
+  void fail_token_counts(std::function<std::optional<Error>(int counts_before)> fault);
+  int token_counts() const;
+
  private:
   mutable std::mutex m_mutex;
   Script m_questions;
@@ -46,6 +51,8 @@ class ScriptedFakeBackend : public llm::Backend {
   int m_answer_calls = 0;
   std::function<bool(const llm::GenerateRequest&)> m_hold;
   int m_held = 0;
+  std::function<std::optional<Error>(int)> m_count_fault;
+  int m_counts = 0;
 };
 
 // A reply with `text`, 100 prompt tokens and 10 completion tokens.

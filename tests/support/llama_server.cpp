@@ -3,15 +3,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sstream>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 #include "net/http.hpp"
+#include "net/port.hpp"
 #include "support.hpp"
 
 namespace g2d::test {
@@ -33,22 +32,6 @@ fs::path llama_server_path() {
   return {};
 }
 
-namespace {
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-}  // namespace
-
 std::unique_ptr<LlamaServer> LlamaServer::start(const fs::path& model,
                                                 const std::vector<std::string>& extra_args,
                                                 std::string& why) {
@@ -61,7 +44,24 @@ std::unique_ptr<LlamaServer> LlamaServer::start(const fs::path& model,
     why = "tiny model not installed; run scripts/setup.sh";
     return nullptr;
   }
-  int port = free_port();
+  // The free port may be taken before the server binds it (tests run in parallel): try another.
+  for (int attempt = 1;; ++attempt) {
+    auto port = net::free_loopback_port();
+    if (!port) {
+      why = port.error().describe();
+      return nullptr;
+    }
+    auto server = start_on(exe, model, *port, extra_args, why);
+    bool port_taken = !server && why.find("couldn't bind") != std::string::npos;
+    if (!port_taken || attempt == 3)
+      return server;
+  }
+}
+
+std::unique_ptr<LlamaServer> LlamaServer::start_on(const fs::path& exe, const fs::path& model,
+                                                   int port,
+                                                   const std::vector<std::string>& extra_args,
+                                                   std::string& why) {
   fs::path log = fs::temp_directory_path() / ("g2d-llama-server-" + std::to_string(::getpid()) +
                                               "-" + std::to_string(port) + ".log");
   std::vector<std::string> args{exe.string(), "-m",        model.string(),       "--host",

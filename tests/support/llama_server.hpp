@@ -32,6 +32,11 @@ class LlamaServer {
 
  private:
   LlamaServer(pid_t pid, int port, std::filesystem::path log);
+  // One start on `port`; start() tries again on another port when this one was taken.
+  static std::unique_ptr<LlamaServer> start_on(const std::filesystem::path& exe,
+                                               const std::filesystem::path& model, int port,
+                                               const std::vector<std::string>& extra_args,
+                                               std::string& why);
   pid_t m_pid;
   int m_port;
   std::filesystem::path m_log;
