@@ -6,4 +6,6 @@ G2D_LLAMA_PREFIX="$G2D_LLAMA_DIR/prefix"
 G2D_MODEL="$G2D_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 # The tree-sitter sources; the suffix is a hash of setup.sh's TREE_SITTER_PACKAGES (it checks it).
 G2D_TREE_SITTER_DIR="$G2D_CACHE/tree-sitter-a17b4ee2"
-export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR
+# Ollama for the ollama backend's tests (setup.sh --with-ollama; scripts/build-ollama.sh).
+G2D_OLLAMA="$G2D_CACHE/ollama-v0.17.4/bin/ollama"
+export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA

@@ -9,6 +9,8 @@
 #      verified by checksum.
 #   4. The pinned tree-sitter runtime and grammar sources (npm packages), verified by checksum and
 #      unpacked into the cache; CMake compiles them (cmake/TreeSitter.cmake).
+#   5. With --with-ollama (scripts/test.sh asks for it): the pinned Ollama, built from the Go module
+#      proxy by scripts/build-ollama.sh, for the ollama backend's integration tests.
 #
 # Everything lands under $GIT2DATASET_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/git2dataset).
 # Re-running with everything cached takes seconds. On macOS, see README.md ("macOS").
@@ -54,6 +56,7 @@ readonly DEBIAN_PACKAGES=(
   libspdlog-dev libfmt-dev libssl-dev libexpected-dev libncurses-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev tmux
+  libstb-dev
 )
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
@@ -246,13 +249,35 @@ fetch_tree_sitter() {
   mv "$dir.partial" "$dir"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Ollama, for the ollama backend's integration tests only (scripts/test.sh asks for it).
+build_ollama() {
+  local prefix
+  prefix="$(dirname "$(dirname "$G2D_OLLAMA")")"
+  if [[ -x "$G2D_OLLAMA" ]]; then
+    log "ollama: cached"
+    return
+  fi
+  log "building Ollama from the Go module proxy (about 9 minutes the first time)"
+  "$here/build-ollama.sh" "$prefix" >"$G2D_CACHE/ollama-build.log" 2>&1 ||
+    die "building Ollama failed; see $G2D_CACHE/ollama-build.log"
+}
+
 main() {
+  local with_ollama=0
+  for arg in "$@"; do
+    case "$arg" in
+      --with-ollama) with_ollama=1 ;;
+      *) die "unknown argument: $arg (known: --with-ollama)" ;;
+    esac
+  done
   install_debian_packages
   mkdir -p "$G2D_CACHE"
   fetch_llama_source
   build_llama
   fetch_model
   fetch_tree_sitter
+  if ((with_ollama)); then build_ollama; fi
   log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL, tree-sitter in $G2D_TREE_SITTER_DIR"
 }
 

@@ -1,6 +1,6 @@
-// The whole pipeline through the openai backend against a real llama-server serving the tiny
-// model: `doctor` reports the server's model and context, `prepare` stores every file's samples,
-// and a re-run makes no call.
+// The whole pipeline through the server backends against real servers serving the tiny model — the
+// openai backend against llama-server, the ollama backend against Ollama: `doctor` reports the
+// server's model, `prepare` stores every file's samples, and a re-run makes no call.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "llama_server.hpp"
+#include "ollama_server.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
 
@@ -19,14 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
-  std::string why;
-  auto server = test::LlamaServer::start(test::tiny_model_path(),
-                                         {"-c", "4096", "-np", "2", "--alias", "tiny"}, why);
-  if (!server)
-    GTEST_SKIP() << "no llama-server: " << why;
-  test::TempDir tmp;
-  fs::path ws = tmp.path();
+// A workspace with one repository of two small files and a configuration for `llm` (the llm
+// section's lines after "llm:"); returns the configuration's path.
+fs::path make_workspace(const fs::path& ws, const std::string& llm) {
   fs::path repo = ws / "repos/github.com/o/r";
   fs::create_directories(repo);
   test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
@@ -37,22 +33,20 @@ TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
         {"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"}}) {
     args.insert(args.begin(), {"git", "-C", repo.string()});
     auto r = sys::run_process(args);
-    ASSERT_TRUE(r && r->exit_code == 0);
+    EXPECT_TRUE(r && r->exit_code == 0);
   }
-  test::write_file(
-      ws / "git2dataset.yaml",
-      "llm:\n  backend: openai\n  base_url: " + server->url() +
-          "\n  model: tiny\n  questions_per_file: 2\n  default_max_tokens: 60\n  temperature: 0\n"
-          "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
-          "  max_concurrent_files: 2\n");
-  const std::string config = (ws / "git2dataset.yaml").string();
+  test::write_file(ws / "git2dataset.yaml",
+                   "llm:\n" + llm +
+                       "  questions_per_file: 2\n  default_max_tokens: 60\n  temperature: 0\n"
+                       "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
+                       "  max_concurrent_files: 2\n");
+  return ws / "git2dataset.yaml";
+}
 
-  auto doctor = test::run_git2dataset({"doctor", "--config", config});
-  EXPECT_THAT(doctor.output, HasSubstr("openai backend"));
-  EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));
-
+// prepare twice and status: every file done once, nothing asked again.
+void expect_prepared_once(const std::string& config, const std::string& server_log) {
   auto first = test::run_git2dataset({"prepare", "--config", config});
-  ASSERT_EQ(first.exit_code, 0) << first.output << "\n" << server->log();
+  ASSERT_EQ(first.exit_code, 0) << first.output << "\n" << server_log;
   EXPECT_THAT(first.output, HasSubstr("prepare: 2 done (4 samples), 0 failed"));
   auto again = test::run_git2dataset({"prepare", "--config", config});
   ASSERT_EQ(again.exit_code, 0) << again.output;
@@ -60,6 +54,41 @@ TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
   auto status = test::run_git2dataset({"status", "--json", "--config", config});
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_EQ(nlohmann::json::parse(status.output)["samples"]["live"], 4);
+}
+
+TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
+  std::string why;
+  auto server = test::LlamaServer::start(test::tiny_model_path(),
+                                         {"-c", "4096", "-np", "2", "--alias", "tiny"}, why);
+  if (!server)
+    GTEST_SKIP() << "no llama-server: " << why;
+  test::TempDir tmp;
+  const std::string config =
+      make_workspace(tmp.path(),
+                     "  backend: openai\n  base_url: " + server->url() + "\n  model: tiny\n")
+          .string();
+  auto doctor = test::run_git2dataset({"doctor", "--config", config});
+  EXPECT_THAT(doctor.output, HasSubstr("openai backend"));
+  EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));
+  expect_prepared_once(config, server->log());
+}
+
+TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
+  std::string why;
+  auto server = test::OllamaServer::start(test::tiny_model_path(), "tiny", why,
+                                          {{"OLLAMA_NUM_PARALLEL", "2"}});
+  if (!server && test::ollama_path().empty())
+    GTEST_SKIP() << why;
+  ASSERT_NE(server, nullptr) << why;
+  test::TempDir tmp;
+  const std::string config =
+      make_workspace(tmp.path(), "  backend: ollama\n  base_url: " + server->url() +
+                                     "\n  model: tiny\n  context_window: 2048\n")
+          .string();
+  auto doctor = test::run_git2dataset({"doctor", "--config", config});
+  EXPECT_THAT(doctor.output, HasSubstr("ollama backend"));
+  EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));
+  expect_prepared_once(config, "");
 }
 
 }  // namespace

@@ -1,13 +1,21 @@
-// The ollama backend. Contract tests: against a fake Ollama (tests/support/http_test_server)
-// answering in the shapes of Ollama's documented API (/api/show, NDJSON /api/chat), with each
-// fault injected. (A test against a real Ollama is still to come: see the issue's notes.)
+// The ollama backend. Contract tests (OllamaContract): against a fake Ollama
+// (tests/support/http_test_server) answering in the shapes of Ollama's documented API (/api/show,
+// NDJSON /api/chat), with each fault injected. Integration tests (OllamaReal): against a real
+// Ollama built by scripts/build-ollama.sh, serving the tiny model imported from its GGUF.
 #include "llm/ollama/ollama_backend.hpp"
+
+#include <chrono>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "generate/prompts.hpp"
+#include "generate/unit.hpp"
 #include "http_test_server.hpp"
+#include "net/http.hpp"
+#include "ollama_server.hpp"
+#include "sys/paths.hpp"
 
 namespace g2d::llm::ollama {
 namespace {
@@ -155,6 +163,19 @@ TEST(OllamaContract, EachFaultHasItsErrorKind) {
   }
 }
 
+TEST(OllamaContract, APromptOllamaTruncatedToTheContextIsAContextOverflow) {
+  Fake fake;
+  fake.chat = [](const ReceivedRequest&) {
+    return lines({R"({"message":{"content":"x"},"done":true,"done_reason":"length",)"
+                  R"("prompt_eval_count":2048,"eval_count":1})"
+                  "\n"});
+  };
+  auto result = fake.backend(2048)->generate(ask(), {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::context_overflow);
+  EXPECT_THAT(result.error().message, HasSubstr("truncated"));
+}
+
 TEST(OllamaContract, AStallLongerThanTheRequestTimeoutIsATimeout) {
   Fake fake;
   fake.chat = [](const ReceivedRequest&) {
@@ -177,6 +198,116 @@ TEST(OllamaContract, UnloadAsksOllamaToFreeTheModelNow) {
   EXPECT_EQ(body["keep_alive"], 0);
   EXPECT_EQ(body["model"], "tiny");
   EXPECT_TRUE(body["messages"].empty());
+}
+
+// One real Ollama for the suite (starting it and loading the model take seconds).
+class OllamaReal : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_server = test::OllamaServer::start(sys::default_model_path(), "tiny", s_why).release();
+  }
+  static void TearDownTestSuite() {
+    delete s_server;
+    s_server = nullptr;
+  }
+  void SetUp() override {
+    if (s_server == nullptr && test::ollama_path().empty())
+      GTEST_SKIP() << s_why;
+    ASSERT_NE(s_server, nullptr) << s_why;
+  }
+
+  static std::unique_ptr<Backend> backend(const std::string& model = "tiny", int context = 2048) {
+    OllamaOptions o;
+    o.base_url = s_server->url();
+    o.model = model;
+    o.context_window = context;
+    o.request_timeout = std::chrono::seconds(120);  // a loaded machine loads the model slowly
+    o.keep_alive = std::chrono::seconds(300);
+    return make_ollama_backend(o);
+  }
+
+  // The names of the models Ollama has loaded now (GET /api/ps).
+  static std::vector<std::string> loaded() {
+    net::Client client;
+    net::Request ps;
+    ps.url = s_server->url() + "/api/ps";
+    auto res = client.send(ps);
+    std::vector<std::string> names;
+    if (!res || res->status != 200)
+      return {"(cannot read /api/ps)"};
+    auto body = nlohmann::json::parse(res->body, nullptr, false);
+    if (body.is_object() && body.contains("models") && body["models"].is_array())
+      for (const auto& m : body["models"])
+        names.push_back(m.value("name", ""));
+    return names;
+  }
+
+  static inline test::OllamaServer* s_server = nullptr;
+  static inline std::string s_why;
+};
+
+TEST_F(OllamaReal, TheModelAndItsContextComeFromTheServer) {
+  auto info = backend()->model_info();
+  ASSERT_TRUE(info) << info.error().describe();
+  EXPECT_EQ(info->name, "tiny");
+  EXPECT_EQ(info->context_length, 2048);          // num_ctx, as configured
+  EXPECT_EQ(info->trained_context_length, 8192);  // SmolLM2-135M's, from /api/show
+  EXPECT_TRUE(info->structured_output);
+}
+
+TEST_F(OllamaReal, AUnitGetsSchemaValidQuestionsAndAnAnswerToEach) {
+  auto b = backend();
+  generate::CodeUnit unit{
+      "demo/add.c", "c", 1, 3, "", "int add(int a, int b) {\n  return a + b;\n}\n"};
+  generate::UnitOptions options;
+  options.questions = 2;
+  options.max_tokens = 48;
+  options.temperature = 0;
+  options.prefix_key = "demo/add.c";
+  auto pairs = generate::generate_unit(*b, generate::builtin_prompts(), unit, options, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 2u);  // exactly questions_per_file: the schema held
+  for (const auto& p : *pairs) {
+    EXPECT_FALSE(p.question.empty());
+    EXPECT_FALSE(p.answer.empty());
+    EXPECT_GT(p.prompt_tokens, 20);  // the code and the question were evaluated
+    EXPECT_GT(p.completion_tokens, 0);
+    EXPECT_LE(p.completion_tokens, 48);
+  }
+}
+
+TEST_F(OllamaReal, APromptOverTheContextIsAnOverflowNotSilentlyCut) {
+  std::string code;
+  for (int i = 0; i < 60; ++i)
+    code += "int f" + std::to_string(i) + "(int x) { return x * " + std::to_string(i) + "; }\n";
+  GenerateRequest r;
+  r.messages = {{Role::user, code + "What does f3 do?"}};
+  r.max_tokens = 4;
+  auto reply = backend("tiny", 512)->generate(r, {});  // about 1,075 tokens into 512
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().kind, ErrorKind::context_overflow) << reply.error().describe();
+}
+
+TEST_F(OllamaReal, AMissingModelIsNamedNeverReplaced) {
+  auto info = backend("no-such-model")->model_info();
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().kind, ErrorKind::model_missing);
+  EXPECT_THAT(info.error().message, HasSubstr("ollama pull no-such-model"));
+}
+
+TEST_F(OllamaReal, UnloadFreesTheModel) {
+  auto b = backend();
+  GenerateRequest r = ask();
+  r.max_tokens = 4;
+  auto reply = b->generate(r, {});
+  ASSERT_TRUE(reply) << reply.error().describe();
+  EXPECT_THAT(loaded(), ::testing::Contains(HasSubstr("tiny")));
+  b->unload();
+  // Ollama answers the keep_alive 0 request at once and frees the runner just after.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!loaded().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(loaded().empty()) << "still loaded 15 s after unload (keep_alive 0)";
 }
 
 }  // namespace

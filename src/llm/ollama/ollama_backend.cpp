@@ -82,7 +82,16 @@ class OllamaBackend final : public Backend {
       body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
     if (request.json_schema)
       body["format"] = *request.json_schema;
-    return stream_chat(body, stop);
+    auto reply = stream_chat(body, stop);
+    // Ollama cuts a prompt longer than num_ctx down to num_ctx tokens and says so only in its own
+    // log; a prompt that filled the whole context was cut (a whole one leaves room for a reply).
+    if (reply && reply->prompt_tokens >= info->context_length) {
+      return fail(ErrorKind::context_overflow,
+                  "Ollama truncated the prompt to its context of {} tokens (num_ctx); the unit "
+                  "must be smaller",
+                  info->context_length);
+    }
+    return reply;
   }
 
   void unload() override {
