@@ -2,7 +2,8 @@
 # bench.sh — builds the release preset with benchmarks and runs them; prints each benchmark's
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh discover   one of: engine, discover, pipeline
+#   scripts/bench.sh discover   one of: engine, discover, pipeline, servers
+# The servers benchmark needs Ollama (scripts/setup.sh --with-ollama); it runs each backend once.
 # The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
 # ~/.cache/git2dataset/bench (G2D_BENCH_TREE overrides), and reuses it.
 set -euo pipefail
@@ -13,7 +14,8 @@ source "$here/env.sh"
 cd "$root"
 which="${1:-all}"
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
-cmake --build --preset release --target engine_bench discover_bench pipeline_bench -j "$(nproc)"
+cmake --build --preset release --target engine_bench discover_bench pipeline_bench server_bench \
+  -j "$(nproc)"
 
 run_bench() { # binary output.json
   "build/release/bench/$1" --benchmark_out="$2" --benchmark_out_format=json \
@@ -79,5 +81,26 @@ print(f"pipeline on the tiny model, 4 files x 2 pairs: max_concurrent_files 1 "
       f"4/1 = {four['qa_per_minute'] / one['qa_per_minute']:.2f}x")
 PY
 )"
+  rm -f "$out"
+fi
+
+if [[ "$which" == all || "$which" == servers ]]; then
+  out="$(mktemp)"
+  build/release/bench/server_bench --benchmark_out="$out" --benchmark_out_format=json >/dev/null
+  python3 - "$out" <<'PY'
+import json, sys
+runs = {b["name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+ref = runs["BM_ServerEmbeddedEngine"]
+for name, label in [("BM_ServerEmbeddedEngine", "embedded engine"),
+                    ("BM_ServerLlamaServer", "llama-server, 4 slots"),
+                    ("BM_ServerOllama", "Ollama, 4 parallel")]:
+    b = runs.get(name)
+    if b is None or b.get("error_occurred"):
+        print(f"{label}: not run ({b.get('error_message') if b else 'missing'})")
+        continue
+    print(f"{label}: {b['qa_per_minute']:.1f} QA/min ({b['qa_per_minute'] / ref['qa_per_minute']:.2f}x "
+          f"the engine), {b['prompt_tokens_evaluated_per_file']:.0f} prompt tokens evaluated per file "
+          f"({b['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x)")
+PY
   rm -f "$out"
 fi
