@@ -157,7 +157,7 @@ class FileJob {
     }
     if (!pairs)
       return tl::unexpected(pairs.error());
-    out.push_back(UnitPairs{c.line_start, c.line_end, c.scope, std::move(*pairs)});
+    out.push_back(UnitPairs{c.line_start, c.line_end, c.scope, c.text, std::move(*pairs)});
     return {};
   }
 

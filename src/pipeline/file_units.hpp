@@ -51,6 +51,7 @@ struct UnitPairs {
   int line_start = 1;
   int line_end = 1;
   std::string scope;
+  std::string code;  // the unit's code as the model saw it (redacted)
   std::vector<generate::Pair> pairs;
 };
 

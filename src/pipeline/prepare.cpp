@@ -245,6 +245,8 @@ class Runner {
         s.completion_tokens = p.completion_tokens;
         s.quality_flags = p.truncated ? "truncated" : "";
         s.created_at = now;
+        s.code = unit.code;
+        s.scope = unit.scope;
         out.push_back(std::move(s));
       }
     }

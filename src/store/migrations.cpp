@@ -70,9 +70,25 @@ CREATE TABLE PartialWork (
 ) STRICT;
 )sql";
 
+// The code each sample is about, once per unit (the export puts it in the sample). Samples stored
+// before this version have no unit (unit_id NULL) and read back with empty code.
+constexpr std::string_view k_v3_sql = R"sql(
+CREATE TABLE SampleUnits (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  file_path  TEXT NOT NULL,
+  file_hash  TEXT NOT NULL,
+  line_start INTEGER NOT NULL,
+  line_end   INTEGER NOT NULL,
+  scope      TEXT NOT NULL,
+  code       TEXT NOT NULL
+) STRICT;
+ALTER TABLE TrainingSamples ADD COLUMN unit_id INTEGER REFERENCES SampleUnits(id);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "create FileHashes, TrainingSamples, FailedFiles and AppState", k_v1_sql},
     Migration{2, "create PartialWork", k_v2_sql},
+    Migration{3, "create SampleUnits", k_v3_sql},
 };
 
 }  // namespace

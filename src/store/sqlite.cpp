@@ -59,6 +59,10 @@ std::int64_t Connection::changes() const {
   return sqlite3_changes64(m_db.get());
 }
 
+std::int64_t Connection::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(m_db.get());
+}
+
 Status Connection::exec(std::string_view what, const std::string& sql) {
   if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return tl::unexpected(error(what));

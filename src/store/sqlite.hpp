@@ -48,6 +48,7 @@ class Connection {
   int error_code() const;  // the primary result code of the last failure
   bool in_transaction() const;
   std::int64_t changes() const;  // rows changed by the last statement
+  std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return m_path; }
 
  private:

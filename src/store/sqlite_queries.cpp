@@ -15,10 +15,12 @@ constexpr std::string_view k_file_columns =
     "file_path, repo, commit_sha, file_hash, language, status, settings_fingerprint, "
     "last_processed";
 
+// Of TrainingSamples s LEFT JOIN SampleUnits u (samples stored before v3 have no unit).
 constexpr std::string_view k_sample_columns =
-    "id, file_path, question, answer, model_used, repo_url, commit_sha, file_hash, line_start, "
-    "line_end, prompt_version, settings_fingerprint, prompt_tokens, completion_tokens, "
-    "quality_flags, created_at, retired";
+    "s.id, s.file_path, s.question, s.answer, s.model_used, s.repo_url, s.commit_sha, "
+    "s.file_hash, s.line_start, s.line_end, s.prompt_version, s.settings_fingerprint, "
+    "s.prompt_tokens, s.completion_tokens, s.quality_flags, s.created_at, s.retired, "
+    "coalesce(u.code, ''), coalesce(u.scope, '')";
 
 // Reads a row selected with k_file_columns.
 Result<FileRecord> read_file_row(const Connection& db, const Statement& row) {
@@ -59,6 +61,8 @@ void read_sample_row(const Statement& row, SampleRecord& s) {
   s.quality_flags = row.column_text(14);
   s.created_at = row.column_int(15);
   s.retired = row.column_int(16) != 0;
+  s.code = row.column_text(17);
+  s.scope = row.column_text(18);
 }
 
 // Steps `stmt` to the end, calling `on_row` for each row; stops at the first error.
@@ -128,8 +132,9 @@ Status SqliteStore::for_each_file(const FileVisitor& visit) {
 Status SqliteStore::for_each_sample(const SampleVisitor& visit) {
   return with_snapshot([&](Connection& db) -> Status {
     auto stmt = db.prepare("read the samples",
-                           fmt::format("SELECT {} FROM TrainingSamples WHERE retired = 0 "
-                                       "ORDER BY id",
+                           fmt::format("SELECT {} FROM TrainingSamples s LEFT JOIN "
+                                       "SampleUnits u ON u.id = s.unit_id WHERE s.retired = 0 "
+                                       "ORDER BY s.id",
                                        k_sample_columns));
     if (!stmt)
       return tl::unexpected(stmt.error());

@@ -1,6 +1,9 @@
 // The SQLite store's writes. Each public operation is one write transaction (see write()).
 #include "store/sqlite_store.hpp"
 
+#include <map>
+#include <tuple>
+
 namespace g2d::store {
 
 using sqlite::Connection;
@@ -19,8 +22,12 @@ ON CONFLICT (file_path) DO UPDATE SET
 constexpr std::string_view k_insert_sample = R"sql(
 INSERT INTO TrainingSamples (file_path, question, answer, model_used, repo_url, commit_sha,
   file_hash, line_start, line_end, prompt_version, settings_fingerprint, prompt_tokens,
-  completion_tokens, quality_flags, created_at, retired)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0))sql";
+  completion_tokens, quality_flags, created_at, retired, unit_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16))sql";
+
+constexpr std::string_view k_insert_unit = R"sql(
+INSERT INTO SampleUnits (file_path, file_hash, line_start, line_end, scope, code)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql";
 
 constexpr std::string_view k_upsert_failure = R"sql(
 INSERT INTO FailedFiles (file_path, error_kind, error_message, retry_count, last_attempt)
@@ -55,18 +62,35 @@ Status validate_commit(const FileRecord& file, const std::vector<SampleRecord>& 
   return {};
 }
 
+// Inserts the samples, and each distinct unit (line range, scope, code) among them once.
 Status insert_samples(Connection& db, const std::string& path,
                       const std::vector<SampleRecord>& samples) {
   auto insert = db.prepare(fmt::format("insert a sample of {}", path), k_insert_sample);
   if (!insert)
     return tl::unexpected(insert.error());
+  auto insert_unit = db.prepare(fmt::format("insert a unit of {}", path), k_insert_unit);
+  if (!insert_unit)
+    return tl::unexpected(insert_unit.error());
+  std::map<std::tuple<int, int, std::string_view, std::string_view>, std::int64_t> units;
   for (const SampleRecord& s : samples) {
+    auto key = std::make_tuple(s.line_start, s.line_end, std::string_view(s.scope),
+                               std::string_view(s.code));
+    auto unit = units.find(key);
+    if (unit == units.end()) {
+      insert_unit->reset();
+      insert_unit->bind(1, s.file_path).bind(2, s.file_hash).bind(3, s.line_start);
+      insert_unit->bind(4, s.line_end).bind(5, s.scope).bind(6, s.code);
+      if (auto st = insert_unit->run(); !st)
+        return st;
+      unit = units.emplace(key, db.last_insert_rowid()).first;
+    }
     insert->reset();
     insert->bind(1, s.file_path).bind(2, s.question).bind(3, s.answer).bind(4, s.model_used);
     insert->bind(5, s.repo_url).bind(6, s.commit_sha).bind(7, s.file_hash);
     insert->bind(8, s.line_start).bind(9, s.line_end).bind(10, s.prompt_version);
     insert->bind(11, s.settings_fingerprint).bind(12, s.prompt_tokens);
     insert->bind(13, s.completion_tokens).bind(14, s.quality_flags).bind(15, s.created_at);
+    insert->bind(16, unit->second);
     auto st = insert->run();
     if (!st)
       return st;

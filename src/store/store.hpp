@@ -78,6 +78,10 @@ struct SampleRecord {
   std::string quality_flags;  // comma-separated
   std::int64_t created_at = 0;
   bool retired = false;
+  // The unit the question is about, as the model saw it (secrets redacted), and its enclosing
+  // scope ("namespace a > class B"). Stored once per unit (SampleUnits), shared by its samples.
+  std::string code;
+  std::string scope;
 
   bool operator==(const SampleRecord&) const = default;
 };

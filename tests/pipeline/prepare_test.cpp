@@ -170,6 +170,8 @@ TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   EXPECT_EQ(a[0].line_start, 1);
   EXPECT_EQ(a[0].line_end, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
   EXPECT_EQ(a[0].answer, "Answer to: " + a[0].question);
+  EXPECT_EQ(a[0].code, code);  // the unit's code is kept with its samples
+  EXPECT_EQ(a[1].code, code);
   EXPECT_EQ(samples_of("b.c").size(), 2u);
   EXPECT_EQ(backend.question_calls(), 2);
   EXPECT_EQ(backend.answer_calls(), 4);

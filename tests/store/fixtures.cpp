@@ -2,8 +2,11 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include "store/migrations.hpp"
 
 namespace g2d::store::test {
 
@@ -111,6 +114,29 @@ std::int64_t raw_int(const std::filesystem::path& db, const std::string& sql) {
 
 std::string raw_text(const std::filesystem::path& db, const std::string& sql) {
   return Raw(db).query(sql);
+}
+
+void write_schema_version_one(const std::filesystem::path& db, const FileRecord& file,
+                              int samples) {
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(db.string() + suffix);
+  g2d::test::write_file(db, "");  // raw_exec opens without creating
+  raw_exec(db, std::string(migrations()[0].sql) + "PRAGMA user_version = 1;");
+  raw_exec(db, fmt::format("INSERT INTO FileHashes VALUES ('{}', '{}', {}, '{}', '{}', '{}', "
+                           "'done', '{}')",
+                           file.file_path, file.file_hash, file.last_processed, file.repo,
+                           file.commit_sha, file.language, file.settings_fingerprint));
+  for (const SampleRecord& s : make_samples(file, samples)) {
+    raw_exec(db, fmt::format("INSERT INTO TrainingSamples (file_path, question, answer, "
+                             "model_used, repo_url, commit_sha, file_hash, line_start, line_end, "
+                             "prompt_version, settings_fingerprint, prompt_tokens, "
+                             "completion_tokens, quality_flags, created_at) VALUES ('{}', '{}', "
+                             "'{}', '{}', '{}', '{}', '{}', {}, {}, '{}', '{}', {}, {}, '', {})",
+                             s.file_path, s.question, s.answer, s.model_used, s.repo_url,
+                             s.commit_sha, s.file_hash, s.line_start, s.line_end, s.prompt_version,
+                             s.settings_fingerprint, s.prompt_tokens, s.completion_tokens,
+                             s.created_at));
+  }
 }
 
 }  // namespace g2d::store::test

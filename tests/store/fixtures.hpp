@@ -31,6 +31,10 @@ void raw_exec(const std::filesystem::path& db, const std::string& sql);
 std::int64_t raw_int(const std::filesystem::path& db, const std::string& sql);
 std::string raw_text(const std::filesystem::path& db, const std::string& sql);
 
+// A database as version 1 of the schema left it (migration 1 alone), holding `file` as done with
+// `samples` samples made by make_samples — for the migration tests.
+void write_schema_version_one(const std::filesystem::path& db, const FileRecord& file, int samples);
+
 // A fresh read-write store in a temporary directory, for each test.
 class StoreFixture : public ::testing::Test {
  protected:

@@ -105,9 +105,8 @@ TEST_F(PartialTest, RejectsARecordWithoutItsKeys) {
 TEST_F(PartialTest, AVersionOneDatabaseIsMigrated) {
   // A database written before PartialWork existed gains the table and keeps its data.
   auto file = make_file("github.com/o/r/a.c", "h1");
-  ASSERT_TRUE(store().commit_file(file, make_samples(file, 2)));
   m_store.reset();
-  raw_exec(db(), "DROP TABLE PartialWork; PRAGMA user_version = 1");
+  write_schema_version_one(db(), file, 2);
   auto reopened = open_sqlite(db());
   ASSERT_TRUE(reopened) << reopened.error().describe();
   EXPECT_EQ((*reopened)->schema_version(), latest_schema_version());
