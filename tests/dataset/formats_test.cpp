@@ -1,0 +1,172 @@
+// Each export format's shape, and round trips of hard text (non-ASCII, quotes, backslashes,
+// control characters, very long code, invalid UTF-8) through a JSON parser.
+#include "dataset/formats.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace g2d::dataset {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ExportSample sample() {
+  ExportSample s;
+  s.id = 7;
+  s.question = "What does add return?";
+  s.answer = "The sum of a and b.";
+  s.code = "int add(int a, int b) {\n  return a + b;\n}\n";
+  s.file_path = "github.com/o/r/src/add.c";
+  s.language = "c";
+  s.line_start = 3;
+  s.line_end = 5;
+  s.repo_url = "https://github.com/o/r";
+  s.commit_sha = "c0ffee";
+  s.file_hash = "abc123";
+  s.model = "tiny";
+  s.prompt_version = "builtin-1";
+  s.settings_fingerprint = "fp";
+  s.quality_flags = "truncated";
+  s.created_at = 1700000000000;
+  return s;
+}
+
+FormatOptions opts(bool include_code, std::string system_prompt = "") {
+  FormatOptions o;
+  o.include_code = include_code;
+  o.system_prompt = std::move(system_prompt);
+  return o;
+}
+
+json parse(Format f, const ExportSample& s, const FormatOptions& o = {}) {
+  std::string line = format_line(f, s, o);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "a JSONL line holds no raw newline";
+  return json::parse(line);
+}
+
+TEST(Formats, NamesRoundTrip) {
+  for (Format f : {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw})
+    EXPECT_EQ(parse_format(to_string(f)), f);
+  EXPECT_FALSE(parse_format("jsonl"));
+  EXPECT_EQ(format_names(), "alpaca, sharegpt, openai, chatml, raw");
+}
+
+TEST(Formats, UserMessageHasTheCodeUnderItsPathAndLinesThenTheQuestion) {
+  auto user = user_message(sample(), {});
+  EXPECT_EQ(user,
+            "github.com/o/r/src/add.c (lines 3-5):\n```c\nint add(int a, int b) {\n  return a + "
+            "b;\n}\n```\n\nWhat does add return?");
+  EXPECT_EQ(user_message(sample(), opts(false)), "What does add return?");
+}
+
+TEST(Formats, AFenceInsideTheCodeGetsALongerFence) {
+  auto s = sample();
+  s.language = "python";
+  s.code = "doc = '''\n```\nnot the end\n```\n'''\n";
+  auto user = user_message(s, {});
+  EXPECT_THAT(user, HasSubstr("````python\n" + s.code + "````\n"));
+}
+
+TEST(Formats, Alpaca) {
+  auto j = parse(Format::alpaca, sample());
+  EXPECT_EQ(j["instruction"], "What does add return?");
+  EXPECT_THAT(j["input"].get<std::string>(), HasSubstr("return a + b;"));
+  EXPECT_EQ(j["output"], "The sum of a and b.");
+  EXPECT_FALSE(j.contains("system"));
+  EXPECT_EQ(j.size(), 3u);
+  auto with =
+      parse(Format::alpaca, sample(), opts(false, "Be brief."));
+  EXPECT_EQ(with["input"], "");
+  EXPECT_EQ(with["system"], "Be brief.");
+}
+
+TEST(Formats, ShareGpt) {
+  auto j = parse(Format::sharegpt, sample(), opts(true, "Be brief."));
+  ASSERT_EQ(j["conversations"].size(), 3u);
+  EXPECT_EQ(j["conversations"][0], (json{{"from", "system"}, {"value", "Be brief."}}));
+  EXPECT_EQ(j["conversations"][1]["from"], "human");
+  EXPECT_THAT(j["conversations"][1]["value"].get<std::string>(), HasSubstr("What does add"));
+  EXPECT_EQ(j["conversations"][2], (json{{"from", "gpt"}, {"value", "The sum of a and b."}}));
+  EXPECT_EQ(parse(Format::sharegpt, sample())["conversations"].size(), 2u);
+}
+
+TEST(Formats, OpenAiMessagesAlternateAsTrainersExpect) {
+  auto j = parse(Format::openai, sample(), opts(true, "Be brief."));
+  ASSERT_EQ(j.size(), 1u);
+  const auto& m = j["messages"];
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0]["role"], "system");
+  EXPECT_EQ(m[1]["role"], "user");
+  EXPECT_EQ(m[2]["role"], "assistant");
+  EXPECT_EQ(m[2]["content"], "The sum of a and b.");
+  for (const auto& message : m)
+    EXPECT_EQ(message.size(), 2u) << "only role and content";
+  auto bare = parse(Format::openai, sample())["messages"];
+  ASSERT_EQ(bare.size(), 2u);
+  EXPECT_EQ(bare[0]["role"], "user");
+}
+
+TEST(Formats, ChatMl) {
+  auto j = parse(Format::chatml, sample(), opts(true, "Be brief."));
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j["text"], "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n" +
+                           user_message(sample(), {}) +
+                           "<|im_end|>\n<|im_start|>assistant\nThe sum of a and b.<|im_end|>\n");
+  EXPECT_THAT(parse(Format::chatml, sample())["text"].get<std::string>(),
+              Not(HasSubstr("<|im_start|>system")));
+}
+
+TEST(Formats, RawCarriesEveryColumnWithProvenance) {
+  auto j = parse(Format::raw, sample());
+  EXPECT_EQ(j["id"], 7);
+  EXPECT_EQ(j["question"], "What does add return?");
+  EXPECT_EQ(j["answer"], "The sum of a and b.");
+  EXPECT_EQ(j["code"], sample().code);
+  EXPECT_EQ(j["repo_url"], "https://github.com/o/r");
+  EXPECT_EQ(j["commit"], "c0ffee");
+  EXPECT_EQ(j["path"], "github.com/o/r/src/add.c");
+  EXPECT_EQ(j["language"], "c");
+  EXPECT_EQ(j["line_start"], 3);
+  EXPECT_EQ(j["line_end"], 5);
+  EXPECT_EQ(j["file_hash"], "abc123");
+  EXPECT_EQ(j["model"], "tiny");
+  EXPECT_EQ(j["prompt_version"], "builtin-1");
+  EXPECT_EQ(j["settings_fingerprint"], "fp");
+  EXPECT_EQ(j["quality_flags"], json::array({"truncated"}));
+  EXPECT_EQ(j["created_at"], 1700000000000);
+}
+
+TEST(Formats, HardTextRoundTripsInEveryFormat) {
+  auto s = sample();
+  s.question = "Что делает \"add\" с \\ и \t? 函数 🙂";
+  s.answer = "It returns \"a\\b\"\r\nand\u0001 more: ñ";
+  s.code = std::string(200'000, 'x') + "\n\"quoted\" \\back\\ \u00e9\n";
+  for (Format f : {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw}) {
+    std::string line = format_line(f, s, opts(true, "Système"));
+    auto j = json::parse(line);
+    std::string all = j.dump();
+    EXPECT_THAT(line, HasSubstr("函数 🙂")) << "non-ASCII is written as UTF-8, not escaped";
+    if (f == Format::alpaca) {
+      EXPECT_EQ(j["instruction"], s.question);
+      EXPECT_EQ(j["output"], s.answer);
+      EXPECT_THAT(j["input"].get<std::string>(), HasSubstr(s.code));
+    }
+    if (f == Format::raw) {
+      EXPECT_EQ(j["code"], s.code);
+      EXPECT_EQ(j["answer"], s.answer);
+    }
+  }
+}
+
+TEST(Formats, InvalidUtf8IsReplacedNotThrown) {
+  auto s = sample();
+  s.answer = std::string("bad \xff\xfe bytes");
+  auto j = parse(Format::openai, s);
+  EXPECT_EQ(j["messages"][1]["content"], "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+}
+
+}  // namespace
+}  // namespace g2d::dataset
