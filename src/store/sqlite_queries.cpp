@@ -15,12 +15,13 @@ constexpr std::string_view k_file_columns =
     "file_path, repo, commit_sha, file_hash, language, status, settings_fingerprint, "
     "last_processed";
 
-// Of TrainingSamples s LEFT JOIN SampleUnits u (samples stored before v3 have no unit).
+// Of TrainingSamples s LEFT JOIN SampleUnits u (samples stored before v3 have no unit) LEFT JOIN
+// FileHashes f.
 constexpr std::string_view k_sample_columns =
     "s.id, s.file_path, s.question, s.answer, s.model_used, s.repo_url, s.commit_sha, "
     "s.file_hash, s.line_start, s.line_end, s.prompt_version, s.settings_fingerprint, "
     "s.prompt_tokens, s.completion_tokens, s.quality_flags, s.created_at, s.retired, "
-    "coalesce(u.code, ''), coalesce(u.scope, '')";
+    "coalesce(u.code, ''), coalesce(u.scope, ''), coalesce(f.language, '')";
 
 // Reads a row selected with k_file_columns.
 Result<FileRecord> read_file_row(const Connection& db, const Statement& row) {
@@ -63,6 +64,7 @@ void read_sample_row(const Statement& row, SampleRecord& s) {
   s.retired = row.column_int(16) != 0;
   s.code = row.column_text(17);
   s.scope = row.column_text(18);
+  s.language = row.column_text(19);
 }
 
 // Steps `stmt` to the end, calling `on_row` for each row; stops at the first error.
@@ -131,11 +133,13 @@ Status SqliteStore::for_each_file(const FileVisitor& visit) {
 
 Status SqliteStore::for_each_sample(const SampleVisitor& visit) {
   return with_snapshot([&](Connection& db) -> Status {
-    auto stmt = db.prepare("read the samples",
-                           fmt::format("SELECT {} FROM TrainingSamples s LEFT JOIN "
-                                       "SampleUnits u ON u.id = s.unit_id WHERE s.retired = 0 "
-                                       "ORDER BY s.id",
-                                       k_sample_columns));
+    auto stmt =
+        db.prepare("read the samples",
+                   fmt::format("SELECT {} FROM TrainingSamples s LEFT JOIN "
+                               "SampleUnits u ON u.id = s.unit_id LEFT JOIN FileHashes f ON "
+                               "f.file_path = s.file_path WHERE s.retired = 0 "
+                               "ORDER BY s.id",
+                               k_sample_columns));
     if (!stmt)
       return tl::unexpected(stmt.error());
     SampleRecord sample;

@@ -82,6 +82,7 @@ struct SampleRecord {
   // scope ("namespace a > class B"). Stored once per unit (SampleUnits), shared by its samples.
   std::string code;
   std::string scope;
+  std::string language;  // read back from the file's record; ignored by commit_file
 
   bool operator==(const SampleRecord&) const = default;
 };

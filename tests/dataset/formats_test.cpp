@@ -77,8 +77,7 @@ TEST(Formats, Alpaca) {
   EXPECT_EQ(j["output"], "The sum of a and b.");
   EXPECT_FALSE(j.contains("system"));
   EXPECT_EQ(j.size(), 3u);
-  auto with =
-      parse(Format::alpaca, sample(), opts(false, "Be brief."));
+  auto with = parse(Format::alpaca, sample(), opts(false, "Be brief."));
   EXPECT_EQ(with["input"], "");
   EXPECT_EQ(with["system"], "Be brief.");
 }

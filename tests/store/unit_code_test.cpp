@@ -29,6 +29,7 @@ TEST_F(UnitCodeTest, EachSampleReadsBackTheCodeAndScopeOfItsUnit) {
   EXPECT_EQ(live[2].code, "int b;\n");
   EXPECT_EQ(live[3].scope, "namespace n");
   EXPECT_EQ(live[0].scope, "");
+  EXPECT_EQ(live[0].language, file.language);
   // Two units, each stored once.
   EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM SampleUnits"), 2);
 }

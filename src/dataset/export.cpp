@@ -1,0 +1,251 @@
+#include "dataset/export.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <ostream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "discover/ignore.hpp"
+
+namespace g2d::dataset {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A file written under a temporary name beside its target and renamed over it by commit(); the
+// temporary file is removed if it is never committed.
+class AtomicFile {
+ public:
+  static Result<AtomicFile> create(const fs::path& target) {
+    std::error_code ec;
+    if (target.has_parent_path())
+      fs::create_directories(target.parent_path(), ec);
+    if (ec)
+      return fail(ErrorKind::io, "cannot create the folder of {}: {}", target.string(),
+                  ec.message());
+    fs::path temp = target;
+    temp += fmt::format(".tmp-{}", ::getpid());
+    std::FILE* f = std::fopen(temp.c_str(), "wb");
+    if (f == nullptr)
+      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
+    return AtomicFile(target, temp, f);
+  }
+
+  AtomicFile(AtomicFile&& other) noexcept
+      : m_target(std::move(other.m_target)),
+        m_temp(std::move(other.m_temp)),
+        m_file(std::exchange(other.m_file, nullptr)) {}
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  ~AtomicFile() {
+    if (m_file != nullptr) {
+      std::fclose(m_file);
+      std::error_code ec;
+      fs::remove(m_temp, ec);
+    }
+  }
+
+  bool write_line(const std::string& line) {
+    return std::fwrite(line.data(), 1, line.size(), m_file) == line.size() &&
+           std::fputc('\n', m_file) != EOF;
+  }
+
+  // Flushes, syncs and renames the file into place.
+  Status commit() {
+    bool ok = std::fflush(m_file) == 0 && ::fsync(::fileno(m_file)) == 0;
+    int err = errno;
+    ok = std::fclose(m_file) == 0 && ok;
+    m_file = nullptr;
+    std::error_code ec;
+    if (ok)
+      fs::rename(m_temp, m_target, ec);
+    if (!ok || ec) {
+      fs::remove(m_temp, ec);
+      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(),
+                  ok ? ec.message() : std::strerror(err));
+    }
+    return {};
+  }
+
+  const fs::path& target() const { return m_target; }
+
+ private:
+  AtomicFile(fs::path target, fs::path temp, std::FILE* file)
+      : m_target(std::move(target)), m_temp(std::move(temp)), m_file(file) {}
+
+  fs::path m_target;
+  fs::path m_temp;
+  std::FILE* m_file;
+};
+
+bool listed(const std::vector<std::string>& list, std::string_view value) {
+  return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// The repository part of a stored file path ("github.com/o/r/src/x.c" under repository folder
+// "github.com/o/r"); samples carry their repository URL, which is what the selection names.
+bool repository_selected(const Selection& s, const store::SampleRecord& sample) {
+  if (s.repositories.empty())
+    return true;
+  for (const auto& repo : s.repositories)
+    if (sample.repo_url == repo || sample.file_path.starts_with(repo + "/"))
+      return true;
+  return false;
+}
+
+// Why a sample is left out, or "" when it is kept.
+std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecord& sample) {
+  const Selection& s = o.selection;
+  if (!repository_selected(s, sample))
+    return "repository";
+  if (!listed(s.languages, sample.language))
+    return "language";
+  if (!s.paths.empty()) {
+    bool any = false;
+    for (const auto& glob : s.paths)
+      any = any || discover::wildmatch(glob, sample.file_path);
+    if (!any)
+      return "path";
+  }
+  if (!s.include_flagged && !sample.quality_flags.empty())
+    return "flagged: " + sample.quality_flags;
+  if (o.format_options.include_code && sample.code.empty())
+    return "no code kept with it";
+  if (static_cast<int>(sample.answer.size()) < s.min_answer_chars)
+    return fmt::format("answer shorter than {} characters", s.min_answer_chars);
+  return "";
+}
+
+ExportSample to_export(const store::SampleRecord& r) {
+  ExportSample e;
+  e.id = r.id;
+  e.question = r.question;
+  e.answer = r.answer;
+  e.code = r.code;
+  e.file_path = r.file_path;
+  e.language = r.language;
+  e.scope = r.scope;
+  e.line_start = r.line_start;
+  e.line_end = r.line_end;
+  e.repo_url = r.repo_url;
+  e.commit_sha = r.commit_sha;
+  e.file_hash = r.file_hash;
+  e.model = r.model_used;
+  e.prompt_version = r.prompt_version;
+  e.settings_fingerprint = r.settings_fingerprint;
+  e.quality_flags = r.quality_flags;
+  e.created_at = r.created_at;
+  return e;
+}
+
+// FNV-1a, 64 bits, then splitmix64's finaliser (FNV alone leaves the top bits of similar keys
+// alike): stable across machines, runs and standard libraries, which std::hash is not.
+std::uint64_t stable_hash(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+}  // namespace
+
+fs::path validation_path_for(const fs::path& output) {
+  fs::path p = output;
+  p.replace_filename(output.stem().string() + ".validation" + output.extension().string());
+  return p;
+}
+
+bool in_validation(std::string_view key, double fraction) {
+  if (fraction <= 0)
+    return false;
+  // The top 53 bits as a number in [0, 1).
+  double x = static_cast<double>(stable_hash(key) >> 11) / static_cast<double>(1ULL << 53);
+  return x < fraction;
+}
+
+Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& options,
+                                     std::ostream& stdout_stream) {
+  if (options.validation_fraction < 0 || options.validation_fraction >= 1) {
+    return fail(ErrorKind::invalid_argument,
+                "the validation fraction must be at least 0 and below 1 (got {})",
+                options.validation_fraction);
+  }
+  const bool to_stdout = options.output == "-";
+  const bool split = options.validation_fraction > 0;
+  if (to_stdout && split) {
+    return fail(ErrorKind::invalid_argument,
+                "a validation split needs files: give --output a path instead of -");
+  }
+  ExportSummary summary;
+  std::optional<AtomicFile> train;
+  std::optional<AtomicFile> validation;
+  if (!to_stdout) {
+    auto t = AtomicFile::create(options.output);
+    if (!t)
+      return tl::unexpected(t.error());
+    train.emplace(std::move(*t));
+    summary.train_path = options.output;
+    if (split) {
+      auto v = AtomicFile::create(validation_path_for(options.output));
+      if (!v)
+        return tl::unexpected(v.error());
+      validation.emplace(std::move(*v));
+      summary.validation_path = validation->target();
+    }
+  }
+  auto st = store.for_each_sample([&](const store::SampleRecord& sample) -> Status {
+    ++summary.considered;
+    if (auto why = reason_to_leave_out(options, sample); !why.empty()) {
+      ++summary.removed[why];
+      return {};
+    }
+    std::string line = format_line(options.format, to_export(sample), options.format_options);
+    const std::string& key =
+        options.split_by == SplitBy::repository ? sample.repo_url : sample.file_path;
+    if (split && in_validation(key, options.validation_fraction)) {
+      if (!validation->write_line(line))
+        return fail(ErrorKind::io, "cannot write {}: {}", validation->target().string(),
+                    std::strerror(errno));
+      ++summary.validation;
+      return {};
+    }
+    if (to_stdout) {
+      stdout_stream << line << '\n';
+      if (!stdout_stream)
+        return fail(ErrorKind::io, "cannot write the dataset to standard output");
+    } else if (!train->write_line(line)) {
+      return fail(ErrorKind::io, "cannot write {}: {}", train->target().string(),
+                  std::strerror(errno));
+    }
+    ++summary.train;
+    return {};
+  });
+  if (!st)
+    return tl::unexpected(st.error());  // the temporary files go; earlier datasets stay
+  if (to_stdout) {
+    stdout_stream.flush();
+    return summary;
+  }
+  if (auto c = train->commit(); !c)
+    return tl::unexpected(c.error());
+  if (validation)
+    if (auto c = validation->commit(); !c)
+      return tl::unexpected(c.error());
+  return summary;
+}
+
+}  // namespace g2d::dataset

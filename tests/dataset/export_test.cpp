@@ -1,0 +1,276 @@
+// export_dataset over a real SQLite store: every live sample once, in the chosen format, the
+// selection and its counts, the deterministic split by repository, stdout, and files that are
+// either complete or untouched.
+#include "dataset/export.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+namespace g2d::dataset {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::vector<json> lines_of(const fs::path& file) {
+  std::vector<json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    out.push_back(json::parse(line));
+  return out;
+}
+
+class ExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = store::open_sqlite(dir / "g2d.db");
+    ASSERT_TRUE(opened) << opened.error().describe();
+    db = std::move(*opened);
+  }
+
+  // A done file of `repo` with `n` samples (answers "answer <i> of <path>").
+  void add(const std::string& repo, const std::string& path, int n,
+           const std::string& language = "c", const std::string& flags = "") {
+    store::FileRecord f;
+    f.file_path = repo + "/" + path;
+    f.repo = repo;
+    f.commit_sha = "c0ffee";
+    f.file_hash = "h-" + path;
+    f.language = language;
+    f.settings_fingerprint = "fp";
+    std::vector<store::SampleRecord> samples;
+    for (int i = 0; i < n; ++i) {
+      store::SampleRecord s;
+      s.file_path = f.file_path;
+      s.question = "Question " + std::to_string(i) + " about " + path + "?";
+      s.answer = "answer " + std::to_string(i) + " of " + path;
+      s.model_used = "tiny";
+      s.repo_url = "https://" + repo;
+      s.commit_sha = f.commit_sha;
+      s.file_hash = f.file_hash;
+      s.prompt_version = "builtin-1";
+      s.settings_fingerprint = "fp";
+      s.quality_flags = flags;
+      s.code = path == "nocode.c" ? "" : "int f" + std::to_string(i) + ";\n";
+      samples.push_back(s);
+    }
+    ASSERT_TRUE(db->commit_file(f, samples));
+  }
+
+  Result<ExportSummary> run(ExportOptions o) {
+    std::ostringstream ignored;
+    return export_dataset(*db, o, ignored);
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<store::Store> db;
+};
+
+TEST_F(ExportTest, EveryLiveSampleIsWrittenOnceInTheFormat) {
+  add("github.com/o/a", "x.c", 3);
+  add("github.com/o/b", "y.c", 2);
+  ExportOptions o;
+  o.format = Format::alpaca;
+  o.output = dir / "out/train.jsonl";  // its folder is created
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->considered, 5);
+  EXPECT_EQ(summary->train, 5);
+  EXPECT_EQ(summary->validation, 0);
+  auto lines = lines_of(o.output);
+  ASSERT_EQ(lines.size(), 5u);
+  std::set<std::string> outputs;
+  for (const auto& l : lines) {
+    outputs.insert(l["output"].get<std::string>());
+    EXPECT_THAT(l["input"].get<std::string>(), HasSubstr("```c\nint f"));
+  }
+  EXPECT_EQ(outputs.size(), 5u);
+  EXPECT_TRUE(outputs.contains("answer 2 of x.c"));
+  for (const auto& entry : fs::directory_iterator(dir / "out"))
+    EXPECT_EQ(entry.path().filename(), "train.jsonl") << "a temporary file was left behind";
+}
+
+TEST_F(ExportTest, DashWritesToTheStream) {
+  add("github.com/o/a", "x.c", 2);
+  ExportOptions o;
+  o.output = "-";
+  std::ostringstream out;
+  auto summary = export_dataset(*db, o, out);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  std::istringstream in(out.str());
+  int n = 0;
+  for (std::string line; std::getline(in, line); ++n)
+    EXPECT_EQ(json::parse(line)["messages"][0]["role"], "user");
+  EXPECT_EQ(n, 2);
+  o.validation_fraction = 0.2;
+  auto refused = export_dataset(*db, o, out);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::invalid_argument);
+}
+
+TEST_F(ExportTest, TheSelectionFiltersAndCountsWhatItLeavesOut) {
+  add("github.com/o/a", "src/x.c", 2);
+  add("github.com/o/a", "tests/t.c", 1);
+  add("github.com/o/b", "y.py", 2, "python");
+  add("github.com/o/c", "src/z.c", 1, "c", "truncated");
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.format = Format::raw;
+  o.selection.languages = {"c"};
+  o.selection.paths = {"**/src/**"};
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->train, 2);
+  EXPECT_EQ(summary->removed["language"], 2);
+  EXPECT_EQ(summary->removed["path"], 1);
+  EXPECT_EQ(summary->removed["flagged: truncated"], 1);
+  for (const auto& l : lines_of(o.output))
+    EXPECT_EQ(l["path"], "github.com/o/a/src/x.c");
+
+  ExportOptions by_repo;
+  by_repo.output = dir / "r.jsonl";
+  by_repo.selection.repositories = {"https://github.com/o/c"};
+  by_repo.selection.include_flagged = true;
+  by_repo.selection.min_answer_chars = 5;
+  auto picked = run(by_repo);
+  ASSERT_TRUE(picked) << picked.error().describe();
+  EXPECT_EQ(picked->train, 1);
+  EXPECT_EQ(picked->removed["repository"], 5);
+}
+
+TEST_F(ExportTest, AShortAnswerAndASampleWithoutCodeAreLeftOut) {
+  add("github.com/o/a", "x.c", 1);
+  add("github.com/o/a", "nocode.c", 1);  // as stored before the code was kept
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.selection.min_answer_chars = 1000;
+  auto summary = run(o);
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->train, 0);
+  EXPECT_EQ(summary->removed["answer shorter than 1000 characters"], 1);
+  EXPECT_EQ(summary->removed["no code kept with it"], 1);
+  o.format_options.include_code = false;  // then the question alone is fine
+  o.selection.min_answer_chars = 1;
+  auto without = run(o);
+  ASSERT_TRUE(without);
+  EXPECT_EQ(without->train, 2);
+}
+
+TEST_F(ExportTest, TheSplitPutsEachRepositoryInOneFileOnlyAndIsTheSameEveryTime) {
+  for (int r = 0; r < 40; ++r)
+    add("github.com/o/r" + std::to_string(r), "x.c", 2);
+  ExportOptions o;
+  o.output = dir / "train.jsonl";
+  o.format = Format::raw;
+  o.validation_fraction = 0.25;
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->validation_path, dir / "train.validation.jsonl");
+  EXPECT_EQ(summary->train + summary->validation, 80);
+  EXPECT_GT(summary->validation, 0);
+  EXPECT_GT(summary->train, summary->validation);
+  std::set<std::string> train_repos;
+  std::set<std::string> validation_repos;
+  for (const auto& l : lines_of(o.output))
+    train_repos.insert(l["repo_url"].get<std::string>());
+  for (const auto& l : lines_of(summary->validation_path))
+    validation_repos.insert(l["repo_url"].get<std::string>());
+  for (const auto& repo : validation_repos)
+    EXPECT_FALSE(train_repos.contains(repo)) << repo << " is in both files";
+  std::string first = test::read_file(summary->validation_path);
+  ASSERT_TRUE(run(o));
+  EXPECT_EQ(test::read_file(summary->validation_path), first) << "the split is deterministic";
+  EXPECT_EQ(in_validation("https://github.com/o/r1", 0.25),
+            in_validation("https://github.com/o/r1", 0.25));
+  EXPECT_FALSE(in_validation("anything", 0));
+}
+
+// A store whose sample iteration fails after two samples.
+class FailingSamples : public store::Store {
+ public:
+  explicit FailingSamples(store::Store& inner) : m_inner(inner) {}
+  int schema_version() const override { return m_inner.schema_version(); }
+  Result<std::optional<store::FileRecord>> get_file(std::string_view p) override {
+    return m_inner.get_file(p);
+  }
+  Status for_each_file(const store::FileVisitor& v) override { return m_inner.for_each_file(v); }
+  Status commit_file(const store::FileRecord& f,
+                     const std::vector<store::SampleRecord>& s) override {
+    return m_inner.commit_file(f, s);
+  }
+  Status record_failure(std::string_view p, std::string_view k, std::string_view m,
+                        std::int64_t n) override {
+    return m_inner.record_failure(p, k, m, n);
+  }
+  Result<std::int64_t> retire_file(std::string_view p) override { return m_inner.retire_file(p); }
+  Status save_partials(const std::vector<store::PartialRecord>& w) override {
+    return m_inner.save_partials(w);
+  }
+  Result<std::vector<store::PartialRecord>> partials(std::string_view p, std::string_view h,
+                                                     std::string_view f) override {
+    return m_inner.partials(p, h, f);
+  }
+  Result<std::vector<store::FailedRecord>> failed_files() override {
+    return m_inner.failed_files();
+  }
+  Result<bool> clear_failure(std::string_view p) override { return m_inner.clear_failure(p); }
+  Result<std::int64_t> clear_all_failures() override { return m_inner.clear_all_failures(); }
+  Result<std::optional<std::string>> get_state(std::string_view k) override {
+    return m_inner.get_state(k);
+  }
+  Status set_state(std::string_view k, std::string_view v) override {
+    return m_inner.set_state(k, v);
+  }
+  Result<std::map<std::string, std::string>> state() override { return m_inner.state(); }
+  Result<store::Counts> counts() override { return m_inner.counts(); }
+  Status for_each_sample(const store::SampleVisitor& visit) override {
+    int n = 0;
+    return m_inner.for_each_sample([&](const store::SampleRecord& s) -> Status {
+      if (++n > 2)
+        return fail(ErrorKind::store, "disk I/O error (injected)");
+      return visit(s);
+    });
+  }
+
+ private:
+  store::Store& m_inner;
+};
+
+TEST_F(ExportTest, AFailureMidwayLeavesTheEarlierFileIntactAndNoTemporaryFile) {
+  add("github.com/o/a", "x.c", 5);
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  test::write_file(o.output, "the earlier dataset\n");
+  FailingSamples failing(*db);
+  std::ostringstream ignored;
+  auto summary = export_dataset(failing, o, ignored);
+  ASSERT_FALSE(summary);
+  EXPECT_THAT(summary.error().message, HasSubstr("injected"));
+  EXPECT_EQ(test::read_file(o.output), "the earlier dataset\n");
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    files += entry.path().filename().string().starts_with("d.jsonl") ? 1 : 0;
+  EXPECT_EQ(files, 1) << "a temporary file was left behind";
+}
+
+TEST_F(ExportTest, AnUnwritableOutputIsAnIoErrorNamingIt) {
+  add("github.com/o/a", "x.c", 1);
+  test::write_file(dir / "blocker", "a file, not a folder");
+  ExportOptions o;
+  o.output = dir / "blocker/d.jsonl";
+  auto summary = run(o);
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().kind, ErrorKind::io);
+  EXPECT_THAT(summary.error().message, HasSubstr("blocker"));
+}
+
+}  // namespace
+}  // namespace g2d::dataset
