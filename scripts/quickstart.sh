@@ -5,9 +5,9 @@
 #
 # The run: `init`, `doctor` (the model loads and writes schema-valid JSON), `scrape` of a small
 # example repository made from three of this clone's own files (a local repository, so it works
-# offline), `prepare --dry-run` (what will be processed) and `prepare` (questions and answers by
-# the small model, stored in workspace/git2dataset.db), then `status`. A second run finds nothing
-# to redo.
+# offline), `prepare --dry-run` (what will be processed), then `run`: scrape, prepare (questions
+# and answers by the small model, stored in workspace/git2dataset.db) and export (the dataset in
+# workspace/dataset.jsonl, OpenAI chat format), then `status`. A second run finds nothing to redo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -36,6 +36,10 @@ grep -q '^example-repo' repos.txt || echo 'example-repo    # added by quickstart
 "$exe" doctor
 "$exe" scrape
 "$exe" prepare --dry-run
-# Small settings so the run takes a minute on a laptop CPU with the 135M model.
-"$exe" prepare --set llm.questions_per_file=2 --set llm.default_max_tokens=256
+# scrape + prepare + export in one go. Small settings so it takes a minute or two on a laptop CPU
+# with the 135M model.
+"$exe" run --set llm.questions_per_file=2 --set llm.default_max_tokens=256 \
+  --format openai --output dataset.jsonl
 "$exe" status
+echo "the dataset: $(pwd)/dataset.jsonl; its first line:"
+head -n 1 dataset.jsonl

@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "llm/llama/llama_backend.hpp"
 #include "llm/ollama/ollama_backend.hpp"
 #include "llm/openai/mlx_server.hpp"
@@ -148,6 +150,23 @@ fs::path log_file_path(const config::LoadedConfig& cfg) {
 
 void attach_log_file(const config::LoadedConfig& cfg) {
   sys::attach_log_file(log_file_path(cfg));
+}
+
+std::unique_ptr<store::Store> open_existing_database(const config::LoadedConfig& cfg,
+                                                     store::OpenMode mode) {
+  if (database_is_url(cfg))
+    throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
+  std::filesystem::path db = database_path(cfg);
+  if (!std::filesystem::exists(db)) {
+    spdlog::error("{}: no database yet (run `git2dataset prepare` first)", db.string());
+    return nullptr;
+  }
+  auto store = store::open_sqlite(db, mode);
+  if (!store) {
+    spdlog::error("{}", store.error().message);
+    return nullptr;
+  }
+  return std::move(*store);
 }
 
 }  // namespace g2d::app

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "generate/prompts.hpp"
 #include "llm/backend.hpp"
+#include "store/store.hpp"
 
 namespace g2d::app {
 
@@ -35,6 +36,11 @@ std::filesystem::path database_path(const config::LoadedConfig& cfg);
 
 // Whether pipeline.database is a server URL (postgresql://...) rather than a SQLite file.
 bool database_is_url(const config::LoadedConfig& cfg);
+
+// The database of a command that reads what prepare stored (status, retry, export): null, after
+// logging why, when there is none yet or it cannot be opened. UsageError for a PostgreSQL URL.
+std::unique_ptr<store::Store> open_existing_database(const config::LoadedConfig& cfg,
+                                                     store::OpenMode mode);
 
 // The run's log file: beside the database, with the extension .log (git2dataset.db →
 // git2dataset.log); for a database URL, git2dataset.log beside the configuration. Commands that

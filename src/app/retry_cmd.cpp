@@ -16,20 +16,11 @@ namespace g2d::app {
 
 int run_retry(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
-  if (database_is_url(cfg))
-    throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
-  std::filesystem::path db = database_path(cfg);
-  if (!std::filesystem::exists(db)) {
-    spdlog::error("{}: no database yet (run `git2dataset prepare` first)", db.string());
+  auto store = open_existing_database(cfg, store::OpenMode::read_write);
+  if (!store)
     return 1;
-  }
-  auto store = store::open_sqlite(db);
-  if (!store) {
-    spdlog::error("{}", store.error().message);
-    return 1;
-  }
   if (inv.retry_paths.empty()) {
-    auto cleared = (*store)->clear_all_failures();
+    auto cleared = store->clear_all_failures();
     if (!cleared) {
       spdlog::error("{}", cleared.error().message);
       return 1;
@@ -42,7 +33,7 @@ int run_retry(const cli::Invocation& inv, std::ostream& out) {
   }
   int code = 0;
   for (const auto& path : inv.retry_paths) {
-    auto cleared = (*store)->clear_failure(path);
+    auto cleared = store->clear_failure(path);
     if (!cleared) {
       spdlog::error("{}", cleared.error().message);
       return 1;

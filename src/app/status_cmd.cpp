@@ -172,21 +172,12 @@ void print_text(const nlohmann::json& j, std::ostream& out) {
 
 int run_status(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
-  if (database_is_url(cfg))
-    throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
-  std::filesystem::path db = database_path(cfg);
-  if (!std::filesystem::exists(db)) {
-    spdlog::error("{}: no database yet (run `git2dataset prepare` first)", db.string());
+  auto store = open_existing_database(cfg, store::OpenMode::read_only);
+  if (!store)
     return 1;
-  }
-  auto store = store::open_sqlite(db, store::OpenMode::read_only);
-  if (!store) {
-    spdlog::error("{}", store.error().message);
-    return 1;
-  }
-  auto counts = (*store)->counts();
-  auto state = (*store)->state();
-  auto failures = (*store)->failed_files();
+  auto counts = store->counts();
+  auto state = store->state();
+  auto failures = store->failed_files();
   for (const Error* e : {counts ? nullptr : &counts.error(), state ? nullptr : &state.error(),
                          failures ? nullptr : &failures.error()}) {
     if (e != nullptr) {

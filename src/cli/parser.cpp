@@ -29,6 +29,39 @@ void add_shortcut(CLI::App& app, Invocation& inv, const std::string& flag, const
       ->type_name("VALUE");
 }
 
+// export's options, on `export` and on `run`.
+void add_export_options(CLI::App& cmd, ExportArgs& a) {
+  cmd.add_option("-f,--format", a.format, "alpaca, sharegpt, openai, chatml or raw")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"alpaca", "sharegpt", "openai", "chatml", "raw"}));
+  cmd.add_option("-o,--output", a.output, "the JSONL file (- for standard output)")
+      ->capture_default_str()
+      ->type_name("PATH");
+  cmd.add_flag("--no-code", a.no_code,
+               "leave the code out of each sample (the question alone; by default the code it is "
+               "about is in the sample)");
+  cmd.add_option("--system-prompt", a.system_prompt,
+                 "the system message of each sample (\"\" for none; default: a short built-in "
+                 "one)")
+      ->type_name("TEXT");
+  cmd.add_option("--repo", a.repositories, "only this repository (URL or folder; repeatable)")
+      ->type_name("REPO");
+  cmd.add_option("--language", a.languages, "only this language (repeatable)")->type_name("LANG");
+  cmd.add_option("--path", a.paths, "only file paths matching this glob (repeatable)")
+      ->type_name("GLOB");
+  cmd.add_option("--min-answer-chars", a.min_answer_chars, "leave out shorter answers")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_flag("--include-flagged", a.include_flagged,
+               "keep samples with quality flags (truncated answers)");
+  cmd.add_option("--validation", a.validation,
+                 "the fraction of repositories (or files) written to <output>.validation.jsonl")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd.add_option("--split-by", a.split_by, "what the validation split keeps together")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"repository", "file"}));
+}
+
 }  // namespace
 
 std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostream& out,
@@ -87,6 +120,11 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
   auto* prepare = app.add_subcommand(
       "prepare",
       "discover source files and generate question/answer pairs for the new and changed");
+  auto* export_cmd = app.add_subcommand(
+      "export", "write the stored samples as a JSONL dataset for a fine-tuning tool");
+  add_export_options(*export_cmd, inv.export_args);
+  auto* run = app.add_subcommand("run", "scrape, prepare and export in one go");
+  add_export_options(*run, inv.export_args);
   prepare->add_flag("--dry-run", inv.dry_run,
                     "list each file as new / changed / unchanged / deleted / skipped (with the "
                     "reason) and the totals, without calling the LLM");
@@ -136,6 +174,10 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.command = Command::retry;
   } else if (status->parsed()) {
     inv.command = Command::status;
+  } else if (export_cmd->parsed()) {
+    inv.command = Command::export_dataset;
+  } else if (run->parsed()) {
+    inv.command = Command::run;
   }
   return inv;
 }

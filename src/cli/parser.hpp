@@ -16,7 +16,33 @@
 
 namespace g2d::cli {
 
-enum class Command { init, config_show, config_validate, doctor, scrape, prepare, retry, status };
+enum class Command {
+  init,
+  config_show,
+  config_validate,
+  doctor,
+  scrape,
+  prepare,
+  retry,
+  status,
+  export_dataset,
+  run,
+};
+
+// export's (and run's) options, as given; app turns them into dataset::ExportOptions.
+struct ExportArgs {
+  std::string format = "openai";
+  std::filesystem::path output = "dataset.jsonl";  // "-": standard output
+  bool no_code = false;
+  std::optional<std::string> system_prompt;  // unset: the built-in one; "": none
+  std::vector<std::string> repositories;
+  std::vector<std::string> languages;
+  std::vector<std::string> paths;
+  int min_answer_chars = 1;
+  bool include_flagged = false;
+  double validation = 0;
+  std::string split_by = "repository";
+};
 
 struct Invocation {
   Command command = Command::doctor;
@@ -29,6 +55,7 @@ struct Invocation {
   bool dry_run = false;                                // prepare --dry-run
   std::vector<std::string> retry_paths;                // retry [PATH...]
   bool json = false;                                   // status --json
+  ExportArgs export_args;                              // export, run
 };
 
 std::string version_string();

@@ -1,5 +1,6 @@
 // `git2dataset prepare --dry-run` end to end: a real git repository under repos_dir, a real
 // database, the real binary.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -145,6 +146,18 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_THAT(first.output, HasSubstr("b.py  2 samples"));
   EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
   EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
+  for (const char* format : {"alpaca", "sharegpt", "openai", "chatml", "raw"}) {
+    // Every format holds the 4 samples with their code, and never the planted secret.
+    fs::path out = ws / (std::string(format) + ".jsonl");
+    auto exported =
+        test::run_git2dataset({"export", "--format", format, "--include-flagged", "--output",
+                               out.string(), "--config", (ws / "git2dataset.yaml").string()});
+    ASSERT_EQ(exported.exit_code, 0) << exported.output;
+    std::string text = test::read_file(out);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << format;
+    EXPECT_THAT(text, HasSubstr("password = ")) << format;  // b.py's code, redacted
+    EXPECT_THAT(text, Not(HasSubstr(kPlanted))) << format;
+  }
   {  // status reads what the run recorded
     auto st =
         test::run_git2dataset({"status", "--json", "--config", (ws / "git2dataset.yaml").string()});

@@ -1,0 +1,104 @@
+// `git2dataset export`: the stored samples as a JSONL dataset (dataset::export_dataset), with a
+// summary of what was written and what the selection left out; `git2dataset run`: scrape, prepare
+// and export in one go. The dataset goes to a file (written atomically) or, with `--output -`, to
+// standard output — then the summary goes to the log (stderr), never into the dataset.
+// Exit codes: 0 written; 1 no database, or it cannot be read or the file written; 2 bad options;
+// `run` stops after an interrupted step (130) and otherwise returns its worst step's code.
+#include <filesystem>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/context.hpp"
+#include "core/text.hpp"
+#include "dataset/export.hpp"
+#include "store/store.hpp"
+
+namespace g2d::app {
+
+namespace {
+
+// What each sample's system message says unless --system-prompt replaces it.
+constexpr std::string_view k_default_system_prompt =
+    "You are an expert software engineer. Answer questions about the code you are shown "
+    "accurately and concisely, using only that code.";
+
+dataset::ExportOptions export_options(const cli::ExportArgs& a) {
+  dataset::ExportOptions o;
+  auto format = dataset::parse_format(a.format);
+  if (!format) {
+    throw UsageError(fmt::format("--format: \"{}\" is not a format (formats: {})", a.format,
+                                 dataset::format_names()));
+  }
+  o.format = *format;
+  o.output = a.output;
+  o.format_options.include_code = !a.no_code;
+  o.format_options.system_prompt =
+      a.system_prompt ? *a.system_prompt : std::string(k_default_system_prompt);
+  o.selection.repositories = a.repositories;
+  o.selection.languages = a.languages;
+  o.selection.paths = a.paths;
+  o.selection.min_answer_chars = a.min_answer_chars;
+  o.selection.include_flagged = a.include_flagged;
+  o.validation_fraction = a.validation;
+  o.split_by = a.split_by == "file" ? dataset::SplitBy::file : dataset::SplitBy::repository;
+  if (o.output == "-" && o.validation_fraction > 0)
+    throw UsageError("--validation needs --output to name a file, not -");
+  return o;
+}
+
+std::string summary_text(const dataset::ExportSummary& s, const dataset::ExportOptions& o) {
+  std::string where = o.output == "-" ? "standard output" : printable(s.train_path.string());
+  std::string text = fmt::format("export: {} sample{} to {} ({})", s.train, s.train == 1 ? "" : "s",
+                                 where, dataset::to_string(o.format));
+  if (!s.validation_path.empty())
+    text += fmt::format(", {} to {}", s.validation, printable(s.validation_path.string()));
+  std::int64_t left_out = s.considered - s.train - s.validation;
+  if (left_out > 0) {
+    std::string reasons;
+    for (const auto& [why, n] : s.removed)
+      reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n, why);
+    text += fmt::format("; left out {} ({})", left_out, reasons);
+  }
+  return text;
+}
+
+}  // namespace
+
+int run_export(const cli::Invocation& inv, std::ostream& out) {
+  auto cfg = load_config(inv);
+  auto options = export_options(inv.export_args);
+  // Read-only: an export never blocks (or is blocked by) a prepare running meanwhile.
+  auto store = open_existing_database(cfg, store::OpenMode::read_only);
+  if (!store)
+    return 1;
+  auto summary = dataset::export_dataset(*store, options, out);
+  if (!summary) {
+    spdlog::error("export: {}", summary.error().message);
+    return 1;
+  }
+  if (options.output == "-")
+    spdlog::info("{}", summary_text(*summary, options));
+  else
+    out << summary_text(*summary, options) << "\n";
+  return 0;
+}
+
+int run_all(const cli::Invocation& inv, std::ostream& out) {
+  constexpr int k_interrupted = 130;
+  if (inv.export_args.output == "-")
+    throw UsageError("run reports each step on standard output: give --output a file, not -");
+  export_options(inv.export_args);  // bad options are refused before anything runs
+  int worst = run_scrape(inv, out);
+  if (worst == k_interrupted)
+    return worst;
+  int prepared = run_prepare(inv, out);
+  if (prepared == k_interrupted)
+    return prepared;
+  worst = std::max(worst, prepared);
+  return std::max(worst, run_export(inv, out));
+}
+
+}  // namespace g2d::app

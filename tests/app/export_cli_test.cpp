@@ -1,0 +1,116 @@
+// `git2dataset export` on a database filled through the store (no model needed): the file, its
+// summary, standard output holding nothing but the dataset, and bad input refused by name.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+#include "support.hpp"
+
+namespace g2d {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ExportCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_file(ws / "git2dataset.yaml", "pipeline:\n  database: data/g2d.db\n");
+    auto db = store::open_sqlite(ws / "data/g2d.db");
+    ASSERT_TRUE(db) << db.error().describe();
+    for (const std::string repo : {"github.com/o/a", "github.com/o/b"}) {
+      store::FileRecord f;
+      f.file_path = repo + "/x.c";
+      f.repo = repo;
+      f.commit_sha = "c0ffee";
+      f.file_hash = "h";
+      f.language = "c";
+      f.settings_fingerprint = "fp";
+      std::vector<store::SampleRecord> samples(2);
+      for (size_t i = 0; i < samples.size(); ++i) {
+        auto& s = samples[i];
+        s.file_path = f.file_path;
+        s.question = "What does x" + std::to_string(i) + " do in " + repo + "?";
+        s.answer = "It returns \"ünïcode\" \\ and more.";
+        s.repo_url = "https://" + repo;
+        s.code = "int x" + std::to_string(i) + "(void) { return 0; }\n";
+        s.quality_flags = i == 1 && repo.ends_with("b") ? "truncated" : "";
+      }
+      ASSERT_TRUE((*db)->commit_file(f, samples));
+    }
+  }
+
+  sys::ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.end(), {"--config", (ws / "git2dataset.yaml").string()});
+    return test::run_git2dataset(args);
+  }
+
+  test::TempDir tmp;
+  fs::path ws = tmp.path();
+};
+
+TEST_F(ExportCli, WritesTheFileAndSaysWhatItLeftOut) {
+  fs::path out = ws / "out/ds.jsonl";
+  auto r = run({"export", "--format", "sharegpt", "--output", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("export: 3 samples to " + out.string() + " (sharegpt)"));
+  EXPECT_THAT(r.output, HasSubstr("left out 1 (1 flagged: truncated)"));
+  std::ifstream in(out);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto j = nlohmann::json::parse(line);
+    ASSERT_EQ(j["conversations"].size(), 3u);
+    EXPECT_EQ(j["conversations"][0]["from"], "system");
+    EXPECT_THAT(j["conversations"][1]["value"].get<std::string>(), HasSubstr("```c\nint x"));
+    EXPECT_EQ(j["conversations"][2]["value"], "It returns \"ünïcode\" \\ and more.");
+  }
+  EXPECT_EQ(lines, 3);
+}
+
+TEST_F(ExportCli, StandardOutputHoldsOnlyTheDataset) {
+  auto r = run({"export", "--output", "-", "--no-code", "--system-prompt", "", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream in(r.output);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto j = nlohmann::json::parse(line);  // every line is a sample, nothing else
+    ASSERT_EQ(j["messages"].size(), 2u);
+    EXPECT_EQ(j["messages"][0]["role"], "user");
+    EXPECT_THAT(j["messages"][0]["content"].get<std::string>(), Not(HasSubstr("```")));
+  }
+  EXPECT_EQ(lines, 3);
+}
+
+TEST_F(ExportCli, TheSplitWritesTheValidationFileBesideTheOutput) {
+  fs::path out = ws / "train.jsonl";
+  auto r = run({"export", "--output", out.string(), "--validation", "0.5", "--include-flagged"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(ws / "train.validation.jsonl"));
+  EXPECT_THAT(r.output, HasSubstr("train.validation.jsonl"));
+}
+
+TEST_F(ExportCli, BadInputIsRefusedByName) {
+  auto format = run({"export", "--format", "jsonl"});
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_THAT(format.output, HasSubstr("--format"));
+  auto split = run({"export", "--output", "-", "--validation", "0.1"});
+  EXPECT_EQ(split.exit_code, 2);
+  EXPECT_THAT(split.output, HasSubstr("--validation needs --output"));
+  auto to_stdout = run({"run", "--output", "-"});
+  EXPECT_EQ(to_stdout.exit_code, 2);
+  EXPECT_THAT(to_stdout.output, HasSubstr("give --output a file"));
+  fs::remove_all(ws / "data");
+  auto missing = run({"export"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("no database yet"));
+}
+
+}  // namespace
+}  // namespace g2d
