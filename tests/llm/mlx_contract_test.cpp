@@ -40,12 +40,20 @@ Reply models() {
 }
 
 struct FakeMlx {
+  // mlx-lm 0.32 without a Hugging Face cache folder: GET /v1/models answers 200 with no body.
+  bool models_without_body = false;
   std::atomic<int> questions_calls{0};
   std::vector<std::string> bodies;
   std::mutex m;
   TestHttpServer server{[this](const ReceivedRequest& r) {
-    if (r.target == "/v1/models")
+    if (r.target == "/v1/models") {
+      if (models_without_body) {
+        Reply empty;
+        empty.headers = {{"Content-Type", "application/json"}};
+        return empty;
+      }
       return models();
+    }
     if (r.target != "/v1/chat/completions") {
       Reply missing;
       missing.status = 404;
@@ -86,6 +94,23 @@ TEST(MlxContract, TheSchemaIsNotSentAndTheModelSaysSo) {
   ASSERT_TRUE(b->generate(r, {}));
   ASSERT_EQ(fake.bodies.size(), 1u);
   EXPECT_FALSE(nlohmann::json::parse(fake.bodies[0]).contains("response_format"));
+}
+
+TEST(MlxContract, AModelListThatFailsOrLacksTheModelStillServesTheConfiguredOne) {
+  // mlx_lm.server serves the model it was started with whatever /v1/models says: that list holds
+  // the Hugging Face cache (or fails without one) and names a local model by its absolute path.
+  FakeMlx fake;
+  fake.models_without_body = true;
+  auto b = fake.backend();
+  auto info = b->model_info();
+  ASSERT_TRUE(info) << info.error().describe();
+  EXPECT_EQ(info->name, "mlx-community/Qwen2.5-Coder-7B-Instruct-4bit");
+  GenerateRequest r;
+  r.messages = {{Role::user, "What does add do?"}};
+  ASSERT_TRUE(b->generate(r, {}));
+  ASSERT_EQ(fake.bodies.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(fake.bodies[0])["model"],
+            "mlx-community/Qwen2.5-Coder-7B-Instruct-4bit");  // the exact name it was started with
 }
 
 TEST(MlxContract, QuestionsAreValidatedAgainstTheSchemaAndAskedAgain) {

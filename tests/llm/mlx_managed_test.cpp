@@ -89,6 +89,23 @@ TEST_F(MlxManagedServerTest, StartsTheServerOnFirstUseWithTheModelOnLoopback) {
   EXPECT_TRUE(alive(s[0].pid));
 }
 
+TEST_F(MlxManagedServerTest, ALocalModelFolderIsPassedByItsAbsolutePath) {
+  // mlx_lm.server names a local model by its resolved path; a relative one would not match.
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::create_directories(m_dir / "models/tiny");
+  std::filesystem::current_path(m_dir.path());
+  auto o = options();
+  o.client.model = "models/tiny";
+  auto backend = make_managed_mlx_backend(o);
+  auto info = backend->model_info();
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(info) << info.error().describe();
+  auto absolute = std::filesystem::canonical(m_dir / "models/tiny").string();
+  EXPECT_EQ(info->name, absolute);
+  ASSERT_EQ(starts().size(), 1U);
+  EXPECT_NE(starts()[0].args.find("--model " + absolute + " "), std::string::npos);
+}
+
 TEST_F(MlxManagedServerTest, UnloadStopsTheServerAndTheNextCallStartsItAgain) {
   auto backend = make_managed_mlx_backend(options());
   ASSERT_TRUE(backend->generate(ask("one"), {}));

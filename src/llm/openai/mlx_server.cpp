@@ -1,6 +1,7 @@
 #include "llm/openai/mlx_server.hpp"
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -39,9 +40,23 @@ std::string last_lines(const std::string& text, int n) {
   return fmt::format("{}", fmt::join(lines, " | "));
 }
 
+// A model given as a local folder is passed (and asked for) by its absolute, resolved path:
+// mlx_lm.server knows a local model by that name, and a relative one would depend on its cwd.
+MlxServerOptions absolute_model(MlxServerOptions options) {
+  std::error_code ec;
+  const std::filesystem::path model(options.client.model);
+  if (!options.client.model.empty() && std::filesystem::exists(model, ec)) {
+    auto resolved = std::filesystem::canonical(model, ec);
+    if (!ec)
+      options.client.model = resolved.string();
+  }
+  return options;
+}
+
 class ManagedMlxBackend final : public Backend {
  public:
-  explicit ManagedMlxBackend(MlxServerOptions options) : m_options(std::move(options)) {
+  explicit ManagedMlxBackend(MlxServerOptions options)
+      : m_options(absolute_model(std::move(options))) {
     if (m_options.idle_stop.count() > 0)
       m_idle_watch = std::jthread([this](const std::stop_token& stop) { watch_idle(stop); });
   }
@@ -226,11 +241,14 @@ class ManagedMlxBackend final : public Backend {
 
   Status wait_ready(const sys::BackgroundProcess& server, const std::string& base,
                     const std::stop_token& stop) {
+    // GET /health (mlx-lm 0.32) or, on a server without it, GET /v1/models.
     net::Client http;
     net::Request probe;
-    probe.url = base + "/v1/models";
+    probe.url = base + "/health";
     probe.idle_timeout = 5s;
     probe.connect_timeout = 1s;
+    net::Request older = probe;
+    older.url = base + "/v1/models";
     auto deadline = std::chrono::steady_clock::now() + m_options.start_timeout;
     for (;;) {
       if (auto exit = server.exit()) {
@@ -246,6 +264,8 @@ class ManagedMlxBackend final : public Backend {
                     m_options.command, (*exit)->exit_code, last_lines((*exit)->output, 5));
       }
       auto reply = http.send(probe, stop);
+      if (reply && reply->status == 404)
+        reply = http.send(older, stop);
       if (reply && reply->status == 200)
         return {};
       if (stop.stop_requested())

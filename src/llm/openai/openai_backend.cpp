@@ -72,11 +72,12 @@ class OpenAiBackend final : public Backend {
 
   // GET /v1/models (the model), then /props (llama-server's context, slots and tokenizer).
   Result<Discovered> discover() {
+    const bool lenient = !m_options.require_listed_model && !m_options.model.empty();
     auto models = get("/v1/models");
-    if (!models)
+    if (!models && !(lenient && models.error().kind == ErrorKind::bad_output))
       return tl::unexpected(models.error());
     std::vector<std::string> names;
-    if (models->contains("data") && (*models)["data"].is_array())
+    if (models && models->contains("data") && (*models)["data"].is_array())
       for (const auto& m : (*models)["data"])
         if (m.is_object() && m.contains("id") && m["id"].is_string())
           names.push_back(m["id"].get<std::string>());
@@ -85,7 +86,7 @@ class OpenAiBackend final : public Backend {
       if (names.empty())
         return fail(ErrorKind::model_missing, "{} lists no model (GET /v1/models)", shown_base());
       model = names.front();
-    } else if (std::find(names.begin(), names.end(), model) == names.end()) {
+    } else if (std::find(names.begin(), names.end(), model) == names.end() && !lenient) {
       return fail(ErrorKind::model_missing, "{} has no model \"{}\" (it has: {})", shown_base(),
                   model, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
     }
@@ -353,6 +354,7 @@ std::unique_ptr<Backend> make_openai_backend(OpenAiOptions options) {
 std::unique_ptr<Backend> make_mlx_backend(OpenAiOptions options) {
   options.json_schema = false;
   options.backend_name = "mlx";
+  options.require_listed_model = false;
   return std::make_unique<OpenAiBackend>(std::move(options));
 }
 

@@ -38,6 +38,10 @@ struct OpenAiOptions {
   // when they do not match) by the caller.
   bool json_schema = true;
   std::string backend_name = "openai";  // what name() says: "openai", or "mlx"
+  // Whether the configured model must be listed by /v1/models. mlx_lm.server serves the model it
+  // was started with whatever that list says (it lists the Hugging Face cache, names a local model
+  // by its resolved path, and fails without a cache folder), so the mlx backend does not insist.
+  bool require_listed_model = true;
 };
 
 std::unique_ptr<Backend> make_openai_backend(OpenAiOptions options);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A FAKE mlx_lm.server for the tests of git2dataset's managed mlx backend (MLX itself runs only on
 Apple Silicon). It takes the real server's arguments (--model, --host, --port), answers
-GET /v1/models and streams POST /v1/chat/completions as server-sent events, as mlx_lm.server does.
+GET /health and GET /v1/models (a local model folder by its resolved path) and streams
+POST /v1/chat/completions as server-sent events, as mlx_lm.server (mlx-lm 0.32) does.
 
 Environment, for the tests:
   FAKE_MLX_LOG   a file to which each start appends one line: "<pid> <argv...>"
@@ -35,8 +36,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        if self.path == "/v1/models":
-            self.reply(200, json.dumps({"object": "list", "data": [{"id": arg("--model")}]}))
+        if self.path == "/health":
+            self.reply(200, json.dumps({"status": "ok"}))
+        elif self.path == "/v1/models":
+            model = arg("--model")
+            if os.path.isdir(model):  # as mlx-lm does: a local model by its resolved path
+                model = os.path.realpath(model)
+            self.reply(200, json.dumps({"object": "list", "data": [{"id": model}]}))
         else:
             self.reply(404, "not found", "text/plain")
 
