@@ -2,7 +2,7 @@
 # bench.sh — builds the release preset with benchmarks and runs them; prints each benchmark's
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh discover   one of: engine, discover, pipeline, servers
+#   scripts/bench.sh discover   one of: engine, discover, pipeline, servers, export
 # The servers benchmark needs Ollama (scripts/setup.sh --with-ollama); it runs each backend once.
 # The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
 # ~/.cache/git2dataset/bench (G2D_BENCH_TREE overrides), and reuses it.
@@ -15,7 +15,7 @@ cd "$root"
 which="${1:-all}"
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
 cmake --build --preset release --target engine_bench discover_bench pipeline_bench server_bench \
-  -j "$(nproc)"
+  export_bench -j "$(nproc)"
 
 run_bench() { # binary output.json
   "build/release/bench/$1" --benchmark_out="$2" --benchmark_out_format=json \
@@ -101,6 +101,22 @@ for name, label in [("BM_ServerEmbeddedEngine", "embedded engine"),
     print(f"{label}: {b['qa_per_minute']:.1f} QA/min ({b['qa_per_minute'] / ref['qa_per_minute']:.2f}x "
           f"the engine), {b['prompt_tokens_evaluated_per_file']:.0f} prompt tokens evaluated per file "
           f"({b['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x)")
+PY
+  rm -f "$out"
+fi
+
+if [[ "$which" == all || "$which" == export ]]; then
+  out="$(mktemp)"
+  build/release/bench/export_bench --benchmark_out="$out" --benchmark_out_format=json >/dev/null
+  python3 - "$out" <<'PY'
+import json, sys
+runs = {b["name"].split("/iterations")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+for n in ("100000", "1000000"):
+    ref, ours = runs[f"BM_ReadSamplesOnly/{n}"], runs[f"BM_Export/{n}"]
+    print(f"export, {int(n):,} samples (openai, code included): reading alone "
+          f"{ref['samples_per_second']:.0f}/s, export {ours['samples_per_second']:.0f}/s: "
+          f"export/reference = {ours['samples_per_second'] / ref['samples_per_second']:.2f}x, "
+          f"RSS growth {ours['rss_growth_mib']:.1f} MiB")
 PY
   rm -f "$out"
 fi
