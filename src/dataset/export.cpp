@@ -1,5 +1,6 @@
 #include "dataset/export.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,8 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A file written under a temporary name beside its target and renamed over it by commit(); the
-// temporary file is removed if it is never committed.
+// A file written under a temporary name beside its target: finish() makes its bytes durable,
+// publish() renames it over the target. The temporary file is removed unless it was published.
 class AtomicFile {
  public:
   static Result<AtomicFile> create(const fs::path& target) {
@@ -28,25 +29,34 @@ class AtomicFile {
     if (ec)
       return fail(ErrorKind::io, "cannot create the folder of {}: {}", target.string(),
                   ec.message());
+    // A name nobody else uses, created anew (never through a planted file or symlink).
+    static std::atomic<unsigned> counter{0};
     fs::path temp = target;
-    temp += fmt::format(".tmp-{}", ::getpid());
-    std::FILE* f = std::fopen(temp.c_str(), "wb");
-    if (f == nullptr)
-      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
+    temp += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    std::FILE* f = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+    if (f == nullptr) {
+      int err = errno;
+      if (fd >= 0)
+        ::close(fd);
+      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(err));
+    }
     return AtomicFile(target, temp, f);
   }
 
   AtomicFile(AtomicFile&& other) noexcept
       : m_target(std::move(other.m_target)),
         m_temp(std::move(other.m_temp)),
-        m_file(std::exchange(other.m_file, nullptr)) {}
+        m_file(std::exchange(other.m_file, nullptr)),
+        m_published(std::exchange(other.m_published, true)) {}
   AtomicFile& operator=(AtomicFile&&) = delete;
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   ~AtomicFile() {
-    if (m_file != nullptr) {
+    if (m_file != nullptr)
       std::fclose(m_file);
+    if (!m_published) {
       std::error_code ec;
       fs::remove(m_temp, ec);
     }
@@ -57,20 +67,26 @@ class AtomicFile {
            std::fputc('\n', m_file) != EOF;
   }
 
-  // Flushes, syncs and renames the file into place.
-  Status commit() {
-    bool ok = std::fflush(m_file) == 0 && ::fsync(::fileno(m_file)) == 0;
-    int err = errno;
-    ok = std::fclose(m_file) == 0 && ok;
+  // Flushes, syncs and closes the file: its bytes are on disk under the temporary name.
+  Status finish() {
+    int err = 0;
+    if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0)
+      err = errno;
+    if (std::fclose(m_file) != 0 && err == 0)
+      err = errno;
     m_file = nullptr;
+    if (err != 0)
+      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), std::strerror(err));
+    return {};
+  }
+
+  // Renames the finished file over its target.
+  Status publish() {
     std::error_code ec;
-    if (ok)
-      fs::rename(m_temp, m_target, ec);
-    if (!ok || ec) {
-      fs::remove(m_temp, ec);
-      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(),
-                  ok ? ec.message() : std::strerror(err));
-    }
+    fs::rename(m_temp, m_target, ec);
+    if (ec)
+      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), ec.message());
+    m_published = true;
     return {};
   }
 
@@ -83,6 +99,7 @@ class AtomicFile {
   fs::path m_target;
   fs::path m_temp;
   std::FILE* m_file;
+  bool m_published = false;
 };
 
 bool listed(const std::vector<std::string>& list, std::string_view value) {
@@ -237,14 +254,22 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   if (!st)
     return tl::unexpected(st.error());  // the temporary files go; earlier datasets stay
   if (to_stdout) {
-    stdout_stream.flush();
+    if (!stdout_stream.flush())
+      return fail(ErrorKind::io, "cannot write the dataset to standard output");
     return summary;
   }
-  if (auto c = train->commit(); !c)
-    return tl::unexpected(c.error());
+  // Both files are on disk before either replaces an earlier one, so a failure never leaves a
+  // new training file beside an old validation file (whose split would differ).
+  if (auto done = train->finish(); !done)
+    return tl::unexpected(done.error());
   if (validation)
-    if (auto c = validation->commit(); !c)
-      return tl::unexpected(c.error());
+    if (auto done = validation->finish(); !done)
+      return tl::unexpected(done.error());
+  if (auto published = train->publish(); !published)
+    return tl::unexpected(published.error());
+  if (validation)
+    if (auto published = validation->publish(); !published)
+      return tl::unexpected(published.error());
   return summary;
 }
 
