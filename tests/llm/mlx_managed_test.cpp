@@ -1,6 +1,7 @@
 // The mlx backend starting and stopping mlx_lm.server itself, tested against a FAKE mlx_lm.server
 // (tests/llm/fakes/fake_mlx_lm_server.py: the real one's arguments and protocol, no model): MLX
 // runs only on Apple Silicon, never on the machines this suite runs on.
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -177,6 +178,23 @@ TEST_F(MlxManagedServerTest, AServerThatExitsWhileStartingIsAConfigErrorWithItsO
   EXPECT_NE(info.error().message.find("Model not found: mlx-community/Fake-Coder-4bit"),
             std::string::npos)
       << info.error().message;
+}
+
+TEST_F(MlxManagedServerTest, CallsThatWaitedForAFailedStartShareItsErrorInsteadOfStartingAgain) {
+  ::setenv("FAKE_MLX_MODE", "exit", 1);
+  auto backend = make_managed_mlx_backend(options());
+  std::vector<std::jthread> callers;
+  std::atomic<int> config_errors{0};
+  for (int i = 0; i < 4; ++i)
+    callers.emplace_back([&] {
+      auto reply = backend->generate(ask("call"), {});
+      if (!reply && reply.error().kind == ErrorKind::config)
+        ++config_errors;
+    });
+  callers.clear();
+  EXPECT_EQ(config_errors.load(), 4);
+  // Calls that arrived while a start was under way took its result: fewer starts than calls.
+  EXPECT_LT(starts().size(), 4U);
 }
 
 TEST_F(MlxManagedServerTest, AMissingCommandSaysHowToInstallIt) {

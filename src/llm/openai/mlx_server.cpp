@@ -179,17 +179,21 @@ class ManagedMlxBackend final : public Backend {
   }
 
   // The client of a running server, starting one when none runs.
+  // A call that waited for a start takes that start's outcome, failure included: N waiting calls
+  // never make N starts one after the other.
   Result<std::shared_ptr<Backend>> acquire(const std::stop_token& stop) {
     std::unique_lock lock(m_mutex);
-    for (;;) {
-      if (!m_starting && m_server && m_server->running())
-        return m_client;
-      if (!m_starting)
-        break;
+    bool waited = false;
+    while (m_starting) {
+      waited = true;
       m_changed.wait(lock, stop, [this] { return !m_starting; });
       if (stop.stop_requested())
         return fail(ErrorKind::cancelled, "stopped while mlx_lm.server was starting");
     }
+    if (waited && m_last_start_error)
+      return tl::unexpected(*m_last_start_error);
+    if (m_server && m_server->running())
+      return m_client;
     m_starting = true;
     m_server.reset();
     m_client.reset();
@@ -197,6 +201,7 @@ class ManagedMlxBackend final : public Backend {
     auto started = start(stop);
     lock.lock();
     m_starting = false;
+    m_last_start_error = started ? std::nullopt : std::optional<Error>(started.error());
     m_changed.notify_all();
     if (!started)
       return tl::unexpected(started.error());
@@ -289,7 +294,8 @@ class ManagedMlxBackend final : public Backend {
   std::unique_ptr<sys::BackgroundProcess> m_server;
   std::shared_ptr<Backend> m_client;
   int m_port = 0;
-  int m_calls = 0;  // calls in progress
+  int m_calls = 0;                          // calls in progress
+  std::optional<Error> m_last_start_error;  // of the last start that ended
   std::chrono::steady_clock::time_point m_last_call = std::chrono::steady_clock::now();
   std::jthread m_idle_watch;  // last: stopped and joined first
 };
