@@ -8,4 +8,8 @@ G2D_MODEL="$G2D_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 G2D_TREE_SITTER_DIR="$G2D_CACHE/tree-sitter-a17b4ee2"
 # Ollama for the ollama backend's tests (setup.sh --with-ollama; scripts/build-ollama.sh).
 G2D_OLLAMA="$G2D_CACHE/ollama-v0.17.4/bin/ollama"
-export G2D_CACHE G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA
+# mlx_lm.server and its model for the mlx backend's tests (setup.sh --with-mlx; setup-mlx.sh).
+G2D_MLX_DIR="$G2D_CACHE/mlx-lm-0.32.2"
+# Hugging Face `datasets` for the export formats' consumer tests (setup.sh --with-datasets).
+G2D_DATASETS_VENV="$G2D_CACHE/datasets-5.2.0"
+export G2D_CACHE G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA

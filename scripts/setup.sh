@@ -11,6 +11,12 @@
 #      unpacked into the cache; CMake compiles them (cmake/TreeSitter.cmake).
 #   5. With --with-ollama (scripts/test.sh asks for it): the pinned Ollama, built from the Go module
 #      proxy by scripts/build-ollama.sh, for the ollama backend's integration tests.
+#   6. With --with-mlx (scripts/test.sh asks for it; Linux x86_64): a real mlx_lm.server in a
+#      Python venv with the tiny model converted for it, by scripts/setup-mlx.sh, for the mlx
+#      backend's integration tests.
+#   7. With --with-datasets (scripts/test.sh asks for it): a Python venv with Hugging Face
+#      `datasets` (hash-pinned), by scripts/setup-consumers.sh, so the tests load every export
+#      format the way trainers do.
 #
 # Everything lands under $GIT2DATASET_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/git2dataset).
 # Re-running with everything cached takes seconds. On macOS, see README.md ("macOS").
@@ -51,7 +57,7 @@ readonly TREE_SITTER_PACKAGES=(
 )
 
 readonly DEBIAN_PACKAGES=(
-  build-essential cmake ninja-build git pkg-config python3 unzip ca-certificates
+  build-essential cmake ninja-build git pkg-config python3 python3-venv unzip ca-certificates
   libcurl4-openssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libssl-dev libexpected-dev libncurses-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -263,12 +269,23 @@ build_ollama() {
     die "building Ollama failed; see $G2D_CACHE/ollama-build.log"
 }
 
+# mlx_lm.server, for the mlx backend's integration tests only (scripts/test.sh asks for it).
+install_mlx() {
+  if [[ "$(uname -sm)" != "Linux x86_64" ]]; then
+    log "mlx: the test server is set up on Linux x86_64 only (on a Mac: pip install mlx-lm)"
+    return
+  fi
+  "$here/setup-mlx.sh" "$G2D_MLX_DIR"
+}
+
 main() {
-  local with_ollama=0
+  local with_ollama=0 with_mlx=0 with_datasets=0
   for arg in "$@"; do
     case "$arg" in
       --with-ollama) with_ollama=1 ;;
-      *) die "unknown argument: $arg (known: --with-ollama)" ;;
+      --with-mlx) with_mlx=1 ;;
+      --with-datasets) with_datasets=1 ;;
+      *) die "unknown argument: $arg (known: --with-ollama, --with-mlx, --with-datasets)" ;;
     esac
   done
   install_debian_packages
@@ -278,6 +295,8 @@ main() {
   fetch_model
   fetch_tree_sitter
   if ((with_ollama)); then build_ollama; fi
+  if ((with_mlx)); then install_mlx; fi
+  if ((with_datasets)); then "$here/setup-consumers.sh" "$G2D_DATASETS_VENV" >/dev/null; fi
   log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL, tree-sitter in $G2D_TREE_SITTER_DIR"
 }
 

@@ -8,7 +8,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-"$here/setup.sh" --with-ollama
+"$here/setup.sh" --with-ollama --with-mlx --with-datasets
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$root"

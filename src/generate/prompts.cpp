@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -184,17 +186,13 @@ std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUn
   return messages(prompts, unit, render(prompts.answer, {{"question", std::string(question)}}));
 }
 
-Result<std::vector<std::string>> parse_questions(std::string_view reply, int count) {
-  auto json = nlohmann::json::parse(reply, nullptr, false);
-  if (json.is_discarded())
-    return fail(ErrorKind::bad_output, "the questions are not JSON");
-  auto problems = llm::validate_json(json, questions_schema(count));
-  if (!problems.empty())
-    return fail(ErrorKind::bad_output, "the questions do not match the schema: {}",
-                problems.front());
+namespace {
+
+// Trimmed, distinct (ignoring case) questions; bad_output for an empty or repeated one.
+Result<std::vector<std::string>> distinct_questions(const nlohmann::json& list) {
   std::vector<std::string> out;
   std::set<std::string> seen;
-  for (const auto& q : json["questions"]) {
+  for (const auto& q : list) {
     std::string text = trimmed(q.get<std::string>());
     if (text.empty())
       return fail(ErrorKind::bad_output, "an empty question");
@@ -203,6 +201,80 @@ Result<std::vector<std::string>> parse_questions(std::string_view reply, int cou
     out.push_back(std::move(text));
   }
   return out;
+}
+
+Result<std::vector<std::string>> questions_from_json(const nlohmann::json& json, int count) {
+  auto problems = llm::validate_json(json, questions_schema(count));
+  if (!problems.empty())
+    return fail(ErrorKind::bad_output, "the questions do not match the schema: {}",
+                problems.front());
+  return distinct_questions(json["questions"]);
+}
+
+// The item of a list line ("1. ", "2) ", "- ", "* ", "• "), or empty when the line is not one.
+std::string_view list_item(std::string_view line) {
+  line = line.substr(std::min(line.size(), line.find_first_not_of(" \t")));
+  size_t i = 0;
+  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])) != 0)
+    ++i;
+  if (i > 0 && i < line.size() && (line[i] == '.' || line[i] == ')'))
+    ++i;
+  else if (i == 0 && line.starts_with("\u2022"))
+    i = std::string_view("\u2022").size();
+  else if (i == 0 && !line.empty() && (line[0] == '-' || line[0] == '*'))
+    i = 1;
+  else
+    return {};
+  if (i >= line.size() || (line[i] != ' ' && line[i] != '\t'))
+    return {};
+  return line.substr(i);
+}
+
+// Questions written as a list, one per line, each ending with '?' (emphasis and quotes around it
+// dropped); the first `count` distinct ones, or nullopt when there are fewer.
+std::optional<std::vector<std::string>> questions_from_list(std::string_view reply, int count) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  size_t start = 0;
+  while (start <= reply.size() && std::ssize(out) < count) {
+    size_t end = std::min(reply.find('\n', start), reply.size());
+    std::string item = trimmed(list_item(reply.substr(start, end - start)));
+    start = end + 1;
+    for (std::string_view wrap : {"**", "\"", "'"})
+      if (item.size() > 2 * wrap.size() && item.starts_with(wrap) && item.ends_with(wrap))
+        item = trimmed(item.substr(wrap.size(), item.size() - 2 * wrap.size()));
+    if (item.size() < 5 || item.size() > 300 || !item.ends_with('?'))
+      continue;
+    if (seen.insert(to_lower(item)).second)
+      out.push_back(std::move(item));
+  }
+  if (std::ssize(out) < count)
+    return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parse_questions(std::string_view reply, int count) {
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (!json.is_discarded())
+    return questions_from_json(json, count);
+  // Without an enforced schema, models put the JSON inside prose or a fence ...
+  auto open = reply.find('{');
+  auto close = reply.rfind('}');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+    auto inner = nlohmann::json::parse(reply.substr(open, close - open + 1), nullptr, false);
+    if (!inner.is_discarded()) {
+      auto questions = questions_from_json(inner, count);
+      if (questions)
+        return questions;
+    }
+  }
+  // ... or answer with a list.
+  if (auto listed = questions_from_list(reply, count))
+    return *listed;
+  return fail(ErrorKind::bad_output, "the questions are not JSON (nor a list of {} questions)",
+              count);
 }
 
 }  // namespace g2d::generate

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "llama_server.hpp"
+#include "mlx_server.hpp"
 #include "ollama_server.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
@@ -43,12 +44,15 @@ fs::path make_workspace(const fs::path& ws, const std::string& llm) {
   return ws / "git2dataset.yaml";
 }
 
+using Env = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
 // prepare twice and status: every file done once, nothing asked again.
-void expect_prepared_once(const std::string& config, const std::string& server_log) {
-  auto first = test::run_git2dataset({"prepare", "--config", config});
+void expect_prepared_once(const std::string& config, const std::string& server_log,
+                          const Env& env = {}) {
+  auto first = test::run_git2dataset({"prepare", "--config", config}, env);
   ASSERT_EQ(first.exit_code, 0) << first.output << "\n" << server_log;
   EXPECT_THAT(first.output, HasSubstr("prepare: 2 done (4 samples), 0 failed"));
-  auto again = test::run_git2dataset({"prepare", "--config", config});
+  auto again = test::run_git2dataset({"prepare", "--config", config}, env);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_THAT(again.output, HasSubstr("0 done (0 samples), 0 failed, 0 skipped, 2 unchanged"));
   auto status = test::run_git2dataset({"status", "--json", "--config", config});
@@ -89,6 +93,29 @@ TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
   EXPECT_THAT(doctor.output, HasSubstr("ollama backend"));
   EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));
   expect_prepared_once(config, "");
+}
+
+// The mlx backend without a base_url: git2dataset starts mlx_lm.server (found on PATH) itself and
+// stops it at the end. The tiny model does not write JSON unconstrained, so the questions prompt
+// is overridden (llm.prompts_dir) to ask for a numbered list, which the backend also reads.
+TEST(ServerBackendCli, PrepareThroughAManagedMlxServerStoresEveryFilesSamples) {
+  if (test::mlx_dir().empty())
+    GTEST_SKIP() << "mlx_lm.server not set up (scripts/setup.sh --with-mlx sets it up on Linux)";
+  test::TempDir tmp;
+  test::write_file(tmp / "prompts/questions.txt",
+                   "Write {{count}} questions a developer would ask about the code above, as a "
+                   "numbered list. Each question ends with a question mark.\n");
+  const std::string config =
+      make_workspace(tmp.path(), "  backend: mlx\n  model: " + test::mlx_model().string() +
+                                     "\n  prompts_dir: " + (tmp / "prompts").string() + "\n")
+          .string();
+  const char* path = std::getenv("PATH");
+  Env env = {{"PATH", test::mlx_server_command().parent_path().string() + ":" +
+                          (path != nullptr ? path : "/usr/bin:/bin")}};
+  auto doctor = test::run_git2dataset({"doctor", "--config", config}, env);
+  EXPECT_THAT(doctor.output, HasSubstr("mlx backend"));
+  EXPECT_THAT(doctor.output, HasSubstr("validated"));
+  expect_prepared_once(config, "", env);
 }
 
 }  // namespace

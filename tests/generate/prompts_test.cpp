@@ -116,5 +116,43 @@ TEST(Prompts, ParseQuestionsTrimsAndRejectsBadReplies) {
   }
 }
 
+// Servers that do not enforce the schema (mlx_lm.server): models wrap the JSON in prose or a fence,
+// or answer with a numbered list; the questions are taken from either.
+TEST(Prompts, ParseQuestionsFindsJsonInsideProseOrAFence) {
+  for (std::string_view reply :
+       {"Here you are:\n```json\n{\"questions\": [\"Why add?\", \"How to call add?\"]}\n```\n",
+        "Sure! {\"questions\": [\"Why add?\", \"How to call add?\"]} Hope it helps."}) {
+    auto r = parse_questions(reply, 2);
+    ASSERT_TRUE(r) << reply << ": " << r.error().describe();
+    EXPECT_EQ(*r, (std::vector<std::string>{"Why add?", "How to call add?"}));
+  }
+}
+
+TEST(Prompts, ParseQuestionsTakesANumberedOrBulletedListOfQuestions) {
+  auto numbered = parse_questions(
+      "Here are the questions:\n1. What is the purpose of the `int` keyword in the code?\n"
+      "2) How does the `add` function handle overflow?\n3. **Why is `b` not checked?**\n",
+      2);
+  ASSERT_TRUE(numbered) << numbered.error().describe();
+  EXPECT_EQ(*numbered,
+            (std::vector<std::string>{"What is the purpose of the `int` keyword in the code?",
+                                      "How does the `add` function handle overflow?"}));
+  auto bullets = parse_questions("- \"Why add?\"\n* How to call add?\n", 2);
+  ASSERT_TRUE(bullets) << bullets.error().describe();
+  EXPECT_EQ(*bullets, (std::vector<std::string>{"Why add?", "How to call add?"}));
+}
+
+TEST(Prompts, AListWithoutEnoughQuestionsIsStillBadOutput) {
+  for (std::string_view bad :
+       {"1. What it does: it adds two integers.\n2. Why: to add them.\n",  // no questions
+        "1. Why add?\n2. why add?\n",                                      // one, repeated
+        "Why add? How to call add?",                                       // not a list
+        "```json\n{\"questions\": [{\"name\": \"Why add?\"}, {\"name\": \"How?\"}]}\n```"}) {
+    auto r = parse_questions(bad, 2);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::bad_output) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace g2d::generate

@@ -1,7 +1,7 @@
 // Contract tests of the mlx backend against a fake mlx_lm.server (tests/support/http_test_server)
-// answering in its shapes: OpenAI chat completions streamed as SSE, no JSON-schema support. MLX
-// runs on Apple Silicon only, so no real mlx_lm.server can run on the Linux machines the suite
-// runs on.
+// answering in its shapes: OpenAI chat completions streamed as SSE, no JSON-schema support — for
+// what a real server cannot be made to do on demand (a prose reply, a listing without a body).
+// The real mlx_lm.server (on the CPU, scripts/setup-mlx.sh) is tested in mlx_real_test.cpp.
 #include <atomic>
 
 #include <gmock/gmock.h>

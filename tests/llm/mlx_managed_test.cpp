@@ -1,6 +1,7 @@
 // The mlx backend starting and stopping mlx_lm.server itself, tested against a FAKE mlx_lm.server
-// (tests/llm/fakes/fake_mlx_lm_server.py: the real one's arguments and protocol, no model): MLX
-// runs only on Apple Silicon, never on the machines this suite runs on.
+// (tests/llm/fakes/fake_mlx_lm_server.py: the real one's arguments and protocol, no model), which
+// can crash, hang or load slowly on demand. Starting and stopping the REAL mlx_lm.server is
+// tested in mlx_real_test.cpp.
 #include <atomic>
 #include <chrono>
 #include <cstdlib>

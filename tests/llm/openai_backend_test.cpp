@@ -170,6 +170,17 @@ Result<GenerateResult> against(const std::function<Reply(const ReceivedRequest&)
   return make_openai_backend(o)->generate(ask(k_code, "Why?"), {});
 }
 
+// mlx_lm.server answers 404 with a Hugging Face message that does not say which model.
+TEST(OpenAiFakeServer, A404ForTheCompletionNamesTheModelAskedFor) {
+  auto result = against([](const ReceivedRequest&) {
+    return json_reply(404, R"({"error":"Cannot find an appropriate cached snapshot folder"})");
+  });
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::model_missing);
+  EXPECT_THAT(result.error().describe(), HasSubstr("no model \"fake-model\""));
+  EXPECT_THAT(result.error().describe(), HasSubstr("cached snapshot folder"));
+}
+
 TEST(OpenAiFakeServer, AStreamedReplyIsAssembledWithItsUsage) {
   ReceivedRequest seen;
   auto result = against([&](const ReceivedRequest& r) {

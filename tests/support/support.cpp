@@ -101,9 +101,31 @@ pid_t spawn_logged(std::vector<std::string> argv, const fs::path& log, bool appe
   return rc == 0 ? pid : -1;
 }
 
+fs::path datasets_python() {
+  fs::path venv;
+  if (const char* env = std::getenv("G2D_DATASETS_VENV"); env != nullptr && *env != '\0')
+    venv = env;
+#ifdef G2D_DATASETS_VENV_DEFAULT
+  else
+    venv = G2D_DATASETS_VENV_DEFAULT;
+#endif
+  fs::path python = venv / "bin" / "python";
+  if (venv.empty() || !fs::exists(python) || !fs::exists(venv / ".stamp"))
+    return {};
+  return python;
+}
+
 sys::ProcessResult run_git2dataset(std::vector<std::string> args) {
+  return run_git2dataset(std::move(args), {});
+}
+
+sys::ProcessResult run_git2dataset(
+    std::vector<std::string> args,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& env) {
   args.insert(args.begin(), git2dataset_exe().string());
-  auto result = sys::run_process(args);
+  sys::ProcessOptions options;
+  options.env = env;
+  auto result = sys::run_process(args, options);
   if (!result)
     throw std::runtime_error(result.error().describe());
   return *result;

@@ -35,6 +35,9 @@ std::string read_file(const std::filesystem::path& path);
 
 // The GGUF model scripts/setup.sh fetched (G2D_TEST_MODEL overrides); empty if none is there.
 std::filesystem::path tiny_model_path();
+// The python of the venv with Hugging Face `datasets` (scripts/setup-consumers.sh):
+// $G2D_DATASETS_VENV's, else the cache's; empty when it is not set up.
+std::filesystem::path datasets_python();
 
 // Sets (or, with nullopt, removes) an environment variable for one scope and restores it after.
 // Not thread-safe: only for tests that run no other threads while it changes the environment.
@@ -60,5 +63,9 @@ std::filesystem::path git2dataset_exe();
 
 // Runs that binary with `args` (no shell); throws std::runtime_error when it cannot be started.
 sys::ProcessResult run_git2dataset(std::vector<std::string> args);
+// The same with `env` applied over this process's environment (e.g. a PATH with a server on it).
+sys::ProcessResult run_git2dataset(
+    std::vector<std::string> args,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& env);
 
 }  // namespace g2d::test

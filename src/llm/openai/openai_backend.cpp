@@ -314,8 +314,13 @@ class OpenAiBackend final : public Backend {
       return tl::unexpected(*bad);
     if (!res)
       return tl::unexpected(res.error());
-    if (res->status < 200 || res->status >= 300)
-      return tl::unexpected(status_error(what, res->status, res->body));
+    if (res->status < 200 || res->status >= 300) {
+      Error e = status_error(what, res->status, res->body);
+      if (e.kind == ErrorKind::model_missing)  // name what was asked for (mlx_lm.server does not)
+        e.message = fmt::format("{}: HTTP {}: no model \"{}\" there: {}", what, res->status,
+                                m_model, server_message(res->body));
+      return tl::unexpected(e);
+    }
     sse.finish(on_event);
     if (bad)
       return tl::unexpected(*bad);
