@@ -3,15 +3,19 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
 #include "pipeline/file_units.hpp"
+#include "quality/quality.hpp"
 #include "redact/redact.hpp"
 #include "sys/sha256.hpp"
 
@@ -184,7 +188,7 @@ class Runner {
       report(outcome);
       return;
     }
-    auto rows = samples(planned, *units);
+    auto rows = samples(planned, *units, clean.text);
     auto committed = m_store.commit_file(record(planned), rows);
     if (!committed) {
       store_failed(committed.error());
@@ -223,9 +227,15 @@ class Runner {
   }
 
   std::vector<store::SampleRecord> samples(const PlannedFile& planned,
-                                           const std::vector<UnitPairs>& units) const {
+                                           const std::vector<UnitPairs>& units,
+                                           std::string_view file_text) const {
     std::vector<store::SampleRecord> out;
     std::int64_t now = now_ms();
+    // An answer may rightly name what the unit uses from elsewhere in its file.
+    std::unordered_set<std::string_view> file_identifiers;
+    quality::for_each_identifier(file_text,
+                                 [&](std::string_view id) { file_identifiers.insert(id); });
+    auto in_file = [&](std::string_view id) { return file_identifiers.contains(id); };
     for (const auto& unit : units) {
       for (const auto& p : unit.pairs) {
         store::SampleRecord s;
@@ -243,14 +253,36 @@ class Runner {
         s.settings_fingerprint = m_options.settings_fingerprint;
         s.prompt_tokens = p.prompt_tokens;
         s.completion_tokens = p.completion_tokens;
-        s.quality_flags = p.truncated ? "truncated" : "";
         s.created_at = now;
         s.code = unit.code;
         s.scope = unit.scope;
+        measure_quality(s, p.truncated, in_file);
         out.push_back(std::move(s));
       }
     }
     return out;
+  }
+
+  // The quality measures of a sample (quality/): flags of the answer alone, its grounding in the
+  // unit's code (or its file), and the keys that find duplicates across the dataset.
+  static void measure_quality(store::SampleRecord& s, bool truncated,
+                              const std::function<bool(std::string_view)>& in_file) {
+    std::vector<quality::Flag> flags;
+    if (truncated)
+      flags.push_back(quality::Flag::truncated);
+    if (quality::is_empty_answer(s.answer))
+      flags.push_back(quality::Flag::empty);
+    if (quality::is_refusal(s.answer))
+      flags.push_back(quality::Flag::refusal);
+    if (quality::is_repetitive(s.answer))
+      flags.push_back(quality::Flag::repetitive);
+    s.quality_flags = quality::join_flags(flags);
+    s.grounding = quality::grounding(s.answer, s.code, in_file).score;
+    s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));
+    auto signature = quality::minhash(s.question);
+    s.question_signature = quality::encode_signature(signature);
+    auto bands = quality::band_keys(signature);
+    s.question_bands.assign(bands.begin(), bands.end());
   }
 
   store::Store& m_store;

@@ -85,10 +85,37 @@ CREATE TABLE SampleUnits (
 ALTER TABLE TrainingSamples ADD COLUMN unit_id INTEGER REFERENCES SampleUnits(id);
 )sql";
 
+// Quality measures (store.hpp, SampleRecord): the grounding score, exact and near duplicates. The
+// links always name a live sample (re-linked when it is retired). Samples stored before this
+// version have none of them (grounding NULL).
+constexpr std::string_view k_v4_sql = R"sql(
+ALTER TABLE TrainingSamples ADD COLUMN grounding REAL;
+ALTER TABLE TrainingSamples ADD COLUMN duplicate_key INTEGER;
+ALTER TABLE TrainingSamples ADD COLUMN duplicate_of INTEGER;
+ALTER TABLE TrainingSamples ADD COLUMN near_duplicate_of INTEGER;
+ALTER TABLE TrainingSamples ADD COLUMN near_duplicate_similarity REAL;
+CREATE INDEX TrainingSamples_by_duplicate_key ON TrainingSamples(duplicate_key, id)
+  WHERE duplicate_key IS NOT NULL;
+CREATE INDEX TrainingSamples_by_duplicate_of ON TrainingSamples(duplicate_of)
+  WHERE duplicate_of IS NOT NULL;
+CREATE INDEX TrainingSamples_by_near_duplicate_of ON TrainingSamples(near_duplicate_of)
+  WHERE near_duplicate_of IS NOT NULL;
+CREATE TABLE QuestionSignatures (
+  sample_id INTEGER PRIMARY KEY REFERENCES TrainingSamples(id),
+  signature BLOB NOT NULL
+) STRICT;
+CREATE TABLE QuestionBands (
+  band_key  INTEGER NOT NULL,
+  sample_id INTEGER NOT NULL REFERENCES TrainingSamples(id),
+  PRIMARY KEY (band_key, sample_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "create FileHashes, TrainingSamples, FailedFiles and AppState", k_v1_sql},
     Migration{2, "create PartialWork", k_v2_sql},
     Migration{3, "create SampleUnits", k_v3_sql},
+    Migration{4, "add quality measures and duplicate links", k_v4_sql},
 };
 
 }  // namespace

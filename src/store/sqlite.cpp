@@ -157,6 +157,28 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+  int rc = sqlite3_bind_double(m_stmt.get(), index, value);
+  if (rc != SQLITE_OK && m_bind_error == 0)
+    m_bind_error = rc;
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  int rc = sqlite3_bind_blob64(m_stmt.get(), index, data, bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && m_bind_error == 0)
+    m_bind_error = rc;
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  int rc = sqlite3_bind_null(m_stmt.get(), index);
+  if (rc != SQLITE_OK && m_bind_error == 0)
+    m_bind_error = rc;
+  return *this;
+}
+
 Result<bool> Statement::step() {
   if (m_bind_error != 0) {
     return fail(ErrorKind::store, "cannot {} in {}: binding a value failed: {}", m_what,
@@ -196,6 +218,22 @@ std::string Statement::column_text(int index) const {
   if (text == nullptr)
     return {};
   return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::string Statement::column_blob(int index) const {
+  const void* bytes = sqlite3_column_blob(m_stmt.get(), index);
+  int size = sqlite3_column_bytes(m_stmt.get(), index);  // after _blob, per the SQLite docs
+  if (bytes == nullptr)
+    return {};
+  return std::string(static_cast<const char*>(bytes), static_cast<std::size_t>(size));
+}
+
+double Statement::column_double(int index) const {
+  return sqlite3_column_double(m_stmt.get(), index);
+}
+
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(m_stmt.get(), index) == SQLITE_NULL;
 }
 
 Result<Transaction> Transaction::begin(Connection& connection, Kind kind) {

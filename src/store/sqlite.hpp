@@ -82,6 +82,9 @@ class Statement {
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind_blob(int index, std::string_view bytes);
+  Statement& bind_null(int index);
 
   // true: a row is ready (read it with the column_* calls); false: the statement is done.
   Result<bool> step();
@@ -92,6 +95,9 @@ class Statement {
 
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;  // embedded NUL bytes are kept
+  std::string column_blob(int index) const;
+  double column_double(int index) const;
+  bool column_is_null(int index) const;
 
  private:
   // Finalises an owned statement; resets a cached one and marks it free.

@@ -21,7 +21,10 @@ constexpr std::string_view k_sample_columns =
     "s.id, s.file_path, s.question, s.answer, s.model_used, s.repo_url, s.commit_sha, "
     "s.file_hash, s.line_start, s.line_end, s.prompt_version, s.settings_fingerprint, "
     "s.prompt_tokens, s.completion_tokens, s.quality_flags, s.created_at, s.retired, "
-    "coalesce(u.code, ''), coalesce(u.scope, ''), coalesce(f.language, '')";
+    "coalesce(u.code, ''), coalesce(u.scope, ''), coalesce(f.language, ''), "
+    "coalesce(f.repo, ''), s.grounding, coalesce(s.duplicate_key, 0), "
+    "coalesce(s.duplicate_of, 0), coalesce(s.near_duplicate_of, 0), "
+    "coalesce(s.near_duplicate_similarity, 0)";
 
 // Reads a row selected with k_file_columns.
 Result<FileRecord> read_file_row(const Connection& db, const Statement& row) {
@@ -65,6 +68,12 @@ void read_sample_row(const Statement& row, SampleRecord& s) {
   s.code = row.column_text(17);
   s.scope = row.column_text(18);
   s.language = row.column_text(19);
+  s.repo = row.column_text(20);
+  s.grounding = row.column_is_null(21) ? std::nullopt : std::optional(row.column_double(21));
+  s.duplicate_key = row.column_int(22);
+  s.duplicate_of = row.column_int(23);
+  s.near_duplicate_of = row.column_int(24);
+  s.near_duplicate_similarity = row.column_double(25);
 }
 
 // Steps `stmt` to the end, calling `on_row` for each row; stops at the first error.

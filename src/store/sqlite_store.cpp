@@ -22,8 +22,30 @@ ON CONFLICT (file_path) DO UPDATE SET
 constexpr std::string_view k_insert_sample = R"sql(
 INSERT INTO TrainingSamples (file_path, question, answer, model_used, repo_url, commit_sha,
   file_hash, line_start, line_end, prompt_version, settings_fingerprint, prompt_tokens,
-  completion_tokens, quality_flags, created_at, retired, unit_id)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16))sql";
+  completion_tokens, quality_flags, created_at, retired, unit_id, grounding, duplicate_key,
+  duplicate_of)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?17, ?18,
+  (SELECT min(id) FROM TrainingSamples WHERE duplicate_key = ?18 AND retired = 0)))sql";
+
+// The live samples that pointed at a sample of ?1 that is now retired: each is linked again to the
+// earliest live earlier sample with its key (or none).
+constexpr std::string_view k_relink_duplicates = R"sql(
+UPDATE TrainingSamples AS t SET duplicate_of = (
+  SELECT min(o.id) FROM TrainingSamples o
+  WHERE o.duplicate_key = t.duplicate_key AND o.retired = 0 AND o.id < t.id)
+WHERE t.retired = 0 AND t.duplicate_of IN (
+  SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1))sql";
+
+constexpr std::string_view k_orphaned_near_duplicates = R"sql(
+SELECT t.id, coalesce(g.signature, x'') FROM TrainingSamples t
+  LEFT JOIN QuestionSignatures g ON g.sample_id = t.id
+WHERE t.retired = 0 AND t.near_duplicate_of IN (
+  SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1)
+ORDER BY t.id)sql";
+
+// Samples compared at most for one near-duplicate link (the earliest first): a question asked
+// of thousands of files would otherwise make each new copy cost a comparison with every one.
+constexpr int k_max_candidates = 256;
 
 constexpr std::string_view k_insert_unit = R"sql(
 INSERT INTO SampleUnits (file_path, file_hash, line_start, line_end, scope, code)
@@ -62,6 +84,146 @@ Status validate_commit(const FileRecord& file, const std::vector<SampleRecord>& 
   return {};
 }
 
+// The share of 4-byte slots two signatures agree on (0 when their sizes differ).
+double agreement(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.size() < 4)
+    return 0;
+  size_t slots = a.size() / 4;
+  size_t same = 0;
+  for (size_t i = 0; i < slots; ++i)
+    same += a.compare(i * 4, 4, b, i * 4, 4) == 0 ? 1 : 0;
+  return static_cast<double>(same) / static_cast<double>(slots);
+}
+
+struct NearLink {
+  std::int64_t id = 0;
+  double similarity = 0;
+};
+
+// The live sample before `before` sharing a band key with `bands` whose signature agrees best with
+// `signature` (on at least half its slots); none when there is no such sample.
+Result<NearLink> best_near_duplicate(Connection& db, std::int64_t before,
+                                     std::string_view signature,
+                                     const std::vector<std::int64_t>& bands) {
+  NearLink best;
+  if (signature.empty() || bands.empty())
+    return best;
+  std::string in;
+  for (size_t i = 0; i < bands.size(); ++i)
+    in += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 3);
+  auto stmt =
+      db.prepare("find near-duplicate questions",
+                 fmt::format("SELECT DISTINCT b.sample_id, g.signature FROM QuestionBands b "
+                             "JOIN TrainingSamples t ON t.id = b.sample_id "
+                             "JOIN QuestionSignatures g ON g.sample_id = b.sample_id "
+                             "WHERE b.band_key IN ({}) AND t.retired = 0 AND "
+                             "b.sample_id < ?1 ORDER BY b.sample_id LIMIT ?2",
+                             in));
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  stmt->bind(1, before).bind(2, k_max_candidates);
+  for (size_t i = 0; i < bands.size(); ++i)
+    stmt->bind(static_cast<int>(i) + 3, bands[i]);
+  for (;;) {
+    auto row = stmt->step();
+    if (!row)
+      return tl::unexpected(row.error());
+    if (!*row)
+      return best;
+    double similarity = agreement(signature, stmt->column_blob(1));
+    if (similarity >= 0.5 && similarity > best.similarity)
+      best = {stmt->column_int(0), similarity};
+  }
+}
+
+Status set_near_link(Connection& db, std::int64_t id, const NearLink& link) {
+  auto update = db.prepare("link a near-duplicate question",
+                           "UPDATE TrainingSamples SET near_duplicate_of = ?2, "
+                           "near_duplicate_similarity = ?3 WHERE id = ?1");
+  if (!update)
+    return tl::unexpected(update.error());
+  update->bind(1, id);
+  if (link.id == 0)
+    update->bind_null(2).bind_null(3);
+  else
+    update->bind(2, link.id).bind(3, link.similarity);
+  return update->run();
+}
+
+// Keeps the question's signature and band keys, and links it to its nearest earlier question.
+Status index_question(Connection& db, std::int64_t id, const SampleRecord& s) {
+  if (s.question_signature.empty())
+    return {};
+  auto link = best_near_duplicate(db, id, s.question_signature, s.question_bands);
+  if (!link)
+    return tl::unexpected(link.error());
+  if (link->id != 0)
+    if (auto st = set_near_link(db, id, *link); !st)
+      return st;
+  auto sig = db.prepare("keep a question signature",
+                        "INSERT INTO QuestionSignatures (sample_id, signature) VALUES (?1, ?2)");
+  auto band =
+      db.prepare("keep a question band",
+                 "INSERT OR IGNORE INTO QuestionBands (band_key, sample_id) VALUES (?1, ?2)");
+  if (!sig)
+    return tl::unexpected(sig.error());
+  if (!band)
+    return tl::unexpected(band.error());
+  if (auto st = sig->bind(1, id).bind_blob(2, s.question_signature).run(); !st)
+    return st;
+  for (std::int64_t key : s.question_bands) {
+    band->reset();
+    if (auto st = band->bind(1, key).bind(2, id).run(); !st)
+      return st;
+  }
+  return {};
+}
+
+// After the samples of `path` were retired: the live samples linked to one of them are linked to
+// the next original (or none), so a link always names a live sample.
+Status relink_after_retiring(Connection& db, const std::string& path) {
+  auto exact = run_for_path(db, fmt::format("re-link the duplicates of {}", path),
+                            k_relink_duplicates, path);
+  if (!exact)
+    return tl::unexpected(exact.error());
+  auto orphans =
+      db.prepare(fmt::format("find the near duplicates of {}", path), k_orphaned_near_duplicates);
+  if (!orphans)
+    return tl::unexpected(orphans.error());
+  orphans->bind(1, path);
+  std::vector<std::pair<std::int64_t, std::string>> relink;
+  for (;;) {
+    auto row = orphans->step();
+    if (!row)
+      return tl::unexpected(row.error());
+    if (!*row)
+      break;
+    relink.emplace_back(orphans->column_int(0), orphans->column_blob(1));
+  }
+  for (const auto& [id, signature] : relink) {
+    auto bands = db.prepare("read question bands",
+                            "SELECT band_key FROM QuestionBands WHERE sample_id = ?1");
+    if (!bands)
+      return tl::unexpected(bands.error());
+    bands->bind(1, id);
+    std::vector<std::int64_t> keys;
+    for (;;) {
+      auto row = bands->step();
+      if (!row)
+        return tl::unexpected(row.error());
+      if (!*row)
+        break;
+      keys.push_back(bands->column_int(0));
+    }
+    auto link = best_near_duplicate(db, id, signature, keys);
+    if (!link)
+      return tl::unexpected(link.error());
+    if (auto st = set_near_link(db, id, *link); !st)
+      return st;
+  }
+  return {};
+}
+
 // Inserts the samples, and each distinct unit (line range, scope, code) among them once.
 Status insert_samples(Connection& db, const std::string& path,
                       const std::vector<SampleRecord>& samples) {
@@ -91,7 +253,18 @@ Status insert_samples(Connection& db, const std::string& path,
     insert->bind(11, s.settings_fingerprint).bind(12, s.prompt_tokens);
     insert->bind(13, s.completion_tokens).bind(14, s.quality_flags).bind(15, s.created_at);
     insert->bind(16, unit->second);
+    if (s.grounding)
+      insert->bind(17, *s.grounding);
+    else
+      insert->bind_null(17);
+    if (s.duplicate_key != 0)
+      insert->bind(18, s.duplicate_key);
+    else
+      insert->bind_null(18);
     auto st = insert->run();
+    if (!st)
+      return st;
+    st = index_question(db, db.last_insert_rowid(), s);
     if (!st)
       return st;
   }
@@ -140,6 +313,9 @@ Status SqliteStore::commit_file(const FileRecord& file, const std::vector<Sample
                                 path);
     if (!retired)
       return tl::unexpected(retired.error());
+    if (*retired > 0)
+      if (st = relink_after_retiring(db, path); !st)
+        return st;
     st = insert_samples(db, path, samples);
     if (!st)
       return st;
@@ -226,6 +402,9 @@ Result<std::int64_t> SqliteStore::retire_file(std::string_view file_path) {
     if (!samples)
       return tl::unexpected(samples.error());
     retired = *samples;
+    if (retired > 0)
+      if (auto relinked = relink_after_retiring(db, std::string(file_path)); !relinked)
+        return relinked;
     auto file =
         run_for_path(db, fmt::format("mark {} retired", file_path),
                      "UPDATE FileHashes SET status = 'retired' WHERE file_path = ?1", file_path);

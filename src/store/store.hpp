@@ -14,6 +14,12 @@
 // - `record_failure` never marks a file done and never touches its samples or its stored hash, so
 //   the previous fully processed version (if any) stays in the dataset and the file is retried.
 // - `retire_file` is for a file that was deleted from its repository.
+// - Duplicates: commit_file links each new sample to an earlier live one with the same
+//   duplicate_key (`duplicate_of`) and to the earlier live one whose question is most alike
+//   (`near_duplicate_of`, by MinHash signature over shared band keys; at most 256 candidates are
+//   compared, the earliest first). Retiring a sample re-links the samples that pointed at it, in
+//   the same transaction, so a link always names a live sample and the earliest copy is the one
+//   kept.
 // - PartialWork holds the finished calls of files not yet done (`save_partials`); `commit_file` and
 //   `retire_file` drop a path's partial work in the same transaction, `record_failure` keeps it.
 //
@@ -83,6 +89,23 @@ struct SampleRecord {
   std::string code;
   std::string scope;
   std::string language;  // read back from the file's record; ignored by commit_file
+  std::string repo;      // the repository's folder, read back from the file's record; ignored too
+
+  // Quality measures the pipeline computes when it makes the sample (see quality/):
+  std::optional<double> grounding;  // share of the identifiers the answer names that exist
+                                    // (nullopt: not measured, samples stored before schema v4)
+  std::int64_t duplicate_key = 0;   // hash of the normalised question and answer (0: none)
+  // MinHash of the question as bytes (4-byte slots; empty: none) and its locality-sensitive hash
+  // band keys: kept for finding near duplicates, not read back by for_each_sample.
+  std::string question_signature;
+  std::vector<std::int64_t> question_bands;
+  // Set by the store, ignored by commit_file: the earliest LIVE earlier sample with the same
+  // duplicate_key, and the earlier live sample whose question signature agrees best with this
+  // one's (sharing a band key, agreeing on at least half the slots), with the share of slots that
+  // agree. 0 when there is none. When such a sample is retired, these point at the next one (or 0).
+  std::int64_t duplicate_of = 0;
+  std::int64_t near_duplicate_of = 0;
+  double near_duplicate_similarity = 0;
 
   bool operator==(const SampleRecord&) const = default;
 };

@@ -177,6 +177,38 @@ TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   EXPECT_EQ(backend.answer_calls(), 4);
 }
 
+// Each sample is stored with its quality measures: flags of the answer, its grounding in the code,
+// and links to an earlier identical pair.
+TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
+  const std::string code = "int add(int a, int b) { return a + b; }\n";
+  add("a.c", code);
+  add("b.c", code);  // a copy: the same questions and answers again
+  options.concurrent_files = 1;
+  ScriptedFakeBackend backend(two_questions, [](const llm::GenerateRequest& r, int) {
+    const std::string& user = r.messages.back().content;
+    if (user.find("Question 1") != std::string::npos)
+      return Result<llm::GenerateResult>(
+          fake_reply("I'm sorry, but I cannot answer questions about this code."));
+    return Result<llm::GenerateResult>(fake_reply(
+        "`add` calls `parse_yaml_config()` and then `HttpRetryPolicy::flush_all_buffers()`."));
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  auto a = samples_of("a.c");
+  auto b = samples_of("b.c");
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(a[0].quality_flags, "refusal");
+  EXPECT_EQ(a[1].quality_flags, "");
+  ASSERT_TRUE(a[1].grounding.has_value());
+  EXPECT_LE(*a[1].grounding, 0.3);  // only `add` of four names is in the code
+  EXPECT_EQ(a[0].duplicate_of, 0);
+  EXPECT_EQ(b[0].duplicate_of, a[0].id);
+  EXPECT_EQ(b[1].duplicate_of, a[1].id);
+  EXPECT_EQ(b[1].near_duplicate_of, a[1].id);  // the same question
+  EXPECT_DOUBLE_EQ(b[1].near_duplicate_similarity, 1.0);
+}
+
 TEST_F(PrepareTest, ACallThatFailsThenSucceedsIsRetried) {
   add("a.c", c_functions(1));
   ScriptedFakeBackend backend(

@@ -1,0 +1,330 @@
+// quality/flags.cpp — the flag vocabulary and the detectors for empty, refusing and repetitive
+// answers.
+#include <algorithm>
+#include <utility>
+
+#include "quality/quality.hpp"
+
+namespace g2d::quality {
+
+namespace {
+
+constexpr std::array<std::pair<Flag, std::string_view>, 7> k_flag_names{{
+    {Flag::truncated, "truncated"},
+    {Flag::empty, "empty"},
+    {Flag::refusal, "refusal"},
+    {Flag::repetitive, "repetitive"},
+    {Flag::ungrounded, "ungrounded"},
+    {Flag::duplicate, "duplicate"},
+    {Flag::near_duplicate, "near_duplicate"},
+}};
+
+// Whole answers that say nothing (lower case, trailing punctuation removed).
+constexpr std::array<std::string_view, 9> k_placeholders{
+    "n/a", "na", "none", "null", "nil", "undefined", "tbd", "todo", "no answer",
+};
+
+// Refusals and non-answers, lower case, with ' for both apostrophes. "the provided code does
+// not" alone would catch real answers ("... does not check for null"), so only its
+// non-answer continuations are listed; likewise "there is no code" ("... path that").
+constexpr std::array<std::string_view, 49> k_refusal_phrases{
+    "i'm sorry",
+    "i am sorry",
+    "i apologize",
+    "i apologise",
+    "i cannot",
+    "i can't",
+    "i can not",
+    "i'm unable",
+    "i am unable",
+    "i'm not able to",
+    "i am not able to",
+    "as an ai",
+    "as a language model",
+    "i don't have access",
+    "i do not have access",
+    "i don't have enough",
+    "i do not have enough",
+    "not possible to determine",
+    "impossible to determine",
+    "cannot be determined from",
+    "can't be determined from",
+    "the provided code does not provide",
+    "the provided code does not contain enough",
+    "the provided code does not include enough",
+    "the provided code does not have enough",
+    "the provided code does not specify",
+    "the provided code does not show",
+    "the provided code does not give",
+    "the provided code does not mention",
+    "the provided code does not reveal",
+    "the code does not provide",
+    "no code was provided",
+    "no code has been provided",
+    "no code provided",
+    "no code was given",
+    "there is no code provided",
+    "there is no code given",
+    "there is no code to",
+    "there is no code snippet",
+    "there is no code shown",
+    "there is no code included",
+    "there is no code attached",
+    "there is no code here",
+    "there is no code.",
+    "please provide the code",
+    "please provide more",
+    "not enough information to",
+    "without more context",
+    "without additional context",
+};
+
+constexpr std::size_t k_refusal_window = 160;
+constexpr std::size_t k_short_answer = 400;
+constexpr std::size_t k_min_repetitive_words = 40;
+constexpr std::size_t k_gram_words = 4;
+constexpr std::size_t k_min_sentence_words = 5;
+constexpr int k_max_sentence_repeats = 2;
+
+constexpr bool is_ascii_alnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+constexpr char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+constexpr bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+// Whether code point `cp` (>= 0x80) may be a letter or digit: outside Latin-1 punctuation, the
+// punctuation/symbol blocks (U+2000..U+2BFF), CJK punctuation, variation selectors, half- and
+// full-width punctuation and the emoji planes.
+constexpr bool is_wordlike(char32_t cp) {
+  if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
+    return false;
+  if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f))
+    return false;
+  if ((cp >= 0xfe00 && cp <= 0xfe6f) || (cp >= 0xff00 && cp <= 0xff0f))
+    return false;
+  return cp < 0x1f000 || cp > 0x1faff;
+}
+
+// Decodes the UTF-8 sequence at `i` and advances `i` past it; a byte that does not start a
+// complete sequence gives 0 and advances by one.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  const std::size_t length = lead < 0x80   ? 1
+                             : lead < 0xc0 ? 0
+                             : lead < 0xe0 ? 2
+                             : lead < 0xf0 ? 3
+                                           : 4;
+  if (length <= 1) {
+    ++i;
+    return length == 1 ? lead : 0;
+  }
+  char32_t cp = lead & (0x7fU >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xc0U) != 0x80U) {
+      ++i;
+      return 0;
+    }
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3fU);
+  }
+  i += length;
+  return cp;
+}
+
+bool has_letter_or_digit(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char32_t cp = next_code_point(s, i);
+    if (cp < 0x80 ? is_ascii_alnum(static_cast<unsigned char>(cp)) : is_wordlike(cp))
+      return true;
+  }
+  return false;
+}
+
+// ASCII lower case, with the right single quotation mark (U+2019) read as an apostrophe.
+std::string fold_for_phrases(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.substr(i, 3) == "\xe2\x80\x99") {
+      out += '\'';
+      i += 2;
+      continue;
+    }
+    out += ascii_lower(s[i]);
+  }
+  return out;
+}
+
+// Whether `phrase` occurs in `text` as whole words, starting before `limit`.
+bool contains_phrase(std::string_view text, std::string_view phrase, std::size_t limit) {
+  const bool open_end = is_ascii_alnum(static_cast<unsigned char>(phrase.back()));
+  for (std::size_t pos = text.find(phrase); pos != std::string_view::npos && pos < limit;
+       pos = text.find(phrase, pos + 1)) {
+    const std::size_t end = pos + phrase.size();
+    const bool starts_word = pos == 0 || !is_ascii_alnum(static_cast<unsigned char>(text[pos - 1]));
+    const bool ends_word =
+        !open_end || end == text.size() || !is_ascii_alnum(static_cast<unsigned char>(text[end]));
+    if (starts_word && ends_word)
+      return true;
+  }
+  return false;
+}
+
+// The words of a normalised text (separated by single spaces).
+std::vector<std::string_view> words_of(std::string_view normalised) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  while (start < normalised.size()) {
+    const std::size_t end = std::min(normalised.find(' ', start), normalised.size());
+    words.push_back(normalised.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+// Whether fewer than half of the word 4-grams are distinct.
+bool repeats_ngrams(std::string_view normalised, const std::vector<std::string_view>& words) {
+  std::vector<std::uint64_t> grams;
+  grams.reserve(words.size());
+  for (std::size_t w = 0; w + k_gram_words <= words.size(); ++w) {
+    const char* begin = words[w].data();
+    const char* end = words[w + k_gram_words - 1].data() + words[w + k_gram_words - 1].size();
+    grams.push_back(fnv1a64(normalised.substr(begin - normalised.data(), end - begin)));
+  }
+  const std::size_t total = grams.size();
+  std::sort(grams.begin(), grams.end());
+  const auto distinct =
+      static_cast<std::size_t>(std::unique(grams.begin(), grams.end()) - grams.begin());
+  return distinct * 2 < total;
+}
+
+// The normalised sentences of `text` with at least 5 words.
+std::vector<std::string> long_sentences(std::string_view text) {
+  std::vector<std::string> sentences;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    const bool stop = i == text.size() || text[i] == '\n' ||
+                      ((text[i] == '.' || text[i] == '!' || text[i] == '?') &&
+                       (i + 1 == text.size() || is_space(text[i + 1])));
+    if (!stop)
+      continue;
+    std::string sentence = normalise(text.substr(start, i - start));
+    if (static_cast<std::size_t>(std::count(sentence.begin(), sentence.end(), ' ')) + 1 >=
+        k_min_sentence_words)
+      sentences.push_back(std::move(sentence));
+    start = i + 1;
+  }
+  return sentences;
+}
+
+bool repeats_sentences(std::string_view text) {
+  std::vector<std::string> sentences = long_sentences(text);
+  std::sort(sentences.begin(), sentences.end());
+  for (std::size_t i = 0; i < sentences.size();) {
+    const std::size_t end = static_cast<std::size_t>(
+        std::upper_bound(sentences.begin() + static_cast<std::ptrdiff_t>(i), sentences.end(),
+                         sentences[i]) -
+        sentences.begin());
+    if (end - i > k_max_sentence_repeats)
+      return true;
+    i = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view to_string(Flag flag) {
+  for (const auto& [f, name] : k_flag_names)
+    if (f == flag)
+      return name;
+  return "truncated";
+}
+
+std::vector<Flag> all_flags() {
+  std::vector<Flag> out;
+  out.reserve(k_flag_names.size());
+  for (const auto& [flag, name] : k_flag_names)
+    out.push_back(flag);
+  return out;
+}
+
+std::optional<Flag> parse_flag(std::string_view name) {
+  for (const auto& [f, n] : k_flag_names)
+    if (n == name)
+      return f;
+  return std::nullopt;
+}
+
+bool is_empty_answer(std::string_view answer) {
+  std::string_view text = trim(answer);
+  if (!has_letter_or_digit(text))
+    return true;
+  while (!text.empty() && (text.back() == '.' || text.back() == '!'))
+    text.remove_suffix(1);
+  if (text.size() > 16)
+    return false;
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), ascii_lower);
+  return std::find(k_placeholders.begin(), k_placeholders.end(), lower) != k_placeholders.end();
+}
+
+bool is_refusal(std::string_view answer) {
+  const bool short_answer = answer.size() < k_short_answer;
+  // Enough of a long answer for any phrase that starts within the window.
+  const std::string text =
+      fold_for_phrases(short_answer ? answer : answer.substr(0, 2 * k_refusal_window));
+  const std::size_t limit = short_answer ? std::string::npos : k_refusal_window;
+  return std::any_of(k_refusal_phrases.begin(), k_refusal_phrases.end(),
+                     [&](std::string_view phrase) { return contains_phrase(text, phrase, limit); });
+}
+
+bool is_repetitive(std::string_view answer) {
+  const std::string normalised = normalise(answer);
+  const std::vector<std::string_view> words = words_of(normalised);
+  if (words.size() >= k_min_repetitive_words && repeats_ngrams(normalised, words))
+    return true;
+  return repeats_sentences(answer);
+}
+
+std::string join_flags(const std::vector<Flag>& flags) {
+  std::string out;
+  for (const auto& [flag, name] : k_flag_names) {
+    if (std::find(flags.begin(), flags.end(), flag) == flags.end())
+      continue;
+    if (!out.empty())
+      out += ',';
+    out += name;
+  }
+  return out;
+}
+
+std::vector<Flag> split_flags(std::string_view list) {
+  std::vector<Flag> found;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    if (auto flag = parse_flag(trim(list.substr(start, comma - start))))
+      found.push_back(*flag);
+    start = comma + 1;
+  }
+  std::vector<Flag> ordered;
+  for (const auto& entry : k_flag_names)
+    if (std::find(found.begin(), found.end(), entry.first) != found.end())
+      ordered.push_back(entry.first);
+  return ordered;
+}
+
+}  // namespace g2d::quality
