@@ -14,6 +14,7 @@
 #include "app/context.hpp"
 #include "core/text.hpp"
 #include "dataset/export.hpp"
+#include "quality/quality.hpp"
 #include "store/store.hpp"
 
 namespace g2d::app {
@@ -41,7 +42,15 @@ dataset::ExportOptions export_options(const cli::ExportArgs& a) {
   o.selection.languages = a.languages;
   o.selection.paths = a.paths;
   o.selection.min_answer_chars = a.min_answer_chars;
-  o.selection.include_flagged = a.include_flagged;
+  for (const auto& name : a.keep)
+    if (auto flag = quality::parse_flag(name))
+      o.selection.keep.insert(*flag);
+  if (a.include_flagged)
+    for (auto flag : quality::all_flags())
+      o.selection.keep.insert(flag);
+  o.selection.min_grounding = a.min_grounding;
+  o.selection.near_duplicate_similarity = a.near_duplicate_similarity;
+  o.card = !a.no_card;
   o.validation_fraction = a.validation;
   o.split_by = a.split_by == "file" ? dataset::SplitBy::file : dataset::SplitBy::repository;
   if (o.output == "-" && o.validation_fraction > 0)
@@ -55,6 +64,8 @@ std::string summary_text(const dataset::ExportSummary& s, const dataset::ExportO
                                  where, dataset::to_string(o.format));
   if (!s.validation_path.empty())
     text += fmt::format(", {} to {}", s.validation, printable(s.validation_path.string()));
+  if (!s.card_path.empty())
+    text += fmt::format("; card {}", printable(s.card_path.string()));
   std::int64_t left_out = s.considered - s.train - s.validation;
   if (left_out > 0) {
     std::string reasons;
@@ -70,6 +81,7 @@ std::string summary_text(const dataset::ExportSummary& s, const dataset::ExportO
 int run_export(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
   auto options = export_options(inv.export_args);
+  options.repos_dir = config::resolve_path(cfg, cfg.config.pipeline.repos_dir);
   // Read-only: an export never blocks (or is blocked by) a prepare running meanwhile.
   auto store = open_existing_database(cfg, store::OpenMode::read_only);
   if (!store)

@@ -52,8 +52,24 @@ void add_export_options(CLI::App& cmd, ExportArgs& a) {
   cmd.add_option("--min-answer-chars", a.min_answer_chars, "leave out shorter answers")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd.add_flag("--include-flagged", a.include_flagged,
-               "keep samples with quality flags (truncated answers)");
+  cmd.add_option("--keep", a.keep,
+                 "keep samples with this quality flag (repeatable): truncated, empty, refusal, "
+                 "repetitive, ungrounded, duplicate, near_duplicate")
+      ->type_name("FLAG")
+      ->check(CLI::IsMember({"truncated", "empty", "refusal", "repetitive", "ungrounded",
+                             "duplicate", "near_duplicate"}));
+  cmd.add_flag("--include-flagged", a.include_flagged, "keep samples whatever their quality flags");
+  cmd.add_option("--min-grounding", a.min_grounding,
+                 "an answer naming fewer of its identifiers than this share of the code's is "
+                 "ungrounded")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--near-duplicate-similarity", a.near_duplicate_similarity,
+                 "questions at least this alike (estimated Jaccard of word 3-grams) are near "
+                 "duplicates; the earliest is kept")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 1.0));
+  cmd.add_flag("--no-card", a.no_card, "do not write the dataset card (README.md) beside the file");
   cmd.add_option("--validation", a.validation,
                  "the fraction of repositories (or files) written to <output>.validation.jsonl")
       ->check(CLI::Range(0.0, 0.99));

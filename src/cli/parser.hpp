@@ -39,7 +39,11 @@ struct ExportArgs {
   std::vector<std::string> languages;
   std::vector<std::string> paths;
   int min_answer_chars = 1;
-  bool include_flagged = false;
+  bool include_flagged = false;   // keep every quality flag
+  std::vector<std::string> keep;  // quality flags whose samples are kept
+  double min_grounding = 0.5;
+  double near_duplicate_similarity = 0.7;
+  bool no_card = false;
   double validation = 0;
   std::string split_by = "repository";
 };

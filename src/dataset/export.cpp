@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "dataset/card.hpp"
+#include "dataset/licence.hpp"
 #include "discover/ignore.hpp"
 
 namespace g2d::dataset {
@@ -118,7 +120,8 @@ bool repository_selected(const Selection& s, const store::SampleRecord& sample) 
 }
 
 // Why a sample is left out, or "" when it is kept.
-std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecord& sample) {
+std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecord& sample,
+                                const std::vector<quality::Flag>& flags) {
   const Selection& s = o.selection;
   if (!repository_selected(s, sample))
     return "repository";
@@ -131,8 +134,9 @@ std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecor
     if (!any)
       return "path";
   }
-  if (!s.include_flagged && !sample.quality_flags.empty())
-    return "flagged: " + sample.quality_flags;
+  for (quality::Flag flag : flags)
+    if (!s.keep.contains(flag))
+      return std::string(quality::to_string(flag));
   if (o.format_options.include_code && sample.code.empty())
     return "no code kept with it";
   if (static_cast<int>(sample.answer.size()) < s.min_answer_chars)
@@ -140,7 +144,7 @@ std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecor
   return "";
 }
 
-ExportSample to_export(const store::SampleRecord& r) {
+ExportSample to_export(const store::SampleRecord& r, const std::vector<quality::Flag>& flags) {
   ExportSample e;
   e.id = r.id;
   e.question = r.question;
@@ -157,7 +161,8 @@ ExportSample to_export(const store::SampleRecord& r) {
   e.model = r.model_used;
   e.prompt_version = r.prompt_version;
   e.settings_fingerprint = r.settings_fingerprint;
-  e.quality_flags = r.quality_flags;
+  e.quality_flags = quality::join_flags(flags);
+  e.grounding = r.grounding;
   e.created_at = r.created_at;
   return e;
 }
@@ -178,7 +183,51 @@ std::uint64_t stable_hash(std::string_view text) {
   return h;
 }
 
+// Counts a written sample in the summary.
+void count_written(ExportSummary& summary, const store::SampleRecord& s) {
+  ++summary.repositories[s.repo_url];
+  ++summary.languages[s.language];
+  ++summary.models[s.model_used];
+  ++summary.prompt_versions[s.prompt_version];
+  ++summary.settings[s.settings_fingerprint];
+  if (!summary.repository_folders.contains(s.repo_url))
+    summary.repository_folders[s.repo_url] = s.repo;
+}
+
+// The dataset card beside the output, with each written repository's licence.
+Status write_card(const ExportOptions& options, ExportSummary& summary) {
+  std::map<std::string, Licence> licences;
+  if (!options.repos_dir.empty())
+    for (const auto& [url, folder] : summary.repository_folders)
+      if (!folder.empty())
+        licences[url] = detect_licence(options.repos_dir / folder);
+  summary.card_path = card_path_for(options.output);
+  auto card = AtomicFile::create(summary.card_path);
+  if (!card)
+    return tl::unexpected(card.error());
+  if (!card->write_line(render_card(options, summary, licences)))
+    return fail(ErrorKind::io, "cannot write {}: {}", summary.card_path.string(),
+                std::strerror(errno));
+  if (auto done = card->finish(); !done)
+    return done;
+  return card->publish();
+}
+
 }  // namespace
+
+std::vector<quality::Flag> flags_of(const Selection& selection, const store::SampleRecord& s) {
+  auto flags = quality::split_flags(s.quality_flags);
+  if (s.grounding && *s.grounding < selection.min_grounding)
+    flags.push_back(quality::Flag::ungrounded);
+  if (s.duplicate_of != 0)
+    flags.push_back(quality::Flag::duplicate);
+  if (s.near_duplicate_of != 0 &&
+      s.near_duplicate_similarity >= selection.near_duplicate_similarity)
+    flags.push_back(quality::Flag::near_duplicate);
+  std::sort(flags.begin(), flags.end());
+  flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
+  return flags;
+}
 
 fs::path validation_path_for(const fs::path& output) {
   fs::path p = output;
@@ -226,11 +275,16 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   }
   auto st = store.for_each_sample([&](const store::SampleRecord& sample) -> Status {
     ++summary.considered;
-    if (auto why = reason_to_leave_out(options, sample); !why.empty()) {
+    auto flags = flags_of(options.selection, sample);
+    for (quality::Flag flag : flags)
+      ++summary.flagged[std::string(quality::to_string(flag))];
+    if (auto why = reason_to_leave_out(options, sample, flags); !why.empty()) {
       ++summary.removed[why];
       return {};
     }
-    std::string line = format_line(options.format, to_export(sample), options.format_options);
+    count_written(summary, sample);
+    std::string line =
+        format_line(options.format, to_export(sample, flags), options.format_options);
     const std::string& key =
         options.split_by == SplitBy::repository ? sample.repo_url : sample.file_path;
     if (split && in_validation(key, options.validation_fraction)) {
@@ -270,6 +324,9 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   if (validation)
     if (auto published = validation->publish(); !published)
       return tl::unexpected(published.error());
+  if (options.card)
+    if (auto written = write_card(options, summary); !written)
+      return tl::unexpected(written.error());
   return summary;
 }
 

@@ -18,11 +18,13 @@
 #include <filesystem>
 #include <iosfwd>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "dataset/formats.hpp"
+#include "quality/quality.hpp"
 #include "store/store.hpp"
 
 namespace g2d::dataset {
@@ -32,7 +34,14 @@ struct Selection {
   std::vector<std::string> languages;     // empty: all
   std::vector<std::string> paths;         // globs (git wildmatch) over file paths; empty: all
   int min_answer_chars = 1;
-  bool include_flagged = false;  // keep samples with quality flags (truncated answers)
+  // Quality (quality/): a sample with a flag is left out unless the flag is kept. The flags stored
+  // with it (truncated, empty, refusal, repetitive), and three the export derives: ungrounded
+  // (grounding below min_grounding), duplicate (an earlier live sample has the same normalised
+  // question and answer), near_duplicate (an earlier live sample's question is at least
+  // near_duplicate_similarity alike, estimated by MinHash; the store links pairs of 0.5 and up).
+  std::set<quality::Flag> keep;
+  double min_grounding = 0.5;
+  double near_duplicate_similarity = 0.7;
 };
 
 enum class SplitBy { repository, file };
@@ -44,16 +53,34 @@ struct ExportOptions {
   double validation_fraction = 0;  // 0: no validation file
   SplitBy split_by = SplitBy::repository;
   std::filesystem::path output = "dataset.jsonl";  // "-": the stream given to export_dataset
+  // The dataset card (dataset/card.hpp) beside a file output; repos_dir is where the
+  // repositories are, for their licence files (empty: licences unknown).
+  bool card = true;
+  std::filesystem::path repos_dir;
 };
 
 struct ExportSummary {
   std::int64_t considered = 0;                  // live samples read
   std::int64_t train = 0;                       // lines written to the output
   std::int64_t validation = 0;                  // lines written to the validation file
-  std::map<std::string, std::int64_t> removed;  // reason -> samples left out
+  std::map<std::string, std::int64_t> removed;  // reason -> samples left out (a quality flag's
+                                                // name, "repository", "language", "path", ...)
+  std::map<std::string, std::int64_t> flagged;  // quality flag -> samples read that carry it
+  // What was written (both files), counted by repository URL, language, model, prompt version
+  // and settings fingerprint; and the folder under repos_dir of each repository written.
+  std::map<std::string, std::int64_t> repositories;
+  std::map<std::string, std::int64_t> languages;
+  std::map<std::string, std::int64_t> models;
+  std::map<std::string, std::int64_t> prompt_versions;
+  std::map<std::string, std::int64_t> settings;
+  std::map<std::string, std::string> repository_folders;
   std::filesystem::path train_path;
   std::filesystem::path validation_path;  // empty without a split
+  std::filesystem::path card_path;        // empty without a card
 };
+
+// The quality flags of a sample under a selection's thresholds, in quality::Flag order.
+std::vector<quality::Flag> flags_of(const Selection& selection, const store::SampleRecord& sample);
 
 // The validation file beside `output`: "data/train.jsonl" -> "data/train.validation.jsonl".
 std::filesystem::path validation_path_for(const std::filesystem::path& output);

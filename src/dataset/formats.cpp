@@ -36,20 +36,6 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json flags_array(std::string_view flags) {
-  json out = json::array();
-  size_t start = 0;
-  while (start < flags.size()) {
-    size_t comma = flags.find(',', start);
-    if (comma == std::string_view::npos)
-      comma = flags.size();
-    if (comma > start)
-      out.push_back(std::string(flags.substr(start, comma - start)));
-    start = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string_view to_string(Format format) {
@@ -138,7 +124,11 @@ std::string format_line(Format format, const ExportSample& s, const FormatOption
                {"model", s.model},
                {"prompt_version", s.prompt_version},
                {"settings_fingerprint", s.settings_fingerprint},
-               {"quality_flags", flags_array(s.quality_flags)},
+               // One type per column in every row: a loader that infers a column's type from
+               // its first rows (Hugging Face `datasets`) fails on a list that is empty there
+               // and not later, or a null that becomes a number.
+               {"quality_flags", s.quality_flags},
+               {"grounding", s.grounding ? *s.grounding : -1.0},
                {"created_at", s.created_at}});
 }
 

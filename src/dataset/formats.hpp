@@ -45,7 +45,8 @@ struct ExportSample {
   std::string model;
   std::string prompt_version;
   std::string settings_fingerprint;
-  std::string quality_flags;
+  std::string quality_flags;        // comma-separated
+  std::optional<double> grounding;  // nullopt: not measured
   std::int64_t created_at = 0;
 };
 

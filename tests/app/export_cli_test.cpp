@@ -61,7 +61,7 @@ TEST_F(ExportCli, WritesTheFileAndSaysWhatItLeftOut) {
   auto r = run({"export", "--format", "sharegpt", "--output", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("export: 3 samples to " + out.string() + " (sharegpt)"));
-  EXPECT_THAT(r.output, HasSubstr("left out 1 (1 flagged: truncated)"));
+  EXPECT_THAT(r.output, HasSubstr("left out 1 (1 truncated)"));
   std::ifstream in(out);
   int lines = 0;
   for (std::string line; std::getline(in, line); ++lines) {

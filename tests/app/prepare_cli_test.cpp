@@ -146,9 +146,14 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_THAT(first.output, HasSubstr("b.py  2 samples"));
   EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
   EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
+  std::vector<std::string> consumer_checks;
   for (const char* format : {"alpaca", "sharegpt", "openai", "chatml", "raw"}) {
     // Every format holds the 4 samples with their code, and never the planted secret.
     fs::path out = ws / (std::string(format) + ".jsonl");
+    consumer_checks.insert(
+        consumer_checks.end(),
+        {"--check", std::string(format) + (std::string_view(format) == "raw" ? ":4" : ":4:code") +
+                        "=" + out.string()});
     auto exported =
         test::run_git2dataset({"export", "--format", format, "--include-flagged", "--output",
                                out.string(), "--config", (ws / "git2dataset.yaml").string()});
@@ -157,6 +162,21 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << format;
     EXPECT_THAT(text, HasSubstr("password = ")) << format;  // b.py's code, redacted
     EXPECT_THAT(text, Not(HasSubstr(kPlanted))) << format;
+  }
+  // Hugging Face `datasets` loads each file as a trainer would: the fields it reads, roles that
+  // alternate (system, then user/assistant ending with the assistant), the code in the first
+  // user turn, every value as written.
+  std::string consumer_skip;
+  if (fs::path python = test::datasets_python(); !python.empty()) {
+    std::vector<std::string> argv = {python.string(), G2D_CHECK_DATASET};
+    argv.insert(argv.end(), consumer_checks.begin(), consumer_checks.end());
+    auto checked = sys::run_process(argv);
+    ASSERT_TRUE(checked) << checked.error().describe();
+    EXPECT_EQ(checked->exit_code, 0) << checked->output;
+    EXPECT_EQ(std::count(checked->output.begin(), checked->output.end(), '\n'), 5)
+        << checked->output;  // "ok FORMAT 4 rows" for each
+  } else {
+    consumer_skip = "the datasets venv is not set up (scripts/setup.sh --with-datasets)";
   }
   {  // status reads what the run recorded
     auto st =
@@ -219,6 +239,8 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_THAT(deleted.output, HasSubstr("1 retired"));
   EXPECT_TRUE(samples_of("github.com/o/r/b.py").empty());
   EXPECT_EQ(samples_of("github.com/o/r/a.c"), new_a);
+  if (!consumer_skip.empty())
+    GTEST_SKIP() << "everything but the consumer check passed: " << consumer_skip;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "quality/quality.hpp"
 #include "support.hpp"
 
 namespace g2d::dataset {
@@ -65,6 +66,24 @@ class ExportTest : public ::testing::Test {
     ASSERT_TRUE(db->commit_file(f, samples));
   }
 
+  // A done file with one sample whose fields `tweak` sets (after the defaults of add()).
+  void add_one(const std::string& path, const std::function<void(store::SampleRecord&)>& tweak) {
+    store::FileRecord f;
+    f.file_path = "github.com/o/q/" + path;
+    f.repo = "github.com/o/q";
+    f.file_hash = "h-" + path;
+    f.language = "c";
+    store::SampleRecord s;
+    s.file_path = f.file_path;
+    s.question = "What does " + path + " do?";
+    s.answer = "It does what " + path + " says.";
+    s.model_used = "tiny";
+    s.repo_url = "https://github.com/o/q";
+    s.code = "int f;\n";
+    tweak(s);
+    ASSERT_TRUE(db->commit_file(f, {s}));
+  }
+
   Result<ExportSummary> run(ExportOptions o) {
     std::ostringstream ignored;
     return export_dataset(*db, o, ignored);
@@ -94,8 +113,11 @@ TEST_F(ExportTest, EveryLiveSampleIsWrittenOnceInTheFormat) {
   }
   EXPECT_EQ(outputs.size(), 5u);
   EXPECT_TRUE(outputs.contains("answer 2 of x.c"));
+  std::set<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir / "out"))
-    EXPECT_EQ(entry.path().filename(), "train.jsonl") << "a temporary file was left behind";
+    files.insert(entry.path().filename().string());
+  // The dataset and its card; no temporary file left behind.
+  EXPECT_EQ(files, (std::set<std::string>{"train.jsonl", "README.md"}));
 }
 
 TEST_F(ExportTest, DashWritesToTheStream) {
@@ -131,19 +153,93 @@ TEST_F(ExportTest, TheSelectionFiltersAndCountsWhatItLeavesOut) {
   EXPECT_EQ(summary->train, 2);
   EXPECT_EQ(summary->removed["language"], 2);
   EXPECT_EQ(summary->removed["path"], 1);
-  EXPECT_EQ(summary->removed["flagged: truncated"], 1);
+  EXPECT_EQ(summary->removed["truncated"], 1);
   for (const auto& l : lines_of(o.output))
     EXPECT_EQ(l["path"], "github.com/o/a/src/x.c");
 
   ExportOptions by_repo;
   by_repo.output = dir / "r.jsonl";
   by_repo.selection.repositories = {"https://github.com/o/c"};
-  by_repo.selection.include_flagged = true;
+  by_repo.selection.keep = {quality::Flag::truncated};
   by_repo.selection.min_answer_chars = 5;
   auto picked = run(by_repo);
   ASSERT_TRUE(picked) << picked.error().describe();
   EXPECT_EQ(picked->train, 1);
   EXPECT_EQ(picked->removed["repository"], 5);
+}
+
+// Samples with a quality flag are left out, each counted under its first flag, unless the flag is
+// kept; the thresholds for grounding and near duplicates are the selection's.
+TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
+  auto keys = [](store::SampleRecord& s) {
+    s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));
+    auto sig = quality::minhash(s.question);
+    s.question_signature = quality::encode_signature(sig);
+    auto bands = quality::band_keys(sig);
+    s.question_bands.assign(bands.begin(), bands.end());
+  };
+  add_one("good.c", [&](auto& s) {
+    s.question = "What does good do?";
+    s.answer = "It is good.";
+    keys(s);
+  });
+  add_one("copy.c", [&](auto& s) {  // the same pair again
+    s.question = "What does good do?";
+    s.answer = "It is good.";
+    keys(s);
+  });
+  add_one("near.c", [&](auto& s) {  // the same question, another answer
+    s.question = "What does good do ?";
+    keys(s);
+  });
+  add_one("refusal.c", [&](auto& s) { s.quality_flags = "refusal"; });
+  add_one("made_up.c", [&](auto& s) { s.grounding = 0.25; });
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.format = Format::raw;
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->train, 1);
+  EXPECT_EQ(summary->removed["duplicate"], 1);
+  EXPECT_EQ(summary->removed["near_duplicate"], 1);
+  EXPECT_EQ(summary->removed["refusal"], 1);
+  EXPECT_EQ(summary->removed["ungrounded"], 1);
+  EXPECT_EQ(summary->flagged["near_duplicate"], 2);  // the copy is near too
+
+  o.selection.keep = {quality::Flag::duplicate, quality::Flag::near_duplicate};
+  o.selection.min_grounding = 0.2;
+  auto kept = run(o);
+  ASSERT_TRUE(kept) << kept.error().describe();
+  EXPECT_EQ(kept->train, 4);
+  EXPECT_EQ(kept->removed["refusal"], 1);
+  std::map<std::string, json> by_path;
+  for (const auto& l : lines_of(o.output))
+    by_path[l["path"].get<std::string>()] = l;
+  EXPECT_EQ(by_path["github.com/o/q/copy.c"]["quality_flags"], "duplicate,near_duplicate");
+  EXPECT_EQ(by_path["github.com/o/q/made_up.c"]["grounding"], 0.25);
+  EXPECT_EQ(by_path["github.com/o/q/good.c"]["quality_flags"], "");
+
+  o.selection.near_duplicate_similarity = 1.01;  // nothing is that alike
+  o.selection.keep = {quality::Flag::duplicate};
+  auto strict = run(o);
+  ASSERT_TRUE(strict);
+  EXPECT_EQ(strict->removed.count("near_duplicate"), 0u);
+}
+
+TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
+  add("github.com/o/a", "x.c", 2);
+  add("github.com/o/b", "y.py", 1, "python");
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->repositories,
+            (std::map<std::string, std::int64_t>{{"https://github.com/o/a", 2},
+                                                 {"https://github.com/o/b", 1}}));
+  EXPECT_EQ(summary->repository_folders["https://github.com/o/b"], "github.com/o/b");
+  EXPECT_EQ(summary->languages, (std::map<std::string, std::int64_t>{{"c", 2}, {"python", 1}}));
+  EXPECT_EQ(summary->models, (std::map<std::string, std::int64_t>{{"tiny", 3}}));
+  EXPECT_EQ(summary->prompt_versions, (std::map<std::string, std::int64_t>{{"builtin-1", 3}}));
 }
 
 TEST_F(ExportTest, AShortAnswerAndASampleWithoutCodeAreLeftOut) {

@@ -134,7 +134,8 @@ TEST(Formats, RawCarriesEveryColumnWithProvenance) {
   EXPECT_EQ(j["model"], "tiny");
   EXPECT_EQ(j["prompt_version"], "builtin-1");
   EXPECT_EQ(j["settings_fingerprint"], "fp");
-  EXPECT_EQ(j["quality_flags"], json::array({"truncated"}));
+  EXPECT_EQ(j["quality_flags"], "truncated");  // a string in every row, "" for none
+  EXPECT_EQ(j["grounding"], -1.0);             // a number in every row, -1: not measured
   EXPECT_EQ(j["created_at"], 1700000000000);
 }
 
