@@ -18,7 +18,7 @@ SCHEMA = {"alpaca": dict(instruction=S, input=S, output=S), "chatml": dict(text=
           "openai": dict(messages=("[{content:string,role:string}]",)),
           "raw": dict(question=S, answer=S, repo_url=S, commit=S, path=S, line_start=I,
                       line_end=I, model=S, prompt_version=S, settings_fingerprint=S,
-                      quality_flags=S, grounding=("double",))}
+                      quality_flags=S, grounding=("float64", "double"))}
 BLOCK = re.compile(r"<\|im_start\|>(\w+)\n(.*?)<\|im_end\|>", re.S)
 nonempty = lambda v: isinstance(v, str) and v.strip() != ""
 
