@@ -170,11 +170,7 @@ ExportSample to_export(const store::SampleRecord& r, const std::vector<quality::
 // FNV-1a, 64 bits, then splitmix64's finaliser (FNV alone leaves the top bits of similar keys
 // alike): stable across machines, runs and standard libraries, which std::hash is not.
 std::uint64_t stable_hash(std::string_view text) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  std::uint64_t h = quality::fnv1a64(text);
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 27;
