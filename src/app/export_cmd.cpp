@@ -21,40 +21,39 @@ namespace g2d::app {
 
 namespace {
 
-// What each sample's system message says unless --system-prompt replaces it.
-constexpr std::string_view k_default_system_prompt =
-    "You are an expert software engineer. Answer questions about the code you are shown "
-    "accurately and concisely, using only that code.";
-
-dataset::ExportOptions export_options(const cli::ExportArgs& a) {
+// The export's options from the config's `export:` section (flags already applied to it; the
+// config checked every value).
+dataset::ExportOptions export_options(const config::LoadedConfig& cfg) {
+  const config::ExportConfig& e = cfg.config.export_;
   dataset::ExportOptions o;
-  auto format = dataset::parse_format(a.format);
-  if (!format) {
-    throw UsageError(fmt::format("--format: \"{}\" is not a format (formats: {})", a.format,
-                                 dataset::format_names()));
-  }
+  auto format = dataset::parse_format(e.format);
+  if (!format)  // the schema's choices are the formats; this would be a bug
+    throw UsageError(fmt::format("export.format: \"{}\" is not a format", e.format));
   o.format = *format;
-  o.output = a.output;
-  o.format_options.include_code = !a.no_code;
-  o.format_options.system_prompt =
-      a.system_prompt ? *a.system_prompt : std::string(k_default_system_prompt);
-  o.selection.repositories = a.repositories;
-  o.selection.languages = a.languages;
-  o.selection.paths = a.paths;
-  o.selection.min_answer_chars = a.min_answer_chars;
-  for (const auto& name : a.keep)
-    if (auto flag = quality::parse_flag(name))
+  // From the file or the environment a relative output is relative to the config file's folder,
+  // like every path it names; from --output, relative to the current directory.
+  bool from_flag = cfg.origins.at("export.output").source == config::Source::flag;
+  o.output = e.output == "-" || from_flag ? std::filesystem::path(e.output)
+                                          : config::resolve_path(cfg, e.output);
+  o.format_options.include_code = e.include_code;
+  o.format_options.system_prompt = e.system_prompt;
+  o.selection.repositories = e.repositories;
+  o.selection.languages = e.languages;
+  o.selection.paths = e.paths;
+  o.selection.min_answer_chars = e.min_answer_chars;
+  for (const auto& name : e.keep) {
+    if (name == "all") {
+      for (auto flag : quality::all_flags())
+        o.selection.keep.insert(flag);
+    } else if (auto flag = quality::parse_flag(name)) {
       o.selection.keep.insert(*flag);
-  if (a.include_flagged)
-    for (auto flag : quality::all_flags())
-      o.selection.keep.insert(flag);
-  o.selection.min_grounding = a.min_grounding;
-  o.selection.near_duplicate_similarity = a.near_duplicate_similarity;
-  o.card = !a.no_card;
-  o.validation_fraction = a.validation;
-  o.split_by = a.split_by == "file" ? dataset::SplitBy::file : dataset::SplitBy::repository;
-  if (o.output == "-" && o.validation_fraction > 0)
-    throw UsageError("--validation needs --output to name a file, not -");
+    }
+  }
+  o.selection.min_grounding = e.min_grounding;
+  o.selection.near_duplicate_similarity = e.near_duplicate_similarity;
+  o.card = e.card;
+  o.validation_fraction = e.validation_fraction;
+  o.split_by = e.split_by == "file" ? dataset::SplitBy::file : dataset::SplitBy::repository;
   return o;
 }
 
@@ -80,7 +79,7 @@ std::string summary_text(const dataset::ExportSummary& s, const dataset::ExportO
 
 int run_export(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
-  auto options = export_options(inv.export_args);
+  auto options = export_options(cfg);
   options.repos_dir = config::resolve_path(cfg, cfg.config.pipeline.repos_dir);
   // Read-only: an export never blocks (or is blocked by) a prepare running meanwhile.
   auto store = open_existing_database(cfg, store::OpenMode::read_only);
@@ -100,9 +99,11 @@ int run_export(const cli::Invocation& inv, std::ostream& out) {
 
 int run_all(const cli::Invocation& inv, std::ostream& out) {
   constexpr int k_interrupted = 130;
-  if (inv.export_args.output == "-")
-    throw UsageError("run reports each step on standard output: give --output a file, not -");
-  export_options(inv.export_args);  // bad options are refused before anything runs
+  // Bad options are refused before anything runs.
+  if (load_config(inv).config.export_.output == "-")
+    throw UsageError(
+        "run reports each step on standard output: give --output (export.output) a "
+        "file, not -");
   int worst = run_scrape(inv, out);
   if (worst == k_interrupted)
     return worst;

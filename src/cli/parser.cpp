@@ -17,65 +17,90 @@ std::string version_string() {
 
 namespace {
 
-// Adds `--name VALUE` as a shortcut for `--set key=VALUE`.
+// The long name of a flag spelled "-f,--format": "--format" (what messages and `config show` name).
+std::string long_name(const std::string& flag) {
+  auto comma = flag.rfind(',');
+  return comma == std::string::npos ? flag : flag.substr(comma + 1);
+}
+
+// Adds `--name VALUE` as a shortcut for `--set key=VALUE`. `exact`: the value is the string itself,
+// never read as YAML (text keys: a prompt, a path).
 void add_shortcut(CLI::App& app, Invocation& inv, const std::string& flag, const std::string& key,
-                  const std::string& help) {
+                  const std::string& help, bool exact = false) {
   app.add_option_function<std::string>(
          flag,
-         [&inv, flag, key](const std::string& value) {
-           inv.overrides.push_back({key, value, flag});
+         [&inv, origin = long_name(flag), key, exact](const std::string& value) {
+           inv.overrides.push_back({key, value, origin, exact});
          },
          help + " (overrides " + key + ")")
       ->type_name("VALUE");
 }
 
-// export's options, on `export` and on `run`.
-void add_export_options(CLI::App& cmd, ExportArgs& a) {
-  cmd.add_option("-f,--format", a.format, "alpaca, sharegpt, openai, chatml or raw")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"alpaca", "sharegpt", "openai", "chatml", "raw"}));
-  cmd.add_option("-o,--output", a.output, "the JSONL file (- for standard output)")
-      ->capture_default_str()
-      ->type_name("PATH");
-  cmd.add_flag("--no-code", a.no_code,
-               "leave the code out of each sample (the question alone; by default the code it is "
-               "about is in the sample)");
-  cmd.add_option("--system-prompt", a.system_prompt,
-                 "the system message of each sample (\"\" for none; default: a short built-in "
-                 "one)")
-      ->type_name("TEXT");
-  cmd.add_option("--repo", a.repositories, "only this repository (URL or folder; repeatable)")
-      ->type_name("REPO");
-  cmd.add_option("--language", a.languages, "only this language (repeatable)")->type_name("LANG");
-  cmd.add_option("--path", a.paths, "only file paths matching this glob (repeatable)")
-      ->type_name("GLOB");
-  cmd.add_option("--min-answer-chars", a.min_answer_chars, "leave out shorter answers")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--keep", a.keep,
-                 "keep samples with this quality flag (repeatable): truncated, empty, refusal, "
-                 "repetitive, ungrounded, duplicate, near_duplicate")
-      ->type_name("FLAG")
-      ->check(CLI::IsMember({"truncated", "empty", "refusal", "repetitive", "ungrounded",
-                             "duplicate", "near_duplicate"}));
-  cmd.add_flag("--include-flagged", a.include_flagged, "keep samples whatever their quality flags");
-  cmd.add_option("--min-grounding", a.min_grounding,
-                 "an answer naming fewer of its identifiers than this share of the code's is "
-                 "ungrounded")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  cmd.add_option("--near-duplicate-similarity", a.near_duplicate_similarity,
-                 "questions at least this alike (estimated Jaccard of word 3-grams) are near "
-                 "duplicates; the earliest is kept")
-      ->capture_default_str()
-      ->check(CLI::Range(0.5, 1.0));
-  cmd.add_flag("--no-card", a.no_card, "do not write the dataset card (README.md) beside the file");
-  cmd.add_option("--validation", a.validation,
-                 "the fraction of repositories (or files) written to <output>.validation.jsonl")
-      ->check(CLI::Range(0.0, 0.99));
-  cmd.add_option("--split-by", a.split_by, "what the validation split keeps together")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"repository", "file"}));
+// A repeatable `--name VALUE` whose values together replace the list `key`.
+void add_list_shortcut(CLI::App& app, Invocation& inv, const std::string& flag,
+                       const std::string& key, const std::string& help,
+                       const std::string& type_name) {
+  app.add_option_function<std::vector<std::string>>(
+         flag,
+         [&inv, origin = long_name(flag), key](const std::vector<std::string>& items) {
+           inv.overrides.push_back({key, "", origin, true, items});
+         },
+         help + " (repeatable; overrides " + key + ")")
+      ->type_name(type_name);
+}
+
+// A `--name` flag that sets `key` to `value`.
+void add_switch(CLI::App& app, Invocation& inv, const std::string& flag, const std::string& key,
+                const std::string& value, const std::string& help) {
+  app.add_flag_callback(
+      flag,
+      [&inv, flag, key, value] {
+        inv.overrides.push_back({key, value, flag});
+      },
+      help + " (sets " + key + ": " + value + ")");
+}
+
+// export's options, on `export` and on `run`: each is a flag for a key of the config's `export:`
+// section, checked (and suggested) there like any other key.
+void add_export_options(CLI::App& cmd, Invocation& inv) {
+  add_shortcut(cmd, inv, "-f,--format", "export.format", "alpaca, sharegpt, openai, chatml or raw",
+               true);
+  add_shortcut(cmd, inv, "-o,--output", "export.output",
+               "the JSONL file (- for standard output; relative to the current directory)", true);
+  add_switch(cmd, inv, "--no-code", "export.include_code", "false",
+             "leave the code out of each sample (the question alone)");
+  add_shortcut(cmd, inv, "--system-prompt", "export.system_prompt",
+               "the system message of each sample (\"\" for none)", true);
+  add_list_shortcut(cmd, inv, "--repo", "export.repositories",
+                    "only this repository (URL or folder)", "REPO");
+  add_list_shortcut(cmd, inv, "--language", "export.languages", "only this language", "LANG");
+  add_list_shortcut(cmd, inv, "--path", "export.paths", "only file paths matching this glob",
+                    "GLOB");
+  add_shortcut(cmd, inv, "--min-answer-chars", "export.min_answer_chars",
+               "leave out shorter answers");
+  add_list_shortcut(cmd, inv, "--keep", "export.keep",
+                    "keep samples with this quality flag: truncated, empty, refusal, repetitive, "
+                    "ungrounded, duplicate, near_duplicate",
+                    "FLAG");
+  // After --keep: its callback runs later, so "all" wins over a --keep given with it.
+  cmd.add_flag_callback(
+      "--include-flagged",
+      [&inv] {
+        inv.overrides.push_back({"export.keep", "", "--include-flagged", true, {"all"}});
+      },
+      "keep samples whatever their quality flags (sets export.keep: [all])");
+  add_shortcut(cmd, inv, "--min-grounding", "export.min_grounding",
+               "an answer naming fewer of its identifiers than this share of the code's is "
+               "ungrounded");
+  add_shortcut(cmd, inv, "--near-duplicate-similarity", "export.near_duplicate_similarity",
+               "questions at least this alike (estimated Jaccard of word 3-grams) are near "
+               "duplicates; the earliest is kept");
+  add_switch(cmd, inv, "--no-card", "export.card", "false",
+             "do not write the dataset card (README.md) beside the file");
+  add_shortcut(cmd, inv, "--validation", "export.validation_fraction",
+               "the fraction of repositories (or files) written to <output>.validation.jsonl");
+  add_shortcut(cmd, inv, "--split-by", "export.split_by",
+               "what the validation split keeps together: repository or file", true);
 }
 
 }  // namespace
@@ -138,9 +163,9 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
       "discover source files and generate question/answer pairs for the new and changed");
   auto* export_cmd = app.add_subcommand(
       "export", "write the stored samples as a JSONL dataset for a fine-tuning tool");
-  add_export_options(*export_cmd, inv.export_args);
+  add_export_options(*export_cmd, inv);
   auto* run = app.add_subcommand("run", "scrape, prepare and export in one go");
-  add_export_options(*run, inv.export_args);
+  add_export_options(*run, inv);
   prepare->add_flag("--dry-run", inv.dry_run,
                     "list each file as new / changed / unchanged / deleted / skipped (with the "
                     "reason) and the totals, without calling the LLM");

@@ -29,25 +29,6 @@ enum class Command {
   run,
 };
 
-// export's (and run's) options, as given; app turns them into dataset::ExportOptions.
-struct ExportArgs {
-  std::string format = "openai";
-  std::filesystem::path output = "dataset.jsonl";  // "-": standard output
-  bool no_code = false;
-  std::optional<std::string> system_prompt;  // unset: the built-in one; "": none
-  std::vector<std::string> repositories;
-  std::vector<std::string> languages;
-  std::vector<std::string> paths;
-  int min_answer_chars = 1;
-  bool include_flagged = false;   // keep every quality flag
-  std::vector<std::string> keep;  // quality flags whose samples are kept
-  double min_grounding = 0.5;
-  double near_duplicate_similarity = 0.7;
-  bool no_card = false;
-  double validation = 0;
-  std::string split_by = "repository";
-};
-
 struct Invocation {
   Command command = Command::doctor;
   std::optional<std::filesystem::path> config_file;    // --config
@@ -59,7 +40,6 @@ struct Invocation {
   bool dry_run = false;                                // prepare --dry-run
   std::vector<std::string> retry_paths;                // retry [PATH...]
   bool json = false;                                   // status --json
-  ExportArgs export_args;                              // export, run
 };
 
 std::string version_string();

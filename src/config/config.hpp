@@ -66,10 +66,33 @@ struct ResourcesConfig {
   bool operator==(const ResourcesConfig&) const = default;
 };
 
+// What `export` (and `run`) write; every key also has a flag on those commands.
+struct ExportConfig {
+  std::string format = "openai";         // alpaca | sharegpt | openai | chatml | raw
+  std::string output = "dataset.jsonl";  // "-": standard output
+  bool include_code = true;              // the code a question is about is in the sample
+  std::string system_prompt =            // "" = no system message
+      "You are an expert software engineer. Answer questions about the code you are shown "
+      "accurately and concisely, using only that code.";
+  std::vector<std::string> repositories;   // only these (URL or folder); empty = all
+  std::vector<std::string> languages;      // only these; empty = all
+  std::vector<std::string> paths;          // only paths matching one of these globs; empty = all
+  int min_answer_chars = 1;                // >= 0
+  std::vector<std::string> keep;           // quality flags kept (or "all"); others are left out
+  double min_grounding = 0.5;              // 0 .. 1
+  double near_duplicate_similarity = 0.7;  // 0.5 .. 1
+  double validation_fraction = 0;          // 0 .. 0.99
+  std::string split_by = "repository";     // repository | file
+  bool card = true;                        // README.md dataset card beside the file
+
+  bool operator==(const ExportConfig&) const = default;
+};
+
 struct Config {
   LlmConfig llm;
   PipelineConfig pipeline;
   ResourcesConfig resources;
+  ExportConfig export_;  // the `export:` section (`export` is a C++ keyword)
 
   bool operator==(const Config&) const = default;
 };
@@ -91,6 +114,10 @@ struct Override {
   std::string key_path;  // "llm.context_window"
   std::string value;
   std::string origin;  // the flag, for messages and `config show`: "--set llm.model", "--model"
+  // Exact: never read as YAML — `value` is the string itself (a text or choice key), or `items`
+  // are the list's items (a list key), so "*.py", "a: b", "[x]" or "" mean what they say.
+  bool exact = false;
+  std::vector<std::string> items{};
 };
 
 struct LoadOptions {

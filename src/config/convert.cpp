@@ -199,6 +199,13 @@ tl::expected<Value, Invalid> to_list(const KeySpec& key, const Raw& raw, bool co
       return invalid(path, "string", item);
     if (auto expected = rule_violation(key.rule, item.text))
       return invalid(path, *expected, item);
+    if (!key.choices.empty() &&
+        std::find(key.choices.begin(), key.choices.end(), item.text) == key.choices.end()) {
+      const std::string expected = fmt::format("one of {}", fmt::join(key.choices, ", "));
+      if (auto near = closest(item.text, key.choices))
+        return invalid(path, expected, item, false, fmt::format("; did you mean {}?", *near));
+      return invalid(path, expected, item);
+    }
     values.push_back(item.text);
   }
   return values;

@@ -92,7 +92,21 @@ void apply_overrides(Layering& layers, const std::vector<Override>& overrides) {
           {o.key_path, "unknown key", flag, near ? fmt::format("; did you mean {}?", *near) : ""});
       continue;
     }
-    apply_text(layers, *key, o.value, Origin{Source::flag, flag}, flag);
+    if (!o.exact) {
+      apply_text(layers, *key, o.value, Origin{Source::flag, flag}, flag);
+      continue;
+    }
+    Raw raw{Raw::Shape::scalar, o.value, true, {}, 0};
+    if (key->type == Type::text_list) {
+      raw = Raw{Raw::Shape::sequence, {}, false, {}, 0};
+      for (const auto& item : o.items)
+        raw.items.push_back(Raw{Raw::Shape::scalar, item, true, {}, 0});
+    }
+    auto value = convert(*key, raw, false);
+    if (value)
+      layers.set(*key, *value, Origin{Source::flag, flag}, flag);
+    else
+      layers.reject(value.error(), flag);
   }
 }
 
@@ -105,6 +119,14 @@ void check_cross_keys(Layering& layers) {
         {"llm.model",
          fmt::format("expected a model name for the {} backend, got nothing", llm.backend),
          fmt::format("llm.backend at {}", where),
+         {}});
+  }
+  const ExportConfig& exp = layers.config.export_;
+  if (exp.validation_fraction > 0 && exp.output == "-") {
+    layers.problems.push_back(
+        {"export.validation_fraction",
+         "a validation split needs export.output to name a file, not - (standard output)",
+         fmt::format("export.output at {}", layers.locations["export.output"]),
          {}});
   }
 }

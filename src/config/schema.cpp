@@ -207,6 +207,75 @@ std::vector<KeySpec> build_resources() {
   return keys;
 }
 
+std::vector<KeySpec> build_export() {
+  using E = ExportConfig;
+  constexpr auto s = &Config::export_;
+  std::vector<KeySpec> keys;
+  KeySpec format = key<s, &E::format>("export", "format", Type::choice,
+                                      "Dataset format: alpaca, sharegpt, openai (messages, as TRL "
+                                      "and mlx-lm read),\nchatml or raw (every column).");
+  format.choices = {"alpaca", "sharegpt", "openai", "chatml", "raw"};
+  keys.push_back(std::move(format));
+  keys.push_back(with_rule(
+      key<s, &E::output>("export", "output", Type::text,
+                         "The JSONL file written (- for standard output). A relative path "
+                         "is relative to\nthis file's directory (given as --output: to the "
+                         "current directory)."),
+      TextRule::non_empty));
+  keys.push_back(key<s, &E::include_code>(
+      "export", "include_code", Type::boolean,
+      "Put the code each question is about in the sample (false: the question alone)."));
+  keys.push_back(key<s, &E::system_prompt>("export", "system_prompt", Type::text,
+                                           "The system message of each sample (\"\" for none)."));
+  keys.push_back(key<s, &E::repositories>(
+      "export", "repositories", Type::text_list,
+      "Only these repositories (URL as in repos.txt, or folder); empty: all."));
+  keys.push_back(key<s, &E::languages>("export", "languages", Type::text_list,
+                                       "Only these languages (python, rust, ...); empty: all."));
+  keys.push_back(with_rule(key<s, &E::paths>("export", "paths", Type::text_list,
+                                             "Only file paths matching one of these globs; empty: "
+                                             "all."),
+                           TextRule::non_empty));
+  keys.push_back(
+      with_ints(key<s, &E::min_answer_chars>("export", "min_answer_chars", Type::integer,
+                                             "Answers shorter than this many characters are left "
+                                             "out (>= 0)."),
+                {0, k_int_max, false, std::nullopt}));
+  KeySpec keep = key<s, &E::keep>(
+      "export", "keep", Type::text_list,
+      "Quality flags whose samples are kept anyway (all: every flag); a sample with any other\n"
+      "flag is left out: truncated, empty, refusal, repetitive, ungrounded, duplicate,\n"
+      "near_duplicate.");
+  keep.choices = {"truncated",  "empty",     "refusal",        "repetitive",
+                  "ungrounded", "duplicate", "near_duplicate", "all"};
+  keys.push_back(std::move(keep));
+  KeySpec grounding =
+      key<s, &E::min_grounding>("export", "min_grounding", Type::number,
+                                "An answer whose grounding score (share of the identifiers it "
+                                "names found in\nthe code) is below this is ungrounded (0 .. 1).");
+  grounding.numbers = {0, false, 1};
+  keys.push_back(std::move(grounding));
+  KeySpec near = key<s, &E::near_duplicate_similarity>(
+      "export", "near_duplicate_similarity", Type::number,
+      "Questions at least this alike (estimated Jaccard of word 3-grams) are near duplicates;\n"
+      "the earliest is kept (0.5 .. 1).");
+  near.numbers = {0.5, false, 1};
+  keys.push_back(std::move(near));
+  KeySpec validation = key<s, &E::validation_fraction>(
+      "export", "validation_fraction", Type::number,
+      "Share of the repositories (or files) written to <output>.validation.jsonl (0 .. 0.99).");
+  validation.numbers = {0, false, 0.99};
+  keys.push_back(std::move(validation));
+  KeySpec split =
+      key<s, &E::split_by>("export", "split_by", Type::choice,
+                           "What the validation split keeps together: repository or file.");
+  split.choices = {"repository", "file"};
+  keys.push_back(std::move(split));
+  keys.push_back(key<s, &E::card>("export", "card", Type::boolean,
+                                  "Write the dataset card (README.md) beside the file."));
+  return keys;
+}
+
 std::string format_number(double v) {
   return fmt::format("{}", v);
 }
@@ -243,7 +312,7 @@ bool is_plain_safe(std::string_view s) {
 const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> table = [] {
     std::vector<KeySpec> all;
-    for (auto part : {build_llm(), build_pipeline(), build_resources()}) {
+    for (auto part : {build_llm(), build_pipeline(), build_resources(), build_export()}) {
       for (auto& k : part)
         all.push_back(std::move(k));
     }
@@ -253,7 +322,7 @@ const std::vector<KeySpec>& schema() {
 }
 
 const std::vector<std::string>& section_names() {
-  static const std::vector<std::string> names{"llm", "pipeline", "resources"};
+  static const std::vector<std::string> names{"llm", "pipeline", "resources", "export"};
   return names;
 }
 

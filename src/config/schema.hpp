@@ -48,7 +48,7 @@ struct KeySpec {
   std::string help;  // what the key is, for the file `init` writes; lines separated by '\n'
   IntRange ints;
   NumberRange numbers;
-  std::vector<std::string> choices;
+  std::vector<std::string> choices;  // a choice's values, or the values a list's items may take
   TextRule rule = TextRule::any;
   Value (*get)(const Config&) = nullptr;
   void (*set)(Config&, const Value&) = nullptr;

@@ -113,8 +113,8 @@ void apply_yaml(Layering& layers, const std::string& text, const std::string& fi
   if (!root.IsMap()) {
     layers.problems.push_back(
         {{},
-         "expected a mapping of sections (llm, pipeline, resources) at the top level, got " +
-             shape_name(root),
+         fmt::format("expected a mapping of sections ({}) at the top level, got {}",
+                     fmt::join(section_names(), ", "), shape_name(root)),
          fmt::format("line {}", line_of(root, 1)),
          {}});
     return;

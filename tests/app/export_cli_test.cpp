@@ -96,16 +96,58 @@ TEST_F(ExportCli, TheSplitWritesTheValidationFileBesideTheOutput) {
   EXPECT_THAT(r.output, HasSubstr("train.validation.jsonl"));
 }
 
+TEST_F(ExportCli, TheExportSectionOfTheConfigChoosesWhatIsWritten) {
+  test::write_file(ws / "git2dataset.yaml",
+                   "pipeline:\n  database: data/g2d.db\n"
+                   "export:\n  format: alpaca\n  output: sets/train.jsonl\n"
+                   "  keep: [truncated]\n  card: false\n  system_prompt: \"Be exact.\"\n"
+                   "  paths: [\"**/a/*\"]\n");
+  auto r = run({"export"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // A relative output in the file is relative to the file's folder, like every path it names.
+  fs::path out = ws / "sets/train.jsonl";
+  EXPECT_THAT(r.output, HasSubstr("export: 2 samples to " + out.string() + " (alpaca)"));
+  EXPECT_FALSE(fs::exists(ws / "sets/README.md"));
+  std::ifstream in(out);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["system"], "Be exact.");
+    EXPECT_THAT(j["instruction"].get<std::string>(), HasSubstr("github.com/o/a"));
+  }
+  EXPECT_EQ(lines, 2);
+
+  // Flags beat the file: another format, every path, the default card; a relative --output is
+  // relative to the current directory.
+  auto flags =
+      test::run_git2dataset({"export", "--config", (ws / "git2dataset.yaml").string(), "--format",
+                             "raw", "--path", "**", "--output", "flagged.jsonl"},
+                            {}, ws / "sets");
+  ASSERT_EQ(flags.exit_code, 0) << flags.output;
+  EXPECT_THAT(flags.output, HasSubstr("export: 4 samples to flagged.jsonl (raw)"));
+  EXPECT_TRUE(fs::exists(ws / "sets/flagged.jsonl"));
+  EXPECT_FALSE(fs::exists(ws / "sets/README.md"));  // card: false still holds
+}
+
 TEST_F(ExportCli, BadInputIsRefusedByName) {
   auto format = run({"export", "--format", "jsonl"});
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_THAT(format.output, HasSubstr("--format"));
+  EXPECT_THAT(format.output, HasSubstr("export.format: expected one of alpaca"));
+  EXPECT_THAT(format.output, HasSubstr("(--format)"));
+  auto keep = run({"export", "--keep", "truncatd"});
+  EXPECT_EQ(keep.exit_code, 2);
+  EXPECT_THAT(keep.output, HasSubstr("did you mean truncated?"));
   auto split = run({"export", "--output", "-", "--validation", "0.1"});
   EXPECT_EQ(split.exit_code, 2);
-  EXPECT_THAT(split.output, HasSubstr("--validation needs --output"));
+  EXPECT_THAT(split.output,
+              HasSubstr("export.validation_fraction: a validation split needs export.output"));
+  test::write_file(ws / "bad.yaml", "export:\n  min_grounding: high\n");
+  auto file = test::run_git2dataset({"export", "--config", (ws / "bad.yaml").string()});
+  EXPECT_EQ(file.exit_code, 2);
+  EXPECT_THAT(file.output, HasSubstr("export.min_grounding: expected number from 0 to 1"));
   auto to_stdout = run({"run", "--output", "-"});
   EXPECT_EQ(to_stdout.exit_code, 2);
-  EXPECT_THAT(to_stdout.output, HasSubstr("give --output a file"));
+  EXPECT_THAT(to_stdout.output, HasSubstr("give --output (export.output) a file"));
   fs::remove_all(ws / "data");
   auto missing = run({"export"});
   EXPECT_EQ(missing.exit_code, 1);

@@ -63,14 +63,16 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 26u);
+  ASSERT_EQ(paths.size(), 40u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
   EXPECT_EQ(paths[11], "llm.prompts_dir");
   EXPECT_EQ(paths[12], "pipeline.repos_file");
   EXPECT_EQ(paths[20], "pipeline.scrape_jobs");
   EXPECT_EQ(paths[21], "pipeline.clone_depth");
-  EXPECT_EQ(paths.back(), "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[25], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[26], "export.format");
+  EXPECT_EQ(paths.back(), "export.card");
 }
 
 TEST_F(ConfigTest, EmptyFileGivesDefaults) {
@@ -114,9 +116,28 @@ resources:
   battery_pause_threshold: 0
   enable_battery_monitoring: false
   unload_after_idle_seconds: 0
+export:
+  format: sharegpt
+  output: data/out.jsonl
+  include_code: false
+  system_prompt: Be brief.
+  repositories: [a]
+  languages: [go]
+  paths: ["cmd/**"]
+  min_answer_chars: 3
+  keep: [all]
+  min_grounding: 0
+  near_duplicate_similarity: 1
+  validation_fraction: 0.2
+  split_by: file
+  card: false
 )");
   ASSERT_TRUE(loaded) << loaded.error().message;
   const Config& c = loaded->config;
+  EXPECT_EQ(c.export_.format, "sharegpt");
+  EXPECT_EQ(c.export_.system_prompt, "Be brief.");
+  EXPECT_THAT(c.export_.keep, ElementsAre("all"));
+  EXPECT_DOUBLE_EQ(c.export_.near_duplicate_similarity, 1.0);
   EXPECT_EQ(c.llm.backend, "ollama");
   EXPECT_EQ(c.llm.model, "qwen2.5-coder:7b");
   EXPECT_EQ(c.llm.base_url, "http://localhost:11434");

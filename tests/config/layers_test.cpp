@@ -42,6 +42,28 @@ TEST_F(ConfigTest, LaterFlagsWin) {
   EXPECT_EQ(loaded->origins.at("llm.threads"), (Origin{Source::flag, "--set llm.threads"}));
 }
 
+TEST_F(ConfigTest, ExactFlagValuesAreNeverReadAsYaml) {
+  Override prompt{"export.system_prompt", "Role: reviewer [strict]", "--system-prompt", true, {}};
+  Override paths{"export.paths", "", "--path", true, {"*.py", "src/{a,b}/**", "x: y"}};
+  Override empty{"export.languages", "", "--language", true, {}};
+  auto loaded = load_yaml("export:\n  languages: [go]\n", {}, {prompt, paths, empty});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->config.export_.system_prompt, "Role: reviewer [strict]");
+  EXPECT_THAT(loaded->config.export_.paths, ElementsAre("*.py", "src/{a,b}/**", "x: y"));
+  EXPECT_THAT(loaded->config.export_.languages, IsEmpty());
+  EXPECT_EQ(loaded->origins.at("export.paths"), (Origin{Source::flag, "--path"}));
+}
+
+TEST_F(ConfigTest, ExactFlagValuesAreStillChecked) {
+  Override format{"export.format", "jsonl", "--format", true, {}};
+  Override keep{"export.keep", "", "--keep", true, {"truncated", "stale"}};
+  std::string message = error_of("", {}, {format, keep});
+  EXPECT_THAT(message, HasSubstr("export.format: expected one of alpaca"));
+  EXPECT_THAT(message, HasSubstr("(--format)"));
+  EXPECT_THAT(message, HasSubstr("export.keep[1]"));
+  EXPECT_THAT(message, HasSubstr("(--keep)"));
+}
+
 TEST_F(ConfigTest, FlagWithoutAnOriginIsNamedAfterItsKey) {
   auto loaded = load_yaml("", {}, {{"llm.threads", "2", ""}});
   ASSERT_TRUE(loaded);

@@ -121,10 +121,12 @@ sys::ProcessResult run_git2dataset(std::vector<std::string> args) {
 
 sys::ProcessResult run_git2dataset(
     std::vector<std::string> args,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& env) {
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& env,
+    const std::filesystem::path& cwd) {
   args.insert(args.begin(), git2dataset_exe().string());
   sys::ProcessOptions options;
   options.env = env;
+  options.cwd = cwd;
   auto result = sys::run_process(args, options);
   if (!result)
     throw std::runtime_error(result.error().describe());

@@ -63,9 +63,11 @@ std::filesystem::path git2dataset_exe();
 
 // Runs that binary with `args` (no shell); throws std::runtime_error when it cannot be started.
 sys::ProcessResult run_git2dataset(std::vector<std::string> args);
-// The same with `env` applied over this process's environment (e.g. a PATH with a server on it).
+// The same with `env` applied over this process's environment (e.g. a PATH with a server on it),
+// run in `cwd` (empty: this process's working directory).
 sys::ProcessResult run_git2dataset(
     std::vector<std::string> args,
-    const std::vector<std::pair<std::string, std::optional<std::string>>>& env);
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& env,
+    const std::filesystem::path& cwd = {});
 
 }  // namespace g2d::test
