@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <ostream>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "dataset/block_writer.hpp"
 #include "dataset/card.hpp"
 #include "dataset/licence.hpp"
 #include "discover/ignore.hpp"
@@ -20,8 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A file written under a temporary name beside its target: finish() makes its bytes durable,
-// publish() renames it over the target. The temporary file is removed unless it was published.
+// A file written under a temporary name beside its target, through a BlockWriter (its own
+// thread): finish() makes its bytes durable, publish() renames it over the target. The temporary
+// file is removed unless it was published.
 class AtomicFile {
  public:
   static Result<AtomicFile> create(const fs::path& target) {
@@ -36,47 +39,50 @@ class AtomicFile {
     fs::path temp = target;
     temp += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    std::FILE* f = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
-    if (f == nullptr) {
-      int err = errno;
-      if (fd >= 0)
-        ::close(fd);
-      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(err));
-    }
-    return AtomicFile(target, temp, f);
+    if (fd < 0)
+      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
+    return AtomicFile(target, temp, fd);
   }
 
   AtomicFile(AtomicFile&& other) noexcept
       : m_target(std::move(other.m_target)),
         m_temp(std::move(other.m_temp)),
-        m_file(std::exchange(other.m_file, nullptr)),
+        m_fd(std::exchange(other.m_fd, -1)),
+        m_writer(std::move(other.m_writer)),
         m_published(std::exchange(other.m_published, true)) {}
   AtomicFile& operator=(AtomicFile&&) = delete;
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   ~AtomicFile() {
-    if (m_file != nullptr)
-      std::fclose(m_file);
+    m_writer.reset();  // its thread ends before the file closes
+    if (m_fd >= 0)
+      ::close(m_fd);
     if (!m_published) {
       std::error_code ec;
       fs::remove(m_temp, ec);
     }
   }
 
-  bool write_line(const std::string& line) {
-    return std::fwrite(line.data(), 1, line.size(), m_file) == line.size() &&
-           std::fputc('\n', m_file) != EOF;
-  }
+  // Appends bytes (whole lines, each with its newline). False once a write has failed; finish()
+  // then says why.
+  bool write(std::string_view bytes) { return m_writer && m_writer->append(bytes); }
 
-  // Flushes, syncs and closes the file: its bytes are on disk under the temporary name.
+  // Writes what is left, syncs and closes the file: its bytes are on disk under the temporary
+  // name.
   Status finish() {
+    if (!m_writer)
+      return fail(ErrorKind::io, "cannot write {}: already finished", m_target.string());
+    auto written = m_writer->finish();
+    m_writer.reset();
     int err = 0;
-    if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0)
+    if (written && ::fsync(m_fd) != 0)
       err = errno;
-    if (std::fclose(m_file) != 0 && err == 0)
+    if (::close(m_fd) != 0 && err == 0)
       err = errno;
-    m_file = nullptr;
+    m_fd = -1;
+    if (!written)
+      return written;
     if (err != 0)
       return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), std::strerror(err));
     return {};
@@ -95,12 +101,16 @@ class AtomicFile {
   const fs::path& target() const { return m_target; }
 
  private:
-  AtomicFile(fs::path target, fs::path temp, std::FILE* file)
-      : m_target(std::move(target)), m_temp(std::move(temp)), m_file(file) {}
+  AtomicFile(fs::path target, fs::path temp, int fd)
+      : m_target(std::move(target)),
+        m_temp(std::move(temp)),
+        m_fd(fd),
+        m_writer(std::make_unique<BlockWriter>(fd, m_target.string())) {}
 
   fs::path m_target;
   fs::path m_temp;
-  std::FILE* m_file;
+  int m_fd;
+  std::unique_ptr<BlockWriter> m_writer;
   bool m_published = false;
 };
 
@@ -144,8 +154,8 @@ std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecor
   return "";
 }
 
-ExportSample to_export(const store::SampleRecord& r, const std::vector<quality::Flag>& flags) {
-  ExportSample e;
+// `e` as a view of `r`, with `flags` (which must outlive `e`'s use) as its quality flags.
+void fill_export(const store::SampleRecord& r, const std::string& flags, ExportSample& e) {
   e.id = r.id;
   e.question = r.question;
   e.answer = r.answer;
@@ -161,10 +171,9 @@ ExportSample to_export(const store::SampleRecord& r, const std::vector<quality::
   e.model = r.model_used;
   e.prompt_version = r.prompt_version;
   e.settings_fingerprint = r.settings_fingerprint;
-  e.quality_flags = quality::join_flags(flags);
+  e.quality_flags = flags;
   e.grounding = r.grounding;
   e.created_at = r.created_at;
-  return e;
 }
 
 // FNV-1a, 64 bits, then splitmix64's finaliser (FNV alone leaves the top bits of similar keys
@@ -201,9 +210,7 @@ Status write_card(const ExportOptions& options, ExportSummary& summary) {
   auto card = AtomicFile::create(summary.card_path);
   if (!card)
     return tl::unexpected(card.error());
-  if (!card->write_line(render_card(options, summary, licences)))
-    return fail(ErrorKind::io, "cannot write {}: {}", summary.card_path.string(),
-                std::strerror(errno));
+  card->write(render_card(options, summary, licences) + "\n");
   if (auto done = card->finish(); !done)
     return done;
   return card->publish();
@@ -269,6 +276,9 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
       summary.validation_path = validation->target();
     }
   }
+  ExportSample row;
+  std::string flag_list;
+  std::string line;  // reused from one sample to the next
   auto st = store.for_each_sample([&](const store::SampleRecord& sample) -> Status {
     ++summary.considered;
     auto flags = flags_of(options.selection, sample);
@@ -279,24 +289,25 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
       return {};
     }
     count_written(summary, sample);
-    std::string line =
-        format_line(options.format, to_export(sample, flags), options.format_options);
+    flag_list = quality::join_flags(flags);
+    fill_export(sample, flag_list, row);
+    line.clear();
+    append_line(line, options.format, row, options.format_options);
+    line += '\n';
     const std::string& key =
         options.split_by == SplitBy::repository ? sample.repo_url : sample.file_path;
     if (split && in_validation(key, options.validation_fraction)) {
-      if (!validation->write_line(line))
-        return fail(ErrorKind::io, "cannot write {}: {}", validation->target().string(),
-                    std::strerror(errno));
+      if (!validation->write(line))
+        return validation->finish();  // says why
       ++summary.validation;
       return {};
     }
     if (to_stdout) {
-      stdout_stream << line << '\n';
+      stdout_stream << line;
       if (!stdout_stream)
         return fail(ErrorKind::io, "cannot write the dataset to standard output");
-    } else if (!train->write_line(line)) {
-      return fail(ErrorKind::io, "cannot write {}: {}", train->target().string(),
-                  std::strerror(errno));
+    } else if (!train->write(line)) {
+      return train->finish();  // says why
     }
     ++summary.train;
     return {};

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+
+#include "dataset/json_line.hpp"
 
 namespace g2d::dataset {
 
 namespace {
-
-using nlohmann::json;
 
 constexpr std::array<std::pair<Format, std::string_view>, 5> k_names{{
     {Format::alpaca, "alpaca"},
@@ -23,17 +23,16 @@ constexpr std::array<std::pair<Format, std::string_view>, 5> k_names{{
 // The longest run of backticks in `text`.
 size_t longest_backtick_run(std::string_view text) {
   size_t longest = 0;
-  size_t run = 0;
-  for (char c : text) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '`', static_cast<size_t>(end - p)))) !=
+         nullptr) {
+    const char* run = p;
+    while (p < end && *p == '`')
+      ++p;
+    longest = std::max(longest, static_cast<size_t>(p - run));
   }
   return longest;
-}
-
-std::string dump(const json& j) {
-  // Model output and code may hold invalid UTF-8: replaced (U+FFFD), never thrown about.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -56,80 +55,166 @@ std::string_view format_names() {
   return "alpaca, sharegpt, openai, chatml, raw";
 }
 
-std::string code_block(const ExportSample& sample) {
+namespace {
+
+// The pieces of a sample's code block ("path (lines 3-5, in class B):\n```c\n…\n```"), which
+// `header` and `fence` hold the text of: the block is never built as a string of its own.
+struct CodeBlockParts {
+  fmt::memory_buffer header;
+  std::string fence;
+  std::string_view language;
+  std::string_view code;
+  std::string_view newline;
+};
+
+void code_block_parts(const ExportSample& sample, CodeBlockParts& parts) {
   // A fence longer than any backtick run inside the code, so the code cannot close it.
-  std::string fence(std::max<size_t>(3, longest_backtick_run(sample.code) + 1), '`');
-  std::string_view newline = !sample.code.empty() && sample.code.back() == '\n' ? "" : "\n";
-  std::string scope = sample.scope.empty() ? "" : fmt::format(", in {}", sample.scope);
-  return fmt::format("{} (lines {}-{}{}):\n{}{}\n{}{}{}", sample.file_path, sample.line_start,
-                     sample.line_end, scope, fence, sample.language, sample.code, newline, fence);
+  parts.fence.assign(std::max<size_t>(3, longest_backtick_run(sample.code) + 1), '`');
+  parts.newline = !sample.code.empty() && sample.code.back() == '\n' ? "" : "\n";
+  parts.header.clear();
+  fmt::format_to(std::back_inserter(parts.header), "{} (lines {}-{}", sample.file_path,
+                 sample.line_start, sample.line_end);
+  if (!sample.scope.empty())
+    fmt::format_to(std::back_inserter(parts.header), ", in {}", sample.scope);
+  fmt::format_to(std::back_inserter(parts.header), "):\n");
+  parts.language = sample.language;
+  parts.code = sample.code;
+}
+
+std::string_view view(const fmt::memory_buffer& buffer) {
+  return {buffer.data(), buffer.size()};
+}
+
+// The user's message as one JSON string value: the code block (when included), a blank line,
+// the question.
+void user_value(JsonLine& w, const ExportSample& s, const FormatOptions& options,
+                CodeBlockParts& parts) {
+  if (!options.include_code) {
+    w.string(s.question);
+    return;
+  }
+  code_block_parts(s, parts);
+  w.strings({view(parts.header), parts.fence, parts.language, "\n", parts.code, parts.newline,
+             parts.fence, "\n\n", s.question});
+}
+
+// How a conversation format names its parts: ShareGPT's from/value, OpenAI's role/content.
+struct ConversationNames {
+  std::string_view list;
+  std::string_view speaker;
+  std::string_view text;
+  std::string_view system;
+  std::string_view user;
+  std::string_view assistant;
+};
+
+// The turns: the system prompt (when set), the user's message, the answer.
+void conversation(JsonLine& w, const ExportSample& s, const FormatOptions& options,
+                  CodeBlockParts& parts, const ConversationNames& names) {
+  w.key(names.list).begin_array();
+  if (!options.system_prompt.empty()) {
+    w.begin_object().key(names.speaker).string(names.system).key(names.text);
+    w.string(options.system_prompt).end_object();
+  }
+  w.begin_object().key(names.speaker).string(names.user).key(names.text);
+  user_value(w, s, options, parts);
+  w.end_object();
+  w.begin_object().key(names.speaker).string(names.assistant).key(names.text);
+  w.string(s.answer).end_object();
+  w.end_array();
+}
+
+}  // namespace
+
+std::string code_block(const ExportSample& sample) {
+  CodeBlockParts parts;
+  code_block_parts(sample, parts);
+  return fmt::format("{}{}{}\n{}{}{}", view(parts.header), parts.fence, parts.language, parts.code,
+                     parts.newline, parts.fence);
 }
 
 std::string user_message(const ExportSample& sample, const FormatOptions& options) {
   if (!options.include_code)
-    return sample.question;
-  return code_block(sample) + "\n\n" + sample.question;
+    return std::string(sample.question);
+  return fmt::format("{}\n\n{}", code_block(sample), sample.question);
+}
+
+void append_line(std::string& out, Format format, const ExportSample& s,
+                 const FormatOptions& options) {
+  const bool system = !options.system_prompt.empty();
+  CodeBlockParts parts;
+  JsonLine w(out);
+  w.begin_object();
+  switch (format) {
+    case Format::alpaca:
+      w.key("instruction").string(s.question).key("input");
+      if (options.include_code) {
+        code_block_parts(s, parts);
+        w.strings({view(parts.header), parts.fence, parts.language, "\n", parts.code, parts.newline,
+                   parts.fence});
+      } else {
+        w.string("");
+      }
+      w.key("output").string(s.answer);
+      if (system)
+        w.key("system").string(options.system_prompt);
+      break;
+    case Format::sharegpt:
+      conversation(w, s, options, parts,
+                   {"conversations", "from", "value", "system", "human", "gpt"});
+      break;
+    case Format::openai:
+      conversation(w, s, options, parts,
+                   {"messages", "role", "content", "system", "user", "assistant"});
+      break;
+    case Format::chatml: {
+      w.key("text");
+      std::string_view sys_open = system ? "<|im_start|>system\n" : "";
+      std::string_view sys_close = system ? "<|im_end|>\n" : "";
+      std::string_view user_open = "<|im_start|>user\n";
+      std::string_view turn_end = "<|im_end|>\n<|im_start|>assistant\n";
+      if (options.include_code) {
+        code_block_parts(s, parts);
+        w.strings({sys_open, options.system_prompt, sys_close, user_open, view(parts.header),
+                   parts.fence, parts.language, "\n", parts.code, parts.newline, parts.fence,
+                   "\n\n", s.question, turn_end, s.answer, "<|im_end|>\n"});
+      } else {
+        w.strings({sys_open, options.system_prompt, sys_close, user_open, s.question, turn_end,
+                   s.answer, "<|im_end|>\n"});
+      }
+      break;
+    }
+    case Format::raw:
+      w.key("id").integer(s.id);
+      w.key("question").string(s.question);
+      w.key("answer").string(s.answer);
+      w.key("code").string(s.code);
+      w.key("repo_url").string(s.repo_url);
+      w.key("commit").string(s.commit_sha);
+      w.key("path").string(s.file_path);
+      w.key("language").string(s.language);
+      w.key("scope").string(s.scope);
+      w.key("line_start").integer(s.line_start);
+      w.key("line_end").integer(s.line_end);
+      w.key("file_hash").string(s.file_hash);
+      w.key("model").string(s.model);
+      w.key("prompt_version").string(s.prompt_version);
+      w.key("settings_fingerprint").string(s.settings_fingerprint);
+      // One type per column in every row: a loader that infers a column's type from its first
+      // rows (Hugging Face `datasets`) fails on a list that is empty there and not later, or a
+      // null that becomes a number.
+      w.key("quality_flags").string(s.quality_flags);
+      w.key("grounding").real(s.grounding ? *s.grounding : -1.0);
+      w.key("created_at").integer(s.created_at);
+      break;
+  }
+  w.end_object();
 }
 
 std::string format_line(Format format, const ExportSample& s, const FormatOptions& options) {
-  const bool system = !options.system_prompt.empty();
-  switch (format) {
-    case Format::alpaca: {
-      json j = {{"instruction", s.question},
-                {"input", options.include_code ? code_block(s) : std::string()},
-                {"output", s.answer}};
-      if (system)
-        j["system"] = options.system_prompt;
-      return dump(j);
-    }
-    case Format::sharegpt: {
-      json turns = json::array();
-      if (system)
-        turns.push_back({{"from", "system"}, {"value", options.system_prompt}});
-      turns.push_back({{"from", "human"}, {"value", user_message(s, options)}});
-      turns.push_back({{"from", "gpt"}, {"value", s.answer}});
-      return dump({{"conversations", turns}});
-    }
-    case Format::openai: {
-      json messages = json::array();
-      if (system)
-        messages.push_back({{"role", "system"}, {"content", options.system_prompt}});
-      messages.push_back({{"role", "user"}, {"content", user_message(s, options)}});
-      messages.push_back({{"role", "assistant"}, {"content", s.answer}});
-      return dump({{"messages", messages}});
-    }
-    case Format::chatml: {
-      std::string text;
-      if (system)
-        text += "<|im_start|>system\n" + options.system_prompt + "<|im_end|>\n";
-      text += "<|im_start|>user\n" + user_message(s, options) + "<|im_end|>\n";
-      text += "<|im_start|>assistant\n" + s.answer + "<|im_end|>\n";
-      return dump({{"text", text}});
-    }
-    case Format::raw:
-      break;
-  }
-  return dump({{"id", s.id},
-               {"question", s.question},
-               {"answer", s.answer},
-               {"code", s.code},
-               {"repo_url", s.repo_url},
-               {"commit", s.commit_sha},
-               {"path", s.file_path},
-               {"language", s.language},
-               {"scope", s.scope},
-               {"line_start", s.line_start},
-               {"line_end", s.line_end},
-               {"file_hash", s.file_hash},
-               {"model", s.model},
-               {"prompt_version", s.prompt_version},
-               {"settings_fingerprint", s.settings_fingerprint},
-               // One type per column in every row: a loader that infers a column's type from
-               // its first rows (Hugging Face `datasets`) fails on a list that is empty there
-               // and not later, or a null that becomes a number.
-               {"quality_flags", s.quality_flags},
-               {"grounding", s.grounding ? *s.grounding : -1.0},
-               {"created_at", s.created_at}});
+  std::string line;
+  append_line(line, format, s, options);
+  return line;
 }
 
 }  // namespace g2d::dataset

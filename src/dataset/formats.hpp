@@ -28,24 +28,25 @@ std::string_view to_string(Format format);
 std::optional<Format> parse_format(std::string_view name);
 std::string_view format_names();  // "alpaca, sharegpt, openai, chatml, raw"
 
-// What a line is made of: a stored sample and the code unit it was asked about.
+// What a line is made of: a stored sample and the code unit it was asked about. A view: the text
+// it points to outlives every call it is passed to (the export points it into the row it read).
 struct ExportSample {
   std::int64_t id = 0;
-  std::string question;
-  std::string answer;
-  std::string code;       // the unit's code as the model saw it (secrets redacted)
-  std::string file_path;  // repository folder / path in the repository
-  std::string language;
-  std::string scope;  // "namespace a > class B", or empty
+  std::string_view question;
+  std::string_view answer;
+  std::string_view code;       // the unit's code as the model saw it (secrets redacted)
+  std::string_view file_path;  // repository folder / path in the repository
+  std::string_view language;
+  std::string_view scope;  // "namespace a > class B", or empty
   int line_start = 1;
   int line_end = 1;
-  std::string repo_url;
-  std::string commit_sha;
-  std::string file_hash;
-  std::string model;
-  std::string prompt_version;
-  std::string settings_fingerprint;
-  std::string quality_flags;        // comma-separated
+  std::string_view repo_url;
+  std::string_view commit_sha;
+  std::string_view file_hash;
+  std::string_view model;
+  std::string_view prompt_version;
+  std::string_view settings_fingerprint;
+  std::string_view quality_flags;   // comma-separated
   std::optional<double> grounding;  // nullopt: not measured
   std::int64_t created_at = 0;
 };
@@ -61,7 +62,11 @@ std::string code_block(const ExportSample& sample);
 // The user's side of the exchange: the code block (when included), a blank line, the question.
 std::string user_message(const ExportSample& sample, const FormatOptions& options);
 
-// One JSON object, without the trailing newline.
+// One JSON object, without the trailing newline, appended to `out` (which the export reuses from
+// one line to the next, so a line costs no allocation once it has grown).
+void append_line(std::string& out, Format format, const ExportSample& sample,
+                 const FormatOptions& options);
+// The same as a string of its own.
 std::string format_line(Format format, const ExportSample& sample, const FormatOptions& options);
 
 }  // namespace g2d::dataset

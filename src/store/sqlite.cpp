@@ -213,11 +213,15 @@ std::int64_t Statement::column_int(int index) const {
 }
 
 std::string Statement::column_text(int index) const {
+  return std::string(column_text_view(index));
+}
+
+std::string_view Statement::column_text_view(int index) const {
   const unsigned char* text = sqlite3_column_text(m_stmt.get(), index);
   int size = sqlite3_column_bytes(m_stmt.get(), index);  // after _text, per the SQLite docs
   if (text == nullptr)
     return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+  return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)};
 }
 
 std::string Statement::column_blob(int index) const {

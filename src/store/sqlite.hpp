@@ -95,6 +95,8 @@ class Statement {
 
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;  // embedded NUL bytes are kept
+  // The same, valid until the next step, reset or column call on this statement.
+  std::string_view column_text_view(int index) const;
   std::string column_blob(int index) const;
   double column_double(int index) const;
   bool column_is_null(int index) const;

@@ -21,8 +21,7 @@ constexpr std::string_view k_sample_columns =
     "s.id, s.file_path, s.question, s.answer, s.model_used, s.repo_url, s.commit_sha, "
     "s.file_hash, s.line_start, s.line_end, s.prompt_version, s.settings_fingerprint, "
     "s.prompt_tokens, s.completion_tokens, s.quality_flags, s.created_at, s.retired, "
-    "coalesce(u.code, ''), coalesce(u.scope, ''), coalesce(f.language, ''), "
-    "coalesce(f.repo, ''), s.grounding, coalesce(s.duplicate_key, 0), "
+    "coalesce(u.code, ''), coalesce(u.scope, ''), s.grounding, coalesce(s.duplicate_key, 0), "
     "coalesce(s.duplicate_of, 0), coalesce(s.near_duplicate_of, 0), "
     "coalesce(s.near_duplicate_similarity, 0)";
 
@@ -46,34 +45,33 @@ Result<FileRecord> read_file_row(const Connection& db, const Statement& row) {
   return file;
 }
 
-// Reads a row selected with k_sample_columns into `s` (reused across rows).
+// Reads a row selected with k_sample_columns into `s`, reusing its strings (a long scan allocates
+// nothing once they have grown). The file's language and repository folder are read apart.
 void read_sample_row(const Statement& row, SampleRecord& s) {
   s.id = row.column_int(0);
-  s.file_path = row.column_text(1);
-  s.question = row.column_text(2);
-  s.answer = row.column_text(3);
-  s.model_used = row.column_text(4);
-  s.repo_url = row.column_text(5);
-  s.commit_sha = row.column_text(6);
-  s.file_hash = row.column_text(7);
+  s.file_path.assign(row.column_text_view(1));
+  s.question.assign(row.column_text_view(2));
+  s.answer.assign(row.column_text_view(3));
+  s.model_used.assign(row.column_text_view(4));
+  s.repo_url.assign(row.column_text_view(5));
+  s.commit_sha.assign(row.column_text_view(6));
+  s.file_hash.assign(row.column_text_view(7));
   s.line_start = static_cast<int>(row.column_int(8));
   s.line_end = static_cast<int>(row.column_int(9));
-  s.prompt_version = row.column_text(10);
-  s.settings_fingerprint = row.column_text(11);
+  s.prompt_version.assign(row.column_text_view(10));
+  s.settings_fingerprint.assign(row.column_text_view(11));
   s.prompt_tokens = row.column_int(12);
   s.completion_tokens = row.column_int(13);
-  s.quality_flags = row.column_text(14);
+  s.quality_flags.assign(row.column_text_view(14));
   s.created_at = row.column_int(15);
   s.retired = row.column_int(16) != 0;
-  s.code = row.column_text(17);
-  s.scope = row.column_text(18);
-  s.language = row.column_text(19);
-  s.repo = row.column_text(20);
-  s.grounding = row.column_is_null(21) ? std::nullopt : std::optional(row.column_double(21));
-  s.duplicate_key = row.column_int(22);
-  s.duplicate_of = row.column_int(23);
-  s.near_duplicate_of = row.column_int(24);
-  s.near_duplicate_similarity = row.column_double(25);
+  s.code.assign(row.column_text_view(17));
+  s.scope.assign(row.column_text_view(18));
+  s.grounding = row.column_is_null(19) ? std::nullopt : std::optional(row.column_double(19));
+  s.duplicate_key = row.column_int(20);
+  s.duplicate_of = row.column_int(21);
+  s.near_duplicate_of = row.column_int(22);
+  s.near_duplicate_similarity = row.column_double(23);
 }
 
 // Steps `stmt` to the end, calling `on_row` for each row; stops at the first error.
@@ -93,8 +91,10 @@ Status for_each_row(Statement& stmt, const std::function<Status()>& on_row) {
 }  // namespace
 
 Status SqliteStore::with_snapshot(const std::function<Status(Connection&)>& body) const {
-  // The path is immutable after open, so reading it needs no lock.
-  auto db = Connection::open(m_connection.path(), SQLITE_OPEN_READONLY);
+  // The path is immutable after open, so reading it needs no lock. The connection is this call's
+  // alone, on this thread: SQLite's own per-call mutex would only cost time (a long export makes
+  // tens of millions of column calls).
+  auto db = Connection::open(m_connection.path(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!db)
     return tl::unexpected(db.error());
   auto tx = sqlite::Transaction::begin(*db, sqlite::Transaction::Kind::read);
@@ -142,18 +142,34 @@ Status SqliteStore::for_each_file(const FileVisitor& visit) {
 
 Status SqliteStore::for_each_sample(const SampleVisitor& visit) {
   return with_snapshot([&](Connection& db) -> Status {
-    auto stmt =
-        db.prepare("read the samples",
-                   fmt::format("SELECT {} FROM TrainingSamples s LEFT JOIN "
-                               "SampleUnits u ON u.id = s.unit_id LEFT JOIN FileHashes f ON "
-                               "f.file_path = s.file_path WHERE s.retired = 0 "
-                               "ORDER BY s.id",
-                               k_sample_columns));
+    auto stmt = db.prepare("read the samples",
+                           // The table in rowid (= id) order, not the (retired, id) index: most
+                           // samples are live, and the index would cost a second lookup per row.
+                           fmt::format("SELECT {} FROM TrainingSamples s NOT INDEXED LEFT JOIN "
+                                       "SampleUnits u ON u.id = s.unit_id WHERE s.retired = 0 "
+                                       "ORDER BY s.id",
+                                       k_sample_columns));
+    auto file = db.prepare("read the samples' files",
+                           "SELECT language, repo FROM FileHashes WHERE file_path = ?1");
     if (!stmt)
       return tl::unexpected(stmt.error());
+    if (!file)
+      return tl::unexpected(file.error());
     SampleRecord sample;
+    std::string last_file;  // a file's samples are stored together: its record is read once
+    bool first = true;
     return for_each_row(*stmt, [&]() -> Status {
       read_sample_row(*stmt, sample);
+      if (first || sample.file_path != last_file) {
+        first = false;
+        last_file = sample.file_path;
+        file->reset();
+        auto found = file->bind(1, last_file).step();
+        if (!found)
+          return tl::unexpected(found.error());
+        sample.language.assign(*found ? file->column_text_view(0) : std::string_view());
+        sample.repo.assign(*found ? file->column_text_view(1) : std::string_view());
+      }
       return visit(sample);
     });
   });

@@ -67,7 +67,7 @@ TEST(Formats, AFenceInsideTheCodeGetsALongerFence) {
   s.language = "python";
   s.code = "doc = '''\n```\nnot the end\n```\n'''\n";
   auto user = user_message(s, {});
-  EXPECT_THAT(user, HasSubstr("````python\n" + s.code + "````\n"));
+  EXPECT_THAT(user, HasSubstr("````python\n" + std::string(s.code) + "````\n"));
 }
 
 TEST(Formats, Alpaca) {
@@ -143,7 +143,8 @@ TEST(Formats, HardTextRoundTripsInEveryFormat) {
   auto s = sample();
   s.question = "Что делает \"add\" с \\ и \t? 函数 🙂";
   s.answer = "It returns \"a\\b\"\r\nand\u0001 more: ñ";
-  s.code = std::string(200'000, 'x') + "\n\"quoted\" \\back\\ \u00e9\n";
+  const std::string code = std::string(200'000, 'x') + "\n\"quoted\" \\back\\ \u00e9\n";
+  s.code = code;
   for (Format f : {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw}) {
     std::string line = format_line(f, s, opts(true, "Système"));
     auto j = json::parse(line);
@@ -152,7 +153,7 @@ TEST(Formats, HardTextRoundTripsInEveryFormat) {
     if (f == Format::alpaca) {
       EXPECT_EQ(j["instruction"], s.question);
       EXPECT_EQ(j["output"], s.answer);
-      EXPECT_THAT(j["input"].get<std::string>(), HasSubstr(s.code));
+      EXPECT_THAT(j["input"].get<std::string>(), HasSubstr(code));
     }
     if (f == Format::raw) {
       EXPECT_EQ(j["code"], s.code);
@@ -161,9 +162,91 @@ TEST(Formats, HardTextRoundTripsInEveryFormat) {
   }
 }
 
+// Each format built as a JSON document from code_block() and user_message(): what the streamed
+// writer must equal.
+json reference(Format f, const ExportSample& s, const FormatOptions& o) {
+  const bool system = !o.system_prompt.empty();
+  switch (f) {
+    case Format::alpaca: {
+      json j = {{"instruction", s.question},
+                {"input", o.include_code ? code_block(s) : ""},
+                {"output", s.answer}};
+      if (system)
+        j["system"] = o.system_prompt;
+      return j;
+    }
+    case Format::sharegpt: {
+      json turns = json::array();
+      if (system)
+        turns.push_back({{"from", "system"}, {"value", o.system_prompt}});
+      turns.push_back({{"from", "human"}, {"value", user_message(s, o)}});
+      turns.push_back({{"from", "gpt"}, {"value", s.answer}});
+      return {{"conversations", turns}};
+    }
+    case Format::openai: {
+      json messages = json::array();
+      if (system)
+        messages.push_back({{"role", "system"}, {"content", o.system_prompt}});
+      messages.push_back({{"role", "user"}, {"content", user_message(s, o)}});
+      messages.push_back({{"role", "assistant"}, {"content", s.answer}});
+      return {{"messages", messages}};
+    }
+    case Format::chatml: {
+      std::string text;
+      if (system)
+        text += "<|im_start|>system\n" + o.system_prompt + "<|im_end|>\n";
+      text += "<|im_start|>user\n" + user_message(s, o) + "<|im_end|>\n";
+      text += "<|im_start|>assistant\n" + std::string(s.answer) + "<|im_end|>\n";
+      return {{"text", text}};
+    }
+    case Format::raw:
+      break;
+  }
+  return {{"id", s.id},
+          {"question", s.question},
+          {"answer", s.answer},
+          {"code", s.code},
+          {"repo_url", s.repo_url},
+          {"commit", s.commit_sha},
+          {"path", s.file_path},
+          {"language", s.language},
+          {"scope", s.scope},
+          {"line_start", s.line_start},
+          {"line_end", s.line_end},
+          {"file_hash", s.file_hash},
+          {"model", s.model},
+          {"prompt_version", s.prompt_version},
+          {"settings_fingerprint", s.settings_fingerprint},
+          {"quality_flags", s.quality_flags},
+          {"grounding", s.grounding ? *s.grounding : -1.0},
+          {"created_at", s.created_at}};
+}
+
+TEST(Formats, EveryLineEqualsTheDocumentBuiltFromItsParts) {
+  auto s = sample();
+  s.scope = "namespace n > class \"C\"";
+  s.code = "a ``` b\n\tc \xff";  // a fence inside, a tab, invalid UTF-8, no final newline
+  s.question = "Wie? \"🙂\"";
+  s.grounding = 0.75;
+  std::string reused = "stale";
+  for (Format f : {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw})
+    for (bool code : {true, false})
+      for (std::string system : {"", "Sys \\ tem"}) {
+        auto o = opts(code, system);
+        std::string line = format_line(f, s, o);
+        // The reference replaces invalid UTF-8 when it writes, so compare as written by it.
+        EXPECT_EQ(json::parse(line), json::parse(reference(f, s, o).dump(
+                                         -1, ' ', false, json::error_handler_t::replace)))
+            << to_string(f) << " code=" << code << " system=" << system;
+        reused.clear();
+        append_line(reused, f, s, o);
+        EXPECT_EQ(reused, line) << "appending to a reused buffer writes the same line";
+      }
+}
+
 TEST(Formats, InvalidUtf8IsReplacedNotThrown) {
   auto s = sample();
-  s.answer = std::string("bad \xff\xfe bytes");
+  s.answer = "bad \xff\xfe bytes";
   auto j = parse(Format::openai, s);
   EXPECT_EQ(j["messages"][1]["content"], "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
 }

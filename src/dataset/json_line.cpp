@@ -1,0 +1,234 @@
+#include "dataset/json_line.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace g2d::dataset {
+
+namespace {
+
+// Bytes copied as they are: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> k_plain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c)
+    plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+constexpr std::string_view k_replacement = "\xEF\xBF\xBD";  // U+FFFD
+
+void append_control(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default: {
+      constexpr std::string_view hex = "0123456789abcdef";
+      const std::array<char, 6> escaped{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+      out.append(escaped.data(), escaped.size());
+    }
+  }
+}
+
+// The length of the valid UTF-8 sequence starting at text[i] (a byte >= 0x80), or, when it is
+// invalid, 0 with `consumed` = how many bytes one U+FFFD replaces (the maximal valid prefix, at
+// least 1).
+std::size_t utf8_sequence(std::string_view text, std::size_t i, std::size_t& consumed) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = 0;
+  unsigned char low = 0x80;  // the second byte's range
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0)
+      low = 0xA0;  // no overlong forms
+    else if (lead == 0xED)
+      high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0)
+      low = 0x90;
+    else if (lead == 0xF4)
+      high = 0x8F;  // nothing above U+10FFFF
+  } else {
+    consumed = 1;
+    return 0;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    const bool fits = i + k < text.size() && byte(k) >= (k == 1 ? low : 0x80) &&
+                      byte(k) <= (k == 1 ? high : 0xBF);
+    if (!fits) {
+      consumed = k;  // the byte at k is read again
+      return 0;
+    }
+  }
+  return length;
+}
+
+// 16 bytes at a time (GCC and Clang vector extensions: SSE2 on x86-64, NEON on arm64).
+using Bytes16 = unsigned char __attribute__((vector_size(16)));
+
+// Whether any of the 16 bytes at `p` needs attention: a control character, '"', '\\' or a byte
+// >= 0x80.
+bool needs_attention(const char* p) {
+  Bytes16 v;
+  std::memcpy(&v, p, sizeof v);
+  const Bytes16 marks = (v < 0x20) | (v == '"') | (v == '\\') | (v >= 0x80);
+  std::uint64_t halves[2];
+  std::memcpy(halves, &marks, sizeof halves);
+  return (halves[0] | halves[1]) != 0;
+}
+
+// The end of the run of plain bytes starting at `i`.
+std::size_t plain_run_end(std::string_view text, std::size_t i) {
+  const std::size_t n = text.size();
+  while (i + 16 <= n && !needs_attention(text.data() + i))
+    i += 16;
+  while (i < n && k_plain[static_cast<unsigned char>(text[i])])
+    ++i;
+  return i;
+}
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  out.reserve(out.size() + n);
+  while (i < n) {
+    const std::size_t run = plain_run_end(text, i);
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i == n)
+      break;
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      append_control(out, c);
+      ++i;
+      continue;
+    }
+    std::size_t consumed = 0;
+    if (std::size_t length = utf8_sequence(text, i, consumed); length > 0) {
+      out.append(text.data() + i, length);
+      i += length;
+    } else {
+      out += k_replacement;
+      i += consumed;
+    }
+  }
+}
+
+void JsonLine::before_value() {
+  if (m_after_key) {
+    m_after_key = false;
+    return;
+  }
+  if (m_depth > 0) {
+    if (!m_empty[m_depth - 1])
+      m_out += ',';
+    m_empty[m_depth - 1] = false;
+  }
+}
+
+void JsonLine::open(char bracket) {
+  before_value();
+  m_out += bracket;
+  if (m_depth < m_empty.size())
+    m_empty[m_depth++] = true;
+}
+
+JsonLine& JsonLine::begin_object() {
+  open('{');
+  return *this;
+}
+
+JsonLine& JsonLine::begin_array() {
+  open('[');
+  return *this;
+}
+
+JsonLine& JsonLine::end_object() {
+  m_out += '}';
+  if (m_depth > 0)
+    --m_depth;
+  return *this;
+}
+
+JsonLine& JsonLine::end_array() {
+  m_out += ']';
+  if (m_depth > 0)
+    --m_depth;
+  return *this;
+}
+
+JsonLine& JsonLine::key(std::string_view name) {
+  before_value();
+  m_out += '"';
+  append_json_escaped(m_out, name);
+  m_out += "\":";
+  m_after_key = true;
+  return *this;
+}
+
+JsonLine& JsonLine::string(std::string_view text) {
+  before_value();
+  m_out += '"';
+  append_json_escaped(m_out, text);
+  m_out += '"';
+  return *this;
+}
+
+JsonLine& JsonLine::strings(std::initializer_list<std::string_view> parts) {
+  before_value();
+  m_out += '"';
+  for (std::string_view part : parts)
+    append_json_escaped(m_out, part);
+  m_out += '"';
+  return *this;
+}
+
+JsonLine& JsonLine::integer(std::int64_t value) {
+  before_value();
+  fmt::format_to(std::back_inserter(m_out), "{}", value);
+  return *this;
+}
+
+JsonLine& JsonLine::real(double value) {
+  before_value();
+  if (!std::isfinite(value)) {
+    m_out += "null";  // what JSON has for them (nlohmann writes the same)
+    return *this;
+  }
+  const std::size_t start = m_out.size();
+  fmt::format_to(std::back_inserter(m_out), "{}", value);
+  if (m_out.find_first_of(".e", start) == std::string::npos)
+    m_out += ".0";
+  return *this;
+}
+
+}  // namespace g2d::dataset
