@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/file_units.hpp"
+#include "pipeline/repo_identifiers.hpp"
 #include "quality/quality.hpp"
 #include "redact/redact.hpp"
 #include "sys/sha256.hpp"
@@ -71,6 +72,7 @@ class Runner {
     for (const auto& f : plan.files)
       if (f.change != Change::unchanged)
         m_work.push_back(&f);
+    m_repo_identifiers.emplace(m_options.repos_dir, plan);
     if (!m_work.empty()) {
       auto budget = code_budget(m_backend, m_prompts, unit_options());
       if (!budget)
@@ -228,14 +230,18 @@ class Runner {
 
   std::vector<store::SampleRecord> samples(const PlannedFile& planned,
                                            const std::vector<UnitPairs>& units,
-                                           std::string_view file_text) const {
+                                           std::string_view file_text) {
     std::vector<store::SampleRecord> out;
     std::int64_t now = now_ms();
-    // An answer may rightly name what the unit uses from elsewhere in its file.
+    // An answer may rightly name what the unit uses from elsewhere in its file, or from another
+    // file of its repository.
     std::unordered_set<std::string_view> file_identifiers;
     quality::for_each_identifier(file_text,
                                  [&](std::string_view id) { file_identifiers.insert(id); });
-    auto in_file = [&](std::string_view id) { return file_identifiers.contains(id); };
+    auto repository = m_repo_identifiers->of(planned.file.repo);
+    auto in_file = [&](std::string_view id) {
+      return file_identifiers.contains(id) || repository->contains(id);
+    };
     for (const auto& unit : units) {
       for (const auto& p : unit.pairs) {
         store::SampleRecord s;
@@ -264,7 +270,8 @@ class Runner {
   }
 
   // The quality measures of a sample (quality/): flags of the answer alone, its grounding in the
-  // unit's code (or its file), and the keys that find duplicates across the dataset.
+  // unit's code (or its file, or its repository), and the keys that find duplicates across the
+  // dataset.
   static void measure_quality(store::SampleRecord& s, bool truncated,
                               const std::function<bool(std::string_view)>& in_file) {
     std::vector<quality::Flag> flags;
@@ -293,6 +300,7 @@ class Runner {
   std::map<std::string, int> m_retry_counts;  // read before the workers start
   std::vector<const PlannedFile*> m_work;
   int m_code_budget = 0;  // tokens of code per unit; set before the workers start
+  std::optional<RepoIdentifiers> m_repo_identifiers;  // set before the workers start
 
   std::mutex m_mutex;  // guards what follows
   size_t m_next = 0;

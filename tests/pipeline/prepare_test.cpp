@@ -209,6 +209,37 @@ TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
   EXPECT_DOUBLE_EQ(b[1].near_duplicate_similarity, 1.0);
 }
 
+// An answer may rightly name what another file of its repository defines — even a file this run
+// does not process (unchanged) — but not what only another repository has.
+TEST_F(PrepareTest, GroundingCountsWhatTheRepositoryHoldsButNotOtherRepositories) {
+  add("a.c", "int add(int a, int b) { return a + b; }\n");
+  add("lib/util.c", "int parse_yaml_config(const char *path) { return path != 0; }\n");
+  plan.files.back().change = Change::unchanged;
+  const std::string other = "github.com/o/other";
+  const std::string other_code = "struct HttpRetryPolicy { int flush_all_buffers; };\n";
+  test::write_file(options.repos_dir / other / "policy.c", other_code);
+  PlannedFile p;
+  p.file.repo = other;
+  p.file.path = "policy.c";
+  p.file.file_path = other + "/policy.c";
+  p.file.language = "c";
+  p.file.sha256 = sys::sha256_hex(other_code);
+  p.change = Change::unchanged;
+  plan.files.push_back(p);
+  ScriptedFakeBackend backend(two_questions, [](const llm::GenerateRequest&, int) {
+    return Result<llm::GenerateResult>(fake_reply(
+        "`add` calls `parse_yaml_config()` and then `HttpRetryPolicy::flush_all_buffers()`."));
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  auto a = samples_of("a.c");
+  ASSERT_EQ(a.size(), 2u);
+  for (const auto& s : a) {
+    ASSERT_TRUE(s.grounding.has_value());
+    EXPECT_DOUBLE_EQ(*s.grounding, 0.5);  // add (its code), parse_yaml_config (its repository)
+  }
+}
+
 TEST_F(PrepareTest, ACallThatFailsThenSucceedsIsRetried) {
   add("a.c", c_functions(1));
   ScriptedFakeBackend backend(
