@@ -3,19 +3,13 @@
 // skip reasons of its discovery, and the failed files with their errors. Opens the database
 // read-only, so it never blocks or changes a running prepare. Exit 1 when there is no database.
 //
-// A run recorded as "running" is shown as "interrupted" when it stopped beating (run.heartbeat_at
-// older than k_stale) or when its process (run.pid, on this host) no longer exists: it was killed
-// or the machine went down. The recorded state is kept beside it (`recorded_state`). A live run
-// that the resource gate paused shows why (run.paused).
-#include <array>
-#include <cerrno>
+// A run recorded as "running" is shown as "interrupted" when it stopped beating or when its process
+// (run.pid, on this host) no longer exists: it was killed or the machine went down
+// (store/run_state.hpp, the rule the dashboard shares). The recorded state is kept beside it
+// (`recorded_state`). A live run that the resource gate paused shows why (run.paused).
 #include <chrono>
-#include <csignal>
-#include <filesystem>
-#include <limits>
 #include <map>
 #include <ostream>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -24,49 +18,13 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/text.hpp"
+#include "store/run_state.hpp"
 #include "store/store.hpp"
+#include "sys/host.hpp"
 
 namespace g2d::app {
 
 namespace {
-
-// A running prepare writes its heartbeat every 2 s; this much silence means it is gone.
-constexpr std::int64_t k_stale_ms = 15000;
-
-std::int64_t number(const std::map<std::string, std::string>& state, const std::string& key) {
-  auto it = state.find(key);
-  if (it == state.end() || it->second.empty())
-    return 0;
-  try {
-    return std::stoll(it->second);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-std::string text(const std::map<std::string, std::string>& state, const std::string& key) {
-  auto it = state.find(key);
-  return it == state.end() ? "" : it->second;
-}
-
-std::string host_name() {
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0)
-    return "";
-  return name.data();
-}
-
-// Whether a run recorded as running has gone: a stale heartbeat, or a process of this host that
-// no longer exists. Without either record (an older version wrote the state) it cannot be told.
-bool run_is_gone(const std::map<std::string, std::string>& state, std::int64_t now_ms) {
-  std::int64_t beat = number(state, "run.heartbeat_at");
-  if (beat > 0 && now_ms - beat > k_stale_ms)
-    return true;
-  std::int64_t pid = number(state, "run.pid");
-  if (pid > 0 && pid <= std::numeric_limits<pid_t>::max() && text(state, "run.host") == host_name())
-    return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-  return false;
-}
 
 nlohmann::json status_json(const store::Counts& c, const std::map<std::string, std::string>& state,
                            const std::vector<store::FailedRecord>& failures) {
@@ -77,46 +35,30 @@ nlohmann::json status_json(const store::Counts& c, const std::map<std::string, s
                 {"retired", c.files_retired}};
   j["samples"] = {{"live", c.live_samples}, {"retired", c.retired_samples}};
   nlohmann::json run = nlohmann::json::object();
-  if (!text(state, "run.state").empty()) {
-    std::int64_t started = number(state, "run.started_at");
-    std::int64_t finished = number(state, "run.finished_at");
+  store::RunRecord record = store::parse_run_record(state);
+  if (!record.state.empty()) {
     std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-    std::int64_t planned = number(state, "run.planned");
-    std::int64_t done = number(state, "run.done");
-    std::int64_t failed = number(state, "run.failed");
-    std::string recorded = text(state, "run.state");
-    bool live = recorded == "running" && !run_is_gone(state, now);
-    std::string shown = recorded == "running" && !live ? "interrupted" : recorded;
-    // An interrupted run's rate is over the time it was seen alive.
-    std::int64_t end = finished > 0 ? finished : live ? now : number(state, "run.heartbeat_at");
-    if (end <= 0)
-      end = now;
-    double minutes = static_cast<double>(end - started) / 60000.0;
-    double rate = minutes > 0 ? static_cast<double>(done + failed) / minutes : 0.0;
-    std::string paused = text(state, "run.paused");
-    run = {{"state", shown},
-           {"recorded_state", recorded},
-           {"paused", live && !paused.empty() ? nlohmann::json(paused) : nlohmann::json(nullptr)},
-           {"pause_requested", text(state, "run.pause_requested") == "1"},
-           {"heartbeat_at_ms", number(state, "run.heartbeat_at")},
-           {"pid", number(state, "run.pid")},
-           {"started_at_ms", started},
-           {"finished_at_ms", finished},
-           {"planned", planned},
-           {"done", done},
-           {"failed", failed},
-           {"unchanged", number(state, "run.unchanged")},
-           {"files_per_minute", rate}};
-    std::int64_t left = planned - done - failed;
-    if (live && rate > 0 && left > 0)
-      run["eta_seconds"] = static_cast<std::int64_t>(static_cast<double>(left) / rate * 60.0);
-    else
-      run["eta_seconds"] = nullptr;
+    store::RunView view = store::view_run(record, now, sys::process_gone(record.pid, record.host));
+    run = {{"state", view.state},
+           {"recorded_state", record.state},
+           {"paused", view.paused ? nlohmann::json(*view.paused) : nlohmann::json(nullptr)},
+           {"pause_requested", record.pause_requested},
+           {"heartbeat_at_ms", record.heartbeat_at_ms},
+           {"pid", record.pid},
+           {"started_at_ms", record.started_at_ms},
+           {"finished_at_ms", record.finished_at_ms},
+           {"planned", record.planned},
+           {"done", record.done},
+           {"failed", record.failed},
+           {"unchanged", record.unchanged},
+           {"files_per_minute", view.files_per_minute}};
+    run["eta_seconds"] = view.eta_seconds ? nlohmann::json(*view.eta_seconds) : nullptr;
   }
   j["last_run"] = run;
-  auto skips = nlohmann::json::parse(text(state, "discover.skips"), nullptr, false);
+  auto found = state.find("discover.skips");
+  auto skips = nlohmann::json::parse(found == state.end() ? "" : found->second, nullptr, false);
   j["skipped"] = skips.is_object() ? skips : nlohmann::json::object();
   nlohmann::json f = nlohmann::json::array();
   for (const auto& r : failures)
