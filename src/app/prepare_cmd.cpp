@@ -3,7 +3,6 @@
 // state in AppState for `status` and the dashboard (counts, pid and host, a heartbeat every 2 s,
 // and the reason when the resource gate pauses it), a progress bar on a terminal, and the user's
 // pause (AppState run.pause_requested = "1") obeyed within a second.
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -22,6 +21,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "app/live_run.hpp"
 #include "app/progress.hpp"
 #include "core/text.hpp"
 #include "discover/discover.hpp"
@@ -30,6 +30,7 @@
 #include "pipeline/prepare.hpp"
 #include "pipeline/resource_gate.hpp"
 #include "store/store.hpp"
+#include "sys/host.hpp"
 #include "sys/signals.hpp"
 
 namespace g2d::app {
@@ -105,13 +106,6 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out) {
                      parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
 }
 
-std::string host_name() {
-  std::array<char, 256> name{};
-  if (gethostname(name.data(), name.size() - 1) != 0)
-    return "";
-  return name.data();
-}
-
 std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -129,20 +123,30 @@ std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg) {
 }
 
 // Writes AppState run.heartbeat_at (ms since the epoch) every k_heartbeat until destroyed, so
-// `status` can tell a live run from one that died; `tick` runs on each beat too (the bar's clock).
+// `status` can tell a live run from one that died; `tick` runs on each beat too (the bar's clock),
+// and `publish` every k_publish (the dashboard's live view, written when it changed, and the log
+// file flushed for its log pane).
 class Heartbeat {
  public:
   static constexpr std::chrono::seconds k_heartbeat{2};
+  static constexpr std::chrono::milliseconds k_publish{500};
 
-  Heartbeat(store::Store& store, std::function<void()> tick)
-      : m_thread([&store, tick = std::move(tick), this](const std::stop_token& stop) {
+  Heartbeat(store::Store& store, std::function<void()> tick, std::function<void()> publish)
+      : m_thread([&store, tick = std::move(tick), publish = std::move(publish),
+                  this](const std::stop_token& stop) {
           std::unique_lock lock(m_mutex);
+          auto next_beat = std::chrono::steady_clock::now();
           while (!stop.stop_requested()) {
-            if (auto s = store.set_state("run.heartbeat_at", std::to_string(epoch_ms())); !s)
-              spdlog::debug("cannot record run.heartbeat_at: {}", s.error().message);
-            if (tick)
-              tick();
-            m_wake.wait_for(lock, stop, k_heartbeat, [] { return false; });
+            if (std::chrono::steady_clock::now() >= next_beat) {
+              if (auto s = store.set_state("run.heartbeat_at", std::to_string(epoch_ms())); !s)
+                spdlog::debug("cannot record run.heartbeat_at: {}", s.error().message);
+              if (tick)
+                tick();
+              next_beat += k_heartbeat;
+            }
+            if (publish)
+              publish();
+            m_wake.wait_for(lock, stop, k_publish, [] { return false; });
           }
         }) {}
 
@@ -151,6 +155,15 @@ class Heartbeat {
   std::condition_variable_any m_wake;  // woken by the stop request: no sleep delays the end
   std::jthread m_thread;               // last: starts after, and stops before, the rest
 };
+
+// The model as the dashboard shows it: for llama_cpp the GGUF file's name, else llm.model (empty:
+// the server's own).
+std::string model_shown(const config::LoadedConfig& cfg) {
+  const auto& llm = cfg.config.llm;
+  if (llm.backend == "llama_cpp")
+    return model_path(cfg).filename().string();
+  return llm.model.empty() ? "(the server's)" : llm.model;
+}
 
 // The user's pause (AppState run.pause_requested = "1", set by the dashboard). The gate asks at
 // most once per poll interval.
@@ -204,7 +217,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   for (const auto& [reason, n] : plan.skip_counts)
     skips[std::string(discover::to_string(reason))] = n;
   note("run.pid", std::to_string(getpid()));
-  note("run.host", host_name());
+  note("run.host", sys::host_name());
   note("run.heartbeat_at", std::to_string(epoch_ms()));
   note("run.paused", "");
   note("run.state", "running");
@@ -215,6 +228,22 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   note("run.done", "0");
   note("run.failed", "0");
   note("discover.skips", skips.dump());
+  note("run.backend", llm.backend);
+  note("run.model", model_shown(cfg));
+  // The live view (run.live) for the dashboard: files in flight, the current repository, calls.
+  std::map<std::string, std::string> repo_of_file;
+  for (const auto& f : plan.files)
+    if (f.change != pipeline::Change::unchanged)
+      repo_of_file[f.file.file_path] = f.file.repo;
+  LiveRun live(std::move(repo_of_file));
+  note("run.live", *live.take_if_changed());
+  options.on_file_started = [&live](const std::string& path) {
+    live.file_started(path, epoch_ms());
+  };
+  options.on_file_ended = [&live](const std::string& path) { live.file_ended(path); };
+  options.on_generated = [&live](int questions, int answers) {
+    live.generated(questions, answers);
+  };
 
   // A bar on a terminal; log lines are written above it (it is the console's overlay).
   std::unique_ptr<ProgressBar> bar;
@@ -243,13 +272,22 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   std::int64_t done = 0;
   std::int64_t failed = 0;
   std::mutex out_mutex;
-  auto heartbeat = std::make_unique<Heartbeat>(store, [&bar] {
-    if (bar)
-      bar->tick();
-  });
+  auto heartbeat = std::make_unique<Heartbeat>(
+      store,
+      [&bar] {
+        if (bar)
+          bar->tick();
+      },
+      [&live, &note] {
+        if (auto changed = live.take_if_changed())
+          note("run.live", *changed);
+        // The log file is buffered; the dashboard tails it, so it is flushed here too.
+        spdlog::default_logger()->flush();
+      });
   auto summary = pipeline::run_prepare(
       store, **backend, prompts, plan, options, [&](const pipeline::FileOutcome& f) {
         std::lock_guard lock(out_mutex);
+        live.file_finished(f.file_path, f.ok, f.samples);
         if (f.ok)
           note("run.done", std::to_string(++done));
         else
@@ -277,6 +315,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   watcher.request_stop();
   bar.reset();  // clears the bar and stops being the console's overlay
   note("run.paused", "");
+  note("run.live", live.json());
   note("run.state", !summary ? "failed" : summary->stopped ? "stopped" : "finished");
   note("run.finished_at", std::to_string(epoch_ms()));
   if (!summary) {

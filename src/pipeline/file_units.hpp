@@ -24,6 +24,7 @@
 // stop: nothing more can be stored).
 #pragma once
 
+#include <functional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct FileUnitsContext {
   generate::UnitOptions unit_options;  // prefix_key is set per unit
   int code_budget = 0;                 // tokens a unit's code may take (code_budget())
   std::string settings_fingerprint;
+  // Told of every call that finished here (not those reused from earlier partial work): a unit's
+  // questions (how many) or one answer. Called from the calls' threads, several at once.
+  std::function<void(int questions, int answers)> on_generated;
 };
 
 // The pairs of one unit, with where it is in the file.

@@ -111,8 +111,14 @@ class Runner {
   }
 
   void work() {
-    while (const PlannedFile* f = take())
+    while (const PlannedFile* f = take()) {
+      const std::string& path = f->file.file_path;
+      if (m_options.on_file_started)
+        m_options.on_file_started(path);
       process(*f);
+      if (m_options.on_file_ended)
+        m_options.on_file_ended(path);
+    }
   }
 
   void report(const FileOutcome& outcome) {
@@ -212,8 +218,13 @@ class Runner {
   }
 
   FileUnitsContext context() {
-    return FileUnitsContext{m_store,        m_backend,     m_prompts,
-                            unit_options(), m_code_budget, m_options.settings_fingerprint};
+    return FileUnitsContext{m_store,
+                            m_backend,
+                            m_prompts,
+                            unit_options(),
+                            m_code_budget,
+                            m_options.settings_fingerprint,
+                            m_options.on_generated};
   }
 
   store::FileRecord record(const PlannedFile& planned) const {

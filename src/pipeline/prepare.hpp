@@ -14,7 +14,8 @@
 // finished call is kept as partial work, so a failed or interrupted file is never paid for twice.
 //
 // Ownership: borrows the store, the backend and the prompts. Thread-safety: runs its own worker
-// threads; `on_file` is called from them, one call at a time.
+// threads; `on_file` is called from them, one call at a time (the observers in PrepareOptions are
+// not serialised).
 // Errors: the store's (a database that fails), and invalid_argument when the context window
 // leaves no room for code (see code_budget); per-file problems are counted, not returned.
 #pragma once
@@ -54,6 +55,14 @@ struct PrepareOptions {
   // may go on or a stop is asked — by the caller, or by `stopping` (the run's own: a store that
   // failed, or an abandon).
   std::function<void(std::stop_token stopping)> before_take;
+  // Observers of the work in flight (the dashboard's live view), called from the worker threads,
+  // several at once, so they must be thread-safe and quick. A worker calls on_file_started when it
+  // takes a file and on_file_ended when it is through with it, however it ended (done, failed,
+  // skipped, abandoned; after on_file for that file). on_generated counts the calls that finished
+  // in this run: a unit's questions (how many it asked) and each answer (answers = 1).
+  std::function<void(const std::string& file_path)> on_file_started;
+  std::function<void(const std::string& file_path)> on_file_ended;
+  std::function<void(int questions, int answers)> on_generated;
 };
 
 struct FileOutcome {

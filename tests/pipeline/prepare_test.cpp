@@ -613,5 +613,57 @@ TEST_F(PrepareTest, AFileEditedSinceDiscoveryIsLeftForTheNextRun) {
   EXPECT_EQ(backend.question_calls(), 0);
 }
 
+// The dashboard's live view: every file taken is started and ended once, whatever its end (done,
+// failed, edited since discovery), while it is in flight; the calls that finished are counted.
+TEST_F(PrepareTest, ObserversSeeEachFileStartAndEndAndEveryFinishedCall) {
+  add("a.c", c_functions(1));
+  add("b.c", "int b;\n");
+  add("edited.c", c_functions(1));
+  test::write_file(options.repos_dir / kRepo / "edited.c", "int edited;\n");
+  add("bad.c", "int bad;\n");
+  std::mutex m;
+  std::set<std::string> in_flight;
+  std::multiset<std::string> started;
+  std::multiset<std::string> ended;
+  bool ended_unstarted = false;
+  std::atomic<int> questions{0};
+  std::atomic<int> answers{0};
+  options.on_file_started = [&](const std::string& path) {
+    std::lock_guard lock(m);
+    started.insert(path);
+    in_flight.insert(path);
+  };
+  options.on_file_ended = [&](const std::string& path) {
+    std::lock_guard lock(m);
+    ended.insert(path);
+    ended_unstarted = ended_unstarted || in_flight.erase(path) != 1;
+  };
+  options.on_generated = [&](int q, int a) {
+    questions += q;
+    answers += a;
+  };
+  ScriptedFakeBackend backend(
+      two_questions, [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (about(r, "bad.c"))
+          return fail(ErrorKind::rejected, "refused (injected)");
+        return echo_answer(r, n);
+      });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 2);
+  EXPECT_EQ(summary->failed, 1);
+  EXPECT_EQ(summary->skipped, 1);
+  std::multiset<std::string> all;
+  for (const char* name : {"a.c", "b.c", "bad.c", "edited.c"})
+    all.insert(std::string(kRepo) + "/" + name);
+  EXPECT_EQ(started, all);
+  EXPECT_EQ(ended, all);
+  EXPECT_FALSE(ended_unstarted);
+  EXPECT_TRUE(in_flight.empty());
+  EXPECT_EQ(questions.load(), 6);  // a.c, b.c and bad.c asked 2 each
+  EXPECT_EQ(answers.load(), 4);    // bad.c's answers failed
+  EXPECT_EQ(backend.question_calls(), 3);
+}
+
 }  // namespace
 }  // namespace g2d::pipeline
