@@ -32,6 +32,8 @@ int dispatch(const cli::Invocation& inv) {
       return run_retry(inv, std::cout);
     case cli::Command::status:
       return run_status(inv, std::cout);
+    case cli::Command::tui:
+      return run_tui(inv, std::cout);
     case cli::Command::export_dataset:
       return run_export(inv, std::cout);
     case cli::Command::run:

@@ -16,6 +16,7 @@ int run_scrape(const cli::Invocation& inv, std::ostream& out);
 int run_prepare(const cli::Invocation& inv, std::ostream& out);
 int run_retry(const cli::Invocation& inv, std::ostream& out);
 int run_status(const cli::Invocation& inv, std::ostream& out);
+int run_tui(const cli::Invocation& inv, std::ostream& out);
 int run_export(const cli::Invocation& inv, std::ostream& out);
 int run_all(const cli::Invocation& inv, std::ostream& out);  // `run`: scrape, prepare, export
 

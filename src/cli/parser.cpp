@@ -154,6 +154,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
   auto* status = app.add_subcommand(
       "status", "files by state, samples, the last run's progress, skip reasons and failures");
   status->add_flag("--json", inv.json, "one JSON object, for scripts");
+  auto* tui = app.add_subcommand(
+      "tui", "the live dashboard of a running or finished prepare (q quits, p pauses)");
   auto* scrape = app.add_subcommand(
       "scrape", "clone the repositories of repos.txt that are missing, update the others");
   add_shortcut(*scrape, inv, "-j,--jobs", "pipeline.scrape_jobs", "repositories at once");
@@ -215,6 +217,8 @@ std::variant<Invocation, int> parse(int argc, const char* const* argv, std::ostr
     inv.command = Command::retry;
   } else if (status->parsed()) {
     inv.command = Command::status;
+  } else if (tui->parsed()) {
+    inv.command = Command::tui;
   } else if (export_cmd->parsed()) {
     inv.command = Command::export_dataset;
   } else if (run->parsed()) {

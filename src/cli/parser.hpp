@@ -25,6 +25,7 @@ enum class Command {
   prepare,
   retry,
   status,
+  tui,
   export_dataset,
   run,
 };
