@@ -152,7 +152,9 @@ void draw_system(Frame& f, Rect r, const Snapshot& s) {
     p.field(i++, "Memory", "n/a");
   }
   if (sys.gpus.empty()) {
-    p.field(i++, "GPU", fit("n/a (" + sys.gpu_note + ")", "n/a", p.value_width()));
+    p.field(
+        i++, "GPU",
+        sys.gpu_note.empty() ? "n/a" : fit("n/a (" + sys.gpu_note + ")", "n/a", p.value_width()));
   } else {
     int shown = std::min<int>(static_cast<int>(sys.gpus.size()), 3);
     for (int g = 0; g < shown; ++g) {
