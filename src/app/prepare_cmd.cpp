@@ -294,8 +294,8 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
           note("run.failed", std::to_string(++failed));
         auto print = [&] {
           if (f.ok)
-            out << fmt::format("done       {}  {} samples, {:.1f} s{}\n", printable(f.file_path),
-                               f.samples, f.seconds,
+            out << fmt::format("done       {}  {} sample{}, {:.1f} s{}\n", printable(f.file_path),
+                               f.samples, f.samples == 1 ? "" : "s", f.seconds,
                                f.redactions > 0
                                    ? fmt::format(", {} secret{} redacted", f.redactions,
                                                  f.redactions == 1 ? "" : "s")
@@ -323,10 +323,10 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
     return 1;
   }
   out << fmt::format(
-      "prepare: {} done ({} samples), {} failed, {} skipped, {} unchanged, {} "
+      "prepare: {} done ({} sample{}), {} failed, {} skipped, {} unchanged, {} "
       "retired{}\n",
-      summary->done, summary->samples, summary->failed, summary->skipped,
-      plan.count(pipeline::Change::unchanged), summary->retired,
+      summary->done, summary->samples, summary->samples == 1 ? "" : "s", summary->failed,
+      summary->skipped, plan.count(pipeline::Change::unchanged), summary->retired,
       summary->stopped ? "; stopped early" : "");
   (*backend)->unload();
   if (sys::interrupt_count() > 0)
