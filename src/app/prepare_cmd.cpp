@@ -216,6 +216,11 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   nlohmann::json skips = nlohmann::json::object();
   for (const auto& [reason, n] : plan.skip_counts)
     skips[std::string(discover::to_string(reason))] = n;
+  // A pause asked of an earlier run that ended while paused is not carried into this one.
+  if (pause_requested(store)) {
+    spdlog::info("a pause asked of an earlier run was cleared: this run starts working");
+    note("run.pause_requested", "0");
+  }
   note("run.pid", std::to_string(getpid()));
   note("run.host", sys::host_name());
   note("run.heartbeat_at", std::to_string(epoch_ms()));

@@ -61,8 +61,12 @@ Status configure_writer(sqlite::Connection& connection) {
                 "cannot hold git2dataset's database, use a local disk",
                 connection.path().string(), journal);
   }
+  // Checkpoints every 40 MB of log instead of SQLite's 4 MB: each file's commit dirties pages all
+  // over the near-duplicate band index, and a page written back once per 10,000 log pages instead
+  // of once per 1,000 is most of a prepare run's disk traffic.
   return connection.exec("set the connection's pragmas",
-                         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+                         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+                         "PRAGMA wal_autocheckpoint = 10000");
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // The SQLite store's writes. Each public operation is one write transaction (see write()).
 #include "store/sqlite_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_set>
 
 namespace g2d::store {
 
@@ -43,8 +45,9 @@ WHERE t.retired = 0 AND t.near_duplicate_of IN (
   SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1)
 ORDER BY t.id)sql";
 
-// Samples compared at most for one near-duplicate link (the earliest first): a question asked
-// of thousands of files would otherwise make each new copy cost a comparison with every one.
+// Samples compared at most for one near-duplicate link (the earliest of each band first): a
+// question asked of thousands of files would otherwise make each new copy cost a comparison with
+// every one.
 constexpr int k_max_candidates = 256;
 
 constexpr std::string_view k_insert_unit = R"sql(
@@ -101,39 +104,58 @@ struct NearLink {
 };
 
 // The live sample before `before` sharing a band key with `bands` whose signature agrees best with
-// `signature` (on at least half its slots); none when there is no such sample.
+// `signature` (on at least half its slots); none when there is no such sample. Candidates are the
+// earliest k_candidates_per_band live samples of each band, read in the band's index order: a
+// question every file is asked ("What does this function do?") fills its bands with thousands of
+// samples, and reading them all for each new sample would make a run quadratic.
 Result<NearLink> best_near_duplicate(Connection& db, std::int64_t before,
                                      std::string_view signature,
                                      const std::vector<std::int64_t>& bands) {
   NearLink best;
   if (signature.empty() || bands.empty())
     return best;
-  std::string in;
-  for (size_t i = 0; i < bands.size(); ++i)
-    in += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 3);
-  auto stmt =
-      db.prepare("find near-duplicate questions",
-                 fmt::format("SELECT DISTINCT b.sample_id, g.signature FROM QuestionBands b "
-                             "JOIN TrainingSamples t ON t.id = b.sample_id "
-                             "JOIN QuestionSignatures g ON g.sample_id = b.sample_id "
-                             "WHERE b.band_key IN ({}) AND t.retired = 0 AND "
-                             "b.sample_id < ?1 ORDER BY b.sample_id LIMIT ?2",
-                             in));
-  if (!stmt)
-    return tl::unexpected(stmt.error());
-  stmt->bind(1, before).bind(2, k_max_candidates);
-  for (size_t i = 0; i < bands.size(); ++i)
-    stmt->bind(static_cast<int>(i) + 3, bands[i]);
-  for (;;) {
-    auto row = stmt->step();
-    if (!row)
-      return tl::unexpected(row.error());
-    if (!*row)
-      return best;
-    double similarity = agreement(signature, stmt->column_blob(1));
-    if (similarity >= 0.5 && similarity > best.similarity)
-      best = {stmt->column_int(0), similarity};
+  const int per_band = std::max(1, k_max_candidates / static_cast<int>(bands.size()));
+  std::unordered_set<std::int64_t> seen;
+  std::vector<std::int64_t> candidates;
+  for (std::int64_t band : bands) {
+    auto stmt = db.prepare("find near-duplicate questions",
+                           "SELECT b.sample_id FROM QuestionBands b "
+                           "JOIN TrainingSamples t ON t.id = b.sample_id "
+                           "WHERE b.band_key = ?1 AND b.sample_id < ?2 AND t.retired = 0 "
+                           "ORDER BY b.sample_id LIMIT ?3");
+    if (!stmt)
+      return tl::unexpected(stmt.error());
+    stmt->bind(1, band).bind(2, before).bind(3, per_band);
+    candidates.clear();
+    for (;;) {
+      auto row = stmt->step();
+      if (!row)
+        return tl::unexpected(row.error());
+      if (!*row)
+        break;
+      if (std::int64_t id = stmt->column_int(0); seen.insert(id).second)
+        candidates.push_back(id);
+    }
+    for (std::int64_t id : candidates) {
+      auto sig = db.prepare("read a question's signature",
+                            "SELECT signature FROM QuestionSignatures WHERE sample_id = ?1");
+      if (!sig)
+        return tl::unexpected(sig.error());
+      auto row = sig->bind(1, id).step();
+      if (!row)
+        return tl::unexpected(row.error());
+      if (!*row)
+        continue;
+      double similarity = agreement(signature, sig->column_blob(0));
+      if (similarity >= 0.5 &&
+          (similarity > best.similarity || (similarity == best.similarity && id < best.id)))
+        best = {id, similarity};
+    }
+    // An identical signature shares every band, so the first band already held the earliest one.
+    if (best.similarity >= 1.0)
+      break;
   }
+  return best;
 }
 
 Status set_near_link(Connection& db, std::int64_t id, const NearLink& link) {

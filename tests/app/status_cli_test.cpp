@@ -137,6 +137,24 @@ TEST_F(StatusCli, ALiveRunThatIsPausedSaysWhy) {
   EXPECT_FALSE(j["last_run"]["eta_seconds"].is_null());
 }
 
+// A run that ended while paused (Ctrl-C during a pause) leaves the request behind; the next run
+// must not start paused without anyone asking.
+TEST_F(StatusCli, APauseLeftByAnEarlierRunIsClearedWhenTheNextRunStarts) {
+  fs::create_directories(ws / "repos");
+  {
+    auto db = store::open_sqlite(ws / "g2d.db");
+    ASSERT_TRUE(db) << db.error().describe();
+    ASSERT_TRUE((*db)->set_state("run.pause_requested", "1"));
+  }
+  auto prepared =
+      test::run_git2dataset({"prepare", "--config", (ws / "git2dataset.yaml").string()});
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.output;
+  EXPECT_THAT(prepared.output, HasSubstr("a pause asked of an earlier run was cleared"));
+  auto r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["last_run"]["pause_requested"], false);
+}
+
 TEST_F(StatusCli, ARunWhoseHeartbeatStoppedWasInterrupted) {
   record_running(ws / "g2d.db", 60000, getpid(), "on battery at 15% (below 20%)");
   auto r = status();

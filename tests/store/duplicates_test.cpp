@@ -118,6 +118,29 @@ TEST_F(DuplicatesTest, ANearDuplicateQuestionLinksToTheMostAlikeEarlierOne) {
   EXPECT_EQ(live["e q0"].near_duplicate_of, 0);  // candidates come from shared bands only
 }
 
+// A question asked of hundreds of files fills its bands: each new copy still links to the earliest
+// live one (the candidates are the earliest of each band), and a band crowded with other
+// questions does not hide an alike one found through another band.
+TEST_F(DuplicatesTest, AQuestionAskedOfManyFilesLinksToItsEarliestLiveCopy) {
+  for (int i = 0; i < 300; ++i)
+    commit(store(), "r/f" + std::to_string(i) + ".c", "h",
+           {with(base_sample("same " + std::to_string(i)), 1000 + i, signature(100),
+                 {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})});
+  commit(store(), "r/late.c", "h",
+         {with(base_sample("late"), 9, signature(100),
+               {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}),
+          with(base_sample("other"), 10, signature(5000, 8), {1, 77})});
+  commit(store(), "r/alike.c", "h", {with(base_sample("alike"), 11, signature(5000), {1, 77})});
+  auto live = by_question(store());
+  const std::int64_t first = live["same 0 q0"].id;
+  EXPECT_EQ(live["same 299 q0"].near_duplicate_of, first);
+  EXPECT_EQ(live["late q0"].near_duplicate_of, first);
+  EXPECT_DOUBLE_EQ(live["late q0"].near_duplicate_similarity, 1.0);
+  // Band 1 holds 301 earlier samples; band 77 only "other".
+  EXPECT_EQ(live["alike q0"].near_duplicate_of, live["other q0"].id);
+  EXPECT_DOUBLE_EQ(live["alike q0"].near_duplicate_similarity, 56.0 / 64);
+}
+
 TEST_F(DuplicatesTest, RetiringTheNearOriginalRelinksToTheNextBestLiveOne) {
   commit(store(), "r/a.c", "h1", {with(base_sample("a"), 1, signature(100), {7})});
   commit(store(), "r/b.c", "h1", {with(base_sample("b"), 2, signature(100, 8), {7})});
