@@ -146,6 +146,13 @@ void check_database(Report& report, const config::LoadedConfig& cfg) {
   }
   // Read-only: a diagnosis never migrates or otherwise changes the database.
   auto store = store::open_sqlite(db, store::OpenMode::read_only);
+  if (!store && store::is_older_schema(store.error())) {
+    report.add(Verdict::warn, "database",
+               fmt::format("{} is from an older git2dataset: the next prepare or run upgrades "
+                           "it (doctor never changes the database)",
+                           db.string()));
+    return;
+  }
   if (!store) {
     report.add(Verdict::fail, "database", store.error().message);
     return;

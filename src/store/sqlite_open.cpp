@@ -12,6 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// In the message of a read-only open of an older schema: what is_older_schema() looks for.
+constexpr std::string_view k_older_schema = "a read-only open cannot upgrade it";
+
 // The file must be a SQLite database whose schema this build can read; returns its version.
 Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
   const std::string name = connection.path().string();
@@ -43,9 +46,9 @@ Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
   }
   if (mode == OpenMode::read_only && *version < latest) {
     return fail(ErrorKind::store,
-                "{} has schema version {} but this build needs {}, and a read-only open cannot "
-                "upgrade it; run a git2dataset command that writes to it (prepare) first",
-                name, *version, latest);
+                "{} has schema version {} but this build needs {}, and {}; run a git2dataset "
+                "command that writes to it (prepare) first",
+                name, *version, latest, k_older_schema);
   }
   return *version;
 }
@@ -121,6 +124,10 @@ Result<std::unique_ptr<Store>> open_sqlite(const fs::path& path, OpenMode mode) 
   if (!store)
     return tl::unexpected(store.error());
   return std::unique_ptr<Store>(std::move(*store));
+}
+
+bool is_older_schema(const Error& error) {
+  return error.kind == ErrorKind::store && error.message.find(k_older_schema) != std::string::npos;
 }
 
 }  // namespace g2d::store

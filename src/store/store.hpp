@@ -222,4 +222,8 @@ enum class OpenMode {
 Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path,
                                            OpenMode mode = OpenMode::read_write);
 
+// Whether `error` is open_sqlite's refusal to open, read-only, a database of an older schema
+// version (the next command that writes to it upgrades it; read-only callers can say so).
+bool is_older_schema(const Error& error);
+
 }  // namespace g2d::store

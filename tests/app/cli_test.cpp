@@ -3,7 +3,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include "store/sqlite.hpp"
+#include "store/store.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
 
@@ -156,6 +159,25 @@ TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
   // The log file beside the database received the engine's log.
   ASSERT_TRUE(fs::exists(m_dir / "git2dataset.log"));
   EXPECT_THAT(test::read_file(m_dir / "git2dataset.log"), HasSubstr("loaded"));
+}
+
+// A database from an older git2dataset is upgraded by the next command that writes to it: doctor,
+// which only reads, says so instead of failing (an upgraded install's first `doctor`).
+TEST_F(CliTest, DoctorWarnsThatAnOlderDatabaseIsUpgradedByTheNextRun) {
+  write_config("llm:\n  model: " + (m_dir / "nope.gguf").string() + "\n");
+  {
+    auto db = store::open_sqlite(m_dir / "git2dataset.db");
+    ASSERT_TRUE(db) << db.error().describe();
+  }
+  {
+    auto raw = store::sqlite::Connection::open(m_dir / "git2dataset.db", SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(raw) << raw.error().describe();
+    ASSERT_TRUE(raw->exec("make the database look older", "PRAGMA user_version = 3"));
+  }
+  auto result = cli({"--config", config_path(), "doctor"});
+  EXPECT_THAT(result.output, HasSubstr("warn  database"));
+  EXPECT_THAT(result.output, HasSubstr("the next prepare or run upgrades it"));
+  EXPECT_THAT(result.output, Not(HasSubstr("FAIL  database")));
 }
 
 TEST_F(CliTest, DoctorFailsOnAMissingModel) {
