@@ -364,9 +364,20 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   }
   fs::path db = database_path(cfg);
   if (!inv.dry_run || fs::exists(db)) {
-    // A dry run never creates or changes the database.
+    // A dry run never creates the database or changes what it holds; a database of an older
+    // schema is upgraded first, as any prepare would upgrade it.
     auto opened = store::open_sqlite(
         db, inv.dry_run ? store::OpenMode::read_only : store::OpenMode::read_write);
+    if (!opened && inv.dry_run && store::is_older_schema(opened.error())) {
+      spdlog::info("{} is from an older git2dataset: its schema is upgraded first", db.string());
+      auto upgraded = store::open_sqlite(db, store::OpenMode::read_write);
+      if (!upgraded) {
+        spdlog::error("{}", upgraded.error().message);
+        return 1;
+      }
+      upgraded->reset();
+      opened = store::open_sqlite(db, store::OpenMode::read_only);
+    }
     if (!opened) {
       spdlog::error("{}", opened.error().message);
       return 1;

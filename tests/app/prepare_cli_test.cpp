@@ -8,7 +8,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
@@ -98,6 +101,30 @@ TEST_F(PrepareDryRun, ComparesWithTheStoredFileVersions) {
   EXPECT_THAT(r.output, HasSubstr("changed    github.com/o/r/a.c  (content changed)"));
   EXPECT_THAT(r.output, HasSubstr("deleted    github.com/o/r/removed.c"));
   EXPECT_THAT(r.output, HasSubstr("1 new, 1 changed, 0 unchanged, 0 retry, 1 deleted"));
+}
+
+// An upgraded install's first dry run: the older database's schema is upgraded (as any prepare
+// would), then compared as usual.
+TEST_F(PrepareDryRun, ADatabaseOfAnOlderSchemaIsUpgradedFirst) {
+  fs::create_directories(ws / "data");
+  {
+    auto raw = store::sqlite::Connection::open(ws / "data/g2d.db",
+                                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(raw) << raw.error().describe();
+    for (const auto& m : store::migrations()) {
+      if (m.version <= 3) {
+        ASSERT_TRUE(raw->exec("build an older schema", std::string(m.sql)));
+      }
+    }
+    ASSERT_TRUE(raw->exec("mark it older", "PRAGMA user_version = 3"));
+  }
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("its schema is upgraded first"));
+  EXPECT_THAT(r.output, HasSubstr("2 new, 0 changed, 0 unchanged, 0 retry, 0 deleted"));
+  auto db = store::open_sqlite(ws / "data/g2d.db", store::OpenMode::read_only);
+  ASSERT_TRUE(db) << db.error().describe();
+  EXPECT_EQ((*db)->schema_version(), store::latest_schema_version());
 }
 
 TEST_F(PrepareDryRun, ANameWithANewlineCannotForgeALine) {
