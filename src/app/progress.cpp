@@ -45,17 +45,6 @@ int terminal_columns() {
 
 }  // namespace
 
-std::string format_duration(std::int64_t seconds) {
-  seconds = std::max<std::int64_t>(0, seconds);
-  if (seconds < 60)
-    return fmt::format("{}s", seconds);
-  if (seconds < 3600)
-    return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
-  if (seconds < 86400)
-    return fmt::format("{}h{:02}m", seconds / 3600, seconds % 3600 / 60);
-  return fmt::format("{}d{:02}h", seconds / 86400, seconds % 86400 / 3600);
-}
-
 std::string format_progress(const ProgressLine& p, int columns) {
   std::int64_t processed = p.done + p.failed;
   std::string text =

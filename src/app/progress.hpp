@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.hpp"  // format_duration
 #include "sys/logging.hpp"
 
 namespace g2d::app {
@@ -31,9 +32,6 @@ struct ProgressLine {
   double files_per_minute = 0;
   std::string paused;  // the reason the run is paused, or ""
 };
-
-// "45s", "12m05s", "2h13m", "3d04h".
-std::string format_duration(std::int64_t seconds);
 
 // The bar for `p`, at most `columns` characters wide (code points; the separator is "·"). The bar
 // itself gets what the text leaves, between 10 and 30 cells; on a narrow terminal the text is cut.

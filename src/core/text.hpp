@@ -2,10 +2,14 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace g2d {
+
+// "45s", "12m05s", "2h13m", "3d04h" (negative: "0s").
+std::string format_duration(std::int64_t seconds);
 
 // ASCII lower case (keys, section names, URL schemes and hosts are ASCII).
 std::string to_lower(std::string_view s);

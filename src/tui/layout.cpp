@@ -425,17 +425,6 @@ Frame too_small(int cols, int rows) {
 
 }  // namespace
 
-std::string format_duration(std::int64_t seconds) {
-  seconds = std::max<std::int64_t>(0, seconds);
-  if (seconds < 60)
-    return fmt::format("{}s", seconds);
-  if (seconds < 3600)
-    return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
-  if (seconds < 86400)
-    return fmt::format("{}h{:02}m", seconds / 3600, seconds % 3600 / 60);
-  return fmt::format("{}d{:02}h", seconds / 86400, seconds % 86400 / 3600);
-}
-
 std::string format_bytes(std::uint64_t bytes) {
   constexpr double k_gib = 1024.0 * 1024.0 * 1024.0;
   if (static_cast<double>(bytes) < k_gib)

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/text.hpp"  // format_duration
 #include "tui/frame.hpp"
 #include "tui/snapshot.hpp"
 
@@ -37,8 +38,6 @@ Frame render(const Snapshot& snapshot, const ViewState& view, int cols, int rows
 int log_lines_shown(int cols, int rows);
 int failures_shown(int cols, int rows);
 
-// "45s", "12m05s", "2h13m", "3d04h".
-std::string format_duration(std::int64_t seconds);
 // "512 MiB", "15.6 GiB".
 std::string format_bytes(std::uint64_t bytes);
 
