@@ -51,10 +51,6 @@ std::optional<Format> parse_format(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view format_names() {
-  return "alpaca, sharegpt, openai, chatml, raw";
-}
-
 namespace {
 
 // The pieces of a sample's code block ("path (lines 3-5, in class B):\n```c\n…\n```"), which

@@ -26,7 +26,6 @@ enum class Format { alpaca, sharegpt, openai, chatml, raw };
 
 std::string_view to_string(Format format);
 std::optional<Format> parse_format(std::string_view name);
-std::string_view format_names();  // "alpaca, sharegpt, openai, chatml, raw"
 
 // What a line is made of: a stored sample and the code unit it was asked about. A view: the text
 // it points to outlives every call it is passed to (the export points it into the row it read).

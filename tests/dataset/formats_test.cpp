@@ -51,7 +51,6 @@ TEST(Formats, NamesRoundTrip) {
   for (Format f : {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw})
     EXPECT_EQ(parse_format(to_string(f)), f);
   EXPECT_FALSE(parse_format("jsonl"));
-  EXPECT_EQ(format_names(), "alpaca, sharegpt, openai, chatml, raw");
 }
 
 TEST(Formats, UserMessageHasTheCodeUnderItsPathAndLinesThenTheQuestion) {
