@@ -6,6 +6,7 @@
 #include <latch>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace g2d::sys {
@@ -30,45 +31,58 @@ class ThreadCache {
     m_all_ended.wait(lock, [this] { return m_live == 0; });
   }
 
-  // Runs `task` on an idle thread, or on a new one when none is idle.
-  void post(std::function<void()> task) {
+  // Runs `task` on an idle thread, or on a new one when none is idle; `finished` is counted down
+  // once the task has returned AND its thread is idle again (listed in m_idle), so a caller that
+  // waits for it and posts again finds that thread waiting.
+  void post(std::function<void()> task, std::latch& finished) {
     std::lock_guard lock(m_mutex);
     if (!m_idle.empty()) {
       Idle* idle = m_idle.back();
       m_idle.pop_back();
-      idle->task = std::move(task);
+      idle->job = Job{std::move(task), &finished};
       idle->wake.notify_one();
       return;
     }
-    std::thread thread([this, first = std::move(task)]() mutable { serve(std::move(first)); });
+    std::thread thread(
+        [this, first = Job{std::move(task), &finished}]() mutable { serve(std::move(first)); });
     thread.detach();  // ends by itself; the destructor waits for m_live to reach 0
     ++m_live;
   }
 
  private:
+  struct Job {
+    std::function<void()> task;
+    std::latch* finished = nullptr;
+  };
+
   // A waiting thread's mailbox, on that thread's stack; listed in m_idle while it waits.
   struct Idle {
     std::condition_variable wake;
-    std::function<void()> task;
+    Job job;
   };
 
-  void serve(std::function<void()> task) {
+  void serve(Job job) {
     Idle self;
     std::unique_lock lock(m_mutex);
-    while (task) {
+    while (job.task) {
       lock.unlock();
-      task();
-      task = nullptr;
+      job.task();
+      job.task = nullptr;
       lock.lock();
-      if (m_closing)
+      if (m_closing) {
+        job.finished->count_down();
         break;
+      }
       m_idle.push_back(&self);
-      self.wake.wait_for(lock, k_idle_lifetime, [&] { return self.task || m_closing; });
-      // Still listed unless a post() took this thread (then self.task is set).
+      // Counted down only now that this thread is listed as idle; the latch outlives the call
+      // (its caller waits on it), and a post() that takes this thread meanwhile just waits for
+      // the lock below.
+      job.finished->count_down();
+      self.wake.wait_for(lock, k_idle_lifetime, [&] { return self.job.task || m_closing; });
+      // Still listed unless a post() took this thread (then self.job.task is set).
       if (auto it = std::find(m_idle.begin(), m_idle.end(), &self); it != m_idle.end())
         m_idle.erase(it);
-      task = std::move(self.task);
-      self.task = nullptr;
+      job = std::exchange(self.job, Job{});
     }
     if (--m_live == 0)
       m_all_ended.notify_all();
@@ -97,10 +111,7 @@ void run_concurrently(std::span<const std::function<void()>> tasks) {
   std::ptrdiff_t posted = 0;
   try {
     for (; posted < others; ++posted) {
-      cache().post([&done, &task = tasks[static_cast<size_t>(posted)]] {
-        task();
-        done.count_down();
-      });
+      cache().post([&task = tasks[static_cast<size_t>(posted)]] { task(); }, done);
     }
     tasks.back()();
   } catch (...) {

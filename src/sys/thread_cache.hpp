@@ -17,7 +17,8 @@
 namespace g2d::sys {
 
 // Runs every task concurrently — the last on the calling thread, the others on cached threads —
-// and returns when all of them have finished. No task waits for another's thread: each has its
+// and returns when all of them have finished and the cached threads they used are idle again (so
+// a following call reuses them). No task waits for another's thread: each has its
 // own, so tasks that block on one another (a barrier, a batch) cannot deadlock.
 void run_concurrently(std::span<const std::function<void()>> tasks);
 

@@ -66,6 +66,17 @@ TEST(ThreadCacheTest, ReusesItsThreadsFromOneCallToTheNext) {
   EXPECT_TRUE(first.contains(std::this_thread::get_id()));
 }
 
+// A call returns only once its cached threads are idle again: call after call, the same thread runs
+// the posted task (a thread still on its way back to the cache would make the next call start
+// another one).
+TEST(ThreadCacheTest, AThreadIsIdleAgainWhenTheCallReturns) {
+  std::set<std::thread::id> used;
+  std::vector<std::function<void()>> tasks{[&] { used.insert(std::this_thread::get_id()); }, [] {}};
+  for (int round = 0; round < 2000; ++round)
+    run_concurrently(tasks);
+  EXPECT_EQ(used.size(), 1U);
+}
+
 TEST(ThreadCacheTest, NoTasksAndOneTaskRunOnTheCallersThread) {
   run_concurrently({});
   std::thread::id where;
