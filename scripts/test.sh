@@ -4,20 +4,46 @@
 # -Werror), runs clang-tidy, and runs the whole test suite under both sanitizers.
 #
 #   scripts/test.sh              everything
+#   scripts/test.sh --quick      the `unit` tier (no model, no server) in the dev preset: the
+#                                edit-compile-test loop (no format or tidy check)
 #   G2D_TEST_PRESETS="dev" scripts/test.sh   only the given presets (space-separated)
+#
+# Test tiers are CTest labels (tests/CMakeLists.txt): unit, model, server, e2e.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-"$here/setup.sh" --with-ollama --with-mlx --with-datasets
+
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    *) printf 'usage: scripts/test.sh [--quick]\n' >&2; exit 2 ;;
+  esac
+done
+
+if ((quick)); then
+  "$here/setup.sh"
+else
+  "$here/setup.sh" --with-ollama --with-mlx --with-datasets
+fi
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$root"
 
-read -r -a presets <<<"${G2D_TEST_PRESETS:-asan tsan}"
 jobs="$(nproc)"
-
 step() { printf '\n=== %s\n' "$*" >&2; }
 
+if ((quick)); then
+  step "configure + build: dev"
+  cmake --preset dev >/dev/null
+  cmake --build --preset dev -j "$jobs"
+  step "tests: the unit tier (dev)"
+  ctest --preset dev -L '^unit$'
+  step "unit tier green"
+  exit 0
+fi
+
+read -r -a presets <<<"${G2D_TEST_PRESETS:-asan tsan}"
 first=""
 for preset in "${presets[@]}"; do
   step "configure + build: $preset"
