@@ -8,9 +8,17 @@
 // reentrant; process_environment() reads the process environment and must not race with setenv.
 // Errors: load() returns one Error of kind ErrorKind::config that lists every problem found (each
 // naming the key path, what was expected, what was given, and the line or variable), or
-// ErrorKind::not_found / io when the named file cannot be read.
+// ErrorKind::not_found / io when the named file cannot be read (it must be a regular file: a FIFO
+// or a device is refused without waiting on it) and ErrorKind::config when it is larger than
+// k_max_file_bytes.
+//
+// Hostile YAML is bounded before anything walks it (the file's text, an environment variable's, a
+// flag's): a document whose aliases would expand it past k_max_nodes values (a "billion laughs"),
+// nests deeper than k_max_depth, or holds an alias of the collection that contains it (a cycle) is
+// a configuration error naming its line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -21,6 +29,10 @@
 #include "core/error.hpp"
 
 namespace g2d::config {
+
+constexpr std::size_t k_max_file_bytes = std::size_t{1} << 20;  // the configuration file
+constexpr std::size_t k_max_nodes = 100000;  // values in one document, every alias expanded
+constexpr int k_max_depth = 32;              // collections inside collections
 
 // The defaults below are the documented defaults (SPEC.md); the schema reads them from here.
 struct LlmConfig {

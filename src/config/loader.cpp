@@ -2,10 +2,6 @@
 // problems reported together.
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,6 +10,7 @@
 #include "config/layers.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
+#include "core/file.hpp"
 #include "core/text.hpp"
 
 namespace g2d::config {
@@ -142,20 +139,10 @@ Error report(const std::string& header, const std::vector<Problem>& problems) {
 }
 
 Result<std::string> read_config_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return fail(ErrorKind::not_found, "{}: configuration file not found", path.string());
-  }
-  if (fs::is_directory(path, ec)) {
-    return fail(ErrorKind::io, "{}: is a directory, not a configuration file", path.string());
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) {
-    return fail(ErrorKind::io, "{}: cannot read: {}", path.string(), std::strerror(errno));
-  }
-  return text.str();
+  auto text = read_small_file(path, k_max_file_bytes, "configuration file");
+  if (!text && text.error().kind == ErrorKind::invalid_argument)
+    return tl::unexpected(Error{ErrorKind::config, text.error().message});
+  return text;
 }
 
 }  // namespace

@@ -1,7 +1,19 @@
 // The file layer: yaml-cpp nodes → Raw values → the schema's conversion. yaml-cpp marks are
 // 0-based; everything reported here is 1-based. yaml-cpp keeps duplicate keys, so they are found
 // here (YAML forbids them, and "last one wins" would hide a mistake).
+//
+// yaml-cpp resolves an alias into the node of its anchor, shared, so a small document can stand
+// for an exponential tree (`b: [*a, *a, ...]`, `c: [*b, *b, ...]`, ...) or a cyclic one
+// (`a: &a [*a]`), and walking it never ends or exhausts memory. Every document is therefore first
+// parsed into events only, counting its values with every alias expanded, and refused past
+// k_max_nodes values or k_max_depth levels, or at an alias of a collection still open; only then
+// is it loaded and walked.
+#include <limits>
+#include <sstream>
+
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/layers.hpp"
@@ -10,6 +22,133 @@
 namespace g2d::config::detail {
 
 namespace {
+
+// A document that went past one of the limits, where it did.
+struct OverLimit {
+  std::string what;
+  YAML::Mark mark;
+};
+
+// Counts a document's values as if every alias were replaced by a copy of its anchor's node.
+// Throws OverLimit from inside the parser as soon as a limit is passed, so nothing beyond that
+// point is read.
+class Bounds final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnAnchor(const YAML::Mark&, const std::string& name) override { m_anchor_name = name; }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(mark, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const Anchor* known = anchor < m_anchors.size() ? &m_anchors[anchor] : nullptr;
+    const std::string name = known != nullptr ? known->name : std::string();
+    if (known == nullptr || known->size == k_open) {
+      throw OverLimit{fmt::format("the alias *{} refers to a collection that contains it (a "
+                                  "cycle, which no configuration needs)",
+                                  name),
+                      mark};
+    }
+    if (known->size > k_max_nodes - m_total) {
+      throw OverLimit{fmt::format("aliases expand the document past {} values (the alias *{} "
+                                  "stands for {} values here; a configuration needs a few hundred)",
+                                  k_max_nodes, name, known->size),
+                      mark};
+    }
+    m_total += known->size;
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  static constexpr std::size_t k_open = std::numeric_limits<std::size_t>::max();
+
+  struct Anchor {
+    std::string name;
+    std::size_t size = k_open;  // values it stands for; k_open while its collection is open
+  };
+  struct Open {
+    YAML::anchor_t anchor;
+    std::size_t first;  // m_total before the collection itself was counted
+  };
+
+  void count_one(const YAML::Mark& mark) {
+    if (m_total >= k_max_nodes)
+      throw OverLimit{fmt::format("the document holds more than {} values", k_max_nodes), mark};
+    ++m_total;
+  }
+  void remember(YAML::anchor_t anchor, std::size_t size) {
+    if (anchor == YAML::NullAnchor)
+      return;
+    if (m_anchors.size() <= anchor)
+      m_anchors.resize(anchor + 1);
+    m_anchors[anchor] = Anchor{m_anchor_name, size};
+    m_anchor_name.clear();
+  }
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    count_one(mark);
+    remember(anchor, 1);
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (m_open.size() >= static_cast<std::size_t>(k_max_depth)) {
+      throw OverLimit{
+          fmt::format("nesting deeper than {} levels (a configuration needs 3)", k_max_depth),
+          mark};
+    }
+    m_open.push_back(Open{anchor, m_total});
+    count_one(mark);
+    remember(anchor, k_open);
+  }
+  void close() {
+    const Open done = m_open.back();
+    m_open.pop_back();
+    if (done.anchor != YAML::NullAnchor)
+      m_anchors[done.anchor].size = m_total - done.first;
+  }
+
+  std::size_t m_total = 0;
+  std::vector<Anchor> m_anchors;  // by anchor id (yaml-cpp numbers them from 1)
+  std::vector<Open> m_open;
+  std::string m_anchor_name;
+};
+
+// A problem of the document as a whole, where it is (1-based).
+struct DocumentProblem {
+  std::string what;
+  int line = 0;
+  int column = 0;
+};
+
+DocumentProblem at(std::string what, const YAML::Mark& mark) {
+  return DocumentProblem{std::move(what), mark.line + 1, mark.column + 1};
+}
+
+// The first document of `text`, loaded only once it is known to stay within the limits.
+tl::expected<YAML::Node, DocumentProblem> load_bounded(const std::string& text) {
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    Bounds bounds;
+    parser.HandleNextDocument(bounds);
+    return YAML::Load(text);
+  } catch (const OverLimit& e) {
+    return tl::unexpected(at(e.what, e.mark));
+  } catch (const YAML::DeepRecursion& e) {
+    return tl::unexpected(at(fmt::format("nesting deeper than {} levels", e.depth()), e.mark));
+  } catch (const YAML::Exception& e) {
+    return tl::unexpected(at("YAML syntax error: " + e.msg, e.mark));
+  }
+}
 
 int line_of(const YAML::Node& node, int fallback) {
   const int line = node.Mark().line;
@@ -97,17 +236,14 @@ void apply_section(Layering& layers, const std::string& section, const YAML::Nod
 }  // namespace
 
 void apply_yaml(Layering& layers, const std::string& text, const std::string& file_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
+  auto loaded = load_bounded(text);
+  if (!loaded) {
+    const DocumentProblem& problem = loaded.error();
     layers.problems.push_back(
-        {{},
-         "YAML syntax error: " + e.msg,
-         fmt::format("line {}, column {}", e.mark.line + 1, e.mark.column + 1),
-         {}});
+        {{}, problem.what, fmt::format("line {}, column {}", problem.line, problem.column), {}});
     return;
   }
+  const YAML::Node& root = *loaded;
   if (root.IsNull())
     return;  // empty, or only comments: all defaults
   if (!root.IsMap()) {
@@ -166,15 +302,14 @@ tl::expected<Raw, std::string> raw_from_text(std::string_view text) {
   if (lead != '[' && lead != '"' && lead != '\'') {
     return Raw{Raw::Shape::scalar, trimmed, false, {}, 0};
   }
-  try {
-    Raw raw = from_node(YAML::Load(trimmed), 0);
-    raw.line = 0;
-    for (auto& item : raw.items)
-      item.line = 0;
-    return raw;
-  } catch (const YAML::Exception& e) {
-    return tl::unexpected<std::string>("YAML syntax error: " + e.msg);
-  }
+  auto loaded = load_bounded(trimmed);
+  if (!loaded)
+    return tl::unexpected(loaded.error().what);
+  Raw raw = from_node(*loaded, 0);
+  raw.line = 0;
+  for (auto& item : raw.items)
+    item.line = 0;
+  return raw;
 }
 
 }  // namespace g2d::config::detail
