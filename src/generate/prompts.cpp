@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
+#include "core/file.hpp"
 #include "core/text.hpp"
 #include "llm/json_schema.hpp"
 #include "sys/sha256.hpp"
@@ -134,12 +133,12 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
     fs::path path = dir / t.file;
     if (!fs::exists(path, ec))
       continue;
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in && !in.eof())
-      return fail(ErrorKind::io, "cannot read the prompt {}", path.string());
-    std::string content = text.str();
+    auto text = read_small_file(path, k_max_prompt_bytes, "prompt template");
+    if (!text && text.error().kind == ErrorKind::invalid_argument)
+      return tl::unexpected(Error{ErrorKind::config, text.error().message});
+    if (!text)
+      return tl::unexpected(text.error());
+    std::string content = std::move(*text);
     if (trimmed(content).empty())
       return fail(ErrorKind::config, "the prompt {} is empty", path.string());
     if (auto unknown = unknown_placeholders(content, t.placeholders); !unknown.empty()) {

@@ -14,10 +14,12 @@
 // when a set is loaded.
 //
 // Ownership: plain values. Thread-safety: pure functions (load_prompts reads files).
-// Errors: load_prompts returns not_found (missing folder), io (unreadable file) or config (a file
-// using an unknown placeholder, or an empty one), naming the file.
+// Errors: load_prompts returns not_found (missing folder), io (unreadable file, or one that is not
+// a regular file: a FIFO or a device is refused without waiting on it) or config (a file using an
+// unknown placeholder, an empty one, or one larger than k_max_prompt_bytes), naming the file.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -40,6 +42,8 @@ struct PromptSet {
 };
 
 PromptSet builtin_prompts();
+
+constexpr std::size_t k_max_prompt_bytes = std::size_t{256} << 10;  // one template file
 
 // The built-in set with the files found in `dir` replacing their built-in counterparts.
 Result<PromptSet> load_prompts(const std::filesystem::path& dir);

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
+#include "core/file.hpp"
 #include "core/text.hpp"
 
 namespace g2d::git {
@@ -291,17 +290,15 @@ ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
 }
 
 Result<ReposFile> read_repos_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  auto text = read_small_file(path, k_max_repos_file_bytes, "repository list");
+  if (!text && text.error().kind == ErrorKind::not_found) {
     return fail(ErrorKind::not_found, "{} not found (run `git2dataset init` for an example)",
                 path.string());
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof())
-    return fail(ErrorKind::io, "cannot read {}", path.string());
-  return parse_repos(text.str(), fs::absolute(path, ec).parent_path());
+  if (!text)
+    return tl::unexpected(text.error());
+  std::error_code ec;
+  return parse_repos(*text, fs::absolute(path, ec).parent_path());
 }
 
 }  // namespace g2d::git

@@ -12,9 +12,12 @@
 // Bad lines never stop the good ones. Credentials inside URLs are kept in `source` (git needs
 // them) and never appear in `display` or in error texts.
 //
-// Thread-safety: pure functions. Errors: read_repos_file returns not_found or io for the file.
+// Thread-safety: pure functions. Errors: read_repos_file returns not_found or io for the file (io
+// also for a FIFO or a device, refused without waiting on it), invalid_argument for a file larger
+// than k_max_repos_file_bytes.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -48,6 +51,8 @@ struct ReposFile {
 
 // `base_dir` resolves relative local paths (the folder of repos.txt).
 ReposFile parse_repos(std::string_view content, const std::filesystem::path& base_dir);
+
+constexpr std::size_t k_max_repos_file_bytes = std::size_t{4} << 20;  // about 50,000 lines
 
 Result<ReposFile> read_repos_file(const std::filesystem::path& path);
 

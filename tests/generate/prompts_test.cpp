@@ -1,6 +1,8 @@
 // The prompt templates, their stable-first layout, overrides and the questions' schema.
 #include "generate/prompts.hpp"
 
+#include <sys/stat.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -92,6 +94,22 @@ TEST(Prompts, BadOverridesAreNamed) {
   auto empty = load_prompts(dir.path());
   ASSERT_FALSE(empty);
   EXPECT_THAT(empty.error().message, HasSubstr("answer.txt"));
+}
+
+TEST(Prompts, AnOversizedOrSpecialFileIsRefusedWithItsName) {
+  test::TempDir dir;
+  test::write_file(dir / "system.txt", std::string(k_max_prompt_bytes + 1, 'x'));
+  auto big = load_prompts(dir.path());
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().kind, ErrorKind::config);
+  EXPECT_THAT(big.error().message, HasSubstr("system.txt: the prompt template is larger than the "
+                                             "256 KiB allowed"));
+  std::filesystem::remove(dir / "system.txt");
+  ASSERT_EQ(::mkfifo((dir / "code.txt").c_str(), 0600), 0);
+  auto fifo = load_prompts(dir.path());  // must not wait for a writer
+  ASSERT_FALSE(fifo);
+  EXPECT_EQ(fifo.error().kind, ErrorKind::io);
+  EXPECT_THAT(fifo.error().message, HasSubstr("code.txt: is a FIFO (named pipe), not a prompt"));
 }
 
 TEST(Prompts, QuestionsSchemaDemandsExactlyNQuestions) {

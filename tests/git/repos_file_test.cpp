@@ -3,11 +3,13 @@
 #include "git/repos_file.hpp"
 
 #include <set>
+#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/text.hpp"
+#include "support.hpp"
 
 namespace g2d::git {
 namespace {
@@ -174,6 +176,28 @@ TEST(ReposFileTest, MissingFileIsAnError) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::not_found);
   EXPECT_THAT(result.error().message, HasSubstr("/nonexistent/repos.txt"));
+}
+
+TEST(ReposFileTest, OversizedFileIsRefusedUnread) {
+  test::TempDir dir;
+  test::write_file(dir / "repos.txt", std::string(k_max_repos_file_bytes + 1, '#'));
+  auto result = read_repos_file(dir / "repos.txt");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::invalid_argument);
+  EXPECT_THAT(result.error().message,
+              HasSubstr("repos.txt: the repository list is larger than the 4 MiB allowed"));
+}
+
+TEST(ReposFileTest, FifoOrDeviceIsRefusedWithoutWaiting) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "repos.txt").c_str(), 0600), 0);
+  auto fifo = read_repos_file(dir / "repos.txt");
+  ASSERT_FALSE(fifo);
+  EXPECT_EQ(fifo.error().kind, ErrorKind::io);
+  EXPECT_THAT(fifo.error().message, HasSubstr("is a FIFO (named pipe), not a repository list"));
+  auto zero = read_repos_file("/dev/zero");
+  ASSERT_FALSE(zero);
+  EXPECT_THAT(zero.error().message, HasSubstr("/dev/zero: is a character device"));
 }
 
 }  // namespace
