@@ -11,6 +11,13 @@
 // digits, not a list of words ("required|min:8"); other secrets at least 12 bytes, 3 bits of
 // entropy per byte, a digit (or 20+ bytes of mixed case), and mostly not made of words. An
 // unquoted value that reads as a variable (`db_pass1`, `nextToken2`) is left alone.
+//
+// A user/password pair counts too when a name says so: the value of `auth`, `http_auth`,
+// `credentials` (`auth=("user", "pw")`, `'auth' => ['user', 'pw']`), the first two arguments of a
+// call named so or `login`/`authenticate` (`HTTPBasicAuth("user", "pw")`, `smtp.login(...)`), or a
+// pair among the arguments of `connect` (`client.connect(host, ("user", "pw"))`). The user may be
+// a literal or a name; the password must be a literal that looks like a password (as above), so
+// `("GET", "/path")`, `auth=("user", password)` and `auth=("user", "pass")` are left.
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -359,6 +366,104 @@ void check_name(std::string_view text, size_t begin, size_t end, std::vector<Spa
   out.push_back(Span{lit->begin, lit->end, kind, Source::assignment, true});
 }
 
+// ----- User/password pairs: `auth=("user", "pw")`, `HTTPBasicAuth("user", "pw")`,
+// `client.connect(host, ("user", "pw"))`.
+
+enum class PairContext : uint8_t { none, value, call, nested };
+
+// What a name says about a pair near it: `auth`, `http_auth`, `credentials` take a pair as their
+// value (`auth = (...)`) or as their first two arguments (`BasicAuth(...)`, `login(...)`);
+// `connect` only holds one as an argument of its own (`connect(host, (...))`).
+PairContext pair_context(std::string_view name, bool call) {
+  if (name.size() > k_max_name_tail)
+    name = name.substr(name.size() - k_max_name_tail);
+  std::vector<std::string> words = words_of(name);
+  if (words.empty())
+    return PairContext::none;
+  std::string_view last = words.back();
+  static constexpr std::array<std::string_view, 4> k_value = {"auth", "credentials", "credential",
+                                                              "creds"};
+  static constexpr std::array<std::string_view, 3> k_call = {"login", "authentication",
+                                                             "authenticate"};
+  if (one_of(last, k_value))
+    return call ? PairContext::call : PairContext::value;
+  if (call && one_of(last, k_call))
+    return PairContext::call;
+  if (call && last == "connect")
+    return PairContext::nested;
+  return PairContext::none;
+}
+
+// The end of one argument at `at` that is not a quoted literal: a name or member chain (`user`,
+// `cfg.user`, `$user`), else npos.
+size_t identifier_end(std::string_view text, size_t at) {
+  size_t end = run_end(text, at, 128, [](char c) { return is_name_char(c) || c == '$'; });
+  return end > at && end <= at + 128 ? end : std::string_view::npos;
+}
+
+// `open` is the '(' or '[' of a pair or an argument list: a user (literal or name), ',', a quoted
+// password literal, then ')' / ']' (a pair) or also ',' (`positional`: the call's first two
+// arguments). The password's span when it looks like one.
+std::optional<Literal> pair_password(std::string_view text, size_t open, bool positional) {
+  size_t i = skip_blanks(text, open + 1);
+  if (auto user = read_literal(text, i, true)) {
+    i = user->end + 1;
+  } else {
+    i = identifier_end(text, i);
+    if (i == std::string_view::npos)
+      return std::nullopt;
+  }
+  i = skip_blanks(text, i);
+  if (i >= text.size() || text[i] != ',')
+    return std::nullopt;
+  i = skip_blanks(text, i + 1);
+  auto password = read_literal(text, i, true);
+  if (!password)
+    return std::nullopt;
+  size_t after = skip_blanks(text, password->end + 1);
+  char close = text[open] == '(' ? ')' : ']';
+  if (after >= text.size() || !(text[after] == close || (positional && text[after] == ',')))
+    return std::nullopt;
+  std::string_view value = text.substr(password->begin, password->end - password->begin);
+  if (!looks_secret(value, Family::password, true))
+    return std::nullopt;
+  return password;
+}
+
+void add_pair(std::optional<Literal> password, std::vector<Span>& out) {
+  if (password)
+    out.push_back(Span{password->begin, password->end, "password", Source::assignment, true});
+}
+
+void check_pair(std::string_view text, size_t begin, size_t end, std::vector<Span>& out) {
+  char last = lower(text[end - 1]);
+  if (std::string_view("hnlst").find(last) == std::string_view::npos)
+    return;  // no pair keyword ends so
+  size_t n = text.size();
+  if (end < n && text[end] == '(') {
+    PairContext context = pair_context(text.substr(begin, end - begin), true);
+    if (context == PairContext::call) {
+      add_pair(pair_password(text, end, true), out);
+    } else if (context == PairContext::nested) {
+      // A pair among the call's arguments, on the same line.
+      size_t limit = std::min(n, end + 256);
+      for (size_t i = end + 1; i < limit && text[i] != '\n' && text[i] != ')'; ++i) {
+        if (text[i] == '(' || text[i] == '[') {
+          add_pair(pair_password(text, i, false), out);
+          break;
+        }
+      }
+    }
+    return;
+  }
+  Operator op = find_operator(text, begin, end);
+  if (op.value == std::string_view::npos || op.define || op.value >= n ||
+      (text[op.value] != '(' && text[op.value] != '['))
+    return;
+  if (pair_context(text.substr(begin, end - begin), false) == PairContext::value)
+    add_pair(pair_password(text, op.value, false), out);
+}
+
 }  // namespace
 
 void find_assignments(std::string_view text, std::vector<Span>& out) {
@@ -372,6 +477,7 @@ void find_assignments(std::string_view text, std::vector<Span>& out) {
     while (i < text.size() && is_name_char(text[i]))
       ++i;
     check_name(text, begin, i, out);
+    check_pair(text, begin, i, out);
   }
 }
 

@@ -16,7 +16,7 @@
 namespace g2d::redact::detail {
 
 // Which detector found a range: when two ranges start at the same byte, the lower one names it.
-enum class Source : uint8_t { shape = 0, private_key = 1, url = 2, assignment = 3 };
+enum class Source : uint8_t { shape = 0, private_key = 1, url = 2, assignment = 3, command = 4 };
 
 struct Span {
   size_t begin = 0;
@@ -108,5 +108,6 @@ void find_private_keys(std::string_view text, std::vector<Span>& out);
 void find_shaped_tokens(std::string_view text, std::vector<Span>& out);
 void find_url_passwords(std::string_view text, std::vector<Span>& out);
 void find_assignments(std::string_view text, std::vector<Span>& out);
+void find_command_passwords(std::string_view text, std::vector<Span>& out);
 
 }  // namespace g2d::redact::detail

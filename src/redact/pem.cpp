@@ -7,6 +7,8 @@
 //   - a header: holds ':' and comes before any data (`Proc-Type: 4,ENCRYPTED`, `Version: ...`);
 //   - anything else ends the block (code after a key whose END line is missing, or a parser's
 //     BEGIN/END constants with code between them).
+// A segment may start with a comment leader (`#`, ` * `, `-- `, `% `; `//` and `;` need nothing),
+// so a key pasted into a comment block is read like one in a file.
 // The base64 runs of four or more characters in data segments are removed; the first one (merged
 // with its neighbours when only escapes and spaces separate them) becomes the placeholder. A block
 // is only redacted when it holds a run that can only be key material (16+ characters with a digit,
@@ -53,6 +55,28 @@ bool only_escapes_between(std::string_view text, size_t gap_begin, size_t gap_en
     return false;
   }
   return true;
+}
+
+// Past a comment leader at `at` and the blanks after it (`at` itself when there is none). A '*'
+// or "--" leader needs a blank after it ("--" must not be the dashes of an END marker); '/' and
+// ';' are not leaders: a key line may start with '/', and ';' is trivial already.
+size_t skip_comment_leader(std::string_view text, size_t at) {
+  size_t i = at;
+  auto blank_at = [&](size_t j) { return j < text.size() && is_space(text[j]); };
+  if (i < text.size() && (text[i] == '#' || text[i] == '%')) {
+    char leader = text[i];
+    while (i < text.size() && text[i] == leader)
+      ++i;
+  } else if (i < text.size() && text[i] == '*' && blank_at(i + 1)) {
+    ++i;
+  } else if (text.substr(i, 2) == "--" && blank_at(i + 2)) {
+    i += 2;
+  } else {
+    return at;
+  }
+  while (blank_at(i))
+    ++i;
+  return i;
 }
 
 enum class SegmentKind : uint8_t { trivial, data, header, other };
@@ -156,9 +180,10 @@ size_t redact_block(std::string_view text, size_t body, std::vector<Span>& out) 
     size_t first = at;
     while (first < text.size() && is_trivial(text[first]))
       ++first;
+    first = skip_comment_leader(text, first);
     if (text.substr(first, k_end.size()) == k_end)
       break;
-    Segment seg = read_segment(text, at, !seen_data && headers < k_max_headers);
+    Segment seg = read_segment(text, first, !seen_data && headers < k_max_headers);
     if (seg.kind == SegmentKind::other)
       break;
     if (seg.kind == SegmentKind::header)

@@ -101,6 +101,7 @@ Redacted redact_secrets(std::string_view source) {
   detail::find_shaped_tokens(source, spans);
   detail::find_url_passwords(source, spans);
   detail::find_assignments(source, spans);
+  detail::find_command_passwords(source, spans);
 
   Redacted result;
   if (spans.empty()) {

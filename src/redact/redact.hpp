@@ -6,12 +6,15 @@
 //     PGP PRIVATE KEY BLOCK, plain) with their body, also inside string literals (JSON `\n`
 //     escapes, C/JS concatenated strings, YAML blocks, triple-quoted strings); the BEGIN and END
 //     lines stay, the body becomes one placeholder. A body without END is redacted as far as its
-//     lines look like key material. Markers without a body (a parser's constants) are left.
+//     lines look like key material. Markers without a body (a parser's constants) are left. Body
+//     lines may carry a comment leader (`# `, ` * `, `-- `, `% `, `// `).
 //   - tokens recognisable by their shape: AWS access key ids, Google API keys / OAuth secrets /
 //     access tokens, Azure storage account keys, GitHub, GitLab, Slack (tokens and webhooks),
 //     Stripe, OpenAI, Anthropic, Hugging Face, npm, PyPI, Twilio, SendGrid, age, JWTs, and
 //     `Bearer` tokens;
-//   - passwords in URLs (`scheme://user:password@host`: the user stays);
+//   - passwords in URLs (`scheme://user:password@host`: the user stays), also holding an unencoded
+//     `#`, `/` or `?` when the user is a plain name, what follows ':' is not a port and a host
+//     follows the '@';
 //   - assignments of a literal to a name whose last word says it is secret (`password`, `passwd`,
 //     `pwd`, `pass`, `passphrase`, `secret`, `token`, `api_key`, `secret_key`, `access_key`,
 //     `private_key`, ...) in the common syntaxes: `=`, `:=`, `:`, `=>`, `#define`, JSON and YAML
@@ -19,7 +22,13 @@
 //     literal that looks like a secret: no whitespace, long enough, varied enough (Shannon
 //     entropy), not made of words, not a placeholder (`""`, `changeme`, `${VAR}`, `<your-key>`,
 //     `xxx`, `****`, `{{ ... }}`, `%s`, ...) and not an expression (`request.form["password"]`,
-//     `os.environ[...]`, `lexer.next()`); unquoted values must also hold a digit.
+//     `os.environ[...]`, `lexer.next()`); unquoted values must also hold a digit;
+//   - the password literal of a user/password pair where a name says it is one: `auth=(u, "pw")`,
+//     `'auth' => ['u', 'pw']`, `HTTPBasicAuth("u", "pw")`, `login("u", "pw")`,
+//     `connect(host, ("u", "pw"))` (the same test of the value as a `password` assignment);
+//   - passwords on command lines: `mysql -pPW` (and mysqldump, mariadb, ...), `sshpass -p PW`,
+//     `redis-cli -a PW`, `curl -u user:PW` / `--user`; not other programs' flags, nor references
+//     (`-p"$PW"`).
 // Each secret becomes `<redacted:KIND>` (KIND as in Redaction::kind). Only the secret's bytes are
 // replaced and no newline is ever removed or added, so every other line keeps its number and the
 // code stays readable. Redacting redacted text changes nothing.

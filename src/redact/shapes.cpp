@@ -233,6 +233,58 @@ bool ends_url_authority(char c) {
          c == '`' || c == '<' || c == '>' || c == '\\';
 }
 
+// The user part of a URL's userinfo: unreserved characters, %-escapes and sub-delimiters.
+bool user_char(char c) {
+  return is_alnum(c) ||
+         (c != '\0' && std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos);
+}
+
+// A host after '@': a name or an IPv4 address (letters, digits, '-', '.'), or an IPv6 literal in
+// brackets, then a port, the end of the authority, or the end of the text.
+bool host_at(std::string_view text, size_t from, size_t limit) {
+  size_t i = from;
+  if (i < limit && text[i] == '[') {
+    while (i < limit && text[i] != ']')
+      ++i;
+    if (i >= limit)
+      return false;
+    ++i;
+  } else {
+    size_t begin = i;
+    while (i < limit && (is_alnum(text[i]) || text[i] == '-' || text[i] == '.'))
+      ++i;
+    if (i == begin)
+      return false;
+  }
+  return i >= text.size() || text[i] == ':' || ends_url_authority(text[i]) || text[i] == ',' ||
+         text[i] == ';' || text[i] == ')';
+}
+
+// `scheme://user:pass#w/o?rd@host`: a password holding '/', '?' or '#' unencoded, which a URL
+// parser would read as the start of the path, query or fragment. Taken as a password only when the
+// user part is a plain user name, what follows the ':' is not a port (digits), and an '@' followed
+// by a host comes before any blank or quote. Returns the position of that '@', or npos.
+size_t password_with_delimiters(std::string_view text, size_t start, size_t colon, size_t limit) {
+  for (size_t i = start; i < colon; ++i)
+    if (!user_char(text[i]))
+      return std::string_view::npos;
+  size_t port_end = colon + 1;
+  while (port_end < limit && is_digit(text[port_end]))
+    ++port_end;
+  if (port_end > colon + 1 && port_end < limit &&
+      (text[port_end] == '/' || text[port_end] == '?' || text[port_end] == '#'))
+    return std::string_view::npos;  // host:8080/path
+  for (size_t i = colon + 1; i < limit; ++i) {
+    char c = text[i];
+    if (is_space(c) || c == '\n' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' ||
+        c == '\\')
+      return std::string_view::npos;
+    if (c == '@')
+      return host_at(text, i + 1, limit) ? i : std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 void find_shaped_tokens(std::string_view text, std::vector<Span>& out) {
@@ -266,11 +318,16 @@ void find_url_passwords(std::string_view text, std::vector<Span>& out) {
     size_t limit = std::min(text.size(), start + k_max_authority);
     size_t colon = std::string_view::npos;
     size_t at = std::string_view::npos;
-    for (size_t i = start; i < limit && !ends_url_authority(text[i]); ++i) {
+    size_t i = start;
+    for (; i < limit && !ends_url_authority(text[i]); ++i) {
       if (text[i] == '@')
         at = i;
       else if (text[i] == ':' && colon == std::string_view::npos)
         colon = i;
+    }
+    if (at == std::string_view::npos && colon != std::string_view::npos && i < limit &&
+        (text[i] == '/' || text[i] == '?' || text[i] == '#')) {
+      at = password_with_delimiters(text, start, colon, limit);
     }
     if (at == std::string_view::npos || colon == std::string_view::npos || colon > at)
       continue;
