@@ -1,5 +1,6 @@
 // The git2dataset binary end to end: exit codes, messages and files, in temporary directories.
 #include <cstdlib>
+#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -117,6 +118,34 @@ TEST_F(CliTest, ValidateMissingFileIsAUsageError) {
   auto result = cli({"config", "validate", (m_dir / "absent.yaml").string()});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.output, HasSubstr("absent.yaml"));
+}
+
+// Hostile configuration files end every command that loads them at once, with a usage error that
+// names what was wrong: before, a FIFO blocked forever, /dev/zero was read until memory ran out,
+// and an alias bomb took gigabytes and ended in std::bad_alloc.
+TEST_F(CliTest, HostileConfigurationFilesAreUsageErrors) {
+  const auto fifo = m_dir / "config.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto from_fifo = cli({"--config", fifo.string(), "config", "show"});
+  EXPECT_EQ(from_fifo.exit_code, 2) << from_fifo.output;
+  EXPECT_THAT(from_fifo.output, HasSubstr("is a FIFO (named pipe), not a configuration file"));
+  auto from_zero = cli({"config", "validate", "/dev/zero"});
+  EXPECT_EQ(from_zero.exit_code, 2) << from_zero.output;
+  EXPECT_THAT(from_zero.output, HasSubstr("/dev/zero: is a character device"));
+  std::string bomb = "llm:\n  model:\n    - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char name = 'b'; name <= 'i'; ++name) {
+    bomb += std::string("    - &") + name + " [";
+    for (int i = 0; i < 9; ++i)
+      bomb += std::string(i == 0 ? "*" : ", *") + static_cast<char>(name - 1);
+    bomb += "]\n";
+  }
+  write_config(bomb);
+  for (const char* command : {"doctor", "status"}) {
+    auto result = cli({"--config", config_path(), command});
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_THAT(result.output, HasSubstr("aliases expand the document past 100000 values"));
+    EXPECT_THAT(result.output, HasSubstr("(line 8, column"));
+  }
 }
 
 TEST_F(CliTest, ShowReportsWhereEachValueCameFrom) {
