@@ -70,6 +70,7 @@ Options server_options(const config::LoadedConfig& cfg) {
     options.base_url = llm.base_url;
   options.model = llm.model;
   options.request_timeout = std::chrono::seconds(llm.request_timeout);
+  options.seconds_per_token = llm.seconds_per_token;
   options.context_window = llm.context_window;
   return options;
 }

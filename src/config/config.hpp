@@ -42,6 +42,7 @@ struct LlmConfig {
   int max_retries = 3;                // 0 .. 100
   int context_window = 4096;          // tokens; 0 = the model's own, else 512 .. 10000000
   int request_timeout = 300;          // seconds without progress; 0 = none
+  double seconds_per_token = 1;       // servers: a call's total time per token asked; 0 = none
   int default_max_tokens = 4096;      // 1 .. 100000
   double temperature = 0.2;           // 0 .. 2
   int questions_per_file = 5;         // 1 .. 50

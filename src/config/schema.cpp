@@ -101,6 +101,13 @@ std::vector<KeySpec> build_llm() {
                                   "Seconds a request may go WITHOUT progress (idle, not total "
                                   "time) before it\nis abandoned; 0 = no limit."),
       {0, k_int_max, false, std::nullopt}));
+  KeySpec per_token = key<s, &L::seconds_per_token>(
+      "llm", "seconds_per_token", Type::number,
+      "Servers (ollama, openai, mlx): a call may take request_timeout + max_tokens x this\n"
+      "many seconds IN ALL, however steadily the server streams, then it fails (0 .. 3600;\n"
+      "0 = no total limit).");
+  per_token.numbers = {0, false, 3600.0};
+  keys.push_back(std::move(per_token));
   keys.push_back(
       with_ints(key<s, &L::default_max_tokens>("llm", "default_max_tokens", Type::integer,
                                                "Most tokens generated per answer (1 .. 100000)."),

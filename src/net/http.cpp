@@ -32,12 +32,20 @@ bool is_credential_name(std::string_view name) {
   return false;
 }
 
+// Response headers beyond this end the transfer (a server that sends headers without end; libcurl
+// 7.88 has a limit of its own at 300 KiB, older ones none).
+constexpr std::size_t k_max_header_bytes = std::size_t{256} << 10;
+
 // What one transfer needs in libcurl's callbacks.
 struct Transfer {
   const DataSink* on_data = nullptr;
   Response* response = nullptr;
+  std::size_t max_body_bytes = 0;  // 0: none
   bool sink_stopped = false;
-  std::string failure;  // an exception from the reader, as text
+  std::string failure;   // an exception from the reader, as text
+  std::string too_long;  // what exceeded its limit, when something did
+  std::size_t body_bytes = 0;
+  std::size_t header_bytes = 0;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
 };
 
@@ -45,6 +53,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   t->last_activity = std::chrono::steady_clock::now();
+  t->body_bytes += n;
+  if (t->max_body_bytes > 0 && t->body_bytes > t->max_body_bytes) {
+    t->too_long = fmt::format("the reply is longer than {} bytes, the most this call accepts",
+                              t->max_body_bytes);
+    return 0;  // aborts with CURLE_WRITE_ERROR
+  }
   std::string_view chunk(data, n);
   bool success = t->response->status >= 200 && t->response->status < 300;
   // Nothing may be thrown through libcurl's C frames: an exception ends the transfer as an error.
@@ -68,6 +82,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   t->last_activity = std::chrono::steady_clock::now();
+  t->header_bytes += n;
+  if (t->header_bytes > k_max_header_bytes) {
+    t->too_long = fmt::format("the reply's headers are longer than {} bytes", k_max_header_bytes);
+    return 0;  // aborts with CURLE_WRITE_ERROR
+  }
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     // A new response (after a redirect or "100 Continue"): its status, fresh headers.
@@ -132,7 +151,10 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
   // reset keeps the connection cache, so the next request to the same server reuses it.
   curl_easy_reset(curl);
   Response response;
-  Transfer transfer{&on_data, &response, false, {}, std::chrono::steady_clock::now()};
+  Transfer transfer;
+  transfer.on_data = &on_data;
+  transfer.response = &response;
+  transfer.max_body_bytes = request.max_body_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers)
@@ -173,10 +195,12 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
   }
 
   std::string what = fmt::format("{} {}", request.method, shown);
+  const auto started = std::chrono::steady_clock::now();
   curl_multi_add_handle(multi, curl);
   CURLcode code = CURLE_OK;
   bool stopped = false;
   bool idle = false;
+  bool overtime = false;
   for (;;) {
     int running = 0;
     if (curl_multi_perform(multi, &running) != CURLM_OK) {
@@ -202,6 +226,11 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
       idle = true;
       break;
     }
+    if (request.total_timeout.count() > 0 &&
+        std::chrono::steady_clock::now() - started > request.total_timeout) {
+      overtime = true;
+      break;
+    }
   }
   // Removing an unfinished transfer closes its connection: the next request opens a new one.
   curl_multi_remove_handle(multi, curl);
@@ -210,11 +239,16 @@ Result<Response> Client::send(const Request& request, const std::stop_token& sto
   if (idle)
     return fail(ErrorKind::timeout, "{}: nothing received for {:.1f} s", what,
                 std::chrono::duration<double>(request.idle_timeout).count());
+  if (overtime)
+    return fail(ErrorKind::timeout, "{}: not finished after {:.1f} s, the most this call may take",
+                what, std::chrono::duration<double>(request.total_timeout).count());
   if (code == CURLE_OK)
     return response;
   std::string why = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_WRITE_ERROR:
+      if (!transfer.too_long.empty())
+        return fail(ErrorKind::bad_output, "{}: {}; it was cut off there", what, transfer.too_long);
       if (!transfer.failure.empty())
         return fail(ErrorKind::bad_output, "{}: the reply could not be read: {}", what,
                     transfer.failure);

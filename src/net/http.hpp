@@ -2,9 +2,12 @@
 // libcurl with connection reuse, streamed response bodies, an idle timeout, cancellation, and
 // URLs and headers made safe to log.
 //
-// Timeouts: `idle_timeout` is the longest time without a byte received (a server still producing
-// tokens is never cut off, however long the whole response takes); `connect_timeout` bounds
-// connecting. Cancellation: a stop request aborts the transfer within about 100 ms.
+// Timeouts: `idle_timeout` is the longest time without a byte received; `total_timeout` the
+// longest the whole exchange may take however steadily bytes arrive (a server that never stops
+// streaming is cut off there); `connect_timeout` bounds connecting. Size: a body (streamed or
+// collected, an error status's included) longer than `max_body_bytes`, or response headers longer
+// than 256 KiB, end the transfer. Cancellation: a stop request aborts the transfer within about
+// 100 ms.
 // A broken connection is dropped by libcurl and the next request opens a new one.
 //
 // Ownership: a Client owns one curl handle (and so its open connection); it is movable.
@@ -13,12 +16,14 @@
 // Errors (Error::kind): config — the host name cannot be resolved, or TLS fails (a wrong URL or
 // scheme, an untrusted certificate: not worth a retry); unavailable — cannot connect, the
 // connection was reset or closed early, or another transport failure; timeout — nothing received
-// for idle_timeout (or no connection within connect_timeout); cancelled — the stop was requested
-// or on_data returned false; invalid_argument — a malformed URL. An HTTP error status is not an
-// Error: the Response carries it, for the backend to map.
+// for idle_timeout, not finished within total_timeout (or no connection within connect_timeout);
+// bad_output — a body over max_body_bytes or headers over 256 KiB; cancelled — the stop was
+// requested or on_data returned false; invalid_argument — a malformed URL. An HTTP error status is
+// not an Error: the Response carries it, for the backend to map.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +38,10 @@
 
 namespace g2d::net {
 
+// The most bytes of body a request accepts unless it says otherwise: far more than any reply of a
+// model server that is not a model's output (model lists, properties, token lists).
+inline constexpr std::size_t k_default_max_body_bytes = std::size_t{16} << 20;
+
 struct Request {
   std::string method = "GET";  // GET, POST, DELETE
   std::string url;
@@ -40,6 +49,8 @@ struct Request {
   std::string body;                                          // sent as is (POST)
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(300)};  // 0: none
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds total_timeout{std::chrono::minutes(10)};  // 0: none
+  std::size_t max_body_bytes = k_default_max_body_bytes;              // 0: none
 };
 
 struct Response {

@@ -19,6 +19,7 @@ void expect_documented_defaults(const Config& c) {
   EXPECT_EQ(c.llm.max_retries, 3);
   EXPECT_EQ(c.llm.context_window, 4096);
   EXPECT_EQ(c.llm.request_timeout, 300);
+  EXPECT_DOUBLE_EQ(c.llm.seconds_per_token, 1.0);
   EXPECT_EQ(c.llm.default_max_tokens, 4096);
   EXPECT_DOUBLE_EQ(c.llm.temperature, 0.2);
   EXPECT_EQ(c.llm.questions_per_file, 5);
@@ -63,15 +64,16 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 40u);
+  ASSERT_EQ(paths.size(), 41u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
-  EXPECT_EQ(paths[11], "llm.prompts_dir");
-  EXPECT_EQ(paths[12], "pipeline.repos_file");
-  EXPECT_EQ(paths[20], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[21], "pipeline.clone_depth");
-  EXPECT_EQ(paths[25], "resources.unload_after_idle_seconds");
-  EXPECT_EQ(paths[26], "export.format");
+  EXPECT_EQ(paths[6], "llm.seconds_per_token");
+  EXPECT_EQ(paths[12], "llm.prompts_dir");
+  EXPECT_EQ(paths[13], "pipeline.repos_file");
+  EXPECT_EQ(paths[21], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[22], "pipeline.clone_depth");
+  EXPECT_EQ(paths[26], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[27], "export.format");
   EXPECT_EQ(paths.back(), "export.card");
 }
 
@@ -92,6 +94,7 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   max_retries: 7
   context_window: 0
   request_timeout: 0
+  seconds_per_token: 0.25
   default_max_tokens: 512
   temperature: 0.7
   questions_per_file: 9
@@ -144,6 +147,7 @@ export:
   EXPECT_EQ(c.llm.max_retries, 7);
   EXPECT_EQ(c.llm.context_window, 0);
   EXPECT_EQ(c.llm.request_timeout, 0);
+  EXPECT_DOUBLE_EQ(c.llm.seconds_per_token, 0.25);
   EXPECT_EQ(c.llm.default_max_tokens, 512);
   EXPECT_DOUBLE_EQ(c.llm.temperature, 0.7);
   EXPECT_EQ(c.llm.questions_per_file, 9);
@@ -168,7 +172,7 @@ export:
     EXPECT_EQ(loaded->origins.at(path).source, Source::file) << path;
   }
   EXPECT_EQ(loaded->origins.at("llm.backend").detail, "git2dataset.yaml:2");
-  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:19");
+  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:20");
 }
 
 TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {

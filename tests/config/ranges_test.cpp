@@ -74,6 +74,8 @@ INSTANTIATE_TEST_SUITE_P(ConfigBounds, ConfigRangeTest, ::testing::Values(
     Bound{"llm.context_window", "10000000", "10000001", "integer <= 10000000"},
     Bound{"llm.request_timeout", "0", "-1", "integer >= 0"},
     Bound{"llm.request_timeout", "2147483647", "2147483648", "integer <= 2147483647"},
+    Bound{"llm.seconds_per_token", "0", "-0.5", "number from 0 to 3600"},
+    Bound{"llm.seconds_per_token", "3600", "3600.5", "number from 0 to 3600"},
     Bound{"llm.default_max_tokens", "1", "0", "integer from 1 to 100000"},
     Bound{"llm.default_max_tokens", "100000", "100001", "integer from 1 to 100000"},
     Bound{"llm.temperature", "0", "-0.01", "number from 0 to 2"},

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -167,6 +169,88 @@ TEST(Http, AStallLongerThanTheIdleTimeoutIsATimeoutButSlowProgressIsNot) {
   auto slow = client.send(req);
   ASSERT_TRUE(slow) << slow.error().describe();
   EXPECT_EQ(slow->body, "12345");
+}
+
+// A byte every 20 ms, without end: never idle, so only the total time limit ends it.
+TEST(Http, AReplyThatNeverEndsIsATimeoutAtTheTotalLimit) {
+  TestHttpServer server([](const ReceivedRequest&) {
+    Reply reply;
+    reply.produce = [](const std::function<bool(std::string_view)>& write) {
+      while (write(":")) {
+      }
+    };
+    reply.delay = std::chrono::milliseconds(20);
+    return reply;
+  });
+  Client client;
+  Request req;
+  req.url = server.url() + "/endless";
+  req.idle_timeout = std::chrono::seconds(5);
+  req.total_timeout = std::chrono::milliseconds(400);
+  size_t received = 0;
+  auto res = client.send(req, {}, [&](std::string_view bytes) {
+    received += bytes.size();
+    return true;
+  });
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().kind, ErrorKind::timeout) << res.error().describe();
+  EXPECT_THAT(res.error().message, HasSubstr("not finished after 0.4 s"));
+  EXPECT_GT(received, 0u);
+}
+
+// Streamed to a reader, collected, or an error status's body: each ends at max_body_bytes.
+TEST(Http, ABodyOverItsLimitIsCutOffAsBadOutput) {
+  TestHttpServer server([](const ReceivedRequest& r) {
+    Reply reply;
+    if (r.target == "/error")
+      reply.status = 500;
+    reply.produce = [](const std::function<bool(std::string_view)>& write) {
+      const std::string piece(1000, 'x');
+      while (write(piece)) {
+      }
+    };
+    return reply;
+  });
+  Client client;
+  for (const char* target : {"/streamed", "/collected", "/error"}) {
+    SCOPED_TRACE(target);
+    Request req;
+    req.url = server.url() + target;
+    req.max_body_bytes = 100'000;
+    size_t streamed = 0;
+    DataSink sink = [&](std::string_view bytes) {
+      streamed += bytes.size();
+      return true;
+    };
+    auto res =
+        std::string_view(target) == "/collected" ? client.send(req) : client.send(req, {}, sink);
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().kind, ErrorKind::bad_output) << res.error().describe();
+    EXPECT_THAT(res.error().message, HasSubstr("the reply is longer than 100000 bytes"));
+    EXPECT_LE(streamed, 100'000u);
+  }
+  // Within the limit, the same body is read whole.
+  TestHttpServer small([](const ReceivedRequest&) { return ok(std::string(100'000, 'y')); });
+  Request req;
+  req.url = small.url() + "/";
+  req.max_body_bytes = 100'000;
+  auto res = client.send(req);
+  ASSERT_TRUE(res) << res.error().describe();
+  EXPECT_EQ(res->body.size(), 100'000u);
+}
+
+TEST(Http, EndlessHeadersAreCutOffAsBadOutput) {
+  TestHttpServer server([](const ReceivedRequest&) {
+    Reply reply = ok("{}");
+    for (int i = 0; i < 2000; ++i)
+      reply.headers.emplace_back(fmt::format("X-Padding-{}", i), std::string(1000, 'p'));
+    return reply;
+  });
+  Client client;
+  auto res = client.send({"GET", server.url() + "/", {}, "", {}, {}});
+  ASSERT_FALSE(res);
+  EXPECT_EQ(res.error().kind, ErrorKind::bad_output) << res.error().describe();
+  EXPECT_THAT(res.error().message, HasSubstr("headers are longer than"));
 }
 
 TEST(Http, AStopRequestCancelsATransferInFlight) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
 #include "net/http.hpp"
 #include "net/stream.hpp"
@@ -82,7 +83,7 @@ class OllamaBackend final : public Backend {
       body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
     if (request.json_schema)
       body["format"] = *request.json_schema;
-    auto reply = stream_chat(body, stop);
+    auto reply = stream_chat(body, request.max_tokens, stop);
     // Ollama cuts a prompt longer than num_ctx down to num_ctx tokens and says so only in its own
     // log; a prompt that filled the whole context was cut (a whole one leaves room for a reply).
     if (reply && reply->prompt_tokens >= info->context_length) {
@@ -114,11 +115,13 @@ class OllamaBackend final : public Backend {
     return m_options.keep_alive.count() > 0 ? m_options.keep_alive.count() : -1;
   }
 
+  // A call that generates nothing takes at most request_timeout in all.
   net::Request request(const std::string& path, const json& body) const {
     net::Request r;
     r.method = "POST";
     r.url = m_options.base_url + path;
     r.idle_timeout = m_options.request_timeout;
+    r.total_timeout = m_options.request_timeout;
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     return r;
   }
@@ -137,15 +140,27 @@ class OllamaBackend final : public Backend {
     return j;
   }
 
-  Result<GenerateResult> stream_chat(const json& body, const std::stop_token& stop) {
+  // The reply of a chat asking for at most `max_tokens`, within its limits (reply_limits.hpp).
+  Result<GenerateResult> stream_chat(const json& body, int max_tokens,
+                                     const std::stop_token& stop) {
     const std::string what = fmt::format("POST {}/api/chat", shown_base());
+    const ReplyLimits limits =
+        reply_limits(max_tokens, m_options.request_timeout, m_options.seconds_per_token);
     GenerateResult result;
     std::optional<Error> bad;
     bool done = false;
+    std::size_t count = 0;
     net::LineSplitter lines;
     auto on_line = [&](std::string_view line) {
       if (bad)
         return;
+      if (++count > limits.max_messages) {
+        bad = Error{ErrorKind::bad_output,
+                    fmt::format("{}: more than {} lines for a reply of at most {} tokens (the "
+                                "server does not stop at num_predict); it was cut off there",
+                                what, limits.max_messages, max_tokens)};
+        return;
+      }
       auto chunk = json::parse(line, nullptr, false);
       if (!chunk.is_object()) {
         bad = Error{ErrorKind::bad_output, fmt::format("{}: a line is not JSON", what)};
@@ -170,8 +185,11 @@ class OllamaBackend final : public Backend {
         result.completion_tokens = number("eval_count");
       }
     };
+    net::Request r = request("/api/chat", body);
+    r.total_timeout = limits.total_time;
+    r.max_body_bytes = limits.max_bytes;
     auto l = m_pool.lease();
-    auto res = l->send(request("/api/chat", body), stop, [&](std::string_view bytes) {
+    auto res = l->send(r, stop, [&](std::string_view bytes) {
       lines.feed(bytes, on_line);
       return !bad.has_value();
     });

@@ -9,9 +9,13 @@
 // Ollama has no tokenizer endpoint: token counts are a conservative estimate (bytes / 3), so that
 // units fit; Ollama reuses a prompt's evaluated prefix by itself within a runner slot.
 //
-// Errors: unavailable (cannot connect, reset, 5xx, 503 busy — worth a retry), timeout (idle),
-// model_missing (404 / "not found"), context_overflow (a message saying so), rejected (other 4xx),
-// bad_output (not the protocol's JSON), cancelled.
+// A chat's reply is bounded by llm/reply_limits.hpp (lines, bytes and time derived from
+// num_predict); other calls take at most request_timeout in all, and 16 MiB.
+//
+// Errors: unavailable (cannot connect, reset, 5xx, 503 busy — worth a retry), timeout (idle, or
+// over the call's total time), model_missing (404 / "not found"), context_overflow (a message
+// saying so), rejected (other 4xx), bad_output (not the protocol's JSON, or a reply over its
+// limits), cancelled.
 // Ownership: the backend owns its pooled HTTP clients. Thread-safety: as Backend.
 #pragma once
 
@@ -27,6 +31,8 @@ struct OllamaOptions {
   std::string base_url = "http://127.0.0.1:11434";
   std::string model;  // required: "qwen2.5-coder:7b"
   std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};  // idle; 0 = none
+  // A chat takes at most request_timeout + num_predict × this in all; 0 = no total limit.
+  double seconds_per_token = 1.0;
   int context_window = 0;               // num_ctx; 0 = the model's own (from /api/show)
   std::chrono::seconds keep_alive{60};  // 0 = keep loaded while git2dataset runs
 };

@@ -251,6 +251,8 @@ class ManagedMlxBackend final : public Backend {
     net::Request probe;
     probe.url = base + "/health";
     probe.idle_timeout = 5s;
+    probe.total_timeout = 5s;  // a probe's reply is short: a server that trickles is not ready
+    probe.max_body_bytes = std::size_t{1} << 20;
     probe.connect_timeout = 1s;
     net::Request older = probe;
     older.url = base + "/v1/models";

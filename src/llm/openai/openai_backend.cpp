@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
 #include "net/http.hpp"
 #include "net/stream.hpp"
@@ -165,7 +166,7 @@ class OpenAiBackend final : public Backend {
         return fail(ErrorKind::cancelled, "stopped while waiting for the unit's slot");
       body["id_slot"] = slot->slot;
     }
-    return stream_completion(body, stop);
+    return stream_completion(body, request.max_tokens, stop);
   }
 
   void unload() override {}  // the server owns the model
@@ -173,11 +174,13 @@ class OpenAiBackend final : public Backend {
  private:
   std::string shown_base() const { return net::redact_url(m_base); }
 
+  // A call that generates nothing takes at most request_timeout in all.
   net::Request request(std::string method, const std::string& path) const {
     net::Request r;
     r.method = std::move(method);
     r.url = m_base + path;
     r.idle_timeout = m_options.request_timeout;
+    r.total_timeout = m_options.request_timeout;
     if (!m_options.api_key.empty())
       r.headers.emplace_back("Authorization", "Bearer " + m_options.api_key);
     return r;
@@ -251,19 +254,34 @@ class OpenAiBackend final : public Backend {
     return slot;
   }
 
-  Result<GenerateResult> stream_completion(const json& body, const std::stop_token& stop) {
+  // The reply of a completion asking for at most `max_tokens`, within its limits
+  // (reply_limits.hpp).
+  Result<GenerateResult> stream_completion(const json& body, int max_tokens,
+                                           const std::stop_token& stop) {
+    const ReplyLimits limits =
+        reply_limits(max_tokens, m_options.request_timeout, m_options.seconds_per_token);
     auto r = request("POST", "/v1/chat/completions");
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     r.headers.emplace_back("Accept", "text/event-stream");
+    r.total_timeout = limits.total_time;
+    r.max_body_bytes = limits.max_bytes;
     const std::string what = fmt::format("POST {}/v1/chat/completions", shown_base());
     GenerateResult result;
     std::optional<Error> bad;
     bool finished = false;
     bool done = false;
+    std::size_t count = 0;
     net::SseParser sse;
     auto on_event = [&](std::string_view data) {
       if (bad)
         return;
+      if (++count > limits.max_messages) {
+        bad = Error{ErrorKind::bad_output,
+                    fmt::format("{}: more than {} events for a reply of at most {} tokens (the "
+                                "server does not stop at max_tokens); it was cut off there",
+                                what, limits.max_messages, max_tokens)};
+        return;
+      }
       if (data == "[DONE]") {
         done = true;
         return;

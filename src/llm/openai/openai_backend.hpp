@@ -11,12 +11,16 @@
 // `/v1/models` checks that the configured model exists (an empty model name takes the server's
 // first).
 //
+// A completion's reply is bounded by llm/reply_limits.hpp (events, bytes and time derived from
+// max_tokens); other calls take at most request_timeout in all, and 16 MiB.
+//
 // Errors: unavailable (cannot connect, reset, 5xx, 429, 503 "loading" — worth a retry), timeout
-// (idle), context_overflow (400 exceed_context_size_error, or a message saying so), model_missing
-// (404, or a model the server does not list), rejected (401, 403 and other 4xx: named with the
-// server's message), bad_output (a body that is not the protocol's JSON), cancelled.
-// Ownership: the backend owns its HTTP clients (one per concurrent call, reused).
-// Thread-safety: as Backend — generate() may be called from many threads at once.
+// (idle, or over the call's total time), context_overflow (400 exceed_context_size_error, or a
+// message saying so), model_missing (404, or a model the server does not list), rejected (401, 403
+// and other 4xx: named with the server's message), bad_output (a body that is not the protocol's
+// JSON, or a reply over its limits), cancelled. Ownership: the backend owns its HTTP clients (one
+// per concurrent call, reused). Thread-safety: as Backend — generate() may be called from many
+// threads at once.
 #pragma once
 
 #include <chrono>
@@ -32,6 +36,8 @@ struct OpenAiOptions {
   std::string model;                               // as the server names it; "" = its first
   std::string api_key;                             // sent as a Bearer token when not empty
   std::chrono::milliseconds request_timeout{std::chrono::seconds(300)};  // idle; 0 = none
+  // A completion takes at most request_timeout + max_tokens × this in all; 0 = no total limit.
+  double seconds_per_token = 1.0;
   int context_window = 0;  // 0 = the server's (llama-server), else 4096 when it does not say
   // Whether the server enforces response_format's JSON schema. mlx_lm.server does not: then the
   // schema is not sent, model_info says so, and the questions are validated (and asked again
