@@ -63,8 +63,8 @@ bool unsafe_code_point(std::string_view seq) {
   if (seq.size() == 2)
     return b(0) == 0xC2 && b(1) <= 0x9F;  // C1 controls
   if (seq.size() == 3 && b(0) == 0xE2) {
-    if (b(1) == 0x80)
-      return b(2) >= 0xA8 && b(2) <= 0xAE;  // U+2028, U+2029, U+202A..U+202E
+    if (b(1) == 0x80)  // U+200E, U+200F, U+2028, U+2029, U+202A..U+202E
+      return b(2) == 0x8E || b(2) == 0x8F || (b(2) >= 0xA8 && b(2) <= 0xAE);
     if (b(1) == 0x81)
       return b(2) >= 0xA6 && b(2) <= 0xA9;  // U+2066..U+2069
   }
@@ -108,7 +108,9 @@ bool displays_safely(std::string_view s) {
   return true;
 }
 
-std::string printable(std::string_view s) {
+namespace {
+
+std::string escaped(std::string_view s, bool keep_tab, bool double_backslash) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size());
@@ -139,13 +141,13 @@ std::string printable(std::string_view s) {
         out += "\\n";
         break;
       case '\t':
-        out += "\\t";
+        out += keep_tab ? "\t" : "\\t";
         break;
       case '\r':
         out += "\\r";
         break;
       case '\\':
-        out += "\\\\";
+        out += double_backslash ? "\\\\" : "\\";
         break;
       default:
         if (c < 0x20 || c == 0x7F)
@@ -155,6 +157,16 @@ std::string printable(std::string_view s) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+  return escaped(s, false, true);
+}
+
+std::string escape_controls(std::string_view s, bool keep_tab) {
+  return escaped(s, keep_tab, false);
 }
 
 }  // namespace g2d

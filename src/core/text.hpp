@@ -19,9 +19,15 @@ std::string to_hex(std::string_view bytes);
 
 // `s` made safe for one line of a terminal or log: control bytes become \n, \t, \r or \xNN,
 // bytes that are not valid UTF-8 become \xNN, C1 controls (U+0080..U+009F), bidirectional
-// controls (U+202A..U+202E, U+2066..U+2069) and line/paragraph separators (U+2028, U+2029) become
-// \u{XXXX}, and a backslash is doubled; everything else (valid UTF-8, spaces, quotes) is kept.
+// controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and line/paragraph separators
+// (U+2028, U+2029) become \u{XXXX}, and a backslash is doubled; everything else (valid UTF-8,
+// spaces, quotes) is kept.
 std::string printable(std::string_view s);
+
+// As printable(), for text read as it is, such as a log line: a backslash is kept (so text
+// escaped once is left alone when escaped again: escape_controls(printable(s)) == printable(s)),
+// and so is TAB when `keep_tab`.
+std::string escape_controls(std::string_view s, bool keep_tab);
 
 // Whether printable(s) would keep `s` unchanged apart from doubling backslashes: valid UTF-8
 // without any of the characters above. File names failing this are refused (`bad_name`).

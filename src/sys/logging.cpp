@@ -9,6 +9,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
+
 namespace g2d::sys {
 
 namespace {
@@ -22,11 +24,43 @@ spdlog::level::level_enum level_for(int verbosity) {
   return spdlog::level::trace;
 }
 
-// The console sink: forwards to stderr's sink, around the overlay when one is set.
+// `msg` with its text escaped (escape_controls, TAB kept), to be passed on to another sink;
+// `storage` holds the escaped text and must outlive the returned message's use.
+spdlog::details::log_msg escaped(const spdlog::details::log_msg& msg, std::string& storage) {
+  std::string_view text(msg.payload.data(), msg.payload.size());
+  spdlog::details::log_msg out = msg;
+  storage = escape_controls(text, true);
+  if (storage != text)
+    out.payload = spdlog::string_view_t(storage.data(), storage.size());
+  return out;
+}
+
+// Any sink behind one that escapes each message's text first (the log file).
+class EscapingSink : public spdlog::sinks::sink {
+ public:
+  explicit EscapingSink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    std::string storage;
+    m_inner->log(escaped(msg, storage));
+  }
+  void flush() override { m_inner->flush(); }
+  void set_pattern(const std::string& pattern) override { m_inner->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    m_inner->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> m_inner;  // thread-safe (an _mt sink)
+};
+
+// The console sink: forwards to stderr's sink (each message escaped), around the overlay when
+// one is set.
 class OverlaySink : public spdlog::sinks::sink {
  public:
   explicit OverlaySink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {}
-  void log(const spdlog::details::log_msg& msg) override {
+  void log(const spdlog::details::log_msg& raw) override {
+    std::string storage;
+    const spdlog::details::log_msg msg = escaped(raw, storage);
     std::lock_guard lock(m_mutex);
     if (m_overlay == nullptr) {
       m_inner->log(msg);
@@ -89,7 +123,8 @@ void attach_log_file(const std::filesystem::path& path) {
   try {
     if (path.has_parent_path())
       std::filesystem::create_directories(path.parent_path());
-    auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string());
+    auto file = std::make_shared<EscapingSink>(
+        std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string()));
     file->set_level(spdlog::level::debug);
     file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%t] %v");
     auto& sinks = logger->sinks();

@@ -2,7 +2,11 @@
 // file (beside the database, so `tui` and users find it).
 //
 // Levels: -q → warnings and errors only; default → info; -v → debug; -vv → trace. The file always
-// receives debug and above. Call init_logging once, early, from app::run; afterwards spdlog's
+// receives debug and above.
+// Every message, on the terminal and in the file, has its control characters escaped as
+// core/text.hpp's escape_controls() does (TAB kept): one record is one line, and nothing a server,
+// a model or a file name puts in a message (ESC sequences, BEL, CR, bidi overrides) reaches a
+// terminal or the log file raw. Call init_logging once, early, from app::run; afterwards spdlog's
 // default logger is thread-safe and used through spdlog::info(...) etc.
 // Thread-safety: init_logging and attach_log_file before other threads start; set_console_overlay
 // at any time.

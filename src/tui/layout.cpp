@@ -326,7 +326,9 @@ void draw_bars(Frame& f, Rect r, const Snapshot& s) {
 
 // A line of the log file ("2024-05-01T12:00:00.123 warning [1234] message", sys/logging.cpp's
 // pattern) as the pane shows it: its time, level and message; its style by level. Other lines
-// are shown as they are.
+// are shown as they are. The caller escapes the text: escape_controls, so that a message the log
+// already holds escaped (sys/logging.cpp escapes every message) is shown as written, and any raw
+// control character (a log written by something else) is escaped.
 struct LogLine {
   std::string text;
   Style style;
@@ -367,7 +369,7 @@ void draw_log(Frame& f, Rect r, const Snapshot& s, const ViewState& v) {
   int first = std::max(0, total - shown - scroll);
   for (int i = 0; i < shown && first + i < total; ++i) {
     LogLine line = log_line(s.log_lines[static_cast<size_t>(first) + static_cast<size_t>(i)]);
-    p.text(i, printable(line.text), line.style);
+    p.text(i, escape_controls(line.text, false), line.style);
   }
 }
 

@@ -29,11 +29,25 @@ TEST(TextTest, PrintableEscapesControlBytesAndInvalidUtf8Only) {
             "a\\u{0085}b");  // NEL, a C1 line break
   EXPECT_EQ(printable("\xC2\x9B"
                       "31m"),
-            "\\u{009B}31m");                                             // CSI
-  EXPECT_EQ(printable("x\xE2\x80\xAEy"), "x\\u{202E}y");                 // right-to-left override
-  EXPECT_EQ(printable("x\xE2\x81\xA6y"), "x\\u{2066}y");                 // left-to-right isolate
-  EXPECT_EQ(printable("x\xE2\x80\xA8y"), "x\\u{2028}y");                 // line separator
-  EXPECT_EQ(printable("\xC2\xA0\xE2\x80\x94"), "\xC2\xA0\xE2\x80\x94");  // NBSP, em dash kept
+            "\\u{009B}31m");                              // CSI
+  EXPECT_EQ(printable("x\xE2\x80\xAEy"), "x\\u{202E}y");  // right-to-left override
+  EXPECT_EQ(printable("x\xE2\x81\xA6y"), "x\\u{2066}y");  // left-to-right isolate
+  EXPECT_EQ(printable("x\xE2\x80\xA8y"), "x\\u{2028}y");  // line separator
+  EXPECT_EQ(printable("x\xE2\x80\x8Ey\xE2\x80\x8F"), "x\\u{200E}y\\u{200F}");  // LRM, RLM
+  EXPECT_EQ(printable("\xC2\xA0\xE2\x80\x94"), "\xC2\xA0\xE2\x80\x94");        // NBSP, em dash kept
+}
+
+// For log lines: the same escapes, but TAB (when asked) and backslashes are kept, so text escaped
+// once is not escaped again.
+TEST(TextTest, EscapeControlsKeepsBackslashesAndTabs) {
+  const std::string hostile =
+      std::string("a\x1b]0;t\x07 b\r\nc\0d\te\\f \xE2\x80\xAE\xC2\x9B\xFF", 25);
+  EXPECT_EQ(escape_controls(hostile, true),
+            "a\\x1b]0;t\\x07 b\\r\\nc\\x00d\te\\f \\u{202E}\\u{009B}\\xff");
+  EXPECT_EQ(escape_controls(hostile, false),
+            "a\\x1b]0;t\\x07 b\\r\\nc\\x00d\\te\\f \\u{202E}\\u{009B}\\xff");
+  EXPECT_EQ(escape_controls(printable(hostile), false), printable(hostile));
+  EXPECT_EQ(escape_controls("plain caf\xC3\xA9 \"q\"", true), "plain caf\xC3\xA9 \"q\"");
 }
 
 TEST(TextTest, ToHexWritesTwoLowerCaseDigitsPerByte) {
@@ -44,8 +58,9 @@ TEST(TextTest, ToHexWritesTwoLowerCaseDigitsPerByte) {
 TEST(TextTest, DisplaysSafelyRefusesWhatPrintableWouldEscape) {
   EXPECT_TRUE(displays_safely("src/caf\xC3\xA9 \"x\" \xE2\x80\x94.c"));
   EXPECT_TRUE(displays_safely("back\\slash"));
-  for (std::string_view bad : {"a\nb", "a\x1b", "a\x7f", "a\xC2\x85", "a\xE2\x80\xAE",
-                               "a\xE2\x81\xA9", "a\xE2\x80\xA9", "a\xFF", "a\xE2\x82"})
+  for (std::string_view bad :
+       {"a\nb", "a\x1b", "a\x7f", "a\xC2\x85", "a\xE2\x80\xAE", "a\xE2\x81\xA9", "a\xE2\x80\xA9",
+        "a\xE2\x80\x8F", "a\xFF", "a\xE2\x82"})
     EXPECT_FALSE(displays_safely(bad)) << printable(bad);
 }
 

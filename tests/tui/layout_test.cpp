@@ -9,8 +9,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include "fixtures.hpp"
+#include "support.hpp"
+#include "sys/logging.hpp"
+#include "tui/log_tail.hpp"
 
 namespace g2d::tui {
 namespace {
@@ -151,6 +155,50 @@ TEST(Layout, LogLinesAreColouredByLevelAndMadePrintable) {
   EXPECT_EQ(f.at(2, error + 1).style.color, Color::yellow);
   EXPECT_GT(row_of(f, "a \\x1b[31mred\\x1b[0m name"), 0) << dump(f);
   EXPECT_THAT(f.text(), Not(HasSubstr("\x1b")));
+}
+
+// Raw control characters (a log written by something else) are escaped; a message the log holds
+// already escaped (as sys/logging.cpp writes every message) is shown as written, not escaped
+// twice.
+TEST(Layout, TheLogPaneShowsNoRawControlCharacterAndEscapedTextAsWritten) {
+  Snapshot s = live_snapshot();
+  s.log_lines = {
+      "2024-05-01T12:00:00.000 error [7] raw \x1b]0;t\x07 \xE2\x80\xAE"
+      "cod.exe \xE2\x80\x8F "
+      "\xC2\x9B \x7f cr\rlf",
+      "2024-05-01T12:00:01.000 warning [7] escaped \\x1b[31m \\u{202E}"};
+  Frame f = render(s, {}, 100, 30);
+  EXPECT_GT(row_of(f, "raw \\x1b]0;t\\x07 \\u{202E}cod.exe \\u{200F} \\u{009B} \\x7f cr\\rlf"), 0)
+      << dump(f);
+  EXPECT_GT(row_of(f, "warning escaped \\x1b[31m \\u{202E} "), 0) << dump(f);
+  for (std::string_view raw :
+       {"\x1b", "\x07", "\r", "\x7f", "\xC2\x9B", "\xE2\x80\xAE", "\xE2\x80\x8F"})
+    EXPECT_THAT(f.text(), Not(HasSubstr(std::string(raw))));
+}
+
+// From end to end: a hostile message logged by the process (sys/logging.cpp), read back from the
+// log file as the dashboard reads it (LogTail), and rendered in the log pane.
+TEST(Layout, AHostileMessageLoggedToTheFileReachesTheLogPaneEscaped) {
+  auto saved = spdlog::default_logger();
+  test::TempDir tmp;
+  sys::init_logging(-1, false);
+  sys::attach_log_file(tmp / "git2dataset.log");
+  spdlog::warn("server said: {}",
+               "\x1b]0;pwned\x07 \xE2\x80\xAE"
+               "exe.txt\r\nforged line");
+  spdlog::default_logger()->flush();
+  spdlog::set_default_logger(saved);
+  LogTail tail(tmp / "git2dataset.log");
+  tail.refresh();
+  ASSERT_EQ(tail.lines().size(), 1u) << tail.note();
+  Snapshot s = live_snapshot();
+  s.log_lines = tail.lines();
+  Frame f = render(s, {}, 100, 30);
+  EXPECT_GT(row_of(f, "warning server said: \\x1b]0;pwned\\x07 \\u{202E}exe.txt\\r\\nforged line"),
+            0)
+      << dump(f);
+  for (std::string_view raw : {"\x1b", "\x07", "\r", "\xE2\x80\xAE"})
+    EXPECT_THAT(f.text(), Not(HasSubstr(std::string(raw))));
 }
 
 TEST(Layout, TheFailuresOverlayListsPathsAndErrors) {
