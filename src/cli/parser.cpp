@@ -80,7 +80,7 @@ void add_export_options(CLI::App& cmd, Invocation& inv) {
                "leave out shorter answers");
   add_list_shortcut(cmd, inv, "--keep", "export.keep",
                     "keep samples with this quality flag: truncated, empty, refusal, repetitive, "
-                    "ungrounded, duplicate, near_duplicate",
+                    "control_chars, ungrounded, duplicate, near_duplicate",
                     "FLAG");
   // After --keep: its callback runs later, so "all" wins over a --keep given with it.
   cmd.add_flag_callback(

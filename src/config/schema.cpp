@@ -251,9 +251,9 @@ std::vector<KeySpec> build_export() {
   KeySpec keep = key<s, &E::keep>(
       "export", "keep", Type::text_list,
       "Quality flags whose samples are kept anyway (all: every flag); a sample with any other\n"
-      "flag is left out: truncated, empty, refusal, repetitive, ungrounded, duplicate,\n"
-      "near_duplicate.");
-  keep.choices = {"truncated",  "empty",     "refusal",        "repetitive",
+      "flag is left out: truncated, empty, refusal, repetitive, control_chars, ungrounded,\n"
+      "duplicate, near_duplicate.");
+  keep.choices = {"truncated",  "empty",     "refusal",        "repetitive", "control_chars",
                   "ungrounded", "duplicate", "near_duplicate", "all"};
   keys.push_back(std::move(keep));
   KeySpec grounding =

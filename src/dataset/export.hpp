@@ -35,9 +35,9 @@ struct Selection {
   std::vector<std::string> paths;         // globs (git wildmatch) over file paths; empty: all
   int min_answer_chars = 1;
   // Quality (quality/): a sample with a flag is left out unless the flag is kept. The flags stored
-  // with it (truncated, empty, refusal, repetitive), and three the export derives: ungrounded
-  // (grounding below min_grounding), duplicate (an earlier live sample has the same normalised
-  // question and answer), near_duplicate (an earlier live sample's question is at least
+  // with it (truncated, empty, refusal, repetitive, control_chars), and three the export derives:
+  // ungrounded (grounding below min_grounding), duplicate (an earlier live sample has the same
+  // normalised question and answer), near_duplicate (an earlier live sample's question is at least
   // near_duplicate_similarity alike, estimated by MinHash; the store links pairs of 0.5 and up).
   std::set<quality::Flag> keep;
   double min_grounding = 0.5;

@@ -294,6 +294,8 @@ class Runner {
       flags.push_back(quality::Flag::refusal);
     if (quality::is_repetitive(s.answer))
       flags.push_back(quality::Flag::repetitive);
+    if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
+      flags.push_back(quality::Flag::control_chars);
     s.quality_flags = quality::join_flags(flags);
     s.grounding = quality::grounding(s.answer, s.code, in_file).score;
     s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));

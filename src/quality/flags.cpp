@@ -1,5 +1,5 @@
 // quality/flags.cpp — the flag vocabulary and the detectors for empty, refusing and repetitive
-// answers.
+// answers, and for control characters.
 #include <algorithm>
 #include <utility>
 
@@ -9,11 +9,12 @@ namespace g2d::quality {
 
 namespace {
 
-constexpr std::array<std::pair<Flag, std::string_view>, 7> k_flag_names{{
+constexpr std::array<std::pair<Flag, std::string_view>, 8> k_flag_names{{
     {Flag::truncated, "truncated"},
     {Flag::empty, "empty"},
     {Flag::refusal, "refusal"},
     {Flag::repetitive, "repetitive"},
+    {Flag::control_chars, "control_chars"},
     {Flag::ungrounded, "ungrounded"},
     {Flag::duplicate, "duplicate"},
     {Flag::near_duplicate, "near_duplicate"},
@@ -297,6 +298,33 @@ bool is_repetitive(std::string_view answer) {
   if (words.size() >= k_min_repetitive_words && repeats_ngrams(normalised, words))
     return true;
   return repeats_sentences(answer);
+}
+
+bool has_control_chars(std::string_view text) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = byte(i);
+    if (c == '\t' || c == '\n')
+      continue;
+    if (c == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n')
+        continue;
+      return true;
+    }
+    if (c < 0x20 || c == 0x7F)
+      return true;
+    if (c == 0xC2 && i + 1 < text.size() && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9F)
+      return true;  // U+0080..U+009F
+    if (c == 0xE2 && i + 2 < text.size()) {
+      const unsigned char b1 = byte(i + 1);
+      const unsigned char b2 = byte(i + 2);
+      if (b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xA8 && b2 <= 0xAE)))
+        return true;  // U+200E, U+200F, U+2028..U+202E
+      if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)
+        return true;  // U+2066..U+2069
+    }
+  }
+  return false;
 }
 
 std::string join_flags(const std::vector<Flag>& flags) {

@@ -106,7 +106,16 @@ Grounding grounding(std::string_view answer, std::string_view code,
 // ---- Flags --------------------------------------------------------------------------------------
 
 // Stored in this order, comma-separated, in a sample's quality_flags column.
-enum class Flag { truncated, empty, refusal, repetitive, ungrounded, duplicate, near_duplicate };
+enum class Flag {
+  truncated,
+  empty,
+  refusal,
+  repetitive,
+  control_chars,
+  ungrounded,
+  duplicate,
+  near_duplicate
+};
 
 std::string_view to_string(Flag flag);
 std::optional<Flag> parse_flag(std::string_view name);
@@ -127,6 +136,13 @@ bool is_refusal(std::string_view answer);
 // the word 4-grams are distinct, or one sentence of at least 5 words (normalised) occurring 3 or
 // more times. Sentences end at '.', '!' or '?' followed by white space, and at line breaks.
 bool is_repetitive(std::string_view answer);
+
+// Characters no question or answer about code should hold, which a terminal or an editor
+// interprets instead of showing (a stray ESC or NUL is more likely garbage than text): C0
+// controls other than TAB, LF and the CR of a CRLF; DEL; C1 controls (U+0080..U+009F);
+// bidirectional controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069); and the line and
+// paragraph separators U+2028, U+2029. Bytes that are not UTF-8 are not looked at.
+bool has_control_chars(std::string_view text);
 
 // "refusal,ungrounded": enum order, each flag once; "" for none.
 std::string join_flags(const std::vector<Flag>& flags);

@@ -87,8 +87,8 @@ TEST_F(ConfigTest, ExportErrorsNameTheKeyAndTheLine) {
       AllOf(HasSubstr("export.format"), HasSubstr("did you mean alpaca?"), HasSubstr("line 2")));
   EXPECT_THAT(error_of("export:\n  keep: [truncated, stale]\n"),
               AllOf(HasSubstr("export.keep[1]"), HasSubstr("\"stale\""),
-                    HasSubstr("one of truncated, empty, refusal, repetitive, ungrounded, "
-                              "duplicate, near_duplicate, all")));
+                    HasSubstr("one of truncated, empty, refusal, repetitive, control_chars, "
+                              "ungrounded, duplicate, near_duplicate, all")));
   EXPECT_THAT(error_of("export:\n  min_grounding: 1.5\n"),
               AllOf(HasSubstr("export.min_grounding"), HasSubstr("number from 0 to 1")));
   EXPECT_THAT(error_of("export:\n  near_duplicate_similarity: 0.2\n"),

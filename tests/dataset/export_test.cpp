@@ -226,6 +226,53 @@ TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
   EXPECT_EQ(strict->removed.count("near_duplicate"), 0u);
 }
 
+// Samples as prepare stores them when the model wrote control characters (quality::
+// has_control_chars): left out by default, written (JSON-escaped) only when the flag is kept.
+TEST_F(ExportTest, SamplesWithControlCharactersAreLeftOutUnlessKept) {
+  const std::string esc_answer = "It clears the screen \x1b[2J\x07 and ends.";
+  const std::string nul_answer = std::string("A NUL \0 inside.", 15);
+  const std::string bidi_question =
+      "What does \xE2\x80\xAE"
+      "cod.exe do?";
+  ASSERT_TRUE(quality::has_control_chars(esc_answer));
+  ASSERT_TRUE(quality::has_control_chars(nul_answer));
+  ASSERT_TRUE(quality::has_control_chars(bidi_question));
+  add_one("good.c", [&](auto&) {});
+  add_one("esc.c", [&](auto& s) {
+    s.answer = esc_answer;
+    s.quality_flags = "control_chars";
+  });
+  add_one("nul.c", [&](auto& s) {
+    s.answer = nul_answer;
+    s.quality_flags = "control_chars";
+  });
+  add_one("bidi.c", [&](auto& s) {
+    s.question = bidi_question;
+    s.quality_flags = "control_chars";
+  });
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.format = Format::raw;
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->train, 1);
+  EXPECT_EQ(summary->removed["control_chars"], 3);
+  EXPECT_EQ(summary->flagged["control_chars"], 3);
+  auto lines = lines_of(o.output);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["path"], "github.com/o/q/good.c");
+
+  o.selection.keep = {quality::Flag::control_chars};
+  auto kept = run(o);
+  ASSERT_TRUE(kept) << kept.error().describe();
+  EXPECT_EQ(kept->train, 4);
+  std::map<std::string, json> by_path;
+  for (const auto& l : lines_of(o.output))
+    by_path[l["path"].get<std::string>()] = l;
+  EXPECT_EQ(by_path["github.com/o/q/esc.c"]["quality_flags"], "control_chars");
+  EXPECT_EQ(by_path["github.com/o/q/esc.c"]["answer"], esc_answer);  // as stored, JSON-escaped
+}
+
 TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
   add("github.com/o/a", "x.c", 2);
   add("github.com/o/b", "y.py", 1, "python");

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fake_backend.hpp"
 #include "support.hpp"
@@ -207,6 +209,42 @@ TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
   EXPECT_EQ(b[1].duplicate_of, a[1].id);
   EXPECT_EQ(b[1].near_duplicate_of, a[1].id);  // the same question
   EXPECT_DOUBLE_EQ(b[1].near_duplicate_similarity, 1.0);
+}
+
+// NUL, ESC, BEL and bidirectional controls from the model, in an answer or a question, flag the
+// sample (control_chars); TAB, newlines and CRLF do not.
+TEST_F(PrepareTest, ControlCharactersFromTheModelFlagTheSample) {
+  add("a.c", "int add(int a, int b) { return a + b; }\n");
+  options.concurrent_files = 1;
+  options.questions_per_file = 4;
+  auto questions = [](const llm::GenerateRequest&, int) {
+    nlohmann::json q = {{"questions",
+                         {"What does add return?", "What does add take?",
+                          "Why does add \xE2\x80\xAEreturn?", "How is add laid out?"}}};
+    return Result<llm::GenerateResult>(fake_reply(q.dump()));
+  };
+  ScriptedFakeBackend backend(questions, [](const llm::GenerateRequest& r, int) {
+    const std::string& user = r.messages.back().content;
+    std::string answer = "It returns `a + b`.";
+    if (user.find("add return?") != std::string::npos)
+      answer = "It returns \x1b]0;pwned\x07 the sum.";
+    else if (user.find("add take?") != std::string::npos)
+      answer = std::string("It takes \0 two ints.", 20);
+    else if (user.find("laid out?") != std::string::npos)
+      answer = "Like this:\r\n\tint add(int a, int b) {\n\t  return a + b;\n\t}";
+    return Result<llm::GenerateResult>(fake_reply(answer));
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  auto a = samples_of("a.c");
+  ASSERT_EQ(a.size(), 4u);
+  std::map<std::string, std::string> flags;
+  for (const auto& sample : a)
+    flags[sample.question] = sample.quality_flags;
+  EXPECT_EQ(flags["What does add return?"], "control_chars");
+  EXPECT_EQ(flags["What does add take?"], "control_chars");
+  EXPECT_EQ(flags["Why does add \xE2\x80\xAEreturn?"], "control_chars");
+  EXPECT_EQ(flags["How is add laid out?"], "");
 }
 
 // An answer may rightly name what another file of its repository defines — even a file this run

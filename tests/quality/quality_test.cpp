@@ -473,11 +473,13 @@ TEST(Grounding, MatchingIsCaseSensitiveAndWholeToken) {
 // ---- Flags --------------------------------------------------------------------------------------
 
 TEST(Flags, NamesRoundTrip) {
-  const std::vector<Flag> all = {Flag::truncated,     Flag::empty,      Flag::refusal,
-                                 Flag::repetitive,    Flag::ungrounded, Flag::duplicate,
-                                 Flag::near_duplicate};
-  const std::vector<std::string> names = {"truncated",  "empty",     "refusal",       "repetitive",
-                                          "ungrounded", "duplicate", "near_duplicate"};
+  const std::vector<Flag> all = {Flag::truncated,  Flag::empty,         Flag::refusal,
+                                 Flag::repetitive, Flag::control_chars, Flag::ungrounded,
+                                 Flag::duplicate,  Flag::near_duplicate};
+  const std::vector<std::string> names = {"truncated",  "empty",         "refusal",
+                                          "repetitive", "control_chars", "ungrounded",
+                                          "duplicate",  "near_duplicate"};
+  EXPECT_EQ(all_flags(), all);
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(to_string(all[i]), names[i]);
     EXPECT_EQ(parse_flag(names[i]), all[i]);
@@ -485,6 +487,38 @@ TEST(Flags, NamesRoundTrip) {
   EXPECT_FALSE(parse_flag("Refusal"));
   EXPECT_FALSE(parse_flag(""));
   EXPECT_FALSE(parse_flag("near-duplicate"));
+}
+
+// Bytes as hex, for a failure message.
+std::string hex_of(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    static constexpr char digits[] = "0123456789abcdef";
+    out += digits[c >> 4];
+    out += digits[c & 0xF];
+    out += ' ';
+  }
+  return out;
+}
+
+TEST(Flags, ControlCharactersAreFoundButTabsNewlinesAndTextAreNot) {
+  EXPECT_FALSE(has_control_chars(""));
+  EXPECT_FALSE(
+      has_control_chars("It returns `a + b`.\n\n\tint x;\r\nDone. caf\xC3\xA9 \xE2\x82\xAC"));
+  EXPECT_FALSE(
+      has_control_chars("Arabic \xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A, Hebrew \xD7\xA9\xD7\x9C"));
+  for (std::string bad : {std::string("a\x1b[31mred"), std::string("nul\0byte", 8),
+                          std::string("bell\x07"), std::string("cr\ronly"), std::string("del\x7f"),
+                          std::string("c1 \xC2\x9B"), std::string("rlo \xE2\x80\xAE"),
+                          std::string("lrm \xE2\x80\x8E"), std::string("rlm \xE2\x80\x8F"),
+                          std::string("lri \xE2\x81\xA6"), std::string("pdi \xE2\x81\xA9"),
+                          std::string("ls \xE2\x80\xA8"), std::string("ps \xE2\x80\xA9"),
+                          std::string("\x0c form feed"), std::string("ends in cr\r")}) {
+    EXPECT_TRUE(has_control_chars(bad)) << hex_of(bad);
+  }
+  // Neighbours of the flagged code points are text.
+  EXPECT_FALSE(
+      has_control_chars("\xC2\xA0 nbsp, \xE2\x80\x94 dash, \xE2\x80\x8B zwsp, \xE2\x81\xA0 wj"));
 }
 
 TEST(Flags, JoinAndSplit) {
