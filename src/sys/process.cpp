@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <utility>
 
+#include "sys/fd.hpp"
+
 extern char** environ;
 
 namespace g2d::sys {
@@ -50,24 +52,6 @@ struct SpawnAttr {
   }
   SpawnAttr(const SpawnAttr&) = delete;
   SpawnAttr& operator=(const SpawnAttr&) = delete;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  int release() { return std::exchange(m_fd, -1); }
-  void reset() {
-    if (m_fd >= 0)
-      close(m_fd);
-    m_fd = -1;
-  }
-
- private:
-  int m_fd;
 };
 
 std::string describe_duration(milliseconds d) {

@@ -6,25 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sys/fd.hpp"
+
 namespace g2d::tui {
 
 namespace {
 
-// Closes a descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0)
-      close(m_fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-
- private:
-  int m_fd;
-};
+using sys::Fd;
 
 std::int64_t mtime_ns(const struct stat& st) {
 #ifdef __APPLE__

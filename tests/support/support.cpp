@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <future>
 #include <random>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -131,6 +133,30 @@ sys::ProcessResult run_git2dataset(
   if (!result)
     throw std::runtime_error(result.error().describe());
   return *result;
+}
+
+bool finishes_without_fifo_release(const std::function<void()>& work, const fs::path& fifo,
+                                   std::chrono::seconds deadline) {
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  std::thread worker([&] {
+    try {
+      work();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  bool in_time = finished.wait_for(deadline) == std::future_status::ready;
+  // Only when `work` is stuck (a regression): a writer opening the fifo releases a blocked reader.
+  while (finished.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+      close(fd);
+  }
+  worker.join();
+  finished.get();  // rethrows what `work` threw
+  return in_time;
 }
 
 }  // namespace g2d::test

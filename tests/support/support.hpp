@@ -4,7 +4,9 @@
 // Thread-safety: TempDir is owned by one test; the free functions are reentrant.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +54,15 @@ class ScopedEnv {
   const char* m_name;
   std::optional<std::string> m_old;
 };
+
+// Runs `work` on a thread of its own and waits for it up to `deadline`. When it has not finished
+// by then (it is blocked opening the fifo at `fifo`, say), the fifo is opened for writing and
+// closed again, which releases a reader blocked in open() with an end of file, and the thread is
+// joined: a test of code that must never block on a fifo fails instead of hanging. Returns
+// whether `work` finished before the deadline.
+bool finishes_without_fifo_release(const std::function<void()>& work,
+                                   const std::filesystem::path& fifo,
+                                   std::chrono::seconds deadline = std::chrono::seconds(60));
 
 // Starts `argv` (no shell) in the background with stdout and stderr going to `log` (appended, or
 // truncated first); the child's pid, or -1 when it cannot be started. The caller reaps it.

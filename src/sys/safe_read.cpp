@@ -1,0 +1,120 @@
+#include "sys/safe_read.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace g2d::sys {
+
+namespace {
+
+constexpr size_t k_read_piece = size_t{1} << 16;
+
+std::string_view kind_of(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a fifo";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode))
+    return "a device";
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISLNK(mode))
+    return "a symlink";
+  return "not a plain file";
+}
+
+// Why openat(dir, name) with O_NOFOLLOW failed: a symlink says so (ELOOP on Linux and macOS,
+// EMLINK on FreeBSD), anything else gives the system's reason.
+Error open_error(int dir, const std::string& name, int err, std::string_view display) {
+  struct stat st {};
+  if ((err == ELOOP || err == EMLINK || err == ENOTDIR) &&
+      fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    return Error{ErrorKind::io, fmt::format("{}: {} is a symlink", display, name)};
+  return Error{ErrorKind::io, fmt::format("{}: cannot open {}: {}", display, name, strerror(err))};
+}
+
+}  // namespace
+
+Result<RegularFile> open_regular_file(int dir_fd, std::string_view relative,
+                                      std::string_view display) {
+  if (display.empty())
+    display = relative;
+  if (relative.empty() || relative.front() == '/')
+    return fail(ErrorKind::io, "{}: leaves the root (not a relative path)", display);
+  Fd dir;  // the directory reached so far; dir_fd while invalid
+  size_t start = 0;
+  for (;;) {
+    size_t slash = relative.find('/', start);
+    std::string name(
+        relative.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (name.empty() || name == "." || name == "..")
+      return fail(ErrorKind::io, "{}: leaves the root (an empty, . or .. component)", display);
+    int at = dir.valid() ? dir.get() : dir_fd;
+    if (slash != std::string_view::npos) {
+      int next = openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0)
+        return tl::unexpected(open_error(at, name, errno, display));
+      dir.reset(next);
+      start = slash + 1;
+      continue;
+    }
+    Fd fd(openat(at, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!fd.valid())
+      return tl::unexpected(open_error(at, name, errno, display));
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0)
+      return fail(ErrorKind::io, "{}: cannot read: {}", display, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+      return fail(ErrorKind::io, "{}: is not a regular file ({})", display, kind_of(st.st_mode));
+    RegularFile file;
+    file.fd = std::move(fd);
+    file.size = static_cast<std::uint64_t>(st.st_size);
+    file.device = static_cast<std::uint64_t>(st.st_dev);
+    file.inode = static_cast<std::uint64_t>(st.st_ino);
+    return file;
+  }
+}
+
+Result<RegularFile> open_regular_file(const std::filesystem::path& root,
+                                      std::string_view relative) {
+  std::string display = (root / relative).string();
+  Fd dir(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid())
+    return fail(ErrorKind::io, "{}: cannot open {}: {}", display, root.string(), strerror(errno));
+  return open_regular_file(dir.get(), relative, display);
+}
+
+Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
+                                 std::string_view display) {
+  std::string text;
+  // What fstat said is a hint for the first allocation, never a promise.
+  text.reserve(static_cast<size_t>(std::min(file.size, max_bytes)) + 1);
+  std::uint64_t limit = max_bytes + 1;  // one byte more tells a larger file
+  std::string piece(k_read_piece, '\0');
+  while (text.size() < limit) {
+    size_t want = static_cast<size_t>(std::min<std::uint64_t>(piece.size(), limit - text.size()));
+    ssize_t n = read(file.fd.get(), piece.data(), want);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fail(ErrorKind::io, "{}: cannot read: {}", display, strerror(errno));
+    if (n == 0)
+      return text;
+    text.append(piece.data(), static_cast<size_t>(n));
+  }
+  return fail(ErrorKind::io, "{}: is larger than {} bytes", display, max_bytes);
+}
+
+Result<std::string> read_regular_file(const std::filesystem::path& root, std::string_view relative,
+                                      std::uint64_t max_bytes) {
+  auto file = open_regular_file(root, relative);
+  if (!file)
+    return tl::unexpected(file.error());
+  return read_bounded(*file, max_bytes, (root / relative).string());
+}
+
+}  // namespace g2d::sys

@@ -1,0 +1,50 @@
+// sys/safe_read.hpp — the one way to read a file of a repository (hostile input): a path beneath
+// a root directory is opened one component at a time with O_NOFOLLOW (no symlink anywhere below
+// the root is followed: a symlink is refused, never read through), the file itself without
+// blocking (O_NONBLOCK: a fifo cannot stall the open), and it must be a regular file (a fifo,
+// socket, device or directory is refused before any read). Reading is bounded: a file that holds
+// more than `max_bytes` — even one that grows while it is read — is refused after reading at most
+// max_bytes + 1 bytes, so neither memory nor time depend on what the file claims.
+//
+// Ownership: RegularFile owns its descriptor. Thread-safety: reentrant.
+// Errors (ErrorKind::io, the message names the path): "is a symlink", "is not a regular file (a
+// fifo|socket|device|directory)", "is larger than N bytes", "leaves the root" (an absolute path
+// or a `..` component), and the system's reason when a component cannot be opened or read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "sys/fd.hpp"
+
+namespace g2d::sys {
+
+// An open regular file and what fstat said of it when it was opened.
+struct RegularFile {
+  Fd fd;
+  std::uint64_t size = 0;
+  std::uint64_t device = 0;  // st_dev
+  std::uint64_t inode = 0;   // st_ino
+};
+
+// Opens `relative` ('/'-separated, no "", "." or ".." component) beneath the directory `dir_fd`.
+// `display` names the file in errors (the relative path when empty).
+Result<RegularFile> open_regular_file(int dir_fd, std::string_view relative,
+                                      std::string_view display = {});
+
+// The same beneath the directory `root` (which itself may be reached through symlinks: it is the
+// caller's, not the repository's).
+Result<RegularFile> open_regular_file(const std::filesystem::path& root, std::string_view relative);
+
+// The rest of an open file, refused when it holds more than `max_bytes`.
+Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
+                                 std::string_view display);
+
+// open_regular_file + read_bounded.
+Result<std::string> read_regular_file(const std::filesystem::path& root, std::string_view relative,
+                                      std::uint64_t max_bytes);
+
+}  // namespace g2d::sys
