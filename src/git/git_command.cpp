@@ -168,6 +168,7 @@ Result<sys::ProcessResult> run_git(const GitCall& call) {
   options.env = git_environment(call);
   options.cancel = call.cancel;
   options.idle_timeout = call.idle_timeout;
+  options.max_output = call.max_output;
   return sys::run_process(argv, options);
 }
 

@@ -49,6 +49,7 @@ struct GitCall {
   std::chrono::milliseconds idle_timeout{0};  // no output for this long stops git; 0 = none
   // Null: GIT_SSH_COMMAND is not set (for calls that reach no remote).
   const GitSettings* settings = nullptr;
+  size_t max_output = size_t{1} << 20;  // output beyond this is dropped (sys::ProcessOptions)
 };
 
 Result<sys::ProcessResult> run_git(const GitCall& call);

@@ -23,6 +23,7 @@
 
 #include "core/text.hpp"
 #include "git/git_command.hpp"
+#include "sys/fd.hpp"
 
 namespace g2d::git {
 
@@ -75,30 +76,7 @@ constexpr const char* k_pinned_key = "git2dataset.pinned";
 
 std::atomic<uint64_t> g_partial_counter{0};
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  void reset() {
-    if (m_fd >= 0)
-      close(m_fd);
-    m_fd = -1;
-  }
-
- private:
-  int m_fd;
-};
+using sys::Fd;
 
 struct Context {
   fs::path repos_dir;  // absolute
@@ -718,6 +696,35 @@ Result<std::string> head_commit(const fs::path& repo_dir) {
                 detail::first_line(run->output));
   }
   return detail::first_line(run->output);
+}
+
+Result<std::vector<std::string>> tracked_files(const fs::path& repo_dir) {
+  constexpr size_t k_max_listing = size_t{64} << 20;
+  detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, nullptr};
+  call.max_output = k_max_listing;
+  auto run = detail::run_git(call);
+  if (!run)
+    return tl::unexpected(run.error());
+  if (run->exit_code != 0) {
+    return fail(ErrorKind::io, "{}: git ls-files failed ({})", repo_dir.string(),
+                detail::first_line(run->output));
+  }
+  if (run->output.size() >= k_max_listing)
+    return fail(ErrorKind::io, "{}: git lists more than 64 MiB of tracked paths",
+                repo_dir.string());
+  std::vector<std::string> paths;
+  std::string_view rest = run->output;
+  while (!rest.empty()) {
+    size_t end = rest.find('\0');
+    if (end == std::string_view::npos)
+      break;  // not a path git ended: a message, never a path
+    if (end > 0)
+      paths.emplace_back(rest.substr(0, end));
+    rest.remove_prefix(end + 1);
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
 }
 
 }  // namespace g2d::git

@@ -84,4 +84,9 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 // The full SHA of HEAD in the repository at `repo_dir`.
 Result<std::string> head_commit(const std::filesystem::path& repo_dir);
 
+// The paths git tracks in the repository at `repo_dir` (`git ls-files -z`: '/'-separated,
+// relative to its root), sorted; what discovery needs to apply .gitignore to untracked files
+// only. Errors: run_git's, io when git fails or lists more than 64 MiB of paths.
+Result<std::vector<std::string>> tracked_files(const std::filesystem::path& repo_dir);
+
 }  // namespace g2d::git
