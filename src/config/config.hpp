@@ -63,6 +63,7 @@ struct PipelineConfig {
   std::vector<std::string> ignore_patterns{"*.test.*", "*.spec.*", "node_modules/", "target/",
                                            "build/"};
   std::int64_t max_file_bytes = 1000000;  // >= 1
+  int max_units_per_file = 16;            // 1 .. 10000: more is the file's failure
   int max_concurrent_files = 4;           // 1 .. 256
   int scrape_jobs = 4;                    // repositories cloned / updated at once, 1 .. 64
   int clone_depth = 1;                    // commits of history fetched; 0 = the full history

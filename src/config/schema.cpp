@@ -174,6 +174,12 @@ std::vector<KeySpec> build_pipeline() {
       with_ints(key<s, &P::max_file_bytes>("pipeline", "max_file_bytes", Type::integer,
                                            "Files larger than this many bytes are skipped (>= 1)."),
                 {1, std::numeric_limits<std::int64_t>::max(), false, std::nullopt}));
+  keys.push_back(with_ints(
+      key<s, &P::max_units_per_file>("pipeline", "max_units_per_file", Type::integer,
+                                     "Most units (prompt-sized pieces) one file may be cut into; "
+                                     "a file that\nneeds more fails before any model call "
+                                     "(1 .. 10000)."),
+      {1, 10'000, true, std::nullopt}));
   keys.push_back(
       with_ints(key<s, &P::max_concurrent_files>("pipeline", "max_concurrent_files", Type::integer,
                                                  "Files processed at the same time (1 .. 256)."),

@@ -36,6 +36,7 @@ void expect_documented_defaults(const Config& c) {
               ElementsAre("*.test.*", "*.spec.*", "node_modules/", "target/", "build/"));
   EXPECT_EQ(c.pipeline.max_file_bytes, 1000000);
   EXPECT_EQ(c.pipeline.max_concurrent_files, 4);
+  EXPECT_EQ(c.pipeline.max_units_per_file, 16);
   EXPECT_EQ(c.pipeline.scrape_jobs, 4);
   EXPECT_EQ(c.pipeline.clone_depth, 1);
   EXPECT_DOUBLE_EQ(c.resources.max_ram_gb, 8.0);
@@ -64,16 +65,17 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 41u);
+  ASSERT_EQ(paths.size(), 42u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
   EXPECT_EQ(paths[6], "llm.seconds_per_token");
   EXPECT_EQ(paths[12], "llm.prompts_dir");
   EXPECT_EQ(paths[13], "pipeline.repos_file");
-  EXPECT_EQ(paths[21], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[22], "pipeline.clone_depth");
-  EXPECT_EQ(paths[26], "resources.unload_after_idle_seconds");
-  EXPECT_EQ(paths[27], "export.format");
+  EXPECT_EQ(paths[20], "pipeline.max_units_per_file");
+  EXPECT_EQ(paths[22], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[23], "pipeline.clone_depth");
+  EXPECT_EQ(paths[27], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[28], "export.format");
   EXPECT_EQ(paths.back(), "export.card");
 }
 
@@ -111,6 +113,7 @@ pipeline:
     - Makefile
   ignore_patterns: ["vendor/", "*.min.js"]
   max_file_bytes: 5000000000
+  max_units_per_file: 64
   max_concurrent_files: 16
   scrape_jobs: 8
   clone_depth: 0
@@ -161,6 +164,7 @@ export:
   EXPECT_THAT(c.pipeline.include_file_names, ElementsAre("Dockerfile", "Makefile"));
   EXPECT_THAT(c.pipeline.ignore_patterns, ElementsAre("vendor/", "*.min.js"));
   EXPECT_EQ(c.pipeline.max_file_bytes, 5000000000);
+  EXPECT_EQ(c.pipeline.max_units_per_file, 64);
   EXPECT_EQ(c.pipeline.max_concurrent_files, 16);
   EXPECT_EQ(c.pipeline.scrape_jobs, 8);
   EXPECT_EQ(c.pipeline.clone_depth, 0);

@@ -89,6 +89,8 @@ INSTANTIATE_TEST_SUITE_P(ConfigBounds, ConfigRangeTest, ::testing::Values(
     Bound{"pipeline.max_file_bytes", "1", "0", "integer >= 1"},
     Bound{"pipeline.max_file_bytes", "9223372036854775807", "9223372036854775808",
           "integer <= 9223372036854775807"},
+    Bound{"pipeline.max_units_per_file", "1", "0", "integer from 1 to 10000"},
+    Bound{"pipeline.max_units_per_file", "10000", "10001", "integer from 1 to 10000"},
     Bound{"pipeline.max_concurrent_files", "1", "0", "integer from 1 to 256"},
     Bound{"pipeline.max_concurrent_files", "256", "257", "integer from 1 to 256"},
     Bound{"pipeline.scrape_jobs", "1", "0", "integer from 1 to 64"},
