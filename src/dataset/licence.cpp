@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
+#include <cstdint>
 #include <vector>
+
+#include "sys/safe_read.hpp"
 
 namespace g2d::dataset {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::uint64_t k_max_licence_bytes = std::uint64_t{1} << 20;
 
 // Lower case with every run of white space as one space: licence files wrap lines anywhere.
 std::string folded(std::string_view text) {
@@ -80,9 +84,6 @@ Licence detect_licence(const fs::path& repository) {
   std::error_code ec;
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& entry : fs::directory_iterator(repository, ec)) {
-    std::error_code type_ec;
-    if (!entry.is_regular_file(type_ec) || entry.is_symlink(type_ec))
-      continue;
     std::string name = entry.path().filename().string();
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -94,11 +95,11 @@ Licence detect_licence(const fs::path& repository) {
       for (const auto& [lower, name] : files) {
         if (lower != std::string(stem) + std::string(suffix))
           continue;
-        std::ifstream in(repository / name, std::ios::binary);
-        std::string text(size_t{64} * 1024, '\0');
-        in.read(text.data(), static_cast<std::streamsize>(text.size()));
-        text.resize(static_cast<size_t>(in.gcount()));
-        return Licence{name, spdx_of(text)};
+        // Repository content: a symlink, a fifo or a device is never read, nor more than 1 MiB.
+        auto text = sys::read_regular_file(repository, name, k_max_licence_bytes);
+        if (!text)
+          continue;
+        return Licence{name, spdx_of(*text)};
       }
   return {};
 }

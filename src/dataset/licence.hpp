@@ -5,7 +5,9 @@
 // repository, so users know what they train on.
 //
 // Thread-safety: pure functions (detect_licence reads files).
-// Errors: none; an unreadable or missing file gives an empty Licence.
+// Errors: none; a missing file gives an empty Licence, and a candidate that is not a regular file
+// (a symlink, fifo or device: repository content is hostile input), is over 1 MiB or cannot be
+// read is passed over (sys/safe_read.hpp).
 #pragma once
 
 #include <filesystem>

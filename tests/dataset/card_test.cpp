@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -49,6 +50,22 @@ TEST(Licence, TheLicenceFileIsFoundWhateverItsCase) {
   EXPECT_EQ(licence.file, "License.md");
   EXPECT_EQ(licence.spdx, "Apache-2.0");
   EXPECT_EQ(detect_licence(repo / "missing").file, "");
+}
+
+// A repository's licence file is repository content (hostile input): a fifo never blocks
+// `export`, a symlink (to /dev/zero) is never read through, a huge file is passed over.
+TEST(Licence, ALicenceFileThatIsAFifoASymlinkOrHugeIsPassedOver) {
+  test::TempDir repo;
+  ASSERT_EQ(mkfifo((repo / "LICENSE").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", repo / "LICENCE");
+  test::write_file(repo / "COPYING", std::string(k_mit) + std::string(size_t{2} << 20, ' '));
+  test::write_file(repo / "LICENSE.md", std::string(k_apache));
+  Licence licence;
+  EXPECT_TRUE(test::finishes_without_fifo_release([&] { licence = detect_licence(repo.path()); },
+                                                  repo / "LICENSE"))
+      << "blocked on a fifo";
+  EXPECT_EQ(licence.file, "LICENSE.md");
+  EXPECT_EQ(licence.spdx, "Apache-2.0");
 }
 
 class CardTest : public ::testing::Test {
