@@ -189,6 +189,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   options.temperature = llm.temperature;
   options.max_retries = llm.max_retries;
   options.concurrent_files = cfg.config.pipeline.max_concurrent_files;
+  options.max_units_per_file = cfg.config.pipeline.max_units_per_file;
   options.stop_taking = &sys::interrupt_flag();
   // The second Ctrl-C abandons the work in flight.
   std::stop_source abandon;

@@ -1,6 +1,7 @@
 #include "pipeline/file_units.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -74,9 +75,22 @@ class FileJob {
       return tl::unexpected(earlier.error());
     for (const auto& work : *earlier)
       remember(work);
+    // Refused before it is cut when even its token count says it needs too many units.
+    auto budget = static_cast<std::uint64_t>(m_context.code_budget);
+    if (text.size() > budget * static_cast<std::uint64_t>(m_context.max_units)) {
+      auto tokens = generate::count_tokens(m_context.backend, text, m_context.unit_options, m_stop);
+      if (!tokens)
+        return tl::unexpected(tokens.error());
+      auto least = (static_cast<std::uint64_t>(*tokens) + budget - 1) / budget;
+      if (least > static_cast<std::uint64_t>(m_context.max_units))
+        return too_many_units(fmt::format("at least {}", least), true);
+    }
     auto chunks = chunk::split(m_file.language, text, m_context.code_budget, counter());
     if (!chunks)
       return tl::unexpected(chunks.error());
+    m_units = chunks->size();
+    if (m_units > static_cast<size_t>(m_context.max_units))
+      return too_many_units(std::to_string(m_units), true);
     if (chunks->size() > 1)
       spdlog::debug("{}: {} units of at most {} tokens", m_file.file_path, chunks->size(),
                     m_context.code_budget);
@@ -89,6 +103,15 @@ class FileJob {
       offset += c.text.size();
     }
     return out;
+  }
+
+  // `before_any_call`: whether the file is refused before any of its model calls.
+  tl::unexpected<Error> too_many_units(const std::string& needed, bool before_any_call) const {
+    return fail(ErrorKind::invalid_argument,
+                "the file needs {} units of at most {} tokens, more than "
+                "pipeline.max_units_per_file ({}){}",
+                needed, m_context.code_budget, m_context.max_units,
+                before_any_call ? "; no model call was made for it" : "");
   }
 
   chunk::TokenCounter counter() const {
@@ -150,6 +173,9 @@ class FileJob {
       if (!smaller)
         return tl::unexpected(smaller.error());
       if (smaller->size() > 1) {
+        m_units += smaller->size() - 1;
+        if (m_units > static_cast<size_t>(m_context.max_units))
+          return too_many_units(std::to_string(m_units), false);
         spdlog::info("{}: lines {}-{} overflowed the context; split into {} units",
                      m_file.file_path, c.line_start, c.line_end, smaller->size());
         for (const auto& part : *smaller) {
@@ -190,6 +216,7 @@ class FileJob {
   const discover::SourceFile& m_file;
   std::stop_token m_stop;
   std::map<std::string, generate::UnitProgress> m_known;  // by unit key; read before the units
+  size_t m_units = 0;  // the file's units so far (run_units' thread only)
 
   std::mutex m_mutex;
   std::vector<store::PartialRecord> m_finished;  // guarded by m_mutex: this attempt's calls

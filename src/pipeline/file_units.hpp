@@ -16,6 +16,11 @@
 // run. (The context window and default_max_tokens decide the split but are not in the settings
 // fingerprint: changing them makes earlier partial work unused, never wrongly reused.)
 //
+// Cost bound: a file that needs more than `max_units` units fails (invalid_argument, naming
+// pipeline.max_units_per_file) before any model call: when its bytes could hold more tokens than
+// max_units units take, its tokens are counted once first, so a huge file is refused before it is
+// cut; then the cut's units are counted; a unit cut again after an overflow counts too.
+//
 // Ownership: borrows everything in FileUnitsContext for the duration of a call.
 // Thread-safety: generate_file_units may run for several files at once (the store and the backend
 // are thread-safe).
@@ -44,6 +49,7 @@ struct FileUnitsContext {
   const generate::PromptSet& prompts;
   generate::UnitOptions unit_options;  // prefix_key is set per unit
   int code_budget = 0;                 // tokens a unit's code may take (code_budget())
+  int max_units = 16;                  // pipeline.max_units_per_file
   std::string settings_fingerprint;
   // Told of every call that finished here (not those reused from earlier partial work): a unit's
   // questions (how many) or one answer. Called from the calls' threads, several at once.

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <thread>
 #include <unordered_set>
@@ -18,6 +16,7 @@
 #include "pipeline/repo_identifiers.hpp"
 #include "quality/quality.hpp"
 #include "redact/redact.hpp"
+#include "sys/safe_read.hpp"
 #include "sys/sha256.hpp"
 
 namespace g2d::pipeline {
@@ -32,15 +31,21 @@ std::int64_t now_ms() {
       .count();
 }
 
-Result<std::string> read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(ErrorKind::io, "cannot open {}", path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof())
-    return fail(ErrorKind::io, "cannot read {}", path.string());
-  return text.str();
+// The file as discovery saw it (sys/safe_read.hpp: no symlink, no fifo, nothing larger than
+// what was hashed); nullopt when it changed since (another size or content).
+Result<std::optional<std::string>> read_as_discovered(const fs::path& repos_dir,
+                                                      const discover::SourceFile& file) {
+  auto opened = sys::open_regular_file(repos_dir / file.repo, file.path);
+  if (!opened)
+    return tl::unexpected(opened.error());
+  if (opened->size != file.size)
+    return std::optional<std::string>();
+  auto content = sys::read_bounded(*opened, file.size, file.file_path);
+  if (!content)
+    return tl::unexpected(content.error());
+  if (sys::sha256_hex(*content) != file.sha256)
+    return std::optional<std::string>();
+  return std::optional<std::string>(std::move(*content));
 }
 
 class Runner {
@@ -156,11 +161,13 @@ class Runner {
                                        it->second));
       return;
     }
-    auto content = read_whole(m_options.repos_dir / file.repo / file.path);
-    if (content && sys::sha256_hex(*content) != file.sha256) {
+    auto read = read_as_discovered(m_options.repos_dir, file);
+    if (read && !*read) {
       skip(file.file_path, "changed since discovery; it will be taken on the next run");
       return;
     }
+    Result<std::string> content =
+        read ? Result<std::string>(std::move(**read)) : tl::unexpected(read.error());
     // Secrets never reach a prompt, so never a sample or a log line either.
     redact::Redacted clean = content ? redact::redact_secrets(*content) : redact::Redacted{};
     if (!clean.found.empty()) {
@@ -223,6 +230,7 @@ class Runner {
                             m_prompts,
                             unit_options(),
                             m_code_budget,
+                            m_options.max_units_per_file,
                             m_options.settings_fingerprint,
                             m_options.on_generated};
   }

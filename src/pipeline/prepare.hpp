@@ -5,7 +5,10 @@
 //
 // Secrets in a file (redact/) are replaced before its text reaches a prompt.
 // A file is read again and its SHA-256 checked against the plan before generation: a file edited
-// since discovery is left for the next run, never stored with the wrong hash. A file whose
+// since discovery (another size or hash) is left for the next run, never stored with the wrong
+// hash. The read is sys/safe_read.hpp's, bounded by the size discovery hashed: a file replaced by
+// a fifo, a symlink or anything not a regular file since discovery fails with that reason, and
+// never blocks or is read without end. A file whose
 // failures reached `max_retries` runs is left alone with its reason (`git2dataset retry` re-queues
 // it). A failure is recorded in FailedFiles and never marks the file done; the run goes on.
 // Stopping: when `stop_taking` becomes true no new file is started and the ones in flight finish;
@@ -45,7 +48,8 @@ struct PrepareOptions {
   int questions_per_file = 5;
   int max_tokens = 4096;
   double temperature = 0.2;
-  int max_retries = 3;  // per call, and the runs after which a failing file is left alone
+  int max_retries = 3;          // per call, and the runs after which a failing file is left alone
+  int max_units_per_file = 16;  // a file cut into more units fails before any model call
   std::chrono::milliseconds backoff{500};  // before a call's first retry; doubles, with jitter
   int concurrent_files = 4;
   const std::atomic<bool>* stop_taking = nullptr;  // graceful stop (first Ctrl-C)

@@ -1,9 +1,9 @@
 #include "pipeline/repo_identifiers.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 
 #include "quality/quality.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::pipeline {
 
@@ -29,14 +29,12 @@ std::shared_ptr<const IdentifierSet> RepoIdentifiers::build(const Entry& entry) 
   for (const auto* file : entry.files) {
     if (file->size > budget)
       continue;  // a smaller file later may still fit
-    std::ifstream in(m_repos_dir / file->repo / file->path, std::ios::binary);
-    if (!in)
+    // Repository content: read as safely as the file itself (no symlink, no fifo, bounded).
+    auto read = sys::read_regular_file(m_repos_dir / file->repo, file->path,
+                                       std::min<std::uint64_t>(file->size, budget));
+    if (!read)
       continue;
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string content = std::move(text).str();
-    if (content.size() > budget)
-      continue;
+    std::string content = std::move(*read);
     budget -= content.size();
     quality::for_each_identifier(content, [&](std::string_view id) {
       if (!identifiers->contains(id))

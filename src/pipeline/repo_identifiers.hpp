@@ -4,7 +4,8 @@
 //
 // A repository's set is built on first use, from the files discovery took in it (the plan's
 // files, unchanged ones included), read from disk in path order up to `max_bytes` in all (a huge
-// monorepo is indexed in part rather than held in memory whole); later calls share it. Only the
+// monorepo is indexed in part rather than held in memory whole) through sys/safe_read.hpp (no
+// symlink or fifo, never more than discovery's size of the file); later calls share it. Only the
 // repositories a run asks about are read. The text is never written anywhere: membership only.
 //
 // Ownership: keeps pointers into `plan`, which must outlive it; sets are shared with callers.
