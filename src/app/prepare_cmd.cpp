@@ -390,7 +390,13 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   std::vector<pipeline::DiscoveredRepo> found;
   for (const auto& repo : *repos) {
     pipeline::DiscoveredRepo d;
-    d.repository = discover::discover_repository(repos_dir, repo, options);
+    // .gitignore applies to untracked files only: git says which files it tracks.
+    auto tracked = git::tracked_files(repos_dir / repo);
+    if (!tracked)
+      spdlog::warn("{}: tracked files unknown, .gitignore applies to every file ({})", repo,
+                   tracked.error().message);
+    d.repository = discover::discover_repository(repos_dir, repo, options,
+                                                 tracked ? *tracked : std::vector<std::string>{});
     auto commit = git::head_commit(d.repository.root);
     if (commit) {
       d.commit = *commit;

@@ -21,6 +21,8 @@
 
 #include "core/text.hpp"
 #include "discover/ignore.hpp"
+#include "sys/fd.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::discover {
 
@@ -56,6 +58,8 @@ std::string_view to_string(SkipReason reason) {
       return "binary";
     case SkipReason::not_utf8:
       return "not_utf8";
+    case SkipReason::minified:
+      return "minified";
     case SkipReason::unreadable:
       return "unreadable";
   }
@@ -153,6 +157,49 @@ class Utf8Validator {
   bool m_ok = true;
 };
 
+// The shape of a text, measured while it is read: its lines and its white space, which tell a
+// minified or machine-generated file (a few enormous, dense lines) from source code.
+class TextShape {
+ public:
+  void feed(const unsigned char* data, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+      unsigned char c = data[i];
+      if (c == '\n') {
+        ++m_lines;
+        m_longest = std::max(m_longest, m_line);
+        m_line = 0;
+        ++m_space;
+        continue;
+      }
+      ++m_line;
+      if (c == ' ' || c == '\t' || c == '\r')
+        ++m_space;
+    }
+    m_bytes += size;
+  }
+
+  // Why the text looks minified, or nullopt.
+  std::optional<std::string> minified() const {
+    std::uint64_t lines = m_lines + (m_line > 0 ? 1 : 0);
+    std::uint64_t longest = std::max(m_longest, m_line);
+    if (lines == 0 || longest < k_minified_longest_line)
+      return std::nullopt;
+    std::uint64_t average = m_bytes / lines;
+    std::uint64_t space_percent = m_space * 100 / m_bytes;
+    if (average < k_minified_average_line || space_percent >= k_minified_whitespace_percent)
+      return std::nullopt;
+    return "longest line " + std::to_string(longest) + " bytes, lines average " +
+           std::to_string(average) + " bytes, " + std::to_string(space_percent) + "% white space";
+  }
+
+ private:
+  std::uint64_t m_bytes = 0;
+  std::uint64_t m_lines = 0;    // newlines
+  std::uint64_t m_line = 0;     // bytes of the line being read
+  std::uint64_t m_longest = 0;  // of the lines ended so far
+  std::uint64_t m_space = 0;    // spaces, tabs, CRs and LFs
+};
+
 // Files that hold secrets by their nature: never read, whatever the configured extensions say.
 // `name` is the base name, `path` the path in the repository.
 std::optional<std::string_view> sensitive_kind(std::string_view name, std::string_view path) {
@@ -189,39 +236,14 @@ constexpr std::string_view kBadName =
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0)
-      close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
 // A small rule file (.gitignore, .gitattributes) in the directory `dir_fd`; "" when there is
 // none, it is not a regular file (git does not follow symlinked rule files), or it is huge.
 std::string read_rule_file(int dir_fd, const char* name) {
-  Fd fd(openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (fd.fd < 0)
+  auto file = sys::open_regular_file(dir_fd, name);
+  if (!file || file->size > kMaxRuleFileBytes)
     return {};
-  struct stat st {};
-  if (fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      static_cast<size_t>(st.st_size) > kMaxRuleFileBytes)
-    return {};
-  std::string text(static_cast<size_t>(st.st_size), '\0');
-  size_t got = 0;
-  while (got < text.size()) {
-    ssize_t n = read(fd.fd, text.data() + got, text.size() - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += static_cast<size_t>(n);
-  }
-  text.resize(got);
-  return text;
+  auto text = sys::read_bounded(*file, kMaxRuleFileBytes, name);
+  return text ? std::move(*text) : std::string();
 }
 
 // Which inode a path named when the walk saw it.
@@ -229,6 +251,10 @@ struct Identity {
   dev_t dev = 0;
   ino_t ino = 0;
   bool matches(const struct stat& st) const { return st.st_dev == dev && st.st_ino == ino; }
+  bool matches(const sys::RegularFile& f) const {
+    return f.device == static_cast<std::uint64_t>(dev) &&
+           f.inode == static_cast<std::uint64_t>(ino);
+  }
 };
 
 struct Candidate {
@@ -261,7 +287,7 @@ struct Sha256 {
 };
 
 // One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
-HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uint64_t max_bytes,
+HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uint64_t max_bytes,
                       std::vector<unsigned char>& buf, EvpCtx& evp, const EVP_MD* md) {
   HashOutcome out;
   auto refuse = [&out](SkipReason reason, std::string detail) {
@@ -269,20 +295,18 @@ HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uin
     out.detail = std::move(detail);
     return out;
   };
-  Fd fd(open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (fd.fd < 0)
-    return refuse(SkipReason::unreadable, std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode))
-    return refuse(SkipReason::unreadable, "not a regular file");
-  if (!candidate.id.matches(st))
+  auto file = sys::open_regular_file(root, candidate.path);
+  if (!file)
+    return refuse(SkipReason::unreadable, file.error().message);
+  if (!candidate.id.matches(*file))
     return refuse(SkipReason::unreadable, "the path changed while the repository was walked");
   if (md == nullptr || EVP_DigestInit_ex(evp.ctx, md, nullptr) != 1)
     return refuse(SkipReason::unreadable, "SHA-256 is not available");
   Utf8Validator utf8;
+  TextShape shape;
   std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = read(fd.fd, buf.data(), buf.size());
+    ssize_t n = read(file->fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -301,10 +325,13 @@ HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uin
     if (!utf8.feed(buf.data(), size))
       return refuse(SkipReason::not_utf8, "invalid UTF-8 in bytes " + std::to_string(total - size) +
                                               ".." + std::to_string(total));
+    shape.feed(buf.data(), size);
     EVP_DigestUpdate(evp.ctx, buf.data(), size);
   }
   if (!utf8.finish())
     return refuse(SkipReason::not_utf8, "truncated UTF-8 sequence at the end");
+  if (auto why = shape.minified())
+    return refuse(SkipReason::minified, std::move(*why));
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
@@ -319,14 +346,17 @@ HashOutcome hash_file(const fs::path& full, const Candidate& candidate, std::uin
 struct PendingDir {
   std::string rel;  // "" = the root
   Identity id;
+  bool ignored = false;  // the .gitignore files exclude it: entered only for its tracked files
 };
 
 class Walker {
  public:
-  Walker(fs::path root, std::string repo, const Options& options)
+  Walker(fs::path root, std::string repo, const Options& options,
+         const std::vector<std::string>& tracked)
       : m_root(std::move(root)),
         m_repo(std::move(repo)),
         m_options(options),
+        m_tracked(tracked),
         m_config_ignore(options.ignore_patterns, "") {
     char* real = realpath(m_root.c_str(), nullptr);
     if (real != nullptr) {
@@ -373,10 +403,10 @@ class Walker {
     std::string attr_text = read_rule_file(dfd, ".gitattributes");
     std::string exclude;
     if (dir.empty()) {
-      Fd info(
+      sys::Fd info(
           open((m_root / ".git/info").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (info.fd >= 0)
-        exclude = read_rule_file(info.fd, "exclude");
+      if (info.valid())
+        exclude = read_rule_file(info.get(), "exclude");
     }
     m_rule_bytes += ignore_text.size() + attr_text.size() + exclude.size();
     if (m_rule_bytes > kMaxRuleBytesPerRepo)
@@ -455,10 +485,10 @@ class Walker {
         continue;
       }
       if (S_ISDIR(st.st_mode)) {
-        if (visit_dir(dfd, e.name, rel, out))
-          subdirs.push_back({std::move(rel), {st.st_dev, st.st_ino}});
+        if (auto ignored = visit_dir(dfd, e.name, rel, dir.ignored, out))
+          subdirs.push_back({std::move(rel), {st.st_dev, st.st_ino}, *ignored});
       } else {
-        visit_file(e.name, rel, st, out);
+        visit_file(e.name, rel, st, dir.ignored, out);
       }
     }
     // Depth-first in name order: push in reverse so the first name is walked first.
@@ -466,30 +496,45 @@ class Walker {
       pending.push_back(std::move(*it));
   }
 
-  // Whether to enter the directory.
-  bool visit_dir(int dfd, const std::string& name, const std::string& rel, Repository& out) {
+  // Whether to enter the directory (nullopt: not) and whether the .gitignore files exclude it
+  // (or a directory above it).
+  std::optional<bool> visit_dir(int dfd, const std::string& name, const std::string& rel,
+                                bool parent_ignored, Repository& out) {
     if (!displays_safely(name)) {
       skip(out, rel, true, SkipReason::bad_name, std::string(kBadName));
-      return false;
+      return std::nullopt;
     }
     if (m_config_ignore.match(rel, true) == IgnoreMatch::ignored) {
       skip(out, rel, true, SkipReason::ignore_pattern, "pipeline.ignore_patterns");
-      return false;
+      return std::nullopt;
     }
-    if (m_ignore.match(rel, true) == IgnoreMatch::ignored) {
-      skip(out, rel, true, SkipReason::gitignored, ".gitignore");
-      return false;
+    bool ignored = parent_ignored || m_ignore.match(rel, true) == IgnoreMatch::ignored;
+    if (ignored && !holds_tracked(rel)) {
+      skip(out, rel, true, SkipReason::gitignored,
+           parent_ignored ? "in a directory .gitignore excludes" : ".gitignore");
+      return std::nullopt;
     }
     struct stat st {};
     if (fstatat(dfd, (name + "/.git").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       skip(out, rel, true, SkipReason::nested_repo, "holds its own .git");
-      return false;
+      return std::nullopt;
     }
-    return true;
+    return ignored;
+  }
+
+  // git applies ignore rules to untracked files only.
+  bool is_tracked(const std::string& rel) const {
+    return std::binary_search(m_tracked.begin(), m_tracked.end(), rel);
+  }
+
+  bool holds_tracked(const std::string& dir) const {
+    std::string prefix = dir + "/";
+    auto it = std::lower_bound(m_tracked.begin(), m_tracked.end(), prefix);
+    return it != m_tracked.end() && it->starts_with(prefix);
   }
 
   void visit_file(const std::string& name, const std::string& rel, const struct stat& st,
-                  Repository& out) {
+                  bool in_ignored_dir, Repository& out) {
     if (!displays_safely(name)) {
       skip(out, rel, false, SkipReason::bad_name, std::string(kBadName));
       return;
@@ -507,9 +552,15 @@ class Walker {
       skip(out, rel, false, SkipReason::ignore_pattern, "pipeline.ignore_patterns");
       return;
     }
-    if (m_ignore.match(rel, false) == IgnoreMatch::ignored) {
-      skip(out, rel, false, SkipReason::gitignored, ".gitignore");
-      return;
+    if (!is_tracked(rel)) {
+      if (in_ignored_dir) {
+        skip(out, rel, false, SkipReason::gitignored, "in a directory .gitignore excludes");
+        return;
+      }
+      if (m_ignore.match(rel, false) == IgnoreMatch::ignored) {
+        skip(out, rel, false, SkipReason::gitignored, ".gitignore");
+        return;
+      }
     }
     LinguistAttrs attrs = m_attrs.linguist(rel);
     if (attrs.generated == AttrState::set) {
@@ -575,6 +626,7 @@ class Walker {
   std::string m_real_root;
   std::string m_repo;
   const Options& m_options;
+  const std::vector<std::string>& m_tracked;  // sorted
   IgnoreList m_config_ignore;
   IgnoreStack m_ignore;
   AttributeStack m_attrs;
@@ -595,8 +647,7 @@ void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
       std::vector<unsigned char> buf(1 << 16);
       EvpCtx evp;
       for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
-        results[i] = hash_file(root / candidates[i].path, candidates[i], options.max_file_bytes,
-                               buf, evp, sha.md);
+        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, evp, sha.md);
     } catch (const std::exception& e) {
       // Out of memory: the files this worker did not reach are picked up by the others, or
       // reported unreadable below.
@@ -669,11 +720,11 @@ Result<std::vector<std::string>> find_repositories(const fs::path& repos_dir) {
 }
 
 Repository discover_repository(const fs::path& repos_dir, const std::string& repo,
-                               const Options& options) {
+                               const Options& options, const std::vector<std::string>& tracked) {
   Repository out;
   out.repo = repo;
   out.root = fs::absolute(repos_dir / repo);
-  Walker walker(out.root, repo, options);
+  Walker walker(out.root, repo, options, tracked);
   walker.walk(out);
 
   auto& candidates = walker.candidates();

@@ -11,7 +11,9 @@
 //      keystores, credential stores                                  (sensitive)
 //   3. its extension is allowed or its name is configured            (not_source)
 //   4. config ignore_patterns do not match it (gitignore semantics)  (ignore_pattern)
-//   5. the repository's .gitignore files and .git/info/exclude do not (gitignored)
+//   5. the repository's .gitignore files and .git/info/exclude do not,
+//      unless git tracks the file: as in git, ignore rules apply only
+//      to untracked files                                           (gitignored)
 //   6. .gitattributes do not mark it linguist-generated               (generated)
 //      or linguist-vendored                                           (vendored)
 //   7. it is a regular file; a symlink is never followed: one whose
@@ -23,15 +25,21 @@
 //   8. it is at most max_file_bytes                                  (too_large)
 //   9. it holds no NUL byte                                          (binary)
 //  10. its content is valid UTF-8                                     (not_utf8)
-//  11. it can be read                                                 (unreadable)
+//  11. it does not look minified or machine-generated: it is, when
+//      its longest line has at least k_minified_longest_line bytes,
+//      its lines average at least k_minified_average_line bytes and
+//      less than k_minified_whitespace_percent of it is white space  (minified)
+//  12. it can be read                                                 (unreadable)
 // A symlink is judged as a file (as git stores it), whatever it points to. Directories that are
 // ignored (4, 5) are not entered; they are reported once, as a skip of the directory (with a
-// trailing '/'). `.git` is never entered, and a repository nested
-// inside another (a directory holding `.git`) is not part of it                (nested_repo).
+// trailing '/') — except that a directory the .gitignore files exclude is entered for the tracked
+// files beneath it (its other entries are skipped as gitignored). `.git` is never entered, and a
+// repository nested inside another (a directory holding `.git`) is not part of it (nested_repo).
 //
-// Hashing reads each candidate once (NUL probe, UTF-8 check and SHA-256 together) on a pool of
-// threads; memory holds the list of files, not their contents. The walk never follows a symlink
-// out of the repository: each directory and file is opened with O_NOFOLLOW and must be the same
+// Hashing reads each candidate once (NUL probe, UTF-8 check, line shape and SHA-256 together) on
+// a pool of threads; memory holds the list of files, not their contents. The walk never follows a
+// symlink out of the repository: each directory and file is opened with O_NOFOLLOW (files through
+// sys/safe_read.hpp, never blocking on a fifo) and must be the same
 // inode (device and inode number) the walk saw inside its parent, so a path swapped for a symlink
 // while the walk runs is refused (`unreadable`). Rule files (.gitignore, .gitattributes) are
 // capped at 1 MiB each and 8 MiB per repository; past that, directories are not entered.
@@ -69,10 +77,16 @@ enum class SkipReason {
   too_large,
   binary,
   not_utf8,
+  minified,
   unreadable,
 };
 std::string_view to_string(SkipReason reason);
-inline constexpr int skip_reason_count = 15;
+inline constexpr int skip_reason_count = 16;
+
+// The minified test (rule 11): all three must hold.
+inline constexpr std::uint64_t k_minified_longest_line = 1000;  // bytes
+inline constexpr std::uint64_t k_minified_average_line = 200;   // bytes per line
+inline constexpr std::uint64_t k_minified_whitespace_percent = 10;
 
 struct SourceFile {
   std::string file_path;   // repo + "/" + path: the key in the store
@@ -110,9 +124,12 @@ struct Options {
 // The repositories under repos_dir, relative, sorted. A missing repos_dir has none.
 Result<std::vector<std::string>> find_repositories(const std::filesystem::path& repos_dir);
 
-// Walks one repository and hashes its candidates.
+// Walks one repository and hashes its candidates. `tracked` holds the paths git tracks in it
+// ('/'-separated, relative to its root, as `git ls-files -z` lists them), sorted; empty when
+// unknown, and then every file the ignore rules match is skipped.
 Repository discover_repository(const std::filesystem::path& repos_dir, const std::string& repo,
-                               const Options& options);
+                               const Options& options,
+                               const std::vector<std::string>& tracked = {});
 
 // The language of a path, from its extension or name; "" when unknown.
 std::string language_of(std::string_view path);

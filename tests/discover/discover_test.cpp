@@ -23,6 +23,14 @@ using ::testing::IsEmpty;
 
 constexpr const char* kRepo = "github.com/o/r";
 
+// `bytes` bytes of text in lines of 80 (not minified, whatever its size).
+std::string text_lines(size_t bytes, char fill = 'a') {
+  std::string out(bytes, fill);
+  for (size_t i = 79; i < bytes; i += 80)
+    out[i] = '\n';
+  return out;
+}
+
 class Discover : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,8 +183,8 @@ TEST_F(Discover, SensitiveFilesAreSkippedWhateverTheirExtension) {
 }
 
 TEST_F(Discover, SizeBinaryAndEncodingAreChecked) {
-  write("big.c", std::string(1001, 'a'));
-  write("limit.c", std::string(1000, 'a'));
+  write("big.c", text_lines(1001));
+  write("limit.c", text_lines(1000));
   write("nul.c", std::string("int a;\0\0\1", 9));
   write("latin1.py", "name = '\xe9t\xe9'\n");
   write("overlong.py", "x = '\xc0\xaf'\n");
@@ -190,6 +198,40 @@ TEST_F(Discover, SizeBinaryAndEncodingAreChecked) {
   EXPECT_EQ(fate(r, "overlong.py"), "not_utf8");
   EXPECT_EQ(fate(r, "truncated.py"), "not_utf8");
   EXPECT_EQ(fate(r, "utf8.py"), "taken");
+}
+
+// Minified or machine-generated text: a few enormous, dense lines cost hundreds of model calls
+// and teach nothing.
+TEST_F(Discover, MinifiedFilesAreSkippedButALongLineInNormalCodeIsNot) {
+  options.max_file_bytes = 1 << 20;
+  options.allowed_extensions.push_back(".js");
+  std::string minified;
+  while (minified.size() < 200000)
+    minified += "function a(b,c){return b+c}var d=a(1,2),e=[d,3,4];if(d>e.length)d=0;";
+  write("app.min.js", minified);  // one line of 200 KB
+  write("bundle.js", "/*! licence */\n" + minified + "\n" + minified + "\n");
+  std::string code;
+  for (int i = 0; i < 100; ++i)
+    code +=
+        "static int f" + std::to_string(i) + "(int x) { return x * " + std::to_string(i) + "; }\n";
+  std::string table = "static const int k_table[] = {";
+  for (int i = 0; i < 8000; ++i)
+    table += std::to_string(i * 7919 % 10007) + ", ";
+  write("table.c", code + table + "};\n" + code);
+  std::string words = "const char* k_text = \"";
+  for (int i = 0; i < 4000; ++i)
+    words += "the quick brown fox jumps over the lazy dog ";
+  write("text.c", code + words + "\";\n");
+  Repository r = run();
+  EXPECT_EQ(fate(r, "app.min.js"), "minified");
+  EXPECT_EQ(fate(r, "bundle.js"), "minified");
+  EXPECT_EQ(fate(r, "table.c"), "taken");
+  EXPECT_EQ(fate(r, "text.c"), "taken");
+  for (const auto& s : r.skipped) {
+    if (to_string(s.reason) == "minified") {
+      EXPECT_THAT(s.detail, ::testing::HasSubstr("longest line")) << s.file_path;
+    }
+  }
 }
 
 TEST_F(Discover, SymlinksAreNeverFollowed) {
@@ -334,9 +376,9 @@ TEST_F(Discover, HostileRepositoryEveryFileHasItsFateAndNothingEscapes) {
 TEST_F(Discover, LargeFilesAreHashedAcrossReadChunksLikeSha256sum) {
   options.max_file_bytes = 1 << 20;
   // A 4-byte UTF-8 character straddles the 64 KiB read boundary.
-  std::string big(65534, 'a');
+  std::string big = text_lines(65534);
   big += "\xF0\x9F\x98\x80";
-  big += std::string(200000, 'b');
+  big += text_lines(200000, 'b');
   write("big.py", big);
   std::string bad = big;
   bad[150000] = '\xC3';  // a lead byte followed by ASCII, far past the first chunk
