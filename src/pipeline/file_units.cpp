@@ -18,6 +18,7 @@ namespace g2d::pipeline {
 namespace {
 
 constexpr int k_max_resplits = 3;
+constexpr size_t k_count_piece = size_t{64} << 10;  // bytes tokenized at once by the unit bound
 
 nlohmann::json to_json(const generate::Pair& p) {
   return {{"question", p.question},
@@ -75,15 +76,16 @@ class FileJob {
       return tl::unexpected(earlier.error());
     for (const auto& work : *earlier)
       remember(work);
-    // Refused before it is cut when even its token count says it needs too many units.
+    // Refused before it is cut when even its token count says it needs too many units: counted
+    // in pieces, and only as far as that takes, so a huge file is never tokenized whole.
     auto budget = static_cast<std::uint64_t>(m_context.code_budget);
-    if (text.size() > budget * static_cast<std::uint64_t>(m_context.max_units)) {
-      auto tokens = generate::count_tokens(m_context.backend, text, m_context.unit_options, m_stop);
+    auto max_units = static_cast<std::uint64_t>(m_context.max_units);
+    if (text.size() > budget * max_units) {
+      auto tokens = count_up_to(text, budget * (max_units + 1));
       if (!tokens)
         return tl::unexpected(tokens.error());
-      auto least = (static_cast<std::uint64_t>(*tokens) + budget - 1) / budget;
-      if (least > static_cast<std::uint64_t>(m_context.max_units))
-        return too_many_units(fmt::format("at least {}", least), true);
+      if (*tokens > budget * (max_units + 1))
+        return too_many_units(fmt::format("more than {}", max_units + 1), true);
     }
     auto chunks = chunk::split(m_file.language, text, m_context.code_budget, counter());
     if (!chunks)
@@ -112,6 +114,30 @@ class FileJob {
                 "pipeline.max_units_per_file ({}){}",
                 needed, m_context.code_budget, m_context.max_units,
                 before_any_call ? "; no model call was made for it" : "");
+  }
+
+  // The tokens of `text`, counted in pieces of about k_count_piece bytes (cut after a line end
+  // where the piece has one, else at a UTF-8 character boundary), until more than `enough`.
+  Result<std::uint64_t> count_up_to(std::string_view text, std::uint64_t enough) const {
+    std::uint64_t total = 0;
+    while (!text.empty() && total <= enough) {
+      size_t cut = std::min(text.size(), k_count_piece);
+      if (cut < text.size()) {
+        size_t line_end = text.rfind('\n', cut - 1);
+        if (line_end != std::string_view::npos && line_end > 0)
+          cut = line_end + 1;
+        else
+          while (cut > 1 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+            --cut;
+      }
+      auto tokens = generate::count_tokens(m_context.backend, text.substr(0, cut),
+                                           m_context.unit_options, m_stop);
+      if (!tokens)
+        return tl::unexpected(tokens.error());
+      total += static_cast<std::uint64_t>(std::max(0, *tokens));
+      text.remove_prefix(cut);
+    }
+    return total;
   }
 
   chunk::TokenCounter counter() const {

@@ -17,9 +17,10 @@
 // fingerprint: changing them makes earlier partial work unused, never wrongly reused.)
 //
 // Cost bound: a file that needs more than `max_units` units fails (invalid_argument, naming
-// pipeline.max_units_per_file) before any model call: when its bytes could hold more tokens than
-// max_units units take, its tokens are counted once first, so a huge file is refused before it is
-// cut; then the cut's units are counted; a unit cut again after an overflow counts too.
+// pipeline.max_units_per_file) before any generation call: when its bytes could hold more tokens
+// than max_units units take, its tokens are counted first, 64 KiB at a time and only until they
+// pass max_units + 1 units, so a huge file is refused without being tokenized whole or cut; then
+// the cut's units are counted; a unit cut again after an overflow counts too.
 //
 // Ownership: borrows everything in FileUnitsContext for the duration of a call.
 // Thread-safety: generate_file_units may run for several files at once (the store and the backend

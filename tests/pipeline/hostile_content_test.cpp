@@ -2,6 +2,7 @@
 // files, fifos and symlinks, a real SQLite store, the scripted fake backend): a fifo never blocks
 // the run, a symlink is never read through, a file is never read past what discovery hashed, and
 // a file that would cost more than pipeline.max_units_per_file units fails before any model call.
+#include <atomic>
 #include <filesystem>
 #include <sys/stat.h>
 
@@ -171,6 +172,35 @@ TEST_F(HostileContent, AFileOverTheUnitBoundFailsBeforeAnyModelCallAndSaysWhy) {
   std::string why = failure_of("big.c");
   EXPECT_THAT(why, HasSubstr("more than pipeline.max_units_per_file (3)"));
   EXPECT_THAT(why, HasSubstr("no model call was made"));
+}
+
+// The scripted fake, noting the largest text it was asked to count.
+class CountSizeRecordingFake : public ScriptedFakeBackend {
+ public:
+  using ScriptedFakeBackend::ScriptedFakeBackend;
+  Result<int> count_tokens(std::string_view text) override {
+    size_t seen = m_largest.load();
+    while (text.size() > seen && !m_largest.compare_exchange_weak(seen, text.size())) {
+    }
+    return ScriptedFakeBackend::count_tokens(text);
+  }
+  size_t largest() const { return m_largest.load(); }
+
+ private:
+  std::atomic<size_t> m_largest{0};
+};
+
+TEST_F(HostileContent, AHugeFileIsRefusedWithoutBeingTokenizedWhole) {
+  std::string huge = c_functions(60000);  // ~3.8 MB
+  add("huge.c", huge);
+  options.max_units_per_file = 3;
+  CountSizeRecordingFake backend(two_questions, echo_answer, 2048);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->failed, 1);
+  EXPECT_EQ(backend.question_calls(), 0);
+  EXPECT_THAT(failure_of("huge.c"), HasSubstr("pipeline.max_units_per_file (3)"));
+  EXPECT_LE(backend.largest(), size_t{64} << 10) << "counted in one piece of " << huge.size();
 }
 
 TEST_F(HostileContent, AFileWithinTheUnitBoundIsSplitAsBefore) {
