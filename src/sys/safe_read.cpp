@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -93,7 +94,8 @@ Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_byte
   std::string text;
   // What fstat said is a hint for the first allocation, never a promise.
   text.reserve(static_cast<size_t>(std::min(file.size, max_bytes)) + 1);
-  std::uint64_t limit = max_bytes + 1;  // one byte more tells a larger file
+  // One byte more tells a larger file.
+  std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
   std::string piece(k_read_piece, '\0');
   while (text.size() < limit) {
     size_t want = static_cast<size_t>(std::min<std::uint64_t>(piece.size(), limit - text.size()));
