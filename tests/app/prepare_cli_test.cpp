@@ -63,6 +63,32 @@ class PrepareDryRun : public ::testing::Test {
   fs::path repo;
 };
 
+// git applies .gitignore to untracked files only: prepare asks git which files it tracks.
+TEST_F(PrepareDryRun, ATrackedFileThatGitignoreMatchesIsTakenAnUntrackedOneIsSkipped) {
+  test::write_file(repo / ".gitignore", "*.gen.c\n");
+  test::write_file(repo / "forced.gen.c", "int forced;\n");
+  test::write_file(repo / "loose.gen.c", "int loose;\n");
+  git({"add", ".gitignore"});
+  git({"add", "-f", "forced.gen.c"});
+  git({"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "forced"});
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("new        github.com/o/r/forced.gen.c"));
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/loose.gen.c  gitignored"));
+}
+
+TEST_F(PrepareDryRun, AMinifiedFileIsSkippedWithItsReason) {
+  std::string minified;
+  while (minified.size() < 1000)
+    minified += "var a=function(b,c){return b+c};";
+  minified.resize(1000);  // max_file_bytes here
+  test::write_file(repo / "app.js", minified);
+  auto r = prepare();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("skipped    github.com/o/r/app.js  minified: longest line"));
+  EXPECT_THAT(r.output, HasSubstr("minified 1"));
+}
+
 TEST_F(PrepareDryRun, ListsEveryFileWithItsFateAndTheTotalsWithoutTouchingTheDatabase) {
   auto r = prepare();
   ASSERT_EQ(r.exit_code, 0) << r.output;
