@@ -10,8 +10,8 @@
 #include "config/layers.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
-#include "core/file.hpp"
 #include "core/text.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::config {
 
@@ -139,7 +139,7 @@ Error report(const std::string& header, const std::vector<Problem>& problems) {
 }
 
 Result<std::string> read_config_file(const fs::path& path) {
-  auto text = read_small_file(path, k_max_file_bytes, "configuration file");
+  auto text = sys::read_small_file(path, k_max_file_bytes, "configuration file");
   if (!text && text.error().kind == ErrorKind::invalid_argument)
     return tl::unexpected(Error{ErrorKind::config, text.error().message});
   return text;

@@ -7,9 +7,9 @@
 #include <optional>
 #include <set>
 
-#include "core/file.hpp"
 #include "core/text.hpp"
 #include "llm/json_schema.hpp"
+#include "sys/safe_read.hpp"
 #include "sys/sha256.hpp"
 
 namespace g2d::generate {
@@ -133,7 +133,7 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
     fs::path path = dir / t.file;
     if (!fs::exists(path, ec))
       continue;
-    auto text = read_small_file(path, k_max_prompt_bytes, "prompt template");
+    auto text = sys::read_small_file(path, k_max_prompt_bytes, "prompt template");
     if (!text && text.error().kind == ErrorKind::invalid_argument)
       return tl::unexpected(Error{ErrorKind::config, text.error().message});
     if (!text)

@@ -6,8 +6,8 @@
 #include <map>
 #include <optional>
 
-#include "core/file.hpp"
 #include "core/text.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::git {
 
@@ -290,7 +290,7 @@ ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
 }
 
 Result<ReposFile> read_repos_file(const fs::path& path) {
-  auto text = read_small_file(path, k_max_repos_file_bytes, "repository list");
+  auto text = sys::read_small_file(path, k_max_repos_file_bytes, "repository list");
   if (!text && text.error().kind == ErrorKind::not_found) {
     return fail(ErrorKind::not_found, "{} not found (run `git2dataset init` for an example)",
                 path.string());

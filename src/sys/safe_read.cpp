@@ -16,11 +16,13 @@ constexpr size_t k_read_piece = size_t{1} << 16;
 
 std::string_view kind_of(mode_t mode) {
   if (S_ISFIFO(mode))
-    return "a fifo";
+    return "a FIFO (named pipe)";
   if (S_ISSOCK(mode))
     return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode))
-    return "a device";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
   if (S_ISDIR(mode))
     return "a directory";
   if (S_ISLNK(mode))
@@ -117,6 +119,45 @@ Result<std::string> read_regular_file(const std::filesystem::path& root, std::st
   if (!file)
     return tl::unexpected(file.error());
   return read_bounded(*file, max_bytes, (root / relative).string());
+}
+
+std::string format_limit(std::uint64_t bytes) {
+  constexpr std::uint64_t k_kib = 1024;
+  constexpr std::uint64_t k_mib = k_kib * 1024;
+  if (bytes >= k_mib && bytes % k_mib == 0)
+    return fmt::format("{} MiB", bytes / k_mib);
+  if (bytes >= k_kib && bytes % k_kib == 0)
+    return fmt::format("{} KiB", bytes / k_kib);
+  return fmt::format("{} bytes", bytes);
+}
+
+Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                                    std::string_view what) {
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for one. Symlinks are
+  // followed: the user named this file.
+  RegularFile file;
+  file.fd.reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!file.fd.valid()) {
+    if (errno == ENOENT)
+      return fail(ErrorKind::not_found, "{}: {} not found", path.string(), what);
+    return fail(ErrorKind::io, "{}: cannot open the {}: {}", path.string(), what, strerror(errno));
+  }
+  struct stat st {};
+  if (fstat(file.fd.get(), &st) != 0)
+    return fail(ErrorKind::io, "{}: cannot read the {}: {}", path.string(), what, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return fail(ErrorKind::io, "{}: is {}, not a {}", path.string(), kind_of(st.st_mode), what);
+  file.size = static_cast<std::uint64_t>(st.st_size);
+  const auto too_large = [&](std::string_view size) {
+    return fail(ErrorKind::invalid_argument, "{}: the {} is larger than the {} allowed{}",
+                path.string(), what, format_limit(max_bytes), size);
+  };
+  if (file.size > max_bytes)
+    return too_large(fmt::format(" ({} bytes)", file.size));
+  auto text = read_bounded(file, max_bytes, path.string());
+  if (!text && text.error().message.ends_with(fmt::format("is larger than {} bytes", max_bytes)))
+    return too_large("");  // it grew while it was read
+  return text;
 }
 
 }  // namespace g2d::sys

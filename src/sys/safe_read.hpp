@@ -1,4 +1,6 @@
-// sys/safe_read.hpp — the one way to read a file of a repository (hostile input): a path beneath
+// sys/safe_read.hpp — the one way to read a file that may be hostile.
+//
+// A file of a repository (hostile input): a path beneath
 // a root directory is opened one component at a time with O_NOFOLLOW (no symlink anywhere below
 // the root is followed: a symlink is refused, never read through), the file itself without
 // blocking (O_NONBLOCK: a fifo cannot stall the open), and it must be a regular file (a fifo,
@@ -6,10 +8,15 @@
 // more than `max_bytes` — even one that grows while it is read — is refused after reading at most
 // max_bytes + 1 bytes, so neither memory nor time depend on what the file claims.
 //
+// A small file a user named (the configuration, repos.txt, a prompt template): read_small_file
+// follows symlinks (the user chose the path) but otherwise holds to the same rules — opened
+// without blocking, a regular file only, never more than a limit read.
+//
 // Ownership: RegularFile owns its descriptor. Thread-safety: reentrant.
 // Errors (ErrorKind::io, the message names the path): "is a symlink", "is not a regular file (a
-// fifo|socket|device|directory)", "is larger than N bytes", "leaves the root" (an absolute path
-// or a `..` component), and the system's reason when a component cannot be opened or read.
+// FIFO (named pipe)|socket|character device|…)", "is larger than N bytes", "leaves the root" (an
+// absolute path or a `..` component), and the system's reason when a component cannot be opened or
+// read.
 #pragma once
 
 #include <cstdint>
@@ -46,5 +53,15 @@ Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_byte
 // open_regular_file + read_bounded.
 Result<std::string> read_regular_file(const std::filesystem::path& root, std::string_view relative,
                                       std::uint64_t max_bytes);
+
+// A small file a user named, read whole: not_found when it does not exist, io when it cannot be
+// opened or is not a regular file ("<path>: is a FIFO (named pipe), not a <what>"),
+// invalid_argument when it is larger than `max_bytes` ("<path>: the <what> is larger than the
+// 1 MiB allowed (N bytes)"). Every message starts with the path.
+Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                                    std::string_view what);
+
+// "1 MiB", "64 KiB", "1000 bytes": a limit as a person reads it.
+std::string format_limit(std::uint64_t bytes);
 
 }  // namespace g2d::sys

@@ -107,7 +107,7 @@ TEST_F(HostileContent, AFileReplacedByAFifoAfterDiscoveryFailsWithItsReasonAndNe
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_EQ(summary->failed, 1);
   EXPECT_EQ(summary->done, 1);
-  EXPECT_THAT(failure_of("a.c"), HasSubstr("is not a regular file (a fifo)"));
+  EXPECT_THAT(failure_of("a.c"), HasSubstr("is not a regular file (a FIFO (named pipe))"));
   EXPECT_EQ(backend.question_calls(), 1);  // b.c only
 }
 

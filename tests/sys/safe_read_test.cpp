@@ -60,7 +60,8 @@ TEST_F(SafeRead, AFifoIsRefusedWithoutBlocking) {
       [&] { text = read_regular_file(tmp.path(), "pipe.c", 100); }, tmp / "pipe.c"))
       << "blocked opening a fifo";
   ASSERT_FALSE(text);
-  EXPECT_THAT(text.error().message, HasSubstr("pipe.c: is not a regular file (a fifo)"));
+  EXPECT_THAT(text.error().message,
+              HasSubstr("pipe.c: is not a regular file (a FIFO (named pipe))"));
 }
 
 TEST_F(SafeRead, ASymlinkIsNeverFollowed) {

@@ -1,16 +1,15 @@
 // read_small_file(): a regular file is read whole; a FIFO, a device or a directory is refused at
 // once (nothing waits for a writer, nothing reads an endless device); a file over the limit is
 // refused without being read.
-#include "core/file.hpp"
-
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "support.hpp"
+#include "sys/safe_read.hpp"
 
-namespace g2d {
+namespace g2d::sys {
 namespace {
 
 using ::testing::HasSubstr;
@@ -74,4 +73,4 @@ TEST(ReadSmallFile, LimitsAreWrittenForPeople) {
 }
 
 }  // namespace
-}  // namespace g2d
+}  // namespace g2d::sys
