@@ -63,9 +63,17 @@ std::string list_or_all(const std::vector<std::string>& items) {
 
 fs::path card_path_for(const fs::path& output) {
   fs::path readme = output.parent_path() / "README.md";
-  std::ifstream existing(readme, std::ios::binary);
-  if (!existing)
+  std::error_code ec;
+  auto type = fs::status(readme, ec).type();
+  if (type == fs::file_type::not_found)
     return readme;
+  // Only a regular file is read for the marker (a FIFO's open would wait for a writer): anything
+  // else there is not ours.
+  std::ifstream existing;
+  if (type == fs::file_type::regular)
+    existing.open(readme, std::ios::binary);
+  if (!existing)
+    return output.parent_path() / (output.stem().string() + ".README.md");
   std::string head(4096, '\0');
   existing.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(existing.gcount()));

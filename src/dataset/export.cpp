@@ -1,19 +1,13 @@
 #include "dataset/export.hpp"
 
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
-#include <memory>
+#include <optional>
 #include <ostream>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
-#include "dataset/block_writer.hpp"
 #include "dataset/card.hpp"
 #include "dataset/licence.hpp"
+#include "dataset/output_file.hpp"
 #include "discover/ignore.hpp"
 
 namespace g2d::dataset {
@@ -21,98 +15,6 @@ namespace g2d::dataset {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A file written under a temporary name beside its target, through a BlockWriter (its own
-// thread): finish() makes its bytes durable, publish() renames it over the target. The temporary
-// file is removed unless it was published.
-class AtomicFile {
- public:
-  static Result<AtomicFile> create(const fs::path& target) {
-    std::error_code ec;
-    if (target.has_parent_path())
-      fs::create_directories(target.parent_path(), ec);
-    if (ec)
-      return fail(ErrorKind::io, "cannot create the folder of {}: {}", target.string(),
-                  ec.message());
-    // A name nobody else uses, created anew (never through a planted file or symlink).
-    static std::atomic<unsigned> counter{0};
-    fs::path temp = target;
-    temp += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0)
-      return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
-    return AtomicFile(target, temp, fd);
-  }
-
-  AtomicFile(AtomicFile&& other) noexcept
-      : m_target(std::move(other.m_target)),
-        m_temp(std::move(other.m_temp)),
-        m_fd(std::exchange(other.m_fd, -1)),
-        m_writer(std::move(other.m_writer)),
-        m_published(std::exchange(other.m_published, true)) {}
-  AtomicFile& operator=(AtomicFile&&) = delete;
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  ~AtomicFile() {
-    m_writer.reset();  // its thread ends before the file closes
-    if (m_fd >= 0)
-      ::close(m_fd);
-    if (!m_published) {
-      std::error_code ec;
-      fs::remove(m_temp, ec);
-    }
-  }
-
-  // Appends bytes (whole lines, each with its newline). False once a write has failed; finish()
-  // then says why.
-  bool write(std::string_view bytes) { return m_writer && m_writer->append(bytes); }
-
-  // Writes what is left, syncs and closes the file: its bytes are on disk under the temporary
-  // name.
-  Status finish() {
-    if (!m_writer)
-      return fail(ErrorKind::io, "cannot write {}: already finished", m_target.string());
-    auto written = m_writer->finish();
-    m_writer.reset();
-    int err = 0;
-    if (written && ::fsync(m_fd) != 0)
-      err = errno;
-    if (::close(m_fd) != 0 && err == 0)
-      err = errno;
-    m_fd = -1;
-    if (!written)
-      return written;
-    if (err != 0)
-      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), std::strerror(err));
-    return {};
-  }
-
-  // Renames the finished file over its target.
-  Status publish() {
-    std::error_code ec;
-    fs::rename(m_temp, m_target, ec);
-    if (ec)
-      return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), ec.message());
-    m_published = true;
-    return {};
-  }
-
-  const fs::path& target() const { return m_target; }
-
- private:
-  AtomicFile(fs::path target, fs::path temp, int fd)
-      : m_target(std::move(target)),
-        m_temp(std::move(temp)),
-        m_fd(fd),
-        m_writer(std::make_unique<BlockWriter>(fd, m_target.string())) {}
-
-  fs::path m_target;
-  fs::path m_temp;
-  int m_fd;
-  std::unique_ptr<BlockWriter> m_writer;
-  bool m_published = false;
-};
 
 bool listed(const std::vector<std::string>& list, std::string_view value) {
   return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
@@ -207,7 +109,7 @@ Status write_card(const ExportOptions& options, ExportSummary& summary) {
       if (!folder.empty())
         licences[url] = detect_licence(options.repos_dir / folder);
   summary.card_path = card_path_for(options.output);
-  auto card = AtomicFile::create(summary.card_path);
+  auto card = OutputFile::create(summary.card_path);
   if (!card)
     return tl::unexpected(card.error());
   card->write(render_card(options, summary, licences) + "\n");
@@ -260,16 +162,21 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
                 "a validation split needs files: give --output a path instead of -");
   }
   ExportSummary summary;
-  std::optional<AtomicFile> train;
-  std::optional<AtomicFile> validation;
+  std::optional<OutputFile> train;
+  std::optional<OutputFile> validation;
   if (!to_stdout) {
-    auto t = AtomicFile::create(options.output);
+    auto t = OutputFile::create(options.output);
     if (!t)
       return tl::unexpected(t.error());
     train.emplace(std::move(*t));
     summary.train_path = options.output;
+    if (split && train->mode() == WriteMode::stream) {
+      return fail(ErrorKind::invalid_argument,
+                  "a validation split needs files: {} is a device or a FIFO, written as a stream",
+                  options.output.string());
+    }
     if (split) {
-      auto v = AtomicFile::create(validation_path_for(options.output));
+      auto v = OutputFile::create(validation_path_for(options.output));
       if (!v)
         return tl::unexpected(v.error());
       validation.emplace(std::move(*v));
@@ -331,7 +238,8 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   if (validation)
     if (auto published = validation->publish(); !published)
       return tl::unexpected(published.error());
-  if (options.card)
+  // A card describes files published together; a stream has no folder to put it beside.
+  if (options.card && train->mode() == WriteMode::replace)
     if (auto written = write_card(options, summary); !written)
       return tl::unexpected(written.error());
   return summary;

@@ -1,9 +1,11 @@
 // `git2dataset export` on a database filled through the store (no model needed): the file, its
 // summary, standard output holding nothing but the dataset, and bad input refused by name.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -127,6 +129,28 @@ TEST_F(ExportCli, TheExportSectionOfTheConfigChoosesWhatIsWritten) {
   EXPECT_THAT(flags.output, HasSubstr("export: 4 samples to flagged.jsonl (raw)"));
   EXPECT_TRUE(fs::exists(ws / "sets/flagged.jsonl"));
   EXPECT_FALSE(fs::exists(ws / "sets/README.md"));  // card: false still holds
+}
+
+// A FIFO is written in place: its reader gets every line, and it stays a FIFO.
+TEST_F(ExportCli, AFifosReaderGetsEveryLine) {
+  fs::path fifo = ws / "pipe.jsonl";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  test::FifoReader reader(fifo);
+  ASSERT_TRUE(reader.opened());
+  auto r = run({"export", "--output", fifo.string()});
+  const std::string& got = reader.finish();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("export: 3 samples to"));
+  EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 3) << got;
+  EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo) << "the FIFO was replaced";
+  EXPECT_FALSE(fs::exists(ws / "README.md")) << "a card beside a FIFO";
+}
+
+TEST_F(ExportCli, AnOutputThatIsADirectoryIsRefusedByName) {
+  fs::create_directories(ws / "sets");
+  auto r = run({"export", "--output", (ws / "sets").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("sets is a directory, not a file"));
 }
 
 TEST_F(ExportCli, BadInputIsRefusedByName) {

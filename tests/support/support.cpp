@@ -1,5 +1,6 @@
 #include "support.hpp"
 
+#include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
@@ -157,6 +158,36 @@ bool finishes_without_fifo_release(const std::function<void()>& work, const fs::
   worker.join();
   finished.get();  // rethrows what `work` threw
   return in_time;
+}
+
+FifoReader::FifoReader(const fs::path& fifo)
+    : m_keep_open(::open(fifo.c_str(), O_RDWR | O_CLOEXEC)), m_thread([this, fifo] {
+        int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+          return;
+        char buffer[4096];
+        for (;;) {
+          ssize_t n = ::read(fd, buffer, sizeof buffer);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            break;
+          m_data.append(buffer, static_cast<size_t>(n));
+        }
+        ::close(fd);
+      }) {}
+
+FifoReader::~FifoReader() {
+  finish();
+}
+
+const std::string& FifoReader::finish() {
+  if (m_keep_open >= 0)
+    ::close(m_keep_open);
+  m_keep_open = -1;
+  if (m_thread.joinable())
+    m_thread.join();
+  return m_data;
 }
 
 }  // namespace g2d::test

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <thread>
 #include <vector>
 
 #include "sys/process.hpp"
@@ -80,5 +81,26 @@ sys::ProcessResult run_git2dataset(
     std::vector<std::string> args,
     const std::vector<std::pair<std::string, std::optional<std::string>>>& env,
     const std::filesystem::path& cwd = {});
+
+// Reads a FIFO on a thread of its own until every writer has closed it. It holds a read-write
+// descriptor of the FIFO while it lives (so neither the writer's open nor its own waits for the
+// other) and closes it in finish(): the reader then sees the end whether or not anything was
+// written into the FIFO, so a test never hangs on a writer that did not come.
+class FifoReader {
+ public:
+  explicit FifoReader(const std::filesystem::path& fifo);
+  ~FifoReader();
+  FifoReader(const FifoReader&) = delete;
+  FifoReader& operator=(const FifoReader&) = delete;
+
+  bool opened() const { return m_keep_open >= 0; }
+  // Everything written into the FIFO; call once the writers are done.
+  const std::string& finish();
+
+ private:
+  int m_keep_open;
+  std::string m_data;  // written by the thread until it is joined
+  std::thread m_thread;
+};
 
 }  // namespace g2d::test

@@ -1,0 +1,243 @@
+#include "dataset/output_file.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "dataset/block_writer.hpp"
+#include "sys/host.hpp"
+
+namespace g2d::dataset {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_max_links = 40;  // as the kernel's path walk (ELOOP)
+
+// This host's name as it appears in a temporary file's name: nothing but [A-Za-z0-9._-].
+std::string host_in_name() {
+  std::string host = sys::host_name();
+  for (char& c : host) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
+    if (!plain)
+      c = '_';
+  }
+  return host.empty() ? "unknown" : host;
+}
+
+// The path a chain of symlinks at `path` ends at (link by link, each relative to its own folder),
+// and that path's type (not_found when missing).
+Result<std::pair<fs::path, fs::file_type>> resolve_links(const fs::path& path) {
+  fs::path p = path;
+  for (int hops = 0; hops <= k_max_links; ++hops) {
+    std::error_code ec;
+    auto type = fs::symlink_status(p, ec).type();
+    if (ec && type != fs::file_type::not_found)
+      return fail(ErrorKind::io, "cannot write {}: {}", path.string(), ec.message());
+    if (type != fs::file_type::symlink)
+      return std::pair{p, type};
+    fs::path link = fs::read_symlink(p, ec);
+    if (ec)
+      return fail(ErrorKind::io, "cannot write {}: {}", path.string(), ec.message());
+    p = link.is_absolute() ? link : p.parent_path() / link;
+  }
+  return fail(ErrorKind::io, "cannot write {}: too many levels of symbolic links", path.string());
+}
+
+// "<pid>-<n>" or "<pid>-<n>-<host>" (the part of a temporary file's name after ".tmp-"): the pid
+// and the host ("" for the first form, which older versions wrote), or nothing when it is not
+// such a name.
+std::optional<std::pair<std::int64_t, std::string>> parse_temporary(std::string_view rest) {
+  std::int64_t pid = 0;
+  auto [after_pid, pid_error] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+  if (pid_error != std::errc() || after_pid == rest.data() + rest.size() || *after_pid != '-')
+    return std::nullopt;
+  rest.remove_prefix(static_cast<size_t>(after_pid + 1 - rest.data()));
+  std::uint64_t n = 0;
+  auto [after_n, n_error] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+  if (n_error != std::errc() || after_n == rest.data())
+    return std::nullopt;
+  rest.remove_prefix(static_cast<size_t>(after_n - rest.data()));
+  if (rest.empty())
+    return std::pair{pid, std::string()};
+  if (rest.front() != '-' || rest.size() == 1)
+    return std::nullopt;
+  return std::pair{pid, std::string(rest.substr(1))};
+}
+
+}  // namespace
+
+Result<WriteMode> write_mode_for(const fs::path& path, fs::file_type type) {
+  switch (type) {
+    case fs::file_type::not_found:
+    case fs::file_type::regular:
+      return WriteMode::replace;
+    case fs::file_type::character:
+    case fs::file_type::fifo:
+      return WriteMode::stream;
+    case fs::file_type::directory:
+      return fail(ErrorKind::io, "{} is a directory, not a file: name a file to write",
+                  path.string());
+    case fs::file_type::block:
+      return fail(ErrorKind::io,
+                  "{} is a block device: export writes files, FIFOs and character devices, never "
+                  "a disk",
+                  path.string());
+    case fs::file_type::socket:
+      return fail(ErrorKind::io, "{} is a socket, which cannot be written as a file",
+                  path.string());
+    default:
+      return fail(ErrorKind::io, "{} is not a file that can be written", path.string());
+  }
+}
+
+int remove_stale_temporaries(const fs::path& target) {
+  const std::string prefix = target.filename().string() + ".tmp-";
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string host = host_in_name();
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix))
+      continue;
+    auto parsed = parse_temporary(std::string_view(name).substr(prefix.size()));
+    if (!parsed || (!parsed->second.empty() && parsed->second != host))
+      continue;  // not ours to judge: another host's, or another file altogether
+    std::error_code type_error;
+    if (it->symlink_status(type_error).type() != fs::file_type::regular)
+      continue;
+    if (sys::process_gone(parsed->first, sys::host_name()))
+      stale.push_back(it->path());
+  }
+  int removed = 0;
+  for (const auto& path : stale)
+    removed += fs::remove(path, ec) ? 1 : 0;
+  return removed;
+}
+
+Result<OutputFile> OutputFile::create(const fs::path& target) {
+  // The type of what the path leads to, as the kernel follows it (/dev/stdout included).
+  std::error_code status_error;
+  auto type = fs::status(target, status_error).type();
+  if (status_error && type != fs::file_type::not_found)
+    return fail(ErrorKind::io, "cannot write {}: {}", target.string(), status_error.message());
+  auto mode = write_mode_for(target, type);
+  if (!mode)
+    return tl::unexpected(mode.error());
+  if (*mode == WriteMode::stream) {
+    // In place: no O_CREAT, no O_TRUNC; what is opened must still be what was judged.
+    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+      return fail(ErrorKind::io, "cannot write {}: {}", target.string(), std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+      ::close(fd);
+      return fail(ErrorKind::io, "cannot write {}: it changed while it was opened",
+                  target.string());
+    }
+    return OutputFile(target, target, {}, WriteMode::stream, fd);
+  }
+  // A symlink stays: the file it leads to is what is replaced.
+  auto resolved = resolve_links(target);
+  if (!resolved)
+    return tl::unexpected(resolved.error());
+  const fs::path destination = resolved->first;
+  if (auto resolved_mode = write_mode_for(target, resolved->second);
+      !resolved_mode || *resolved_mode != WriteMode::replace)
+    return fail(ErrorKind::io, "cannot write {}: it changed while it was opened", target.string());
+  std::error_code ec;
+  if (destination.has_parent_path())
+    fs::create_directories(destination.parent_path(), ec);
+  if (ec)
+    return fail(ErrorKind::io, "cannot create the folder of {}: {}", destination.string(),
+                ec.message());
+  remove_stale_temporaries(destination);
+  // A name nobody else uses, created anew (never through a planted file or symlink).
+  static std::atomic<unsigned> counter{0};
+  fs::path temp = destination;
+  temp += fmt::format(".tmp-{}-{}-{}", ::getpid(), counter++, host_in_name());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
+  return OutputFile(target, destination, temp, WriteMode::replace, fd);
+}
+
+OutputFile::OutputFile(fs::path target, fs::path destination, fs::path temp, WriteMode mode, int fd)
+    : m_target(std::move(target)),
+      m_destination(std::move(destination)),
+      m_temp(std::move(temp)),
+      m_mode(mode),
+      m_fd(fd),
+      m_writer(std::make_unique<BlockWriter>(fd, m_target.string())) {}
+
+OutputFile::OutputFile(OutputFile&& other) noexcept
+    : m_target(std::move(other.m_target)),
+      m_destination(std::move(other.m_destination)),
+      m_temp(std::move(other.m_temp)),
+      m_mode(other.m_mode),
+      m_fd(std::exchange(other.m_fd, -1)),
+      m_writer(std::move(other.m_writer)),
+      m_published(std::exchange(other.m_published, true)) {}
+
+OutputFile::~OutputFile() {
+  m_writer.reset();  // its thread ends before the file closes
+  if (m_fd >= 0)
+    ::close(m_fd);
+  if (!m_published && !m_temp.empty()) {
+    std::error_code ec;
+    fs::remove(m_temp, ec);
+  }
+}
+
+bool OutputFile::write(std::string_view bytes) {
+  return m_writer && m_writer->append(bytes);
+}
+
+Status OutputFile::finish() {
+  if (!m_writer)
+    return fail(ErrorKind::io, "cannot write {}: already finished", m_target.string());
+  auto written = m_writer->finish();
+  m_writer.reset();
+  int err = 0;
+  // A device or a FIFO has nothing to sync (fsync says EINVAL); a file's bytes are on disk before
+  // it replaces anything.
+  if (written && m_mode == WriteMode::replace && ::fsync(m_fd) != 0)
+    err = errno;
+  if (::close(m_fd) != 0 && err == 0)
+    err = errno;
+  m_fd = -1;
+  if (!written)
+    return written;
+  if (err != 0)
+    return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), std::strerror(err));
+  return {};
+}
+
+Status OutputFile::publish() {
+  if (m_mode == WriteMode::stream) {
+    m_published = true;
+    return {};
+  }
+  std::error_code ec;
+  fs::rename(m_temp, m_destination, ec);
+  if (ec)
+    return fail(ErrorKind::io, "cannot write {}: {}", m_target.string(), ec.message());
+  m_published = true;
+  return {};
+}
+
+}  // namespace g2d::dataset
