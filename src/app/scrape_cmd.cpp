@@ -76,6 +76,12 @@ int run_scrape(const cli::Invocation& inv, std::ostream& out) {
 
   git::ScrapeOptions options;
   options.repos_dir = config::resolve_path(cfg, pipeline.repos_dir);
+  std::error_code ec;
+  if (auto type = fs::status(options.repos_dir, ec).type();
+      type != fs::file_type::not_found && type != fs::file_type::directory) {
+    spdlog::error("{} is not a directory (pipeline.repos_dir)", options.repos_dir.string());
+    return 1;
+  }
   options.depth = pipeline.clone_depth;
   options.jobs = pipeline.scrape_jobs;
   options.cancel = &sys::interrupt_flag();

@@ -51,6 +51,10 @@ int Connection::error_code() const {
   return sqlite3_errcode(m_db.get()) & 0xff;
 }
 
+bool Connection::read_only() const {
+  return sqlite3_db_readonly(m_db.get(), "main") == 1;
+}
+
 bool Connection::in_transaction() const {
   return sqlite3_get_autocommit(m_db.get()) == 0;
 }

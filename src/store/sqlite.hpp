@@ -47,6 +47,9 @@ class Connection {
   Error error(std::string_view what) const;
   int error_code() const;  // the primary result code of the last failure
   bool in_transaction() const;
+  // Whether SQLite opened the database read-only (asked to, or it could not open it for writing:
+  // a read-only file opened SQLITE_OPEN_READWRITE is opened read-only without an error).
+  bool read_only() const;
   std::int64_t changes() const;  // rows changed by the last statement
   std::int64_t last_insert_rowid() const;
   const std::filesystem::path& path() const { return m_path; }

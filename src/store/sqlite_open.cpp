@@ -53,6 +53,17 @@ Result<int> check_database(sqlite::Connection& connection, OpenMode mode) {
   return *version;
 }
 
+// A database opened to be written must be writable: SQLite opens a file it may not write
+// read-only without an error, and only the first write would fail.
+Status check_writable(sqlite::Connection& connection) {
+  if (!connection.read_only())
+    return {};
+  return fail(ErrorKind::store,
+              "{} is read-only: this command writes to its database. Make the file (and its "
+              "folder) writable, or choose another pipeline.database.",
+              connection.path().string());
+}
+
 Status configure_writer(sqlite::Connection& connection) {
   auto mode = connection.query_text("switch to WAL journal mode", "PRAGMA journal_mode = WAL");
   if (!mode)
@@ -84,8 +95,19 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, Ope
                 path.string());
   }
   std::error_code ec;
-  if (mode == OpenMode::read_only && !fs::exists(path, ec)) {
+  const auto type = fs::status(path, ec).type();
+  if (mode == OpenMode::read_only && type == fs::file_type::not_found) {
     return fail(ErrorKind::not_found, "database {} does not exist (has anything run yet?)",
+                path.string());
+  }
+  if (type == fs::file_type::directory) {
+    return fail(ErrorKind::store, "{} is a directory, not a database file (pipeline.database)",
+                path.string());
+  }
+  if (type != fs::file_type::not_found && type != fs::file_type::regular) {
+    return fail(ErrorKind::store,
+                "{} is not a regular file, so not a database file "
+                "(pipeline.database)",
                 path.string());
   }
   if (mode == OpenMode::read_write && path.has_parent_path()) {
@@ -105,12 +127,22 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, Ope
   if (!version)
     return tl::unexpected(version.error());
   if (mode == OpenMode::read_write) {
-    auto st = configure_writer(*connection);
+    auto st = check_writable(*connection);
+    if (!st)
+      return tl::unexpected(st.error());
+    st = configure_writer(*connection);
     if (!st)
       return tl::unexpected(st.error());
     version = apply_migrations(*connection);
     if (!version)
       return tl::unexpected(version.error());
+    // The write lock taken and given back: what could stop a write (a read-only file system, a
+    // file SQLite cannot lock) stops the open, before a caller does work it could not store.
+    auto probe = sqlite::Transaction::begin(*connection, sqlite::Transaction::Kind::write);
+    if (!probe) {
+      return fail(ErrorKind::store, "{} cannot be written: {}", path.string(),
+                  probe.error().message);
+    }
   } else {
     auto st = connection->exec("make the connection read-only", "PRAGMA query_only = ON");
     if (!st)

@@ -1,4 +1,8 @@
 // Opening databases: schema creation, migrations, and refusing what this build cannot use.
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -135,6 +139,55 @@ TEST(StoreOpenTest, ReadOnlyRefusesADatabaseThatNeedsMigrations) {
   EXPECT_EQ(store.error().kind, ErrorKind::store);
   EXPECT_THAT(store.error().message, HasSubstr("schema version 0"));
   EXPECT_EQ(raw_int(db, "PRAGMA user_version"), 0);
+}
+
+TEST(StoreOpenTest, ADirectoryIsNamedAsOneNotADiskError) {
+  g2d::test::TempDir dir;
+  std::filesystem::create_directories(dir / "g2d.db");
+  for (auto mode : {OpenMode::read_write, OpenMode::read_only}) {
+    auto store = open_sqlite(dir / "g2d.db", mode);
+    ASSERT_FALSE(store);
+    EXPECT_THAT(store.error().message, HasSubstr("g2d.db is a directory, not a database file"));
+  }
+}
+
+// A file its user may not write: SQLite opens it read-only without a word, so the open for
+// writing must say so. As root, permissions do not stop writes: the open runs in a child that
+// has become an unprivileged user (65534); otherwise as this user.
+TEST(StoreOpenTest, AReadOnlyFileIsRefusedForWriting) {
+  g2d::test::TempDir dir;
+  const auto db = dir / "g2d.db";
+  ASSERT_TRUE(open_sqlite(db));  // created, then closed
+  namespace fs = std::filesystem;
+  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir.path(), fs::perms::all);  // the folder stays writable (-wal, -shm)
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+                           setresuid(65534, 65534, 65534) != 0))
+      _exit(2);
+    auto store = open_sqlite(db, OpenMode::read_write);
+    std::string message = store ? std::string("opened") : store.error().message;
+    (void)!write(pipe_fds[1], message.data(), message.size());
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  std::string message;
+  char buffer[512];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    message.append(buffer, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child could not drop root";
+  EXPECT_THAT(message, HasSubstr("g2d.db is read-only: this command writes to its database"));
+  // Reading it stays possible.
+  auto reader = open_sqlite(db, OpenMode::read_only);
+  EXPECT_TRUE(reader) << reader.error().describe();
 }
 
 TEST(StoreOpenTest, RefusesInMemoryAndEmptyPaths) {
