@@ -1,6 +1,10 @@
 #include "app/app.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <string>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -44,12 +48,15 @@ int dispatch(const cli::Invocation& inv) {
 
 }  // namespace
 
-int run(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv, bool& logging) {
   auto parsed = cli::parse(argc, argv, std::cout, std::cerr);
   if (const int* code = std::get_if<int>(&parsed))
     return *code;
   const auto& inv = std::get<cli::Invocation>(parsed);
   sys::init_logging(inv.verbosity, inv.color && isatty(STDERR_FILENO) != 0);
+  logging = true;
   try {
     return dispatch(inv);
   } catch (const UsageError& e) {
@@ -62,6 +69,39 @@ int run(int argc, char** argv) {
     spdlog::critical("unexpected error: {}", e.what());
     return 1;
   }
+}
+
+// Flushes standard output (std::cout and the C stream under it): an empty string when all of it
+// was written, else why not.
+std::string flush_standard_output() {
+  errno = 0;
+  std::cout.flush();
+  int err = errno;
+  bool failed = !std::cout;
+  if (std::fflush(stdout) != 0) {
+    failed = true;
+    err = errno;
+  }
+  if (!failed && std::ferror(stdout) == 0)
+    return "";
+  return err != 0 ? std::strerror(err) : "a write failed";
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  bool logging = false;
+  int code = run_command(argc, argv, logging);
+  // Every command's output is checked once, here: a full disk or a closed pipe under standard
+  // output is an error, never a silent success.
+  if (std::string why = flush_standard_output(); !why.empty()) {
+    if (logging)
+      spdlog::error("cannot write standard output: {}", why);
+    else
+      std::fprintf(stderr, "error: cannot write standard output: %s\n", why.c_str());
+    return code != 0 ? code : 1;
+  }
+  return code;
 }
 
 }  // namespace g2d::app

@@ -2,15 +2,21 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <unistd.h>
 
+#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "llm/ollama/ollama_backend.hpp"
 #include "llm/openai/mlx_server.hpp"
 #include "llm/openai/openai_backend.hpp"
+#include "sys/host.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
 
@@ -168,6 +174,42 @@ std::unique_ptr<store::Store> open_existing_database(const config::LoadedConfig&
     return nullptr;
   }
   return std::move(*store);
+}
+
+std::shared_ptr<sys::FileLock> lock_database(const config::LoadedConfig& cfg,
+                                             std::string_view command) {
+  if (database_is_url(cfg))
+    throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
+  fs::path path = database_path(cfg);
+  path += ".lock";
+  // Within this process the lock is shared: a second FileLock on the file would conflict with
+  // the first (each open is its own flock).
+  static std::mutex mutex;
+  static std::map<fs::path, std::weak_ptr<sys::FileLock>> held;
+  std::lock_guard guard(mutex);
+  if (auto it = held.find(path); it != held.end())
+    if (auto lock = it->second.lock())
+      return lock;
+  std::error_code ec;
+  if (path.has_parent_path())
+    fs::create_directories(path.parent_path(), ec);  // a failure is reported by try_lock
+  std::time_t now = std::time(nullptr);
+  std::string holder = fmt::format("{} (pid {} on {}, since {:%Y-%m-%d %H:%M:%S} UTC)", command,
+                                   getpid(), sys::host_name(), fmt::gmtime(now));
+  auto lock = sys::FileLock::try_lock(path, holder);
+  if (!lock) {
+    if (lock.error().kind == ErrorKind::unavailable)
+      spdlog::error(
+          "{} is in use by another git2dataset: {}. Wait for it to finish or stop it; status, tui, "
+          "export and prepare --dry-run work meanwhile.",
+          database_path(cfg).string(), printable(lock.error().message));
+    else
+      spdlog::error("{}", lock.error().message);
+    return nullptr;
+  }
+  auto shared = std::make_shared<sys::FileLock>(std::move(*lock));
+  held[path] = shared;
+  return shared;
 }
 
 }  // namespace g2d::app

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "cli/parser.hpp"
 #include "config/config.hpp"
@@ -14,6 +15,7 @@
 #include "generate/prompts.hpp"
 #include "llm/backend.hpp"
 #include "store/store.hpp"
+#include "sys/file_lock.hpp"
 
 namespace g2d::app {
 
@@ -41,6 +43,15 @@ bool database_is_url(const config::LoadedConfig& cfg);
 // logging why, when there is none yet or it cannot be opened. UsageError for a PostgreSQL URL.
 std::unique_ptr<store::Store> open_existing_database(const config::LoadedConfig& cfg,
                                                      store::OpenMode mode);
+
+// The database's writer lock, `<database>.lock` (sys::FileLock): one command that writes to a
+// database (prepare, run, retry) at a time, so two prepares never generate the same files twice.
+// Read-only commands (status, tui, export, prepare --dry-run) never take it. Held while the
+// returned handle lives; a second call in this process (run's prepare) shares the first's. Null,
+// after logging who holds it (`command`, pid, host, since when), when another process does, or
+// when the lock file cannot be opened.
+std::shared_ptr<sys::FileLock> lock_database(const config::LoadedConfig& cfg,
+                                             std::string_view command);
 
 // The run's log file: beside the database, with the extension .log (git2dataset.db →
 // git2dataset.log); for a database URL, git2dataset.log beside the configuration. Commands that

@@ -104,6 +104,10 @@ int run_all(const cli::Invocation& inv, std::ostream& out) {
     throw UsageError(
         "run reports each step on standard output: give --output (export.output) a "
         "file, not -");
+  // Held from the scrape to the end: no other prepare starts on the database meanwhile.
+  auto lock = lock_database(load_config(inv), "run");
+  if (!lock)
+    return 1;
   int worst = run_scrape(inv, out);
   if (worst == k_interrupted)
     return worst;

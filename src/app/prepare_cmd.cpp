@@ -2,7 +2,8 @@
 // would do, without calling the LLM or writing the database. Otherwise the run itself, with its
 // state in AppState for `status` and the dashboard (counts, pid and host, a heartbeat every 2 s,
 // and the reason when the resource gate pauses it), a progress bar on a terminal, and the user's
-// pause (AppState run.pause_requested = "1") obeyed within a second.
+// pause (AppState run.pause_requested = "1") obeyed within a second. A run holds the database's
+// writer lock (lock_database): a second prepare on the same database is refused at once.
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -344,7 +345,12 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
 
 int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
+  // One writer per database: a second prepare is refused here, before any model call.
+  std::shared_ptr<sys::FileLock> lock;
   if (!inv.dry_run) {
+    lock = lock_database(cfg, "prepare");
+    if (!lock)
+      return 1;
     attach_log_file(cfg);
     sys::install_interrupt_handlers();
   }

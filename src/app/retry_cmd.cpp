@@ -1,7 +1,8 @@
 // `git2dataset retry [PATH...]`: failed files back into the queue. Their FailedFiles entries go
 // (so the max_retries limit starts again) and their records become pending, so the next
 // `prepare` takes them whatever their earlier attempts. Exit 1 when a named path was not a failed
-// file or the database cannot be opened; the other paths are re-queued all the same.
+// file (the other paths are re-queued all the same), when the database cannot be opened, or while
+// another command (prepare) writes to it.
 #include <filesystem>
 #include <ostream>
 
@@ -16,6 +17,9 @@ namespace g2d::app {
 
 int run_retry(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
+  auto lock = lock_database(cfg, "retry");  // not while a prepare runs
+  if (!lock)
+    return 1;
   auto store = open_existing_database(cfg, store::OpenMode::read_write);
   if (!store)
     return 1;
