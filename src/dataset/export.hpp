@@ -4,14 +4,17 @@
 // both. Samples stream from one snapshot of the store straight to the file: memory does not grow
 // with the sample count.
 //
-// Files are written to a temporary file beside the target and renamed over it only when complete
-// (fsync'd first), so a crash or an error never leaves a half-written dataset and an earlier one
-// stays intact. Output "-" writes to the given stream instead (no split allowed).
+// Files are written as dataset/output_file.hpp says: a regular file through a temporary file
+// beside it, renamed over it only when complete (fsync'd first), so a crash or an error never
+// leaves a half-written dataset and an earlier one stays intact; a symlink written through to its
+// target; a FIFO or character device streamed in place (then no split and no card). Output "-"
+// writes to the given stream instead (no split allowed).
 //
 // Thread-safety: one call at a time per output path; the store may be written meanwhile (the
 // export reads one snapshot).
-// Errors: invalid_argument for a bad option (a split with "-", a fraction outside [0, 1)); io
-// when a file cannot be written (the message names it); the store's errors.
+// Errors: invalid_argument for a bad option (a split with "-" or a stream, a fraction outside
+// [0, 1)); io when a file cannot be written or is of a kind never written (a directory; the
+// message names it); the store's errors.
 #pragma once
 
 #include <cstdint>

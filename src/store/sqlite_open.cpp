@@ -100,11 +100,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, Ope
     return fail(ErrorKind::not_found, "database {} does not exist (has anything run yet?)",
                 path.string());
   }
-  if (type == fs::file_type::directory) {
+  // What cannot be told (no permission to look) is left to SQLite to report.
+  const bool told = !ec || type == fs::file_type::not_found;
+  if (told && type == fs::file_type::directory) {
     return fail(ErrorKind::store, "{} is a directory, not a database file (pipeline.database)",
                 path.string());
   }
-  if (type != fs::file_type::not_found && type != fs::file_type::regular) {
+  if (told && type != fs::file_type::not_found && type != fs::file_type::regular) {
     return fail(ErrorKind::store,
                 "{} is not a regular file, so not a database file "
                 "(pipeline.database)",

@@ -215,10 +215,10 @@ enum class OpenMode {
                // at this build's schema version
 };
 
-// Opens (or creates) the SQLite database at `path`. Refuses, with a message naming the file: a
-// file that is not a SQLite database, a SQLite database that is not git2dataset's, a schema newer
-// than this build understands, and (read_only) a missing file (not_found) or one needing
-// migrations. `path` must name a file (not ":memory:").
+// Opens (or creates) the SQLite database at `path`. Refuses, naming the file: not a SQLite or not
+// git2dataset's database, a newer schema, a directory or other non-regular file, (read_write) a
+// database it cannot write (a read-only file, which SQLite opens read-only silently), (read_only)
+// a missing file (not_found) or one needing migrations. `path` must name a file (not ":memory:").
 Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path,
                                            OpenMode mode = OpenMode::read_write);
 
