@@ -1,12 +1,13 @@
 #include "dataset/card.hpp"
 
-#include <fstream>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::dataset {
 
@@ -64,22 +65,19 @@ std::string list_or_all(const std::vector<std::string>& items) {
 fs::path card_path_for(const fs::path& output) {
   fs::path readme = output.parent_path() / "README.md";
   std::error_code ec;
-  auto type = fs::status(readme, ec).type();
-  if (type == fs::file_type::not_found)
+  if (fs::symlink_status(readme, ec).type() == fs::file_type::not_found)
     return readme;
-  // Only a regular file is read for the marker (a FIFO's open would wait for a writer): anything
-  // else there is not ours.
-  std::ifstream existing;
-  if (type == fs::file_type::regular)
-    existing.open(readme, std::ios::binary);
-  if (!existing)
-    return output.parent_path() / (output.stem().string() + ".README.md");
+  fs::path other = output.parent_path() / (output.stem().string() + ".README.md");
+  // Only a regular file is read for the marker, opened without following a symlink or waiting on
+  // a FIFO (sys's safe read): anything else there is not ours.
+  auto file =
+      sys::open_regular_file(output.has_parent_path() ? output.parent_path() : ".", "README.md");
+  if (!file)
+    return other;
   std::string head(4096, '\0');
-  existing.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(existing.gcount()));
-  if (head.find(k_card_marker) != std::string::npos)
-    return readme;
-  return output.parent_path() / (output.stem().string() + ".README.md");
+  ssize_t n = ::pread(file->fd.get(), head.data(), head.size(), 0);
+  head.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return head.find(k_card_marker) != std::string::npos ? readme : other;
 }
 
 std::string render_card(const ExportOptions& options, const ExportSummary& summary,

@@ -26,8 +26,9 @@ std::string render_card(const ExportOptions& options, const ExportSummary& summa
                         const std::map<std::string, Licence>& licences);
 
 // Where the card goes: README.md beside the output, unless a README.md that git2dataset did not
-// write is there (or something other than a regular file) — then "<output stem>.README.md", so
-// a user's own file is never replaced. Either is written as dataset/output_file.hpp says.
+// write is there (or something other than a regular file: a symlink, a FIFO, ...) — then
+// "<output stem>.README.md", so a user's own file is never replaced. Either is written as
+// dataset/output_file.hpp says.
 std::filesystem::path card_path_for(const std::filesystem::path& output);
 
 }  // namespace g2d::dataset

@@ -153,7 +153,7 @@ TEST_F(WriterCli, ReposPathsOfTheWrongKindAreNamed) {
   test::write_file(ws / "list.yaml", "pipeline:\n  repos_file: adir\n");
   auto list = test::run_git2dataset({"scrape", "--config", (ws / "list.yaml").string()});
   EXPECT_EQ(list.exit_code, 1) << list.output;
-  EXPECT_THAT(list.output, HasSubstr("adir is a directory, not a list of repositories"));
+  EXPECT_THAT(list.output, HasSubstr("adir: is a directory, not a repository list"));
   test::write_file(ws / "dir.yaml", "pipeline:\n  repos_dir: afile\n");
   const std::string dir_config = (ws / "dir.yaml").string();
   for (const auto& args :

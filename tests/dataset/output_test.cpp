@@ -155,6 +155,20 @@ TEST_F(ExportOutput, ADirectoryIsRefusedByName) {
   EXPECT_TRUE(fs::is_directory(dir / "sets"));
 }
 
+// A README.md beside the output that is a FIFO is not ours: it is neither read (which would wait
+// for a writer) nor replaced; the card goes to "<stem>.README.md".
+TEST_F(ExportOutput, AFifoWhereTheCardWouldGoIsLeftAlone) {
+  fs::path fifo = dir / "README.md";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Result<ExportSummary> summary = tl::unexpected(Error{ErrorKind::internal, "did not run"});
+  EXPECT_TRUE(test::finishes_without_fifo_release([&] { summary = run(dir / "d.jsonl"); }, fifo))
+      << "the export waited on the FIFO";
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->card_path, dir / "d.README.md");
+  EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo);
+  EXPECT_TRUE(fs::exists(dir / "d.README.md"));
+}
+
 // A character device of our own (the null device's numbers, made with mknod in the test's
 // folder): if the export ever replaced a device again, it would replace this one, not /dev/null.
 TEST_F(ExportOutput, ACharacterDeviceIsWrittenInPlaceAndStaysADevice) {
