@@ -92,8 +92,8 @@ std::string flush_standard_output() {
 int run(int argc, char** argv) {
   bool logging = false;
   int code = run_command(argc, argv, logging);
-  // Every command's output is checked once, here: a full disk or a closed pipe under standard
-  // output is an error, never a silent success.
+  // Every command's output is checked once, here: a full disk under standard output is an error,
+  // never a silent success.
   if (std::string why = flush_standard_output(); !why.empty()) {
     if (logging)
       spdlog::error("cannot write standard output: {}", why);
