@@ -1,7 +1,8 @@
 // `git2dataset export`: the stored samples as a JSONL dataset (dataset::export_dataset), with a
 // summary of what was written and what the selection left out; `git2dataset run`: scrape, prepare
-// and export in one go. The dataset goes to a file (written atomically) or, with `--output -`, to
-// standard output — then the summary goes to the log (stderr), never into the dataset.
+// and export in one go. The dataset goes to a file (written atomically) or as a stream — with
+// `--output -` to standard output, or to a device or FIFO named by path — and then the summary goes
+// to the log (stderr), never into the dataset.
 // Exit codes: 0 written; 1 no database, or it cannot be read or the file written; 2 bad options;
 // `run` stops after an interrupted step (130) and otherwise returns its worst step's code.
 #include <filesystem>
@@ -90,7 +91,7 @@ int run_export(const cli::Invocation& inv, std::ostream& out) {
     spdlog::error("export: {}", summary.error().message);
     return 1;
   }
-  if (options.output == "-")
+  if (summary->streamed)  // the summary never goes into the dataset
     spdlog::info("{}", summary_text(*summary, options));
   else
     out << summary_text(*summary, options) << "\n";

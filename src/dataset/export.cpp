@@ -162,6 +162,7 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
                 "a validation split needs files: give --output a path instead of -");
   }
   ExportSummary summary;
+  summary.streamed = to_stdout;
   std::optional<OutputFile> train;
   std::optional<OutputFile> validation;
   if (!to_stdout) {
@@ -170,7 +171,8 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
       return tl::unexpected(t.error());
     train.emplace(std::move(*t));
     summary.train_path = options.output;
-    if (split && train->mode() == WriteMode::stream) {
+    summary.streamed = train->mode() == WriteMode::stream;
+    if (split && summary.streamed) {
       return fail(ErrorKind::invalid_argument,
                   "a validation split needs files: {} is a device or a FIFO, written as a stream",
                   options.output.string());

@@ -80,6 +80,7 @@ struct ExportSummary {
   std::filesystem::path train_path;
   std::filesystem::path validation_path;  // empty without a split
   std::filesystem::path card_path;        // empty without a card
+  bool streamed = false;  // written to standard output, a device or a FIFO, not to a file
 };
 
 // The quality flags of a sample under a selection's thresholds, in quality::Flag order.

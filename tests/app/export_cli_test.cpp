@@ -146,6 +146,22 @@ TEST_F(ExportCli, AFifosReaderGetsEveryLine) {
   EXPECT_FALSE(fs::exists(ws / "README.md")) << "a card beside a FIFO";
 }
 
+// A stream named by path (/dev/stdout, a terminal) gets the dataset alone: the summary goes to the
+// log on standard error, as for `-`.
+TEST_F(ExportCli, ADeviceOutputGetsTheLinesAndTheSummaryGoesToTheLog) {
+  std::string command = "'" + test::git2dataset_exe().string() +
+                        "' export --output /dev/stdout --config '" +
+                        (ws / "git2dataset.yaml").string() + "' 2>/dev/null";
+  auto r = sys::run_process({"sh", "-c", command});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->exit_code, 0) << r->output;
+  std::istringstream lines(r->output);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count)
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+  EXPECT_EQ(count, 3) << r->output;
+}
+
 TEST_F(ExportCli, AnOutputThatIsADirectoryIsRefusedByName) {
   fs::create_directories(ws / "sets");
   auto r = run({"export", "--output", (ws / "sets").string()});

@@ -146,6 +146,7 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
     p.file.path = name + ".c";
     p.file.file_path = "r/" + name + ".c";
     p.file.language = "c";
+    p.file.size = code.size();
     p.file.sha256 = sys::sha256_hex(code);
     plan.files.push_back(p);
   }
