@@ -180,7 +180,11 @@ std::shared_ptr<sys::FileLock> lock_database(const config::LoadedConfig& cfg,
                                              std::string_view command) {
   if (database_is_url(cfg))
     throw UsageError("pipeline.database: PostgreSQL is not supported by this build yet");
-  fs::path path = database_path(cfg);
+  // Beside the database file itself, so that two paths to one database (a symlink) share a lock.
+  std::error_code canonical_error;
+  fs::path path = fs::weakly_canonical(database_path(cfg), canonical_error);
+  if (canonical_error)
+    path = database_path(cfg);
   path += ".lock";
   // Within this process the lock is shared: a second FileLock on the file would conflict with
   // the first (each open is its own flock).

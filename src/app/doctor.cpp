@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "core/text.hpp"
 #include "generate/prompts.hpp"
 #include "store/store.hpp"
 #include "sys/process.hpp"
@@ -24,7 +25,9 @@ class Report {
   explicit Report(std::ostream& out) : m_out(out) {}
   void add(Verdict verdict, std::string_view what, const std::string& detail) {
     static constexpr std::string_view k_labels[] = {"ok  ", "warn", "FAIL"};
-    m_out << "  " << k_labels[static_cast<int>(verdict)] << "  " << what << ": " << detail << "\n";
+    // A detail may hold what a server or a model wrote: never raw control characters.
+    m_out << "  " << k_labels[static_cast<int>(verdict)] << "  " << what << ": "
+          << printable(detail) << "\n";
     if (verdict == Verdict::fail)
       m_failed = true;
   }

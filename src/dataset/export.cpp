@@ -109,7 +109,7 @@ Status write_card(const ExportOptions& options, ExportSummary& summary) {
       if (!folder.empty())
         licences[url] = detect_licence(options.repos_dir / folder);
   summary.card_path = card_path_for(options.output);
-  auto card = OutputFile::create(summary.card_path);
+  auto card = OutputFile::create(summary.card_path, Origin::derived);
   if (!card)
     return tl::unexpected(card.error());
   card->write(render_card(options, summary, licences) + "\n");
@@ -129,6 +129,9 @@ std::vector<quality::Flag> flags_of(const Selection& selection, const store::Sam
   if (s.near_duplicate_of != 0 &&
       s.near_duplicate_similarity >= selection.near_duplicate_similarity)
     flags.push_back(quality::Flag::near_duplicate);
+  // Also for samples stored before the flag was measured at store time.
+  if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
+    flags.push_back(quality::Flag::control_chars);
   std::sort(flags.begin(), flags.end());
   flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
   return flags;
@@ -166,19 +169,23 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   std::optional<OutputFile> train;
   std::optional<OutputFile> validation;
   if (!to_stdout) {
+    // Decided before anything is opened (a FIFO's open waits for its reader).
+    auto mode = output_mode(options.output);
+    if (!mode)
+      return tl::unexpected(mode.error());
+    if (split && *mode == WriteMode::stream) {
+      return fail(ErrorKind::invalid_argument,
+                  "a validation split needs files: {} is a device or a FIFO, written as a stream",
+                  options.output.string());
+    }
     auto t = OutputFile::create(options.output);
     if (!t)
       return tl::unexpected(t.error());
     train.emplace(std::move(*t));
     summary.train_path = options.output;
     summary.streamed = train->mode() == WriteMode::stream;
-    if (split && summary.streamed) {
-      return fail(ErrorKind::invalid_argument,
-                  "a validation split needs files: {} is a device or a FIFO, written as a stream",
-                  options.output.string());
-    }
     if (split) {
-      auto v = OutputFile::create(validation_path_for(options.output));
+      auto v = OutputFile::create(validation_path_for(options.output), Origin::derived);
       if (!v)
         return tl::unexpected(v.error());
       validation.emplace(std::move(*v));

@@ -78,6 +78,26 @@ std::optional<std::pair<std::int64_t, std::string>> parse_temporary(std::string_
   return std::pair{pid, std::string(rest.substr(1))};
 }
 
+// The descriptor a path names — /dev/stdout (1), /dev/stderr (2), /dev/fd/N, /proc/self/fd/N —
+// or nothing.
+std::optional<int> descriptor_named(const fs::path& path) {
+  const std::string text = path.lexically_normal().string();
+  if (text == "/dev/stdout")
+    return 1;
+  if (text == "/dev/stderr")
+    return 2;
+  for (std::string_view prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    if (!text.starts_with(prefix))
+      continue;
+    std::string_view digits = std::string_view(text).substr(prefix.size());
+    int fd = -1;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), fd);
+    if (error == std::errc() && end == digits.data() + digits.size() && fd >= 0)
+      return fd;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<WriteMode> write_mode_for(const fs::path& path, fs::file_type type) {
@@ -115,8 +135,8 @@ int remove_stale_temporaries(const fs::path& target) {
     if (!name.starts_with(prefix))
       continue;
     auto parsed = parse_temporary(std::string_view(name).substr(prefix.size()));
-    if (!parsed || (!parsed->second.empty() && parsed->second != host))
-      continue;  // not ours to judge: another host's, or another file altogether
+    if (!parsed || parsed->second != host)
+      continue;  // not ours to judge: another host's, one without a host, or another file
     std::error_code type_error;
     if (it->symlink_status(type_error).type() != fs::file_type::regular)
       continue;
@@ -129,15 +149,41 @@ int remove_stale_temporaries(const fs::path& target) {
   return removed;
 }
 
-Result<OutputFile> OutputFile::create(const fs::path& target) {
-  // The type of what the path leads to, as the kernel follows it (/dev/stdout included).
+Result<WriteMode> output_mode(const fs::path& target, Origin origin) {
+  if (origin == Origin::derived) {
+    // Beside the user's output: only what the export may replace outright.
+    std::error_code ec;
+    auto type = fs::symlink_status(target, ec).type();
+    if (type == fs::file_type::not_found || type == fs::file_type::regular)
+      return WriteMode::replace;
+    if (ec)
+      return fail(ErrorKind::io, "cannot write {}: {}", target.string(), ec.message());
+    return fail(ErrorKind::io,
+                "{} is in the way: export writes it beside the output and replaces only a "
+                "regular file there (move it, or name another output)",
+                target.string());
+  }
+  if (descriptor_named(target))
+    return WriteMode::stream;
+  // The type of what the path leads to, as the kernel follows it.
   std::error_code status_error;
   auto type = fs::status(target, status_error).type();
   if (status_error && type != fs::file_type::not_found)
     return fail(ErrorKind::io, "cannot write {}: {}", target.string(), status_error.message());
-  auto mode = write_mode_for(target, type);
+  return write_mode_for(target, type);
+}
+
+Result<OutputFile> OutputFile::create(const fs::path& target, Origin origin) {
+  auto mode = output_mode(target, origin);
   if (!mode)
     return tl::unexpected(mode.error());
+  if (auto named = descriptor_named(target); named && origin == Origin::named) {
+    // This process's own descriptor, written where it stands (its offset, its O_APPEND).
+    int fd = ::fcntl(*named, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+      return fail(ErrorKind::io, "cannot write {}: {}", target.string(), std::strerror(errno));
+    return OutputFile(target, target, {}, WriteMode::stream, fd);
+  }
   if (*mode == WriteMode::stream) {
     // In place: no O_CREAT, no O_TRUNC; what is opened must still be what was judged.
     int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -151,10 +197,12 @@ Result<OutputFile> OutputFile::create(const fs::path& target) {
     }
     return OutputFile(target, target, {}, WriteMode::stream, fd);
   }
-  // A symlink stays: the file it leads to is what is replaced.
+  // A symlink stays: the file it leads to is what is replaced (a derived path has none).
   auto resolved = resolve_links(target);
   if (!resolved)
     return tl::unexpected(resolved.error());
+  if (origin == Origin::derived && resolved->first != target)
+    return fail(ErrorKind::io, "cannot write {}: it changed while it was opened", target.string());
   const fs::path destination = resolved->first;
   if (auto resolved_mode = write_mode_for(target, resolved->second);
       !resolved_mode || *resolved_mode != WriteMode::replace)

@@ -7,9 +7,18 @@
 // applies to the file it leads to (resolved link by link), which is replaced atomically, and the
 // symlink stays. A directory or a socket is refused by name.
 //
+// A path naming an open descriptor of this process — /dev/stdout, /dev/stderr, /dev/fd/N,
+// /proc/self/fd/N — is that descriptor, written as a stream where it stands (duplicated, never
+// re-opened: `export -o /dev/stdout >> all.jsonl` appends, as the shell asked).
+//
+// A file the export names itself beside the output (the validation split, the dataset card) is
+// written only over a regular file or a missing path, never through a symlink or into a FIFO or
+// device someone put there.
+//
 // Temporary files are named "<target>.tmp-<pid>-<n>-<host>". Those a killed export left beside the
 // same target are removed when the next export writes it: only when their host is this one and
-// their process is gone (sys::process_gone) — a live export's file is never touched.
+// their process is gone (sys::process_gone) — a live export's file, another host's and a name
+// without a host are never touched.
 //
 // Ownership: OutputFile owns its file descriptor, its writer thread and its temporary file (removed
 // unless published). Thread-safety: one thread per OutputFile.
@@ -37,11 +46,19 @@ enum class WriteMode {
 Result<WriteMode> write_mode_for(const std::filesystem::path& path,
                                  std::filesystem::file_type type);
 
+// Who chose a path: the user (any kind the rules above allow), or the export itself (beside the
+// user's output: only a regular file or a missing path).
+enum class Origin { named, derived };
+
+// How `target` would be written (what create() decides, without opening anything).
+Result<WriteMode> output_mode(const std::filesystem::path& target, Origin origin = Origin::named);
+
 class OutputFile {
  public:
   // Opens `target` for writing as its type says (a FIFO's open waits for a reader). The folder of
   // a missing target is created.
-  static Result<OutputFile> create(const std::filesystem::path& target);
+  static Result<OutputFile> create(const std::filesystem::path& target,
+                                   Origin origin = Origin::named);
 
   OutputFile(OutputFile&& other) noexcept;
   OutputFile& operator=(OutputFile&&) = delete;

@@ -169,6 +169,7 @@ Result<sys::ProcessResult> run_git(const GitCall& call) {
   options.cancel = call.cancel;
   options.idle_timeout = call.idle_timeout;
   options.max_output = call.max_output;
+  options.stderr_to_null = call.stderr_to_null;
   return sys::run_process(argv, options);
 }
 

@@ -50,6 +50,7 @@ struct GitCall {
   // Null: GIT_SSH_COMMAND is not set (for calls that reach no remote).
   const GitSettings* settings = nullptr;
   size_t max_output = size_t{1} << 20;  // output beyond this is dropped (sys::ProcessOptions)
+  bool stderr_to_null = false;          // the output is git's stdout alone (machine-read listings)
 };
 
 Result<sys::ProcessResult> run_git(const GitCall& call);

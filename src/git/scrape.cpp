@@ -702,13 +702,13 @@ Result<std::vector<std::string>> tracked_files(const fs::path& repo_dir) {
   constexpr size_t k_max_listing = size_t{64} << 20;
   detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, nullptr};
   call.max_output = k_max_listing;
+  call.stderr_to_null = true;  // a warning on stderr would be read as part of a path
   auto run = detail::run_git(call);
   if (!run)
     return tl::unexpected(run.error());
-  if (run->exit_code != 0) {
-    return fail(ErrorKind::io, "{}: git ls-files failed ({})", repo_dir.string(),
-                detail::first_line(run->output));
-  }
+  if (run->exit_code != 0)
+    return fail(ErrorKind::io, "{}: git ls-files failed (exit {})", repo_dir.string(),
+                run->exit_code);
   if (run->output.size() >= k_max_listing)
     return fail(ErrorKind::io, "{}: git lists more than 64 MiB of tracked paths",
                 repo_dir.string());

@@ -40,10 +40,11 @@ Result<std::optional<std::string>> read_as_discovered(const fs::path& repos_dir,
     return tl::unexpected(opened.error());
   if (opened->size != file.size)
     return std::optional<std::string>();
-  auto content = sys::read_bounded(*opened, file.size, file.file_path);
+  // One byte more than was hashed tells a file that grew since (changed, not failed).
+  auto content = sys::read_prefix(*opened, file.size + 1, file.file_path);
   if (!content)
     return tl::unexpected(content.error());
-  if (sys::sha256_hex(*content) != file.sha256)
+  if (content->size() != file.size || sys::sha256_hex(*content) != file.sha256)
     return std::optional<std::string>();
   return std::optional<std::string>(std::move(*content));
 }

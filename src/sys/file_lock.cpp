@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
@@ -27,10 +28,15 @@ std::string read_holder(int fd) {
 }  // namespace
 
 Result<FileLock> FileLock::try_lock(const std::filesystem::path& path, std::string_view holder) {
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644));
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+               0644));
   if (!fd.valid())
     return fail(ErrorKind::io, "cannot open the lock file {}: {}", path.string(),
                 std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return fail(ErrorKind::io, "the lock file {} is not a regular file: move it away",
+                path.string());
   int rc = 0;
   do
     rc = ::flock(fd.get(), LOCK_EX | LOCK_NB);

@@ -152,7 +152,9 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
     rc = posix_spawn_file_actions_addopen(&fa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   if (rc == 0)
     rc = posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDOUT_FILENO);
-  if (rc == 0)
+  if (rc == 0 && options != nullptr && options->stderr_to_null)
+    rc = posix_spawn_file_actions_addopen(&fa.actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  else if (rc == 0)
     rc = posix_spawn_file_actions_adddup2(&fa.actions, write_end.get(), STDERR_FILENO);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
   // Descriptors the parent opened without O_CLOEXEC (a library's, say) do not reach the child.

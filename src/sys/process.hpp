@@ -33,7 +33,7 @@ namespace g2d::sys {
 
 struct ProcessResult {
   int exit_code = 0;   // the exit status, or 128 + signal number when killed by a signal
-  std::string output;  // stdout and stderr, interleaved as written
+  std::string output;  // stdout and stderr, interleaved as written (or stdout alone)
 };
 
 struct ProcessOptions {
@@ -44,6 +44,7 @@ struct ProcessOptions {
   std::chrono::milliseconds idle_timeout{0};  // no output for this long; 0 = none
   const std::atomic<bool>* cancel = nullptr;  // polled at least every 100 ms while the child runs
   size_t max_output = 1 << 20;                // output beyond this is read and dropped
+  bool stderr_to_null = false;                // stderr goes to /dev/null: `output` is stdout alone
 };
 
 // argv[0] without a '/' is looked up here, before the child starts, on the child's PATH (the

@@ -91,26 +91,35 @@ Result<RegularFile> open_regular_file(const std::filesystem::path& root,
   return open_regular_file(dir.get(), relative, display);
 }
 
-Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
-                                 std::string_view display) {
+Result<std::string> read_prefix(const RegularFile& file, std::uint64_t max_bytes,
+                                std::string_view display) {
   std::string text;
   // What fstat said is a hint for the first allocation, never a promise.
-  text.reserve(static_cast<size_t>(std::min(file.size, max_bytes)) + 1);
-  // One byte more tells a larger file.
-  std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
+  text.reserve(static_cast<size_t>(std::min(file.size, max_bytes)));
   std::string piece(k_read_piece, '\0');
-  while (text.size() < limit) {
-    size_t want = static_cast<size_t>(std::min<std::uint64_t>(piece.size(), limit - text.size()));
+  while (text.size() < max_bytes) {
+    size_t want =
+        static_cast<size_t>(std::min<std::uint64_t>(piece.size(), max_bytes - text.size()));
     ssize_t n = read(file.fd.get(), piece.data(), want);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return fail(ErrorKind::io, "{}: cannot read: {}", display, strerror(errno));
     if (n == 0)
-      return text;
+      break;
     text.append(piece.data(), static_cast<size_t>(n));
   }
-  return fail(ErrorKind::io, "{}: is larger than {} bytes", display, max_bytes);
+  return text;
+}
+
+Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
+                                 std::string_view display) {
+  // One byte more tells a larger file.
+  std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
+  auto text = read_prefix(file, limit, display);
+  if (text && text->size() > max_bytes)
+    return fail(ErrorKind::io, "{}: is larger than {} bytes", display, max_bytes);
+  return text;
 }
 
 Result<std::string> read_regular_file(const std::filesystem::path& root, std::string_view relative,

@@ -46,6 +46,10 @@ Result<RegularFile> open_regular_file(int dir_fd, std::string_view relative,
 // caller's, not the repository's).
 Result<RegularFile> open_regular_file(const std::filesystem::path& root, std::string_view relative);
 
+// The rest of an open file, at most `max_bytes` of it (what follows is left unread).
+Result<std::string> read_prefix(const RegularFile& file, std::uint64_t max_bytes,
+                                std::string_view display);
+
 // The rest of an open file, refused when it holds more than `max_bytes`.
 Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
                                  std::string_view display);

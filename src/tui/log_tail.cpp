@@ -26,7 +26,8 @@ std::int64_t mtime_ns(const struct stat& st) {
 
 Result<std::vector<std::string>> read_tail(const std::filesystem::path& path, std::size_t max_bytes,
                                            std::size_t max_lines) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a FIFO in the log file's place must not stall the dashboard in open().
+  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) {
     if (errno == ENOENT)
       return fail(ErrorKind::not_found, "{} does not exist yet", path.string());

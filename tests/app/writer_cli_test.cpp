@@ -99,6 +99,19 @@ TEST_F(WriterCli, ASecondPrepareIsRefusedAtOnceNamingTheHolderWhileReadersGoOn) 
   EXPECT_THAT(exported.output, HasSubstr("export: 1 sample"));
 }
 
+// The lock is the database file's, not the configured path's: a symlink to the same database
+// meets the same lock.
+TEST_F(WriterCli, ASecondPathToTheSameDatabaseMeetsTheSameLock) {
+  auto held = sys::FileLock::try_lock(ws / "data/g2d.db.lock", "prepare (pid 4242 on build-host)");
+  ASSERT_TRUE(held) << held.error().message;
+  fs::create_symlink(ws / "data/g2d.db", ws / "other.db");
+  auto refused = test::run_git2dataset(
+      {"prepare", "--config", config.string(), "--database", (ws / "other.db").string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("is in use by another git2dataset: prepare (pid 4242"));
+  EXPECT_TRUE(server.requests().empty()) << "a refused prepare called the model";
+}
+
 TEST_F(WriterCli, APrepareTakesTheLockAndSaysWhoItIsAndAFinishedOneBlocksNobody) {
   auto first = run({"prepare"});
   EXPECT_EQ(first.exit_code, 1) << first.output;  // the server refuses every call

@@ -273,6 +273,19 @@ TEST_F(ExportTest, SamplesWithControlCharactersAreLeftOutUnlessKept) {
   EXPECT_EQ(by_path["github.com/o/q/esc.c"]["answer"], esc_answer);  // as stored, JSON-escaped
 }
 
+// A sample stored before the flag was measured (no quality_flags) is still left out.
+TEST_F(ExportTest, ControlCharactersOfSamplesStoredWithoutTheFlagAreFoundAtExport) {
+  add_one("good.c", [&](auto&) {});
+  add_one("esc.c", [&](auto& s) { s.answer = "It clears the screen \x1b[2J and ends."; });
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.format = Format::raw;
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->train, 1);
+  EXPECT_EQ(summary->removed["control_chars"], 1);
+}
+
 TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
   add("github.com/o/a", "x.c", 2);
   add("github.com/o/b", "y.py", 1, "python");

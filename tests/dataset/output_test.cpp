@@ -113,6 +113,76 @@ TEST_F(ExportOutput, ASplitIntoAFifoIsRefused) {
   EXPECT_EQ(fs::symlink_status(fifo).type(), fs::file_type::fifo);
 }
 
+// The mode is decided before anything is opened: a split into a FIFO nobody reads is refused at
+// once instead of waiting for a reader.
+TEST_F(ExportOutput, ASplitIntoAFifoWithoutAReaderIsRefusedAtOnce) {
+  fs::path fifo = dir / "pipe.jsonl";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Result<ExportSummary> summary = tl::unexpected(Error{ErrorKind::internal, "did not run"});
+  EXPECT_TRUE(test::finishes_without_fifo_release(
+      [&] {
+        ExportOptions o;
+        o.output = fifo;
+        o.validation_fraction = 0.5;
+        std::ostringstream ignored;
+        summary = export_dataset(*db, o, ignored);
+      },
+      fifo))
+      << "the export waited for a reader";
+  ASSERT_FALSE(summary);
+  EXPECT_THAT(summary.error().message, HasSubstr("a validation split needs files"));
+}
+
+// /dev/fd/N names this process's descriptor: written where it stands — here a file opened for
+// appending keeps what it held — never re-opened or replaced.
+TEST_F(ExportOutput, ADescriptorPathIsWrittenWhereItStands) {
+  fs::path file = dir / "all.jsonl";
+  test::write_file(file, "earlier line\n");
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  struct stat before {};
+  ASSERT_EQ(::stat(file.c_str(), &before), 0);
+  auto summary = run("/dev/fd/" + std::to_string(fd));
+  ::close(fd);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_TRUE(summary->streamed);
+  std::string text = test::read_file(file);
+  EXPECT_THAT(text, StartsWith("earlier line\n"));
+  EXPECT_EQ(lines_in(text), 1 + k_samples) << text;
+  struct stat after {};
+  ASSERT_EQ(::stat(file.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the file was replaced";
+  for (const auto& name : names_in(dir.path()))
+    EXPECT_THAT(name, Not(HasSubstr(".tmp-"))) << "a temporary file beside a descriptor";
+}
+
+// Files the export names itself beside the output (the validation split) replace only a regular
+// file: a symlink or a FIFO planted there is refused by name and left as it was.
+TEST_F(ExportOutput, WhatIsInTheWayOfTheValidationFileIsRefusedNotFollowed) {
+  fs::path elsewhere = dir / "elsewhere.txt";
+  test::write_file(elsewhere, "not a dataset\n");
+  fs::create_symlink(elsewhere, dir / "d.validation.jsonl");
+  ExportOptions o;
+  o.format = Format::raw;
+  o.output = dir / "d.jsonl";
+  o.validation_fraction = 0.5;
+  std::ostringstream ignored;
+  auto through_link = export_dataset(*db, o, ignored);
+  ASSERT_FALSE(through_link);
+  EXPECT_THAT(through_link.error().message, HasSubstr("d.validation.jsonl is in the way"));
+  EXPECT_EQ(test::read_file(elsewhere), "not a dataset\n");
+  EXPECT_EQ(fs::symlink_status(dir / "d.validation.jsonl").type(), fs::file_type::symlink);
+
+  fs::remove(dir / "d.validation.jsonl");
+  ASSERT_EQ(::mkfifo((dir / "d.validation.jsonl").c_str(), 0600), 0);
+  Result<ExportSummary> into_fifo = tl::unexpected(Error{ErrorKind::internal, "did not run"});
+  EXPECT_TRUE(test::finishes_without_fifo_release(
+      [&] { into_fifo = export_dataset(*db, o, ignored); }, dir / "d.validation.jsonl"))
+      << "the export waited on the FIFO";
+  ASSERT_FALSE(into_fifo);
+  EXPECT_THAT(into_fifo.error().message, HasSubstr("is in the way"));
+}
+
 TEST_F(ExportOutput, ASymlinkIsWrittenThroughToItsTargetAndStays) {
   fs::create_directories(dir / "real");
   test::write_file(dir / "real/data.jsonl", "the earlier dataset\n");
@@ -211,9 +281,10 @@ TEST_F(ExportOutput, AKilledExportsTemporariesGoAndALiveOnesStay) {
   const std::string dead = std::to_string(child);
   const std::string live = std::to_string(getpid());
   fs::path out = dir / "d.jsonl";
-  const std::vector<std::string> gone{"d.jsonl.tmp-" + dead + "-0-" + host,
-                                      "d.jsonl.tmp-" + dead + "-4"};  // an older version's name
-  const std::vector<std::string> kept{"d.jsonl.tmp-" + live + "-7-" + host,
+  const std::vector<std::string> gone{"d.jsonl.tmp-" + dead + "-0-" + host};
+  // An older version's name says no host: it may be another machine's on a shared folder.
+  const std::vector<std::string> kept{"d.jsonl.tmp-" + dead + "-4",
+                                      "d.jsonl.tmp-" + live + "-7-" + host,
                                       "d.jsonl.tmp-" + dead + "-1-" + host + "-elsewhere",
                                       "d.jsonl.tmp-notapid", "e.jsonl.tmp-" + dead + "-0-" + host};
   for (const auto& name : gone)

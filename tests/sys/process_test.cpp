@@ -85,6 +85,15 @@ TEST(Process, CapturesStdoutAndStderrAndExitCode) {
   EXPECT_THAT(result.output, HasSubstr("err\n"));
 }
 
+TEST(Process, StderrToNullLeavesStdoutAlone) {
+  sys::ProcessOptions options;
+  options.stderr_to_null = true;
+  auto result =
+      sys::run_process({"sh", "-c", "echo err >&2; echo out; echo more err >&2"}, options);
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->output, "out\n");
+}
+
 TEST(Process, PlainFormStillWorks) {
   auto result = sys::run_process({"sh", "-c", "echo plain"});
   ASSERT_TRUE(result) << result.error().describe();

@@ -53,6 +53,20 @@ TEST_F(SafeRead, AFileThatGrewAfterItWasOpenedIsReadNoFurtherThanTheBound) {
   EXPECT_THAT(text.error().message, HasSubstr("is larger than 7 bytes"));
 }
 
+// What prepare uses to tell a file that grew since discovery (changed) from one it cannot read.
+TEST_F(SafeRead, APrefixIsReadNoFurtherThanAskedAndAGrownFileIsNoError) {
+  test::write_file(tmp / "grows.c", "int a;\n");
+  auto file = open_regular_file(tmp.path(), "grows.c");
+  ASSERT_TRUE(file) << file.error().describe();
+  test::write_file(tmp / "grows.c", std::string(1 << 20, 'x'));  // same inode, rewritten
+  auto text = read_prefix(*file, 8, "grows.c");
+  ASSERT_TRUE(text) << text.error().describe();
+  EXPECT_EQ(*text, std::string(8, 'x'));
+  auto whole = read_prefix(*open_regular_file(tmp.path(), "grows.c"), 2 << 20, "grows.c");
+  ASSERT_TRUE(whole) << whole.error().describe();
+  EXPECT_EQ(whole->size(), std::size_t{1} << 20);
+}
+
 TEST_F(SafeRead, AFifoIsRefusedWithoutBlocking) {
   ASSERT_EQ(mkfifo((tmp / "pipe.c").c_str(), 0600), 0);
   Result<std::string> text;
