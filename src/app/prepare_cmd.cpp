@@ -2,8 +2,9 @@
 // would do, without calling the LLM or writing the database. Otherwise the run itself, with its
 // state in AppState for `status` and the dashboard (counts, pid and host, a heartbeat every 2 s,
 // and the reason when the resource gate pauses it), a progress bar on a terminal, and the user's
-// pause (AppState run.pause_requested = "1") obeyed within a second. A run holds the database's
-// writer lock (lock_database): a second prepare on the same database is refused at once.
+// pause (AppState run.pause_requested = "1") obeyed from the next file a worker takes. A run holds
+// the database's writer lock (lock_database): a second prepare on the same database is refused at
+// once.
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -166,8 +167,8 @@ std::string model_shown(const config::LoadedConfig& cfg) {
   return llm.model.empty() ? "(the server's)" : llm.model;
 }
 
-// The user's pause (AppState run.pause_requested = "1", set by the dashboard). The gate asks at
-// most once per poll interval.
+// The user's pause (AppState run.pause_requested = "1", set by the dashboard). The gate asks
+// before each file a worker takes (one small read of AppState) and while it waits.
 bool pause_requested(store::Store& store) {
   auto value = store.get_state("run.pause_requested");
   return value && *value && **value == "1";

@@ -58,11 +58,16 @@ ResourceGate::ResourceGate(GateOptions options) : m_options(std::move(options)) 
 
 void ResourceGate::refresh() {
   auto now = Clock::now();
-  if (m_read_at && now - *m_read_at < m_options.poll_interval)
-    return;
+  // The user's request is asked every time: it holds from the next file on. The machine's
+  // readings cost more and are taken at most once per poll interval.
   bool user = m_options.pause_requested && m_options.pause_requested();
-  PauseReason next = pause_reason(m_options.limits, m_options.read(), user);
-  m_read_at = Clock::now();
+  if (!m_read_at || now - *m_read_at >= m_options.poll_interval) {
+    m_readings = m_options.read();
+    m_read_at = Clock::now();
+  } else if (user == (m_reason.kind == PauseKind::user)) {
+    return;  // nothing new
+  }
+  PauseReason next = pause_reason(m_options.limits, m_readings, user);
   if (next.kind == m_reason.kind) {
     m_reason.text = std::move(next.text);  // the same reason with today's numbers: not news
     return;

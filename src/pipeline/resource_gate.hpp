@@ -67,7 +67,8 @@ class ResourceGate {
  public:
   explicit ResourceGate(GateOptions options);
 
-  // Blocks while a reason to wait holds, re-reading once per poll interval. Returns true when
+  // Blocks while a reason to wait holds, re-reading the machine once per poll interval (the
+  // user's pause at every call and every wake-up). Returns true when
   // work may go on, false when `stopped` became true while waiting (looked at every 100 ms, or
   // every poll interval when that is shorter, so a stop releases every waiter promptly).
   bool wait_until_clear(const std::function<bool()>& stopped);
@@ -79,13 +80,15 @@ class ResourceGate {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Reads when the latest reading is older than the poll interval; logs and reports changes.
+  // Asks for the user's pause every time and reads the machine when the latest reading is older
+  // than the poll interval; logs and reports changes.
   void refresh();
 
   GateOptions m_options;
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
   std::optional<Clock::time_point> m_read_at;  // when the latest reading was taken
+  sys::ResourceReadings m_readings;            // that reading
   PauseReason m_reason;
   Clock::time_point m_paused_since;
 };

@@ -210,6 +210,25 @@ TEST_F(Gate, TheUsersPauseHoldsUntilItIsLifted) {
   EXPECT_EQ(changes.seen(), (std::vector<std::string>{"pause requested by the user", ""}));
 }
 
+// The user's request is asked at every wait, not once per poll interval: a worker that finishes
+// its file right after the request takes no other (a stale "clear" let a fast run finish every
+// file after the user pressed p). The machine's readings stay once per interval.
+TEST_F(Gate, TheUsersPauseHoldsFromTheNextWaitWithinThePollInterval) {
+  std::atomic<bool> requested{false};
+  auto o = options();
+  o.poll_interval = 1h;
+  o.pause_requested = [&requested] { return requested.load(); };
+  ResourceGate gate(std::move(o));
+  EXPECT_TRUE(gate.wait_until_clear(std::stop_token{}));
+  requested = true;
+  EXPECT_FALSE(gate.wait_until_clear([] { return true; })) << "a stale clear let work go on";
+  EXPECT_EQ(gate.reason(), "pause requested by the user");
+  requested = false;
+  EXPECT_TRUE(gate.wait_until_clear(std::stop_token{}));
+  EXPECT_EQ(readings.reads(), 1) << "the machine's readings were taken again within the interval";
+  EXPECT_EQ(changes.seen(), (std::vector<std::string>{"pause requested by the user", ""}));
+}
+
 TEST_F(Gate, LowMachineMemoryPauses) {
   readings.set([](auto& r) { r.memory.available_bytes = 300 * k_mib; });
   auto o = options();
