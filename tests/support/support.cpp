@@ -161,20 +161,24 @@ bool finishes_without_fifo_release(const std::function<void()>& work, const fs::
 }
 
 FifoReader::FifoReader(const fs::path& fifo)
-    : m_keep_open(::open(fifo.c_str(), O_RDWR | O_CLOEXEC)), m_thread([this, fifo] {
-        int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+    // The read end is opened here, while m_keep_open (a writer of our own) keeps the open from
+    // waiting: opened in the thread, it could come after finish() closed the last writer and then
+    // wait forever for one.
+    : m_keep_open(::open(fifo.c_str(), O_RDWR | O_CLOEXEC)),
+      m_read(m_keep_open >= 0 ? ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC) : -1),
+      m_thread([this] {
+        if (m_read < 0)
           return;
         char buffer[4096];
         for (;;) {
-          ssize_t n = ::read(fd, buffer, sizeof buffer);
+          ssize_t n = ::read(m_read, buffer, sizeof buffer);
           if (n < 0 && errno == EINTR)
             continue;
           if (n <= 0)
             break;
           m_data.append(buffer, static_cast<size_t>(n));
         }
-        ::close(fd);
+        ::close(m_read);
       }) {}
 
 FifoReader::~FifoReader() {

@@ -93,12 +93,13 @@ class FifoReader {
   FifoReader(const FifoReader&) = delete;
   FifoReader& operator=(const FifoReader&) = delete;
 
-  bool opened() const { return m_keep_open >= 0; }
+  bool opened() const { return m_read >= 0; }
   // Everything written into the FIFO; call once the writers are done.
   const std::string& finish();
 
  private:
-  int m_keep_open;
+  int m_keep_open;     // a writer of our own until finish(), so no open of the FIFO waits
+  int m_read;          // the read end, read (and closed) by the thread
   std::string m_data;  // written by the thread until it is joined
   std::thread m_thread;
 };
