@@ -163,9 +163,11 @@ Result<std::string> read_small_file(const std::filesystem::path& path, std::uint
   };
   if (file.size > max_bytes)
     return too_large(fmt::format(" ({} bytes)", file.size));
-  auto text = read_bounded(file, max_bytes, path.string());
-  if (!text && text.error().message.ends_with(fmt::format("is larger than {} bytes", max_bytes)))
-    return too_large("");  // it grew while it was read
+  // One byte more tells a file that grew while it was read.
+  std::uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;
+  auto text = read_prefix(file, limit, path.string());
+  if (text && text->size() > max_bytes)
+    return too_large("");
   return text;
 }
 
