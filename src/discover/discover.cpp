@@ -1,18 +1,20 @@
+// The walk of one repository: directories opened one at a time with O_NOFOLLOW and checked to be
+// the inode seen in their parent, their rule files loaded into the ignore and attribute stacks,
+// every entry judged in the order discover.hpp lists (names.cpp for the name, ignore.hpp for the
+// rules), and the surviving regular files handed to hash.cpp. Also finding the repositories under
+// repos_dir. Thread-safety: reentrant; a Walker belongs to one call. Errors: only an unreadable
+// repos_dir is one; everything wrong inside a repository becomes a skip or an unwalked directory.
 #include "discover/discover.hpp"
 
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
-#include <openssl/evp.h>
 #include <optional>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <utility>
 
@@ -20,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/text.hpp"
+#include "discover/discover_internal.hpp"
 #include "discover/ignore.hpp"
 #include "sys/fd.hpp"
 #include "sys/safe_read.hpp"
@@ -27,211 +30,18 @@
 namespace g2d::discover {
 
 namespace fs = std::filesystem;
-
-std::string_view to_string(SkipReason reason) {
-  switch (reason) {
-    case SkipReason::bad_name:
-      return "bad_name";
-    case SkipReason::sensitive:
-      return "sensitive";
-    case SkipReason::not_source:
-      return "not_source";
-    case SkipReason::ignore_pattern:
-      return "ignore_pattern";
-    case SkipReason::gitignored:
-      return "gitignored";
-    case SkipReason::generated:
-      return "generated";
-    case SkipReason::vendored:
-      return "vendored";
-    case SkipReason::symlink:
-      return "symlink";
-    case SkipReason::symlink_outside:
-      return "symlink_outside";
-    case SkipReason::symlink_broken:
-      return "symlink_broken";
-    case SkipReason::nested_repo:
-      return "nested_repo";
-    case SkipReason::too_large:
-      return "too_large";
-    case SkipReason::binary:
-      return "binary";
-    case SkipReason::not_utf8:
-      return "not_utf8";
-    case SkipReason::minified:
-      return "minified";
-    case SkipReason::unreadable:
-      return "unreadable";
-  }
-  return "unknown";
-}
+using detail::Candidate;
+using detail::ends_with_ci;
+using detail::hash_all;
+using detail::HashOutcome;
+using detail::Identity;
+using detail::kBadName;
+using detail::sensitive_kind;
 
 namespace {
 
 constexpr size_t kMaxRuleFileBytes = 1 << 20;
 constexpr std::uint64_t kMaxRuleBytesPerRepo = 8 << 20;
-
-// ---------------------------------------------------------------------------------------------
-// Names
-
-bool ends_with_ci(std::string_view text, std::string_view suffix) {
-  if (suffix.size() > text.size())
-    return false;
-  auto tail = text.substr(text.size() - suffix.size());
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return std::equal(tail.begin(), tail.end(), suffix.begin(), suffix.end(),
-                    [&](char a, char b) { return lower(a) == lower(b); });
-}
-
-std::string_view base_name(std::string_view path) {
-  auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-// Streaming UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
-class Utf8Validator {
- public:
-  bool feed(const unsigned char* data, size_t size) {
-    size_t i = 0;
-    while (i < size) {
-      if (m_need == 0) {
-        // ASCII fast path, 8 bytes at a time.
-        while (i + 8 <= size) {
-          std::uint64_t word = 0;
-          std::memcpy(&word, data + i, 8);
-          if ((word & 0x8080808080808080ULL) != 0)
-            break;
-          i += 8;
-        }
-        if (i >= size)
-          break;
-        unsigned char b = data[i++];
-        if (b < 0x80)
-          continue;
-        if (!start(b))
-          return m_ok = false;
-      } else {
-        unsigned char b = data[i++];
-        if (b < m_lo || b > m_hi)
-          return m_ok = false;
-        m_lo = 0x80;
-        m_hi = 0xBF;
-        --m_need;
-      }
-    }
-    return m_ok;
-  }
-  bool finish() const { return m_ok && m_need == 0; }
-
- private:
-  bool start(unsigned char b) {
-    m_lo = 0x80;
-    m_hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      m_need = 1;
-    } else if (b == 0xE0) {
-      m_need = 2;
-      m_lo = 0xA0;
-    } else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) {
-      m_need = 2;
-    } else if (b == 0xED) {
-      m_need = 2;
-      m_hi = 0x9F;
-    } else if (b == 0xF0) {
-      m_need = 3;
-      m_lo = 0x90;
-    } else if (b >= 0xF1 && b <= 0xF3) {
-      m_need = 3;
-    } else if (b == 0xF4) {
-      m_need = 3;
-      m_hi = 0x8F;
-    } else {
-      return false;
-    }
-    return true;
-  }
-
-  int m_need = 0;
-  unsigned char m_lo = 0x80;
-  unsigned char m_hi = 0xBF;
-  bool m_ok = true;
-};
-
-// The shape of a text, measured while it is read: its lines and its white space, which tell a
-// minified or machine-generated file (a few enormous, dense lines) from source code.
-class TextShape {
- public:
-  void feed(const unsigned char* data, size_t size) {
-    for (size_t i = 0; i < size; ++i) {
-      unsigned char c = data[i];
-      if (c == '\n') {
-        ++m_lines;
-        m_longest = std::max(m_longest, m_line);
-        m_line = 0;
-        ++m_space;
-        continue;
-      }
-      ++m_line;
-      if (c == ' ' || c == '\t' || c == '\r')
-        ++m_space;
-    }
-    m_bytes += size;
-  }
-
-  // Why the text looks minified, or nullopt.
-  std::optional<std::string> minified() const {
-    std::uint64_t lines = m_lines + (m_line > 0 ? 1 : 0);
-    std::uint64_t longest = std::max(m_longest, m_line);
-    if (lines == 0 || longest < k_minified_longest_line)
-      return std::nullopt;
-    std::uint64_t average = m_bytes / lines;
-    std::uint64_t space_percent = m_space * 100 / m_bytes;
-    if (average < k_minified_average_line || space_percent >= k_minified_whitespace_percent)
-      return std::nullopt;
-    return "longest line " + std::to_string(longest) + " bytes, lines average " +
-           std::to_string(average) + " bytes, " + std::to_string(space_percent) + "% white space";
-  }
-
- private:
-  std::uint64_t m_bytes = 0;
-  std::uint64_t m_lines = 0;    // newlines
-  std::uint64_t m_line = 0;     // bytes of the line being read
-  std::uint64_t m_longest = 0;  // of the lines ended so far
-  std::uint64_t m_space = 0;    // spaces, tabs, CRs and LFs
-};
-
-// Files that hold secrets by their nature: never read, whatever the configured extensions say.
-// `name` is the base name, `path` the path in the repository.
-std::optional<std::string_view> sensitive_kind(std::string_view name, std::string_view path) {
-  std::string lower = to_lower(name);
-  std::string_view n = lower;
-  if (n.starts_with(".env") || n.ends_with(".env"))
-    return "environment file";
-  for (std::string_view key : {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
-    if (n.starts_with(key))
-      return "ssh key";
-  for (std::string_view exact :
-       {".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass",
-        "credentials", "credentials.json", "credentials.xml", ".dockercfg", "secrets.yml",
-        "secrets.yaml", "secrets.json", "service-account.json", ".s3cfg", "terraform.tfstate",
-        "terraform.tfvars"})
-    if (n == exact)
-      return "credential store";
-  for (std::string_view ext :
-       {".pem", ".key", ".p12", ".pfx", ".p8", ".jks", ".keystore", ".kdbx", ".ppk", ".gpg", ".asc",
-        ".crt", ".cer", ".der", ".p7b", ".tfstate", ".tfvars"})
-    if (n.size() > ext.size() && n.ends_with(ext))
-      return "key or certificate";
-  std::string lower_path = to_lower(path);
-  for (std::string_view tail : {".docker/config.json", ".kube/config", ".aws/config"})
-    if (lower_path == tail || (lower_path.size() > tail.size() && lower_path.ends_with(tail) &&
-                               lower_path[lower_path.size() - tail.size() - 1] == '/'))
-      return "credential store";
-  return std::nullopt;
-}
-
-constexpr std::string_view kBadName =
-    "the name is not valid UTF-8 or holds control, bidirectional or line-separator characters";
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -244,100 +54,6 @@ std::string read_rule_file(int dir_fd, const char* name) {
     return {};
   auto text = sys::read_bounded(*file, kMaxRuleFileBytes, name);
   return text ? std::move(*text) : std::string();
-}
-
-// Which inode a path named when the walk saw it.
-struct Identity {
-  dev_t dev = 0;
-  ino_t ino = 0;
-  bool matches(const struct stat& st) const { return st.st_dev == dev && st.st_ino == ino; }
-  bool matches(const sys::RegularFile& f) const {
-    return f.device == static_cast<std::uint64_t>(dev) &&
-           f.inode == static_cast<std::uint64_t>(ino);
-  }
-};
-
-struct Candidate {
-  std::string path;  // relative to the repository
-  Identity id;
-};
-
-struct HashOutcome {
-  std::string sha256;
-  std::uint64_t size = 0;
-  std::optional<SkipReason> skip;
-  std::string detail;
-};
-
-struct EvpCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~EvpCtx() { EVP_MD_CTX_free(ctx); }
-  EvpCtx() = default;
-  EvpCtx(const EvpCtx&) = delete;
-  EvpCtx& operator=(const EvpCtx&) = delete;
-};
-
-// SHA-256 fetched once per discovery (OpenSSL 3 looks an implicit EVP_sha256() up on every init).
-struct Sha256 {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  ~Sha256() { EVP_MD_free(md); }
-  Sha256() = default;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-};
-
-// One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
-HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uint64_t max_bytes,
-                      std::vector<unsigned char>& buf, EvpCtx& evp, const EVP_MD* md) {
-  HashOutcome out;
-  auto refuse = [&out](SkipReason reason, std::string detail) {
-    out.skip = reason;
-    out.detail = std::move(detail);
-    return out;
-  };
-  auto file = sys::open_regular_file(root, candidate.path);
-  if (!file)
-    return refuse(SkipReason::unreadable, file.error().message);
-  if (!candidate.id.matches(*file))
-    return refuse(SkipReason::unreadable, "the path changed while the repository was walked");
-  if (md == nullptr || EVP_DigestInit_ex(evp.ctx, md, nullptr) != 1)
-    return refuse(SkipReason::unreadable, "SHA-256 is not available");
-  Utf8Validator utf8;
-  TextShape shape;
-  std::uint64_t total = 0;
-  for (;;) {
-    ssize_t n = read(file->fd.get(), buf.data(), buf.size());
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return refuse(SkipReason::unreadable, std::strerror(errno));
-    if (n == 0)
-      break;
-    auto size = static_cast<size_t>(n);
-    if (const void* nul = std::memchr(buf.data(), 0, size)) {
-      auto at =
-          total + static_cast<std::uint64_t>(static_cast<const unsigned char*>(nul) - buf.data());
-      return refuse(SkipReason::binary, "NUL byte at offset " + std::to_string(at));
-    }
-    total += size;
-    if (total > max_bytes)
-      return refuse(SkipReason::too_large, "grew past max_file_bytes while read");
-    if (!utf8.feed(buf.data(), size))
-      return refuse(SkipReason::not_utf8, "invalid UTF-8 in bytes " + std::to_string(total - size) +
-                                              ".." + std::to_string(total));
-    shape.feed(buf.data(), size);
-    EVP_DigestUpdate(evp.ctx, buf.data(), size);
-  }
-  if (!utf8.finish())
-    return refuse(SkipReason::not_utf8, "truncated UTF-8 sequence at the end");
-  if (auto why = shape.minified())
-    return refuse(SkipReason::minified, std::move(*why));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
-  out.sha256 = to_hex({reinterpret_cast<const char*>(digest.data()), len});
-  out.size = total;
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -634,43 +350,6 @@ class Walker {
   std::vector<Candidate> m_candidates;
 };
 
-void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
-              const Options& options, std::vector<HashOutcome>& results) {
-  results.resize(candidates.size());
-  unsigned hw = std::max(1U, std::thread::hardware_concurrency());
-  size_t threads = options.hash_threads > 0 ? static_cast<size_t>(options.hash_threads) : hw;
-  threads = std::min(threads, std::max<size_t>(1, candidates.size()));
-  Sha256 sha;
-  std::atomic<size_t> next{0};
-  auto work = [&]() noexcept {
-    try {
-      std::vector<unsigned char> buf(1 << 16);
-      EvpCtx evp;
-      for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
-        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, evp, sha.md);
-    } catch (const std::exception& e) {
-      // Out of memory: the files this worker did not reach are picked up by the others, or
-      // reported unreadable below.
-      (void)e;
-    }
-  };
-  std::vector<std::thread> pool;
-  try {
-    for (size_t t = 1; t < threads; ++t)
-      pool.emplace_back(work);
-  } catch (const std::system_error&) {
-    // No more threads (a process or container limit): go on with those started.
-  }
-  work();
-  for (auto& t : pool)
-    t.join();
-  for (auto& r : results)
-    if (r.sha256.empty() && !r.skip) {
-      r.skip = SkipReason::unreadable;
-      r.detail = "not hashed (out of memory)";
-    }
-}
-
 }  // namespace
 
 Result<std::vector<std::string>> find_repositories(const fs::path& repos_dir) {
@@ -748,93 +427,6 @@ Repository discover_repository(const fs::path& repos_dir, const std::string& rep
             [](const SkippedFile& a, const SkippedFile& b) { return a.file_path < b.file_path; });
   std::sort(out.unwalked.begin(), out.unwalked.end());
   return out;
-}
-
-std::string language_of(std::string_view path) {
-  std::string_view name = base_name(path);
-  static const std::pair<std::string_view, std::string_view> names[] = {
-      {"Dockerfile", "dockerfile"}, {"Makefile", "makefile"}, {"GNUmakefile", "makefile"},
-      {"CMakeLists.txt", "cmake"},  {"Rakefile", "ruby"},     {"Gemfile", "ruby"},
-      {"Jenkinsfile", "groovy"},    {"Vagrantfile", "ruby"},  {"BUILD", "starlark"},
-      {"WORKSPACE", "starlark"},    {"meson.build", "meson"}, {"Justfile", "just"},
-  };
-  for (const auto& [n, lang] : names)
-    if (name == n)
-      return std::string(lang);
-  auto dot = name.rfind('.');
-  if (dot == std::string_view::npos || dot == 0)
-    return "";
-  std::string ext = to_lower(name.substr(dot + 1));
-  static const std::pair<std::string_view, std::string_view> exts[] = {
-      {"py", "python"},
-      {"pyi", "python"},
-      {"js", "javascript"},
-      {"mjs", "javascript"},
-      {"cjs", "javascript"},
-      {"jsx", "javascript"},
-      {"ts", "typescript"},
-      {"tsx", "typescript"},
-      {"mts", "typescript"},
-      {"cts", "typescript"},
-      {"go", "go"},
-      {"rs", "rust"},
-      {"java", "java"},
-      {"c", "c"},
-      {"h", "c"},
-      {"cc", "cpp"},
-      {"cpp", "cpp"},
-      {"cxx", "cpp"},
-      {"c++", "cpp"},
-      {"hh", "cpp"},
-      {"hpp", "cpp"},
-      {"hxx", "cpp"},
-      {"h++", "cpp"},
-      {"ipp", "cpp"},
-      {"cs", "csharp"},
-      {"rb", "ruby"},
-      {"php", "php"},
-      {"kt", "kotlin"},
-      {"kts", "kotlin"},
-      {"swift", "swift"},
-      {"scala", "scala"},
-      {"sh", "shell"},
-      {"bash", "shell"},
-      {"zsh", "shell"},
-      {"lua", "lua"},
-      {"m", "objective-c"},
-      {"mm", "objective-cpp"},
-      {"zig", "zig"},
-      {"hs", "haskell"},
-      {"ml", "ocaml"},
-      {"mli", "ocaml"},
-      {"ex", "elixir"},
-      {"exs", "elixir"},
-      {"erl", "erlang"},
-      {"clj", "clojure"},
-      {"sql", "sql"},
-      {"r", "r"},
-      {"dart", "dart"},
-      {"jl", "julia"},
-      {"vue", "vue"},
-      {"svelte", "svelte"},
-      {"cmake", "cmake"},
-      {"proto", "protobuf"},
-      {"nim", "nim"},
-      {"v", "verilog"},
-      {"sv", "systemverilog"},
-      {"vhd", "vhdl"},
-      {"f90", "fortran"},
-      {"pl", "perl"},
-      {"pm", "perl"},
-      {"groovy", "groovy"},
-      {"gradle", "groovy"},
-      {"tf", "terraform"},
-      {"cu", "cuda"},
-  };
-  for (const auto& [e, lang] : exts)
-    if (ext == e)
-      return std::string(lang);
-  return "";
 }
 
 }  // namespace g2d::discover
