@@ -34,7 +34,7 @@ bool wildmatch(std::string_view pattern, std::string_view text);
 
 enum class IgnoreMatch { none, ignored, included };  // included: the last match was a `!` pattern
 
-struct IgnorePattern;  // one parsed line (defined in ignore.cpp)
+struct IgnorePattern;  // one parsed line (defined in ignore_internal.hpp)
 
 // The patterns of one source (a .gitignore file, or the config's ignore_patterns), all relative to
 // one directory of the repository.
@@ -84,7 +84,7 @@ struct LinguistAttrs {
   bool operator==(const LinguistAttrs&) const = default;
 };
 
-struct AttrLine;  // one parsed line (defined in ignore.cpp)
+struct AttrLine;  // one parsed line (defined in ignore_internal.hpp)
 
 // Every .gitattributes of one repository, added as the walk finds them.
 class AttributeStack {
