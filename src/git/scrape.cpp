@@ -1,34 +1,40 @@
+// scrape(): the lock on repos_dir, the removal of what an interrupted scrape left, and the
+// workers that take repositories in turn and send each to clone or update (scrape_internal.hpp);
+// also the two questions discovery asks of a clone (its HEAD, its tracked files). Thread-safety:
+// scrape() is reentrant for different repos_dirs (the lock serialises one repos_dir); outcomes
+// are reported one at a time. Errors: per repository, in its outcome; head_commit and
+// tracked_files return run_git's errors.
 #include "git/scrape.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>  // renameatx_np (macOS)
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
-#include <optional>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
-#if defined(__linux__)
-#include <linux/fs.h>  // RENAME_NOREPLACE
-#include <sys/syscall.h>
-#endif
 
 #include <spdlog/spdlog.h>
 
-#include "core/text.hpp"
 #include "git/git_command.hpp"
+#include "git/scrape_internal.hpp"
 #include "sys/fd.hpp"
 
 namespace g2d::git {
 
 namespace fs = std::filesystem;
-using detail::GitCall;
+using detail::clone;
+using detail::Context;
+using detail::dir_problem;
+using detail::k_partial_dir;
+using detail::open_parent;
+using detail::outcome;
+using detail::update;
+using sys::Fd;
 
 std::string_view to_string(OutcomeKind kind) {
   switch (kind) {
@@ -59,455 +65,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Clones in progress live in repos_dir/.partial/<pid>-<n>: discovery skips names starting with
-// '.', and a clone is only renamed into place once complete. The lock on repos_dir/.lock means no
-// other scrape runs, so whatever .partial holds when a scrape starts was left by an interrupted
-// one.
-constexpr const char* k_partial_dir = ".partial";
-constexpr const char* k_lock_file = ".lock";
+constexpr const char* k_lock_file = ".lock";  // see detail::k_partial_dir
 constexpr auto k_lock_wait = std::chrono::seconds(10);
 constexpr auto k_lock_poll = std::chrono::milliseconds(100);
-// Clone and fetch print progress (--progress): this long without any output is a stalled server.
-constexpr auto k_network_idle_timeout = std::chrono::minutes(10);
-// Written into every clone's config: `managed` marks it as made by git2dataset (nothing else is
-// ever updated), `pinned` is the commit scrape last checked out there.
-constexpr const char* k_managed_key = "git2dataset.managed";
-constexpr const char* k_pinned_key = "git2dataset.pinned";
-
-std::atomic<uint64_t> g_partial_counter{0};
-
-using sys::Fd;
-
-struct Context {
-  fs::path repos_dir;  // absolute
-  int depth = 1;
-  const std::atomic<bool>* cancel = nullptr;
-  detail::GitSettings settings;
-
-  bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_acquire); }
-};
-
-RepoOutcome outcome(const RepoRef& repo, OutcomeKind kind, std::string commit = {},
-                    std::string reason = {}) {
-  return RepoOutcome{repo, kind, std::move(commit), std::move(reason)};
-}
-
-// A full commit id (SHA-1 or SHA-256), which `git clone --branch` cannot take.
-bool is_commit_id(std::string_view ref) {
-  return (ref.size() == 40 || ref.size() == 64) &&
-         std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
-// A ref that is probably an abbreviated commit id, which only a full id can pin.
-bool looks_like_short_sha(std::string_view ref) {
-  return ref.size() >= 7 && ref.size() < 40 &&
-         std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
-std::string short_sha(std::string_view sha) {
-  return std::string(sha.substr(0, 12));
-}
-
-// --- the filesystem, without following links ---------------------------------------------------
-
-// Why `dir` (relative to repos_dir) cannot hold a clone, if it cannot: components starting with
-// '.' are for git (`.git`) and for scrape itself (`.partial`, `.lock`), and discovery skips them.
-std::optional<std::string> dir_problem(const fs::path& dir) {
-  if (dir.empty() || dir.is_absolute())
-    return fmt::format("the clone directory '{}' is not a relative path", dir.string());
-  for (const auto& part : dir) {
-    std::string name = part.string();
-    if (name.empty() || name.front() == '.') {
-      return fmt::format("the clone directory {} has a component starting with '.' ('{}')",
-                         dir.string(), name);
-    }
-  }
-  return std::nullopt;
-}
-
-// The directory that holds `dir`'s last component, opened one component at a time from
-// repos_dir without following symbolic links, so that nothing created or renamed through it can
-// land outside repos_dir; missing components are created when `create`, else an Fd of -1 says
-// one is missing. Refuses a component that is a link or not a directory, and one holding `.git`
-// (the target would be inside another clone). The error is the outcome's reason.
-tl::expected<Fd, std::string> open_parent(const Context& ctx, const fs::path& dir, bool create) {
-  const fs::path target = ctx.repos_dir / dir;
-  Fd at(open(ctx.repos_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (at.get() < 0)
-    return tl::unexpected(
-        fmt::format("cannot open {}: {}", ctx.repos_dir.string(), std::strerror(errno)));
-  fs::path path = ctx.repos_dir;
-  for (const auto& part : dir.parent_path()) {
-    const std::string name = part.string();
-    path /= part;
-    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    Fd next(openat(at.get(), name.c_str(), flags));
-    if (next.get() < 0 && errno == ENOENT && create) {
-      if (mkdirat(at.get(), name.c_str(), 0777) != 0 && errno != EEXIST)
-        return tl::unexpected(
-            fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-      next = Fd(openat(at.get(), name.c_str(), flags));
-    }
-    if (next.get() < 0) {
-      const int err = errno;
-      struct stat st {};
-      bool exists = fstatat(at.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-      if (exists && S_ISLNK(st.st_mode)) {
-        return tl::unexpected(fmt::format(
-            "{} is a symbolic link; refusing to clone or update through it (a clone's parent "
-            "folders must be real directories under {})",
-            path.string(), ctx.repos_dir.string()));
-      }
-      if (exists && !S_ISDIR(st.st_mode))
-        return tl::unexpected(fmt::format("{} is not a directory", path.string()));
-      if (err == ENOENT && !create)
-        return Fd();
-      return tl::unexpected(fmt::format("cannot open {}: {}", path.string(), std::strerror(err)));
-    }
-    struct stat st {};
-    if (fstatat(next.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      return tl::unexpected(fmt::format(
-          "{} would be inside the git repository {}; a clone is never put inside another one",
-          target.string(), path.string()));
-    }
-    at = std::move(next);
-  }
-  return at;
-}
-
-// rename(2) that fails with EEXIST rather than replace an existing (empty) directory.
-int rename_noreplace(const char* from, int to_dir, const char* to) {
-#if defined(__linux__)
-  if (syscall(SYS_renameat2, AT_FDCWD, from, to_dir, to, RENAME_NOREPLACE) == 0)
-    return 0;
-  if (errno != ENOSYS && errno != EINVAL)
-    return -1;  // ENOSYS: a kernel before 3.15; EINVAL: a filesystem without the flag
-#elif defined(__APPLE__)
-  return renameatx_np(AT_FDCWD, from, to_dir, to, RENAME_EXCL);
-#endif
-  // Best effort: a directory appearing between this check and the rename is replaced if empty.
-  struct stat st {};
-  if (fstatat(to_dir, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    errno = EEXIST;
-    return -1;
-  }
-  return renameat(AT_FDCWD, from, to_dir, to);
-}
-
-// --- git ---------------------------------------------------------------------------------------
-
-// The output of a git call that succeeded, or the outcome that ends this repository's turn.
-using Step = tl::expected<std::string, RepoOutcome>;
-
-GitCall call_in(const fs::path& dir, std::vector<std::string> args,
-                const std::atomic<bool>* cancel = nullptr) {
-  GitCall call;
-  call.args = std::move(args);
-  call.cwd = dir;
-  call.cancel = cancel;
-  return call;
-}
-
-// A clone or fetch: cancellable, and stopped when git stays silent too long (it prints progress).
-GitCall transfer_in(const Context& ctx, const fs::path& dir, std::vector<std::string> args) {
-  GitCall call = call_in(dir, std::move(args), ctx.cancel);
-  call.idle_timeout = k_network_idle_timeout;
-  return call;
-}
-
-Step git_step(const Context& ctx, const RepoRef& repo, std::string_view what, GitCall call) {
-  call.file_transport = repo.kind == RepoKind::local;
-  call.settings = &ctx.settings;
-  auto run = detail::run_git(call);
-  if (!run) {
-    if (run.error().kind == ErrorKind::cancelled) {
-      return tl::unexpected(
-          outcome(repo, OutcomeKind::cancelled, {}, fmt::format("cancelled during git {}", what)));
-    }
-    return tl::unexpected(
-        outcome(repo, OutcomeKind::failed, {}, detail::redact(run.error().message, repo)));
-  }
-  if (run->exit_code != 0) {
-    return tl::unexpected(
-        outcome(repo, OutcomeKind::failed, {}, detail::failure_reason(what, run->output, repo)));
-  }
-  return std::move(run->output);
-}
-
-Step rev_parse(const Context& ctx, const RepoRef& repo, const fs::path& dir,
-               const std::string& rev) {
-  auto out =
-      git_step(ctx, repo, "rev-parse", call_in(dir, {"rev-parse", "--verify", rev + "^{commit}"}));
-  if (!out)
-    return out;
-  return detail::first_line(*out);
-}
-
-// A config value of the repository at `dir`; empty when unset.
-std::string config_value(const fs::path& dir, const char* key) {
-  auto run = detail::run_git(call_in(dir, {"config", "--get", key}));
-  return run && run->exit_code == 0 ? detail::first_line(run->output) : std::string();
-}
-
-// Records the commit scrape checked out (what a later pin change may move away from).
-Step record_commit(const Context& ctx, const RepoRef& repo, const fs::path& dir,
-                   const std::string& commit) {
-  return git_step(ctx, repo, "config", call_in(dir, {"config", k_pinned_key, commit}));
-}
-
-// The fetch of everything the remote advertises, for servers that refuse to send a commit by id.
-Step fetch_everything(const Context& ctx, const RepoRef& repo, const fs::path& dir) {
-  return git_step(ctx, repo, "fetch",
-                  transfer_in(ctx, dir,
-                              {"fetch", "--progress", "--tags", "--", repo.source,
-                               "+refs/heads/*:refs/remotes/origin/*"}));
-}
-
-// --- clone -------------------------------------------------------------------------------------
-
-// A commit id: an empty repository, then a fetch of just that commit (to `depth`) — servers
-// that refuse unadvertised commits get a full fetch instead.
-Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
-  if (auto s = git_step(ctx, repo, "init",
-                        call_in({}, {"init", "--quiet", "--", dir.string()}, ctx.cancel));
-      !s) {
-    return s;
-  }
-  if (auto s = git_step(
-          ctx, repo, "remote add",
-          call_in(dir, {"remote", "add", "--", "origin", detail::without_credentials(repo.source)},
-                  ctx.cancel));
-      !s) {
-    return s;
-  }
-  std::vector<std::string> fetch{"fetch", "--progress", "--no-tags"};
-  if (ctx.depth > 0)
-    fetch.push_back(fmt::format("--depth={}", ctx.depth));
-  fetch.insert(fetch.end(), {"--", repo.source, repo.ref});
-  auto fetched = git_step(ctx, repo, "fetch", transfer_in(ctx, dir, fetch));
-  if (!fetched) {
-    if (fetched.error().kind == OutcomeKind::cancelled)
-      return fetched;
-    if (auto all = fetch_everything(ctx, repo, dir); !all)
-      return all;
-  }
-  return git_step(ctx, repo, "checkout",
-                  call_in(dir, {"checkout", "--quiet", "--detach", repo.ref, "--"}, ctx.cancel));
-}
-
-Step clone_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
-  if (is_commit_id(repo.ref))
-    return fetch_commit_into(repo, dir, ctx);
-  std::vector<std::string> args{"clone", "--progress"};
-  if (repo.kind == RepoKind::local)
-    args.emplace_back("--no-local");  // the transport, so --depth applies; no hard links
-  if (ctx.depth > 0)
-    args.push_back(fmt::format("--depth={}", ctx.depth));
-  if (!repo.ref.empty())
-    args.insert(args.end(), {"--branch", repo.ref});
-  args.insert(args.end(), {"--", repo.source, dir.string()});
-  return git_step(ctx, repo, "clone", transfer_in(ctx, {}, args));
-}
-
-// After a clone: origin without credentials (updates fetch from the line's URL, so credentials
-// come from repos.txt each run and never rest in .git/config), and the mark of a managed clone.
-Step make_ours(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
-  const std::string stored = detail::without_credentials(repo.source);
-  if (stored != repo.source) {
-    if (auto s = git_step(ctx, repo, "remote set-url",
-                          call_in(dir, {"remote", "set-url", "--", "origin", stored}));
-        !s) {
-      return s;
-    }
-  }
-  return git_step(ctx, repo, "config", call_in(dir, {"config", k_managed_key, "true"}));
-}
-
-// repos_dir/.partial, which must be a real directory: its contents are removed by later runs.
-std::optional<std::string> partial_root_problem(const fs::path& root) {
-  std::error_code ec;
-  fs::create_directory(root, ec);
-  auto status = fs::symlink_status(root, ec);
-  if (ec)
-    return fmt::format("cannot create {}: {}", root.string(), ec.message());
-  if (status.type() != fs::file_type::directory)
-    return fmt::format("{} is not a directory (a symbolic link?); left alone", root.string());
-  return std::nullopt;
-}
-
-RepoOutcome clone(const RepoRef& repo, const fs::path& target, const Context& ctx) {
-  const fs::path root = ctx.repos_dir / k_partial_dir;
-  if (auto problem = partial_root_problem(root))
-    return outcome(repo, OutcomeKind::failed, {}, *problem);
-  const fs::path partial =
-      root / fmt::format("{}-{}", getpid(), g_partial_counter.fetch_add(1) + 1);
-  auto discard = [&] {
-    std::error_code ignored;  // a reason already explains the failure
-    fs::remove_all(partial, ignored);
-  };
-  auto done = clone_into(repo, partial, ctx);
-  if (done)
-    done = make_ours(repo, partial, ctx);
-  std::string commit;
-  if (done) {
-    done = rev_parse(ctx, repo, partial, "HEAD");
-    if (done)
-      commit = *done;
-  }
-  if (done)
-    done = record_commit(ctx, repo, partial, commit);
-  if (!done) {
-    discard();
-    RepoOutcome failed = done.error();
-    if (failed.kind == OutcomeKind::failed && looks_like_short_sha(repo.ref))
-      failed.reason += " (a commit is pinned by its full 40-character SHA)";
-    return failed;
-  }
-  auto parent = open_parent(ctx, repo.dir, true);
-  if (!parent) {
-    discard();
-    return outcome(repo, OutcomeKind::failed, {}, parent.error());
-  }
-  const std::string name = repo.dir.filename().string();
-  if (rename_noreplace(partial.c_str(), parent->get(), name.c_str()) != 0) {
-    const int err = errno;
-    discard();
-    return outcome(
-        repo, OutcomeKind::failed, {},
-        fmt::format(
-            "cannot move the clone into {}: {}{}", target.string(), std::strerror(err),
-            err == EEXIST || err == ENOTEMPTY ? " (it appeared while cloning; left alone)" : ""));
-  }
-  return outcome(repo, OutcomeKind::cloned, commit);
-}
-
-// --- update ------------------------------------------------------------------------------------
-
-// Why the existing directory `dir` must not be updated, if so. git honours the configuration of
-// the repository it finds (core.gitProxy, core.sshCommand, ...), so nothing runs in a directory
-// until it is known to be a clone git2dataset made: its .git is a real directory that is not
-// itself a working tree (as a repository cloned to `dir/.git` would be), git finds exactly that
-// repository there, and the repository carries git2dataset's mark.
-std::optional<RepoOutcome> not_ours(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
-  auto refuse = [&](const std::string& why) {
-    return outcome(repo, OutcomeKind::failed, {},
-                   fmt::format("{} was not cloned by git2dataset ({}); left alone (move it away "
-                               "to clone it again)",
-                               dir.string(), why));
-  };
-  const fs::path git_dir = dir / ".git";
-  struct stat st {};
-  if (lstat(git_dir.c_str(), &st) != 0) {
-    if (errno == ENOENT) {
-      return outcome(repo, OutcomeKind::failed, {},
-                     fmt::format("{} exists but is not a git repository; left untouched (move it "
-                                 "away to clone again)",
-                                 dir.string()));
-    }
-    return outcome(repo, OutcomeKind::failed, {},
-                   fmt::format("cannot inspect {}: {}", git_dir.string(), std::strerror(errno)));
-  }
-  if (!S_ISDIR(st.st_mode))
-    return refuse(".git is not a directory");
-  if (lstat((git_dir / ".git").c_str(), &st) == 0 || errno != ENOENT)
-    return refuse(fmt::format("{} is itself a working tree", git_dir.string()));
-  auto found = git_step(ctx, repo, "rev-parse", call_in(dir, {"rev-parse", "--absolute-git-dir"}));
-  if (!found)
-    return refuse(found.error().reason);
-  std::error_code ec;
-  const fs::path actual = fs::canonical(detail::first_line(*found), ec);
-  const fs::path expected = ec ? fs::path() : fs::canonical(git_dir, ec);
-  if (ec || actual != expected) {
-    return refuse(
-        fmt::format("git finds the repository {} there, not its .git", detail::first_line(*found)));
-  }
-  if (config_value(dir, k_managed_key) != "true")
-    return refuse(fmt::format("its config has no {}", k_managed_key));
-  return std::nullopt;
-}
-
-RepoOutcome update(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
-  if (auto refused = not_ours(repo, dir, ctx))
-    return *refused;
-  auto head = rev_parse(ctx, repo, dir, "HEAD");
-  if (!head)
-    return head.error();
-  auto status = git_step(ctx, repo, "status",
-                         call_in(dir, {"status", "--porcelain", "--untracked-files=no"}));
-  if (!status)
-    return status.error();
-  if (status->find_first_not_of(" \t\r\n") != std::string::npos) {
-    return outcome(repo, OutcomeKind::dirty, *head,
-                   "local changes to tracked files; left untouched (commit, stash or discard "
-                   "them to update)");
-  }
-  const bool pinned_commit = is_commit_id(repo.ref);
-  if (pinned_commit && to_lower(repo.ref) == *head)
-    return outcome(repo, OutcomeKind::unchanged, *head);  // a commit never moves
-  if (ctx.cancelled())
-    return outcome(repo, OutcomeKind::cancelled, *head, "cancelled before fetching");
-
-  // From the line's URL, not origin: credentials live in repos.txt only. No --depth: in a
-  // shallow clone the new commits then connect to the ones already here.
-  const std::string ref = repo.ref.empty() ? "HEAD" : repo.ref;
-  auto f =
-      git_step(ctx, repo, "fetch",
-               transfer_in(ctx, dir, {"fetch", "--progress", "--no-tags", "--", repo.source, ref}));
-  if (!f && pinned_commit && f.error().kind == OutcomeKind::failed)
-    f = fetch_everything(ctx, repo, dir);
-  if (!f)
-    return outcome(repo, f.error().kind, *head, f.error().reason);
-  auto fetched = rev_parse(ctx, repo, dir, pinned_commit ? repo.ref : "FETCH_HEAD");
-  if (!fetched)
-    return fetched.error();
-  if (*fetched == *head)
-    return outcome(repo, OutcomeKind::unchanged, *head);
-
-  auto run = detail::run_git(call_in(dir, {"merge-base", "--is-ancestor", *head, *fetched}));
-  if (!run || (run->exit_code != 0 && run->exit_code != 1)) {
-    return outcome(
-        repo, OutcomeKind::failed, *head,
-        run ? detail::failure_reason("merge-base", run->output, repo) : run.error().message);
-  }
-  const bool ancestor = run->exit_code == 0;
-  Step moved;
-  if (!repo.ref.empty()) {
-    // A pin is followed wherever it now points (a moved tag, an older commit, another branch),
-    // as long as that loses nothing: HEAD is on the way to the fetched commit, or is the commit
-    // scrape itself last checked out. No branch is moved.
-    const bool ours = config_value(dir, k_pinned_key) == *head;
-    if (!ancestor && !ours) {
-      return outcome(repo, OutcomeKind::diverged, *head,
-                     fmt::format("the checked-out commit {} is neither an ancestor of the "
-                                 "fetched {} nor the one git2dataset checked out; left untouched",
-                                 short_sha(*head), short_sha(*fetched)));
-    }
-    moved = git_step(ctx, repo, "checkout",
-                     call_in(dir, {"checkout", "--quiet", "--detach", *fetched, "--"}));
-  } else {
-    run = detail::run_git(call_in(dir, {"symbolic-ref", "--quiet", "HEAD"}));
-    const bool detached = run && run->exit_code == 1;
-    if (ancestor && !detached) {
-      moved =
-          git_step(ctx, repo, "merge", call_in(dir, {"merge", "--quiet", "--ff-only", *fetched}));
-    } else if (ancestor) {
-      moved = git_step(ctx, repo, "checkout",
-                       call_in(dir, {"checkout", "--quiet", "--detach", *fetched, "--"}));
-    } else {
-      return outcome(repo, OutcomeKind::diverged, *head,
-                     fmt::format("the checked-out commit {} is not an ancestor of the fetched "
-                                 "{}; left untouched",
-                                 short_sha(*head), short_sha(*fetched)));
-    }
-  }
-  if (!moved)
-    return outcome(repo, OutcomeKind::failed, *head, moved.error().reason);
-  auto now = rev_parse(ctx, repo, dir, "HEAD");
-  const std::string commit = now ? *now : *fetched;
-  if (auto recorded = record_commit(ctx, repo, dir, commit); !recorded)
-    spdlog::warn("{}: {}", repo.display, recorded.error().reason);
-  return outcome(repo, OutcomeKind::updated, commit);
-}
 
 RepoOutcome scrape_one(const RepoRef& repo, const Context& ctx) {
   if (ctx.cancelled())
