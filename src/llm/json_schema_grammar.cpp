@@ -1,0 +1,325 @@
+// Converting the JSON Schema subset to a GBNF grammar, for backends that constrain decoding: a
+// builder writes one rule per schema node (named after its path), then the shared primitive
+// rules it used. Count bounds become `{m,n}` repetitions, bounded by llama.cpp's limit.
+// Thread-safety: pure functions. Errors: invalid_argument for an unsupported or malformed schema
+// (from the shared check) or a minimum the grammar cannot express.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "llm/json_schema.hpp"
+#include "llm/json_schema_internal.hpp"
+
+namespace g2d::llm {
+namespace {
+
+using detail::child;
+using detail::count_of;
+using detail::declares;
+using detail::display;
+using detail::dump;
+using detail::types_of;
+using nlohmann::json;
+
+// llama.cpp refuses repetition counts above 2000 and counts the rules a repetition creates against
+// the same limit; 1000 leaves room for the few rules around a repetition.
+constexpr int64_t k_max_grammar_count = 1000;
+
+// ---- grammar ----
+
+// A GBNF string literal for `text` (UTF-8 passes through; quotes, backslashes and control
+// characters are escaped).
+std::string literal(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20U || byte == 0x7FU) {
+      out += fmt::format("\\x{:02X}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A rule-name segment: lowercase ASCII letters and digits, each run of anything else one '-'.
+std::string sanitize(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out += c;
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  if (!out.empty() && out.back() == '-')
+    out.pop_back();
+  return out.empty() ? "x" : out;
+}
+
+// `item` (one GBNF symbol) repeated between `min` and `max` times (no max: unbounded).
+std::string repeat(const std::string& item, int64_t min, std::optional<int64_t> max) {
+  if (max && *max > k_max_grammar_count)
+    max.reset();
+  if (!max) {
+    if (min == 0)
+      return item + "*";
+    if (min == 1)
+      return item + "+";
+    return fmt::format("{}{{{},}}", item, min);
+  }
+  if (*max == 0)
+    return "";
+  if (min == *max)
+    return min == 1 ? item : fmt::format("{}{{{}}}", item, min);
+  if (min == 0 && *max == 1)
+    return item + "?";
+  return fmt::format("{}{{{},{}}}", item, min, *max);
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const std::string& part : parts) {
+    if (!out.empty() && !part.empty())
+      out += separator;
+    out += part;
+  }
+  return out;
+}
+
+// Shared rules, emitted after the schema's own rules in this order, each only when used. Their
+// names cannot collide with the schema's, which all start with "root".
+struct Primitive {
+  std::string_view name;
+  std::string_view body;
+  std::string_view needs;  // another primitive this one refers to, or empty
+};
+constexpr std::array<Primitive, 8> k_primitives = {{
+    {"string", R"("\"" char* "\"")", "char"},
+    {"char",
+     R"([^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-Ce-fE-F] hex{3} | [dD] [0-7] hex{2})))",
+     "hex"},
+    {"hex", "[0-9a-fA-F]", ""},
+    {"integer", R"("-"? ("0" | [1-9] [0-9]{0,15}))", ""},
+    {"number", R"("-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?)", ""},
+    {"boolean", R"("true" | "false")", ""},
+    {"null", R"("null")", ""},
+    {"ws", R"(([ \t] | "\n" [ \t]{0,16})?)", ""},
+}};
+
+class GrammarBuilder {
+ public:
+  Result<std::string> build(const json& schema) {
+    if (auto root = visit(schema, "root", ""); !root)
+      return tl::unexpected(root.error());
+    std::string text;
+    for (const auto& [name, body] : m_rules) {
+      text += fmt::format("{} ::= {}\n", name, body);
+    }
+    for (const Primitive& primitive : k_primitives) {
+      if (m_used.count(primitive.name) != 0) {
+        text += fmt::format("{} ::= {}\n", primitive.name, primitive.body);
+      }
+    }
+    return text;
+  }
+
+ private:
+  // Writes the rule for the schema node at `path` under a unique name derived from `base`, and
+  // returns that name.
+  Result<std::string> visit(const json& schema, const std::string& base, const std::string& path) {
+    auto [slot, name] = reserve(base);
+    Result<std::string> body = schema.contains("enum") || schema.contains("const")
+                                   ? enum_body(schema, path)
+                                   : types_body(schema, name, path);
+    if (!body)
+      return tl::unexpected(body.error());
+    m_rules[slot].second = std::move(*body);
+    return name;
+  }
+
+  // A unique rule name derived from `base`, with its place in the output (body to be filled).
+  std::pair<size_t, std::string> reserve(const std::string& base) {
+    std::string name = base;
+    for (int suffix = 2; !m_names.insert(name).second; ++suffix) {
+      name = fmt::format("{}-{}", base, suffix);
+    }
+    m_rules.emplace_back(name, "");
+    return {m_rules.size() - 1, name};
+  }
+
+  std::string add_rule(const std::string& base, std::string body) {
+    auto [slot, name] = reserve(base);
+    m_rules[slot].second = std::move(body);
+    return name;
+  }
+
+  std::string use(std::string_view primitive) {
+    for (const Primitive& p : k_primitives) {
+      if (p.name == primitive && m_used.insert(p.name).second && !p.needs.empty())
+        use(p.needs);
+    }
+    return std::string(primitive);
+  }
+
+  // The enum or const values that also satisfy the rest of the schema, as literal alternatives.
+  Result<std::string> enum_body(const json& schema, const std::string& path) {
+    json candidates = schema.contains("const") ? json::array({schema["const"]}) : schema["enum"];
+    std::vector<std::string> alternatives;
+    for (const json& candidate : candidates) {
+      if (detail::validate(candidate, schema, path).empty())
+        alternatives.push_back(literal(dump(candidate)));
+    }
+    if (alternatives.empty()) {
+      return fail(ErrorKind::invalid_argument, "schema at {} accepts no value", display(path));
+    }
+    return join(alternatives, " | ");
+  }
+
+  Result<std::string> types_body(const json& schema, const std::string& name,
+                                 const std::string& path) {
+    std::vector<std::string> alternatives;
+    for (const std::string& type : types_of(schema)) {
+      if (type == "integer" && declares(schema, "number"))
+        continue;  // number covers it
+      auto body = type_body(schema, type, name, path);
+      if (!body)
+        return body;
+      alternatives.push_back(std::move(*body));
+    }
+    return join(alternatives, " | ");
+  }
+
+  Result<std::string> type_body(const json& schema, const std::string& type,
+                                const std::string& name, const std::string& path) {
+    if (type == "object")
+      return object_body(schema, name, path);
+    if (type == "array")
+      return array_body(schema, name, path);
+    if (type == "string")
+      return string_body(schema, path);
+    return use(type);
+  }
+
+  Result<std::pair<int64_t, std::optional<int64_t>>> bounds(const json& schema,
+                                                            const char* min_keyword,
+                                                            const char* max_keyword,
+                                                            const std::string& path) {
+    int64_t min = count_of(schema, min_keyword).value_or(0);
+    if (min > k_max_grammar_count) {
+      return fail(ErrorKind::invalid_argument,
+                  "\"{}\" {} at {} is too large for a grammar (at most {})", min_keyword, min,
+                  display(path), k_max_grammar_count);
+    }
+    return std::pair{min, count_of(schema, max_keyword)};
+  }
+
+  Result<std::string> string_body(const json& schema, const std::string& path) {
+    if (!schema.contains("minLength") && !schema.contains("maxLength"))
+      return use("string");
+    auto limits = bounds(schema, "minLength", "maxLength", path);
+    if (!limits)
+      return tl::unexpected(limits.error());
+    auto [min, max] = *limits;
+    return join({R"("\"")", repeat(use("char"), min, max), R"("\"")"}, " ");
+  }
+
+  Result<std::string> array_body(const json& schema, const std::string& name,
+                                 const std::string& path) {
+    auto limits = bounds(schema, "minItems", "maxItems", path);
+    if (!limits)
+      return tl::unexpected(limits.error());
+    auto [min, max] = *limits;
+    if (max == 0)
+      return fmt::format(R"("[" {} "]")", use("ws"));
+    auto item = visit(schema["items"], name + "-item", child(path, "items"));
+    if (!item)
+      return item;
+    std::string next = fmt::format(R"((ws "," ws {}))", *item);
+    std::optional<int64_t> more = max ? std::optional(*max - 1) : std::nullopt;
+    std::string items = join({*item, repeat(next, std::max<int64_t>(min - 1, 0), more)}, " ");
+    std::string filled = fmt::format(R"("[" {} {} ws "]")", use("ws"), items);
+    // The empty array as an alternative rather than `(...)?` around the items: llama.cpp counts
+    // the rules inside a repeated group (the items' repetition) against its limit of 2000.
+    return min == 0 ? filled + R"( | "[" ws "]")" : filled;
+  }
+
+  // Properties in iteration order, each emitted at most once: required ones always, optional
+  // ones optionally, with commas only between emitted ones. Up to the first required property,
+  // the emitted optional ones form a non-empty ordered subset, one rule per property
+  // (S(i) ::= kv(i) (ws "," ws S(i+1))? | S(i+1)), which keeps the grammar linear in size.
+  Result<std::string> object_body(const json& schema, const std::string& name,
+                                  const std::string& path) {
+    use("ws");
+    const json required = schema.value("required", json::array());
+    std::vector<std::string> keys;
+    std::vector<std::string> members;  // "\"key\"" ws ":" ws rule
+    std::vector<bool> mandatory;
+    if (auto properties = schema.find("properties"); properties != schema.end()) {
+      for (const auto& [key, property] : properties->items()) {
+        auto rule =
+            visit(property, name + "-" + sanitize(key), child(child(path, "properties"), key));
+        if (!rule)
+          return rule;
+        keys.push_back(key);
+        members.push_back(fmt::format(R"({} ws ":" ws {})", literal(dump(key)), *rule));
+        mandatory.push_back(std::find(required.begin(), required.end(), key) != required.end());
+      }
+    }
+    size_t first_required = static_cast<size_t>(
+        std::find(mandatory.begin(), mandatory.end(), true) - mandatory.begin());
+
+    // Everything from the first required property on.
+    std::vector<std::string> rest;
+    for (size_t i = first_required; i < members.size(); ++i) {
+      if (i == first_required) {
+        rest.push_back(members[i]);
+      } else if (mandatory[i]) {
+        rest.push_back(R"(ws "," ws )" + members[i]);
+      } else {
+        rest.push_back(R"((ws "," ws )" + members[i] + ")?");
+      }
+    }
+    // The optional ones before it, as subset rules written last to first.
+    std::string subset;
+    for (size_t i = first_required; i-- > 0;) {
+      std::string body =
+          subset.empty() ? members[i]
+                         : fmt::format(R"({} (ws "," ws {})? | {})", members[i], subset, subset);
+      subset = add_rule(name + "-from-" + sanitize(keys[i]), body);
+    }
+
+    if (first_required == members.size()) {  // nothing required
+      if (subset.empty())
+        return std::string(R"("{" ws "}")");
+      return fmt::format(R"("{{" ws {} ws "}}" | "{{" ws "}}")", subset);
+    }
+    std::string prefix = subset.empty() ? "" : fmt::format(R"(({} ws "," ws)?)", subset);
+    return fmt::format(R"("{{" ws {} ws "}}")", join({prefix, join(rest, " ")}, " "));
+  }
+
+  std::vector<std::pair<std::string, std::string>> m_rules;  // name, body; in creation order
+  std::set<std::string> m_names;
+  std::set<std::string_view> m_used;  // primitives referred to
+};
+
+}  // namespace
+
+Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema) {
+  if (auto status = detail::check_schema(schema, ""); !status)
+    return tl::unexpected(status.error());
+  return GrammarBuilder().build(schema);
+}
+
+}  // namespace g2d::llm

@@ -1,0 +1,169 @@
+// Validating an instance against the JSON Schema subset, for backends that cannot constrain
+// decoding: a visitor walks the instance and the (checked) schema together and collects one
+// message per problem, each starting with the JSON pointer of the offending value.
+// Thread-safety: pure functions. Errors: messages, never exceptions; an unsupported schema
+// yields one message naming it.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "llm/json_schema.hpp"
+#include "llm/json_schema_internal.hpp"
+
+namespace g2d::llm {
+namespace {
+
+using detail::brief;
+using detail::child;
+using detail::count_of;
+using detail::display;
+using detail::dump;
+using detail::types_of;
+using nlohmann::json;
+
+bool is_integral(const json& value) {
+  if (value.is_number_integer())
+    return true;
+  if (!value.is_number_float())
+    return false;
+  double number = value.get<double>();
+  return std::isfinite(number) && std::trunc(number) == number;
+}
+
+bool has_type(const json& value, std::string_view type) {
+  if (type == "object")
+    return value.is_object();
+  if (type == "array")
+    return value.is_array();
+  if (type == "string")
+    return value.is_string();
+  if (type == "integer")
+    return is_integral(value);
+  if (type == "number")
+    return value.is_number();
+  if (type == "boolean")
+    return value.is_boolean();
+  return value.is_null();
+}
+
+std::string_view type_name(const json& value) {
+  if (value.is_number_integer())
+    return "integer";
+  if (value.is_number())
+    return "number";
+  return value.type_name();  // object, array, string, boolean, null
+}
+
+// Unicode code points, which is what minLength and maxLength count.
+int64_t code_points(const std::string& text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; });
+}
+
+class Validator {
+ public:
+  std::vector<std::string> take() { return std::move(m_problems); }
+
+  void visit(const json& value, const json& schema, const std::string& path) {
+    auto types = types_of(schema);
+    if (!types.empty() && std::none_of(types.begin(), types.end(), [&](const std::string& type) {
+          return has_type(value, type);
+        })) {
+      std::string expected = types.front();
+      for (size_t i = 1; i < types.size(); ++i)
+        expected += " or " + types[i];
+      report(path, "expected {}, got {}", expected, type_name(value));
+      return;
+    }
+    if (auto it = schema.find("const"); it != schema.end() && value != *it) {
+      report(path, "expected {}, got {}", brief(*it), brief(value));
+    }
+    if (auto it = schema.find("enum");
+        it != schema.end() && std::find(it->begin(), it->end(), value) == it->end()) {
+      report(path, "{} is not one of {}", brief(value), brief(*it));
+    }
+    if (value.is_string())
+      visit_string(value.get_ref<const std::string&>(), schema, path);
+    if (value.is_array())
+      visit_array(value, schema, path);
+    if (value.is_object())
+      visit_object(value, schema, path);
+  }
+
+ private:
+  template <class... Args>
+  void report(const std::string& path, fmt::format_string<Args...> format, Args&&... args) {
+    m_problems.push_back(display(path) + ": " + fmt::format(format, std::forward<Args>(args)...));
+  }
+
+  void visit_string(const std::string& text, const json& schema, const std::string& path) {
+    int64_t length = code_points(text);
+    if (auto min = count_of(schema, "minLength"); min && length < *min) {
+      report(path, "expected at least {} characters, got {}", *min, length);
+    }
+    if (auto max = count_of(schema, "maxLength"); max && length > *max) {
+      report(path, "expected at most {} characters, got {}", *max, length);
+    }
+  }
+
+  void visit_array(const json& array, const json& schema, const std::string& path) {
+    auto size = static_cast<int64_t>(array.size());
+    if (auto min = count_of(schema, "minItems"); min && size < *min) {
+      report(path, "expected at least {} items, got {}", *min, size);
+    }
+    if (auto max = count_of(schema, "maxItems"); max && size > *max) {
+      report(path, "expected at most {} items, got {}", *max, size);
+    }
+    if (auto items = schema.find("items"); items != schema.end()) {
+      for (size_t i = 0; i < array.size(); ++i)
+        visit(array[i], *items, child(path, i));
+    }
+  }
+
+  void visit_object(const json& object, const json& schema, const std::string& path) {
+    static const json k_none = json::object();
+    auto found = schema.find("properties");
+    const json& properties = found == schema.end() ? k_none : *found;
+    if (auto required = schema.find("required"); required != schema.end()) {
+      for (const json& name : *required) {
+        if (!object.contains(name.get<std::string>())) {
+          report(path, "missing required property {}", dump(name));
+        }
+      }
+    }
+    bool closed = !schema.value("additionalProperties", true);
+    for (const auto& [name, member] : object.items()) {
+      auto property = properties.find(name);
+      if (property != properties.end()) {
+        visit(member, *property, child(path, name));
+      } else if (closed) {
+        report(child(path, name), "property not allowed (additionalProperties is false)");
+      }
+    }
+  }
+
+  std::vector<std::string> m_problems;
+};
+
+}  // namespace
+
+namespace detail {
+
+std::vector<std::string> validate(const json& value, const json& schema, const std::string& path) {
+  Validator validator;
+  validator.visit(value, schema, path);
+  return validator.take();
+}
+
+}  // namespace detail
+
+std::vector<std::string> validate_json(const nlohmann::json& instance,
+                                       const nlohmann::json& schema) {
+  if (auto status = detail::check_schema(schema, ""); !status)
+    return {status.error().message};
+  return detail::validate(instance, schema, "");
+}
+
+}  // namespace g2d::llm
