@@ -1,0 +1,173 @@
+// llm/llama/engine_internal.hpp — the engine's worker (private to g2d_llama_backend), defined
+// across four files along its seams: engine.cpp (the thread, its command queue and the public
+// Engine), engine_load.cpp (the model and llama_context lifetime), engine_schedule.cpp (admitting
+// requests and the decode step of continuous batching) and engine_prefix.cpp (sharing and keeping
+// prompt prefixes in the KV cache); sampler.cpp builds each request's sampler chain.
+//
+// Ownership: the Worker owns the model, the context, the batch and every Sequence; a Job owns its
+// caller's promise until a Sequence takes it. Thread-safety: submit, call and loaded may be called
+// from any thread; the members after "Worker-thread state" are touched only by the worker thread
+// (the loop, and tasks it runs through call). Errors: as engine.hpp says; every Job's promise is
+// answered exactly once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <llama-cpp.h>
+
+#include "llm/llama/engine.hpp"
+#include "llm/llama/model.hpp"
+
+namespace g2d::llm::llama {
+
+struct Job {
+  GenerateRequest request;
+  std::stop_token stop;
+  std::promise<Result<GenerateResult>> promise;
+  std::optional<std::vector<llama_token>> prompt;  // kept while the job waits for room
+};
+
+struct Sequence {
+  Job job;
+  llama_seq_id id = 0;
+  std::vector<llama_token> prompt;
+  size_t n_evaluated = 0;  // prompt tokens in the KV cache
+  llama_pos n_past = 0;    // position of the next token to feed
+  int budget = 0;          // tokens it may generate
+  int reserved = 0;        // KV cells set aside for it
+  llama_sampler_ptr sampler;
+  bool generating = false;
+  llama_token last = 0;
+  int batch_index = -1;  // its logits' row in the current batch, or -1
+  GenerateResult result;
+  bool done = false;
+};
+
+// A finished request's evaluated prompt, kept in the KV cache under a parking sequence id so that
+// a later request starting with the same tokens (the same file's next call) skips evaluating them.
+struct Parked {
+  llama_seq_id id = 0;
+  std::string key;  // the request's prefix_key
+  std::vector<llama_token> tokens;
+  std::uint64_t last_used = 0;
+};
+
+// The sampler chain for one request: the grammar of its JSON schema (when it has one), then
+// greedy decoding at temperature 0 or top-k, top-p, temperature and a seeded draw. Errors:
+// json_schema_to_gbnf's; internal when llama.cpp rejects the grammar.
+Result<llama_sampler_ptr> make_sampler(const LoadedModel& model, const GenerateRequest& request);
+
+class Engine::Worker {
+ public:
+  explicit Worker(EngineOptions options);  // starts the worker thread
+  ~Worker();                               // stops it; what is pending or running is cancelled
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::future<Result<GenerateResult>> submit(GenerateRequest request, std::stop_token stop);
+
+  // Runs `task` on the worker thread and returns its result.
+  template <class T>
+  T call(std::function<T()> task) {
+    auto promise = std::make_shared<std::promise<T>>();
+    auto future = promise->get_future();
+    {
+      std::lock_guard lock(m_mutex);
+      m_tasks.emplace_back([promise, task = std::move(task)] {
+        try {
+          promise->set_value(task());
+        } catch (...) {
+          promise->set_exception(std::current_exception());
+        }
+      });
+    }
+    m_cv.notify_all();
+    return future.get();
+  }
+
+  // On the worker thread (through call): load the model if needed, then answer.
+  Result<ModelInfo> info();
+  Result<int> count_tokens(std::string_view text);
+
+  // Frees the model now if nothing is in flight; otherwise stops admitting work and frees it
+  // when the running generations end. The future is ready once the model is freed.
+  std::shared_future<void> request_unload();
+
+  bool loaded() const { return m_loaded.load(); }
+
+ private:
+  // The worker thread: runs tasks, admits jobs and steps the batch until the engine stops.
+  void loop();
+
+  // engine_load.cpp: loads the model and creates the context sized for max_sequences (and the
+  // parking ids) when none is loaded; frees them.
+  Status ensure_loaded();
+  void free_model();
+
+  // engine_schedule.cpp
+  // Moves waiting jobs into free sequences while their prompt and budget fit the free KV space.
+  void admit();
+  // Answers queued jobs whose callers gave up, wherever they wait in the queue.
+  void answer_cancelled_jobs();
+  static void add_token(llama_batch& batch, llama_token token, llama_pos pos, llama_seq_id seq,
+                        bool logits);
+  // One llama_decode over every active sequence: the next token of each generating one, then
+  // prompt chunks of the others as room allows.
+  void step();
+  // Answers `seq`'s caller, keeps its prefix when it succeeded, and frees its cells and id.
+  void finish(Sequence& seq, Result<GenerateResult> result);
+
+  // engine_prefix.cpp
+  // Starts `seq` from the longest evaluated prefix it has in common with a running sequence or a
+  // kept one: their KV cells are copied (shared, in a unified cache) to `seq`, which then
+  // evaluates only the rest of its prompt. At least the last prompt token is always evaluated,
+  // for its logits.
+  void share_prefix(Sequence& seq);
+  // Keeps a finished sequence's prompt for the requests that share its prefix_key's file.
+  void park(Sequence& seq);
+  size_t oldest_parked() const;  // the least recently used kept prefix
+  void evict_parked(size_t index);
+
+  EngineOptions m_options;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<std::function<void()>> m_tasks;  // guarded by m_mutex
+  std::deque<Job> m_pending;                  // guarded by m_mutex
+  bool m_stopping = false;                    // guarded by m_mutex
+  std::atomic<bool> m_loaded{false};
+
+  // Worker-thread state.
+  std::optional<LoadedModel> m_model;
+  llama_context_ptr m_ctx;
+  llama_batch m_batch{};
+  std::vector<std::unique_ptr<Sequence>> m_active;
+  std::vector<llama_seq_id> m_free_ids;
+  std::vector<Parked> m_parked;
+  std::vector<llama_seq_id> m_free_park_ids;
+  int m_parked_cells = 0;    // KV cells the kept prefixes hold
+  bool m_can_share = false;  // the options allow it and the model's layers permit it
+  std::uint64_t m_clock = 0;
+  int m_ctx_seq = 0;
+  int m_ctx_total = 0;
+  int m_reserved = 0;
+  bool m_unload_pending = false;
+  std::promise<void> m_unload_done;
+  std::shared_future<void> m_unload_future;
+
+  std::thread m_thread;  // last: starts after everything above exists
+};
+
+}  // namespace g2d::llm::llama

@@ -1,0 +1,230 @@
+// Continuous batching: admitting waiting jobs into free sequences while their prompt and token
+// budget fit the free KV space (so the cache is never over-committed), and one llama_decode per
+// step over the next token of every generating sequence and chunks of newly admitted prompts,
+// sampling each sequence's token and answering the ones that end. Thread-safety: worker thread
+// only; m_pending is taken under m_mutex. Errors: each job's promise gets its own (cancelled,
+// invalid_argument, context_overflow, loading's, the sampler's; internal when llama_decode fails).
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "llm/llama/engine_internal.hpp"
+#include "llm/llama/model.hpp"
+
+namespace g2d::llm::llama {
+
+namespace {
+
+// Drops an incomplete UTF-8 sequence at the end (a generation cut off by its token budget).
+void trim_partial_utf8(std::string& s) {
+  size_t i = s.size();
+  size_t back = 0;
+  while (i > 0 && back < 4 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) {
+    --i;
+    ++back;
+  }
+  if (i == 0)
+    return;
+  auto lead = static_cast<unsigned char>(s[i - 1]);
+  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (need > 1 && back + 1 < need)
+    s.resize(i - 1);
+}
+
+}  // namespace
+
+void Engine::Worker::admit() {
+  answer_cancelled_jobs();
+  if (m_unload_pending)
+    return;  // no new work until the model is freed
+  for (;;) {
+    Job job;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_pending.empty() || (m_model && m_free_ids.empty()))
+        return;
+      job = std::move(m_pending.front());
+      m_pending.pop_front();
+    }
+    bool handed_over = false;  // the job's promise now belongs to a running sequence
+    try {
+      if (job.stop.stop_requested()) {
+        job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
+        continue;
+      }
+      if (job.request.messages.empty()) {
+        job.promise.set_value(fail(ErrorKind::invalid_argument, "a request without messages"));
+        continue;
+      }
+      if (auto loaded = ensure_loaded(); !loaded) {
+        // The same failure awaits every job queued now: answer them all, load once.
+        std::deque<Job> waiting;
+        {
+          std::lock_guard lock(m_mutex);
+          waiting.swap(m_pending);
+        }
+        job.promise.set_value(tl::unexpected(loaded.error()));
+        for (auto& other : waiting)
+          other.promise.set_value(tl::unexpected(loaded.error()));
+        return;
+      }
+      if (!job.prompt) {
+        auto prompt = tokenize_chat(*m_model, job.request.messages);
+        if (!prompt) {
+          job.promise.set_value(tl::unexpected(prompt.error()));
+          continue;
+        }
+        job.prompt = std::move(*prompt);
+      }
+      int n_prompt = static_cast<int>(job.prompt->size());
+      if (n_prompt >= m_ctx_seq) {
+        job.promise.set_value(fail(ErrorKind::context_overflow,
+                                   "the prompt is {} tokens; the context window is {} tokens per "
+                                   "request (llm.context_window)",
+                                   n_prompt, m_ctx_seq));
+        continue;
+      }
+      int budget = std::min(std::max(1, job.request.max_tokens), m_ctx_seq - n_prompt);
+      // Space is accounted as if nothing were shared (shared cells are counted once per user),
+      // so the cache is never over-committed; kept prefixes give way to new work.
+      int reserve = n_prompt + budget;
+      while (m_reserved + m_parked_cells + reserve > m_ctx_total &&
+             m_reserved + reserve <= m_ctx_total && !m_parked.empty())
+        evict_parked(oldest_parked());
+      if (m_free_ids.empty() || m_reserved + m_parked_cells + reserve > m_ctx_total) {
+        std::lock_guard lock(m_mutex);
+        m_pending.push_front(std::move(job));
+        return;
+      }
+      auto sampler = make_sampler(*m_model, job.request);
+      if (!sampler) {
+        job.promise.set_value(tl::unexpected(sampler.error()));
+        continue;
+      }
+      auto seq = std::make_unique<Sequence>();
+      seq->id = m_free_ids.back();
+      m_free_ids.pop_back();
+      seq->prompt = std::move(*job.prompt);
+      seq->job = std::move(job);
+      handed_over = true;
+      seq->budget = budget;
+      seq->reserved = reserve;
+      seq->sampler = std::move(*sampler);
+      seq->result.prompt_tokens = n_prompt;
+      m_reserved += reserve;
+      m_active.push_back(std::move(seq));  // from here on, the loop's handler answers it
+      share_prefix(*m_active.back());
+    } catch (const std::exception& e) {
+      if (handed_over)
+        throw;  // the loop's handler answers the running sequences
+      spdlog::error("llama engine, admitting a request: {}", e.what());
+      job.promise.set_value(fail(ErrorKind::internal, "engine: {}", e.what()));
+    }
+  }
+}
+
+void Engine::Worker::answer_cancelled_jobs() {
+  std::vector<Job> cancelled;
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+      if (it->stop.stop_requested()) {
+        cancelled.push_back(std::move(*it));
+        it = m_pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& job : cancelled) {
+    job.promise.set_value(fail(ErrorKind::cancelled, "cancelled before it started"));
+  }
+}
+
+void Engine::Worker::add_token(llama_batch& batch, llama_token token, llama_pos pos,
+                               llama_seq_id seq, bool logits) {
+  int i = batch.n_tokens++;
+  batch.token[i] = token;
+  batch.pos[i] = pos;
+  batch.n_seq_id[i] = 1;
+  batch.seq_id[i][0] = seq;
+  batch.logits[i] = logits ? 1 : 0;
+}
+
+void Engine::Worker::step() {
+  m_batch.n_tokens = 0;
+  for (auto& seq : m_active) {
+    seq->batch_index = -1;
+    if (seq->generating) {
+      seq->batch_index = m_batch.n_tokens;
+      add_token(m_batch, seq->last, seq->n_past++, seq->id, true);
+    }
+  }
+  for (auto& seq : m_active) {
+    while (!seq->generating && seq->n_evaluated < seq->prompt.size() &&
+           m_batch.n_tokens < m_options.batch_size) {
+      bool last = seq->n_evaluated + 1 == seq->prompt.size();
+      if (last)
+        seq->batch_index = m_batch.n_tokens;
+      add_token(m_batch, seq->prompt[seq->n_evaluated], static_cast<llama_pos>(seq->n_evaluated),
+                seq->id, last);
+      ++seq->n_evaluated;
+    }
+  }
+  if (int rc = llama_decode(m_ctx.get(), m_batch); rc != 0) {
+    spdlog::error("llama_decode failed (code {}) with {} sequences in flight", rc, m_active.size());
+    for (auto& seq : m_active) {
+      finish(*seq, fail(ErrorKind::internal, "llama_decode failed (code {})", rc));
+    }
+    m_active.clear();
+    return;
+  }
+  const llama_vocab* vocab = m_model->vocab;
+  for (auto& seq : m_active) {
+    if (seq->job.stop.stop_requested()) {
+      finish(*seq, fail(ErrorKind::cancelled, "generation cancelled"));
+      continue;
+    }
+    if (seq->batch_index < 0)
+      continue;
+    if (!seq->generating) {
+      seq->generating = true;
+      seq->n_past = static_cast<llama_pos>(seq->prompt.size());
+    }
+    llama_token token = llama_sampler_sample(seq->sampler.get(), m_ctx.get(), seq->batch_index);
+    if (llama_vocab_is_eog(vocab, token)) {
+      seq->result.finish = FinishReason::stop;
+      finish(*seq, std::move(seq->result));
+      continue;
+    }
+    seq->result.text += token_piece(vocab, token);
+    seq->last = token;
+    if (++seq->result.completion_tokens >= seq->budget) {
+      seq->result.finish = FinishReason::length;
+      trim_partial_utf8(seq->result.text);
+      finish(*seq, std::move(seq->result));
+    }
+  }
+  std::erase_if(m_active, [](const auto& seq) { return seq->done; });
+}
+
+void Engine::Worker::finish(Sequence& seq, Result<GenerateResult> result) {
+  if (seq.done)
+    return;  // already answered (an exception after it finished)
+  m_reserved -= seq.reserved;
+  if (m_ctx && result)
+    park(seq);
+  if (m_ctx)
+    llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
+  m_free_ids.push_back(seq.id);
+  seq.done = true;
+  seq.job.promise.set_value(std::move(result));
+}
+
+}  // namespace g2d::llm::llama
