@@ -227,7 +227,10 @@ TEST_F(MlxManagedServerTest, AStopWhileTheServerLoadsCancelsTheCallAtOnce) {
   auto backend = make_managed_mlx_backend(options());
   std::stop_source stop;
   std::jthread stopper([&] {
-    std::this_thread::sleep_for(300ms);
+    // Once the server has started (it logs its start, then hangs instead of listening).
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (starts().empty() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
     stop.request_stop();
   });
   auto reply = backend->generate(ask("one"), stop.get_token());

@@ -254,7 +254,9 @@ TEST(Http, EndlessHeadersAreCutOffAsBadOutput) {
 }
 
 TEST(Http, AStopRequestCancelsATransferInFlight) {
-  TestHttpServer server([](const ReceivedRequest&) {
+  std::stop_source stop;
+  TestHttpServer server([&stop](const ReceivedRequest&) {
+    stop.request_stop();  // the request has arrived: the transfer is in flight
     Reply r;
     r.chunked = true;
     r.chunks = {"a", "b", "c"};
@@ -262,11 +264,6 @@ TEST(Http, AStopRequestCancelsATransferInFlight) {
     return r;
   });
   Client client;
-  std::stop_source stop;
-  std::jthread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    stop.request_stop();
-  });
   auto start = std::chrono::steady_clock::now();
   auto res = client.send({"GET", server.url() + "/", {}, "", {}, {}}, stop.get_token());
   ASSERT_FALSE(res);

@@ -325,17 +325,21 @@ TEST(Process, CancelKillsTheWholeProcessGroup) {
 }
 
 TEST(Process, CancelEscalatesToSigkill) {
+  test::TempDir dir;
+  const fs::path ignoring = dir / "ignoring";
   std::atomic<bool> cancel{false};
   sys::ProcessOptions options;
   options.cancel = &cancel;
   options.idle_timeout = seconds(20);
   std::thread canceller([&] {
-    std::this_thread::sleep_for(milliseconds(300));
+    // Cancelled once the shell ignores SIGTERM (before, a SIGTERM alone would end it).
+    wait_for([&] { return fs::exists(ignoring); }, seconds(20));
     cancel.store(true);
   });
   auto start = Clock::now();
   // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
-  auto result = sys::run_process({"sh", "-c", "trap '' TERM; sleep 30"}, options);
+  auto result = sys::run_process(
+      {"sh", "-c", "trap '' TERM; : > \"$0\"; sleep 30", ignoring.string()}, options);
   canceller.join();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
