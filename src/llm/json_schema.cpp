@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/utf8.hpp"
+
 namespace g2d::llm {
 namespace {
 
@@ -71,10 +73,7 @@ std::string brief(const json& value) {
   std::string text = dump(value);
   if (text.size() <= k_limit)
     return text;
-  size_t cut = k_limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U)
-    --cut;
-  return text.substr(0, cut) + "...";
+  return text.substr(0, utf8_boundary(text, k_limit)) + "...";
 }
 
 // ---- schema shape ----
@@ -273,8 +272,7 @@ std::string_view type_name(const json& value) {
 
 // Unicode code points, which is what minLength and maxLength count.
 int64_t code_points(const std::string& text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; });
+  return static_cast<int64_t>(count_code_points(text));
 }
 
 class Validator {
