@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
-#include <openssl/evp.h>
 #include <optional>
 #include <sys/stat.h>
 #include <thread>
@@ -19,51 +18,39 @@
 #include <climits>
 #include <spdlog/spdlog.h>
 
+#include "core/enum_names.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "discover/ignore.hpp"
 #include "sys/fd.hpp"
 #include "sys/safe_read.hpp"
+#include "sys/sha256.hpp"
 
 namespace g2d::discover {
 
 namespace fs = std::filesystem;
 
+constexpr auto k_skip_reason_names = enum_names<SkipReason>({
+    {SkipReason::bad_name, "bad_name"},
+    {SkipReason::sensitive, "sensitive"},
+    {SkipReason::not_source, "not_source"},
+    {SkipReason::ignore_pattern, "ignore_pattern"},
+    {SkipReason::gitignored, "gitignored"},
+    {SkipReason::generated, "generated"},
+    {SkipReason::vendored, "vendored"},
+    {SkipReason::symlink, "symlink"},
+    {SkipReason::symlink_outside, "symlink_outside"},
+    {SkipReason::symlink_broken, "symlink_broken"},
+    {SkipReason::nested_repo, "nested_repo"},
+    {SkipReason::too_large, "too_large"},
+    {SkipReason::binary, "binary"},
+    {SkipReason::not_utf8, "not_utf8"},
+    {SkipReason::minified, "minified"},
+    {SkipReason::unreadable, "unreadable"},
+});
+
 std::string_view to_string(SkipReason reason) {
-  switch (reason) {
-    case SkipReason::bad_name:
-      return "bad_name";
-    case SkipReason::sensitive:
-      return "sensitive";
-    case SkipReason::not_source:
-      return "not_source";
-    case SkipReason::ignore_pattern:
-      return "ignore_pattern";
-    case SkipReason::gitignored:
-      return "gitignored";
-    case SkipReason::generated:
-      return "generated";
-    case SkipReason::vendored:
-      return "vendored";
-    case SkipReason::symlink:
-      return "symlink";
-    case SkipReason::symlink_outside:
-      return "symlink_outside";
-    case SkipReason::symlink_broken:
-      return "symlink_broken";
-    case SkipReason::nested_repo:
-      return "nested_repo";
-    case SkipReason::too_large:
-      return "too_large";
-    case SkipReason::binary:
-      return "binary";
-    case SkipReason::not_utf8:
-      return "not_utf8";
-    case SkipReason::minified:
-      return "minified";
-    case SkipReason::unreadable:
-      return "unreadable";
-  }
-  return "unknown";
+  return name_of(k_skip_reason_names, reason, "unknown");
 }
 
 namespace {
@@ -87,75 +74,6 @@ std::string_view base_name(std::string_view path) {
   auto slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
-
-// Streaming UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
-class Utf8Validator {
- public:
-  bool feed(const unsigned char* data, size_t size) {
-    size_t i = 0;
-    while (i < size) {
-      if (m_need == 0) {
-        // ASCII fast path, 8 bytes at a time.
-        while (i + 8 <= size) {
-          std::uint64_t word = 0;
-          std::memcpy(&word, data + i, 8);
-          if ((word & 0x8080808080808080ULL) != 0)
-            break;
-          i += 8;
-        }
-        if (i >= size)
-          break;
-        unsigned char b = data[i++];
-        if (b < 0x80)
-          continue;
-        if (!start(b))
-          return m_ok = false;
-      } else {
-        unsigned char b = data[i++];
-        if (b < m_lo || b > m_hi)
-          return m_ok = false;
-        m_lo = 0x80;
-        m_hi = 0xBF;
-        --m_need;
-      }
-    }
-    return m_ok;
-  }
-  bool finish() const { return m_ok && m_need == 0; }
-
- private:
-  bool start(unsigned char b) {
-    m_lo = 0x80;
-    m_hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      m_need = 1;
-    } else if (b == 0xE0) {
-      m_need = 2;
-      m_lo = 0xA0;
-    } else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) {
-      m_need = 2;
-    } else if (b == 0xED) {
-      m_need = 2;
-      m_hi = 0x9F;
-    } else if (b == 0xF0) {
-      m_need = 3;
-      m_lo = 0x90;
-    } else if (b >= 0xF1 && b <= 0xF3) {
-      m_need = 3;
-    } else if (b == 0xF4) {
-      m_need = 3;
-      m_hi = 0x8F;
-    } else {
-      return false;
-    }
-    return true;
-  }
-
-  int m_need = 0;
-  unsigned char m_lo = 0x80;
-  unsigned char m_hi = 0xBF;
-  bool m_ok = true;
-};
 
 // The shape of a text, measured while it is read: its lines and its white space, which tell a
 // minified or machine-generated file (a few enormous, dense lines) from source code.
@@ -269,26 +187,9 @@ struct HashOutcome {
   std::string detail;
 };
 
-struct EvpCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~EvpCtx() { EVP_MD_CTX_free(ctx); }
-  EvpCtx() = default;
-  EvpCtx(const EvpCtx&) = delete;
-  EvpCtx& operator=(const EvpCtx&) = delete;
-};
-
-// SHA-256 fetched once per discovery (OpenSSL 3 looks an implicit EVP_sha256() up on every init).
-struct Sha256 {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  ~Sha256() { EVP_MD_free(md); }
-  Sha256() = default;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-};
-
 // One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
 HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uint64_t max_bytes,
-                      std::vector<unsigned char>& buf, EvpCtx& evp, const EVP_MD* md) {
+                      std::vector<unsigned char>& buf, sys::Sha256& sha) {
   HashOutcome out;
   auto refuse = [&out](SkipReason reason, std::string detail) {
     out.skip = reason;
@@ -300,7 +201,7 @@ HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uin
     return refuse(SkipReason::unreadable, file.error().message);
   if (!candidate.id.matches(*file))
     return refuse(SkipReason::unreadable, "the path changed while the repository was walked");
-  if (md == nullptr || EVP_DigestInit_ex(evp.ctx, md, nullptr) != 1)
+  if (!sha.reset())
     return refuse(SkipReason::unreadable, "SHA-256 is not available");
   Utf8Validator utf8;
   TextShape shape;
@@ -326,16 +227,13 @@ HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uin
       return refuse(SkipReason::not_utf8, "invalid UTF-8 in bytes " + std::to_string(total - size) +
                                               ".." + std::to_string(total));
     shape.feed(buf.data(), size);
-    EVP_DigestUpdate(evp.ctx, buf.data(), size);
+    sha.update(buf.data(), size);
   }
   if (!utf8.finish())
     return refuse(SkipReason::not_utf8, "truncated UTF-8 sequence at the end");
   if (auto why = shape.minified())
     return refuse(SkipReason::minified, std::move(*why));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
-  out.sha256 = to_hex({reinterpret_cast<const char*>(digest.data()), len});
+  out.sha256 = sha.hex();
   out.size = total;
   return out;
 }
@@ -403,8 +301,7 @@ class Walker {
     std::string attr_text = read_rule_file(dfd, ".gitattributes");
     std::string exclude;
     if (dir.empty()) {
-      sys::Fd info(
-          open((m_root / ".git/info").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      sys::Fd info = sys::open_directory_nofollow(AT_FDCWD, (m_root / ".git/info").c_str());
       if (info.valid())
         exclude = read_rule_file(info.get(), "exclude");
     }
@@ -424,25 +321,23 @@ class Walker {
   void walk_dir(const PendingDir& dir, Repository& out, std::vector<PendingDir>& pending) {
     const std::string& rel_dir = dir.rel;
     fs::path full = rel_dir.empty() ? m_root : m_root / rel_dir;
-    int raw = open(full.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (raw < 0) {
+    sys::Fd opened = sys::open_directory_nofollow(AT_FDCWD, full.c_str());
+    if (!opened.valid()) {
       unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(errno));
       return;
     }
     struct stat self {};
-    if (fstat(raw, &self) != 0 || !dir.id.matches(self)) {
-      close(raw);
+    if (fstat(opened.get(), &self) != 0 || !dir.id.matches(self)) {
       unwalked(out, rel_dir, SkipReason::unreadable,
                "the directory changed while the repository was walked");
       return;
     }
-    DIR* d = fdopendir(raw);
+    DIR* d = fdopendir(opened.get());
     if (d == nullptr) {
-      int err = errno;
-      close(raw);
-      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(err));
+      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(errno));
       return;
     }
+    opened.release();  // the DIR owns it now
     std::unique_ptr<DIR, int (*)(DIR*)> guard(d, closedir);
     int dfd = dirfd(d);
     if (!load_rules(dfd, rel_dir)) {
@@ -640,14 +535,13 @@ void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
   unsigned hw = std::max(1U, std::thread::hardware_concurrency());
   size_t threads = options.hash_threads > 0 ? static_cast<size_t>(options.hash_threads) : hw;
   threads = std::min(threads, std::max<size_t>(1, candidates.size()));
-  Sha256 sha;
   std::atomic<size_t> next{0};
   auto work = [&]() noexcept {
     try {
       std::vector<unsigned char> buf(1 << 16);
-      EvpCtx evp;
+      sys::Sha256 sha;
       for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
-        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, evp, sha.md);
+        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, sha);
     } catch (const std::exception& e) {
       // Out of memory: the files this worker did not reach are picked up by the others, or
       // reported unreadable below.

@@ -14,6 +14,7 @@
 #include <thread>
 #include <unistd.h>
 #include <utility>
+
 #if defined(__linux__)
 #include <linux/fs.h>  // RENAME_NOREPLACE
 #include <sys/syscall.h>
@@ -21,33 +22,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/enum_names.hpp"
 #include "core/text.hpp"
 #include "git/git_command.hpp"
 #include "sys/fd.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::git {
 
 namespace fs = std::filesystem;
 using detail::GitCall;
 
+constexpr auto k_outcome_names = enum_names<OutcomeKind>({
+    {OutcomeKind::cloned, "cloned"},
+    {OutcomeKind::updated, "updated"},
+    {OutcomeKind::unchanged, "unchanged"},
+    {OutcomeKind::dirty, "dirty"},
+    {OutcomeKind::diverged, "diverged"},
+    {OutcomeKind::failed, "failed"},
+    {OutcomeKind::cancelled, "cancelled"},
+});
+
 std::string_view to_string(OutcomeKind kind) {
-  switch (kind) {
-    case OutcomeKind::cloned:
-      return "cloned";
-    case OutcomeKind::updated:
-      return "updated";
-    case OutcomeKind::unchanged:
-      return "unchanged";
-    case OutcomeKind::dirty:
-      return "dirty";
-    case OutcomeKind::diverged:
-      return "diverged";
-    case OutcomeKind::failed:
-      return "failed";
-    case OutcomeKind::cancelled:
-      return "cancelled";
-  }
-  return "failed";
+  return name_of(k_outcome_names, kind, "failed");
 }
 
 bool succeeded(OutcomeKind kind) {
@@ -140,13 +137,12 @@ tl::expected<Fd, std::string> open_parent(const Context& ctx, const fs::path& di
   for (const auto& part : dir.parent_path()) {
     const std::string name = part.string();
     path /= part;
-    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    Fd next(openat(at.get(), name.c_str(), flags));
+    Fd next = sys::open_directory_nofollow(at.get(), name.c_str());
     if (next.get() < 0 && errno == ENOENT && create) {
       if (mkdirat(at.get(), name.c_str(), 0777) != 0 && errno != EEXIST)
         return tl::unexpected(
             fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-      next = Fd(openat(at.get(), name.c_str(), flags));
+      next = sys::open_directory_nofollow(at.get(), name.c_str());
     }
     if (next.get() < 0) {
       const int err = errno;
