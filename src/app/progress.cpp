@@ -10,31 +10,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/utf8.hpp"
+
 namespace g2d::app {
 
 namespace {
 
 constexpr std::string_view k_sep = " · ";
-
-// Code points, which is what a terminal shows for this ASCII-and-"·" text.
-size_t width_of(std::string_view s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-// The first `columns` code points of `s`.
-std::string cut(std::string s, size_t columns) {
-  size_t seen = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
-      continue;
-    if (seen++ == columns) {
-      s.resize(i);
-      break;
-    }
-  }
-  return s;
-}
 
 int terminal_columns() {
   winsize ws{};
@@ -65,13 +47,14 @@ std::string format_progress(const ProgressLine& p, int columns) {
   const std::string_view head = "prepare [";
   const std::string_view tail = "] ";
   auto room = static_cast<std::int64_t>(columns) -
-              static_cast<std::int64_t>(head.size() + tail.size() + width_of(text));
+              static_cast<std::int64_t>(head.size() + tail.size()) - display_width(text);
   auto cells = static_cast<std::int64_t>(std::clamp<std::int64_t>(room, 10, 30));
   std::int64_t filled =
       p.total > 0 ? std::clamp<std::int64_t>(processed * cells / p.total, 0, cells) : 0;
   std::string line = fmt::format("{}{}{}{}{}", head, std::string(static_cast<size_t>(filled), '#'),
                                  std::string(static_cast<size_t>(cells - filled), '.'), tail, text);
-  return cut(std::move(line), static_cast<size_t>(std::max(columns, 1)));
+  line.resize(width_prefix(line, std::max(columns, 1)));
+  return line;
 }
 
 bool stderr_is_terminal() {

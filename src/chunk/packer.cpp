@@ -1,6 +1,7 @@
 #include "chunk/packer.hpp"
 
 #include "chunk/syntax.hpp"
+#include "core/utf8.hpp"
 
 namespace g2d::chunk {
 namespace {
@@ -13,7 +14,7 @@ bool is_space(char c) {
 }
 
 bool is_continuation(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+  return is_utf8_continuation(static_cast<unsigned char>(c));
 }
 
 }  // namespace

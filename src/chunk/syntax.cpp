@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/utf8.hpp"
+
 extern "C" {
 const TSLanguage* tree_sitter_c(void);
 const TSLanguage* tree_sitter_cpp(void);
@@ -120,7 +122,7 @@ std::string flat_text(TSNode node, std::string_view source) {
   bool space = false;
   for (std::size_t i = begin; i < end; ++i) {
     char c = source[i];
-    if (out.size() >= k_max && (static_cast<unsigned char>(c) & 0xC0) != 0x80)
+    if (out.size() >= k_max && !is_utf8_continuation(static_cast<unsigned char>(c)))
       break;  // never inside a UTF-8 character
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       space = !out.empty();

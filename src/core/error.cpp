@@ -1,39 +1,28 @@
 #include "core/error.hpp"
 
+#include "core/enum_names.hpp"
+
 namespace g2d {
 
+constexpr auto k_error_kind_names = enum_names<ErrorKind>({
+    {ErrorKind::invalid_argument, "invalid argument"},
+    {ErrorKind::config, "config"},
+    {ErrorKind::io, "io"},
+    {ErrorKind::not_found, "not found"},
+    {ErrorKind::store, "store"},
+    {ErrorKind::model_missing, "model missing"},
+    {ErrorKind::model_invalid, "model invalid"},
+    {ErrorKind::context_overflow, "context overflow"},
+    {ErrorKind::cancelled, "cancelled"},
+    {ErrorKind::unavailable, "unavailable"},
+    {ErrorKind::timeout, "timeout"},
+    {ErrorKind::rejected, "rejected"},
+    {ErrorKind::bad_output, "bad output"},
+    {ErrorKind::internal, "internal"},
+});
+
 std::string_view to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::invalid_argument:
-      return "invalid argument";
-    case ErrorKind::config:
-      return "config";
-    case ErrorKind::io:
-      return "io";
-    case ErrorKind::not_found:
-      return "not found";
-    case ErrorKind::store:
-      return "store";
-    case ErrorKind::model_missing:
-      return "model missing";
-    case ErrorKind::model_invalid:
-      return "model invalid";
-    case ErrorKind::context_overflow:
-      return "context overflow";
-    case ErrorKind::cancelled:
-      return "cancelled";
-    case ErrorKind::unavailable:
-      return "unavailable";
-    case ErrorKind::timeout:
-      return "timeout";
-    case ErrorKind::rejected:
-      return "rejected";
-    case ErrorKind::bad_output:
-      return "bad output";
-    case ErrorKind::internal:
-      return "internal";
-  }
-  return "unknown";
+  return name_of(k_error_kind_names, kind, "unknown");
 }
 
 std::string Error::describe() const {

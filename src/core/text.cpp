@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
+
 namespace g2d {
 
 std::string format_duration(std::int64_t seconds) {
@@ -24,61 +26,6 @@ std::string to_lower(std::string_view s) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
-namespace {
-
-// The length of the valid UTF-8 sequence starting at s[i] (RFC 3629), or 0.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b = byte(i);
-  size_t need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b >= 0xC2 && b <= 0xDF) {
-    need = 1;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    need = 2;
-    lo = b == 0xE0 ? 0xA0 : 0x80;
-    hi = b == 0xED ? 0x9F : 0xBF;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    need = 3;
-    lo = b == 0xF0 ? 0x90 : 0x80;
-    hi = b == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return 0;
-  }
-  if (i + need >= s.size())
-    return 0;
-  for (size_t k = 1; k <= need; ++k) {
-    unsigned char c = byte(i + k);
-    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF))
-      return 0;
-  }
-  return need + 1;
-}
-
-// A code point printable() escapes although it is valid UTF-8.
-bool unsafe_code_point(std::string_view seq) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(seq[k]); };
-  if (seq.size() == 2)
-    return b(0) == 0xC2 && b(1) <= 0x9F;  // C1 controls
-  if (seq.size() == 3 && b(0) == 0xE2) {
-    if (b(1) == 0x80)  // U+200E, U+200F, U+2028, U+2029, U+202A..U+202E
-      return b(2) == 0x8E || b(2) == 0x8F || (b(2) >= 0xA8 && b(2) <= 0xAE);
-    if (b(1) == 0x81)
-      return b(2) >= 0xA6 && b(2) <= 0xA9;  // U+2066..U+2069
-  }
-  return false;
-}
-
-unsigned code_point(std::string_view seq) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(seq[k]); };
-  if (seq.size() == 2)
-    return ((b(0) & 0x1FU) << 6) | (b(1) & 0x3FU);
-  return ((b(0) & 0x0FU) << 12) | ((b(1) & 0x3FU) << 6) | (b(2) & 0x3FU);
-}
-
-}  // namespace
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -100,10 +47,10 @@ bool displays_safely(std::string_view s) {
       ++i;
       continue;
     }
-    size_t len = utf8_sequence(s, i);
-    if (len == 0 || unsafe_code_point(s.substr(i, len)))
+    Utf8Char u = decode_utf8(s, i);
+    if (!u.valid || unsafe_for_display(u.code_point))
       return false;
-    i += len;
+    i += u.length;
   }
   return true;
 }
@@ -122,16 +69,16 @@ std::string escaped(std::string_view s, bool keep_tab, bool double_backslash) {
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t len = utf8_sequence(s, i);
-      if (len == 0) {
+      Utf8Char u = decode_utf8(s, i);
+      if (!u.valid) {
         hex(c);
         ++i;
-      } else if (unsafe_code_point(s.substr(i, len))) {
-        out += fmt::format("\\u{{{:04X}}}", code_point(s.substr(i, len)));
-        i += len;
+      } else if (unsafe_for_display(u.code_point)) {
+        out += fmt::format("\\u{{{:04X}}}", static_cast<unsigned>(u.code_point));
+        i += u.length;
       } else {
-        out.append(s.substr(i, len));
-        i += len;
+        out.append(s.substr(i, u.length));
+        i += u.length;
       }
       continue;
     }

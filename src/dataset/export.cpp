@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/hash.hpp"
 #include "dataset/card.hpp"
 #include "dataset/licence.hpp"
 #include "dataset/output_file.hpp"
@@ -81,13 +82,7 @@ void fill_export(const store::SampleRecord& r, const std::string& flags, ExportS
 // FNV-1a, 64 bits, then splitmix64's finaliser (FNV alone leaves the top bits of similar keys
 // alike): stable across machines, runs and standard libraries, which std::hash is not.
 std::uint64_t stable_hash(std::string_view text) {
-  std::uint64_t h = quality::fnv1a64(text);
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
+  return mix64(fnv1a64(text));
 }
 
 // Counts a written sample in the summary.

@@ -6,19 +6,20 @@
 
 #include <fmt/format.h>
 
+#include "core/enum_names.hpp"
 #include "dataset/json_line.hpp"
 
 namespace g2d::dataset {
 
 namespace {
 
-constexpr std::array<std::pair<Format, std::string_view>, 5> k_names{{
+constexpr auto k_names = enum_names<Format>({
     {Format::alpaca, "alpaca"},
     {Format::sharegpt, "sharegpt"},
     {Format::openai, "openai"},
     {Format::chatml, "chatml"},
     {Format::raw, "raw"},
-}};
+});
 
 // The longest run of backticks in `text`.
 size_t longest_backtick_run(std::string_view text) {
@@ -38,17 +39,11 @@ size_t longest_backtick_run(std::string_view text) {
 }  // namespace
 
 std::string_view to_string(Format format) {
-  for (const auto& [f, name] : k_names)
-    if (f == format)
-      return name;
-  return "raw";
+  return name_of(k_names, format, "raw");
 }
 
 std::optional<Format> parse_format(std::string_view name) {
-  for (const auto& [f, n] : k_names)
-    if (n == name)
-      return f;
-  return std::nullopt;
+  return value_of(k_names, name);
 }
 
 namespace {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
+
 namespace g2d::dataset {
 
 namespace {
@@ -52,44 +54,6 @@ void append_control(std::string& out, unsigned char c) {
   }
 }
 
-// The length of the valid UTF-8 sequence starting at text[i] (a byte >= 0x80), or, when it is
-// invalid, 0 with `consumed` = how many bytes one U+FFFD replaces (the maximal valid prefix, at
-// least 1).
-std::size_t utf8_sequence(std::string_view text, std::size_t i, std::size_t& consumed) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char lead = byte(0);
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // the second byte's range
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0)
-      low = 0xA0;  // no overlong forms
-    else if (lead == 0xED)
-      high = 0x9F;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0)
-      low = 0x90;
-    else if (lead == 0xF4)
-      high = 0x8F;  // nothing above U+10FFFF
-  } else {
-    consumed = 1;
-    return 0;
-  }
-  for (std::size_t k = 1; k < length; ++k) {
-    const bool fits = i + k < text.size() && byte(k) >= (k == 1 ? low : 0x80) &&
-                      byte(k) <= (k == 1 ? high : 0xBF);
-    if (!fits) {
-      consumed = k;  // the byte at k is read again
-      return 0;
-    }
-  }
-  return length;
-}
-
 // 16 bytes at a time (GCC and Clang vector extensions: SSE2 on x86-64, NEON on arm64).
 using Bytes16 = unsigned char __attribute__((vector_size(16)));
 
@@ -132,14 +96,12 @@ void append_json_escaped(std::string& out, std::string_view text) {
       ++i;
       continue;
     }
-    std::size_t consumed = 0;
-    if (std::size_t length = utf8_sequence(text, i, consumed); length > 0) {
-      out.append(text.data() + i, length);
-      i += length;
-    } else {
+    const Utf8Char u = decode_utf8(text, i);
+    if (u.valid)
+      out.append(text.data() + i, u.length);
+    else
       out += k_replacement;
-      i += consumed;
-    }
+    i += u.length;
   }
 }
 

@@ -179,23 +179,21 @@ Result<OutputFile> OutputFile::create(const fs::path& target, Origin origin) {
     return tl::unexpected(mode.error());
   if (auto named = descriptor_named(target); named && origin == Origin::named) {
     // This process's own descriptor, written where it stands (its offset, its O_APPEND).
-    int fd = ::fcntl(*named, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
+    sys::Fd fd(::fcntl(*named, F_DUPFD_CLOEXEC, 3));
+    if (!fd.valid())
       return fail(ErrorKind::io, "cannot write {}: {}", target.string(), std::strerror(errno));
-    return OutputFile(target, target, {}, WriteMode::stream, fd);
+    return OutputFile(target, target, {}, WriteMode::stream, std::move(fd));
   }
   if (*mode == WriteMode::stream) {
     // In place: no O_CREAT, no O_TRUNC; what is opened must still be what was judged.
-    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
+    sys::Fd fd(::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd.valid())
       return fail(ErrorKind::io, "cannot write {}: {}", target.string(), std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-      ::close(fd);
+    if (::fstat(fd.get(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
       return fail(ErrorKind::io, "cannot write {}: it changed while it was opened",
                   target.string());
-    }
-    return OutputFile(target, target, {}, WriteMode::stream, fd);
+    return OutputFile(target, target, {}, WriteMode::stream, std::move(fd));
   }
   // A symlink stays: the file it leads to is what is replaced (a derived path has none).
   auto resolved = resolve_links(target);
@@ -218,33 +216,33 @@ Result<OutputFile> OutputFile::create(const fs::path& target, Origin origin) {
   static std::atomic<unsigned> counter{0};
   fs::path temp = destination;
   temp += fmt::format(".tmp-{}-{}-{}", ::getpid(), counter++, host_in_name());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0)
+  sys::Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (!fd.valid())
     return fail(ErrorKind::io, "cannot write {}: {}", temp.string(), std::strerror(errno));
-  return OutputFile(target, destination, temp, WriteMode::replace, fd);
+  return OutputFile(target, destination, temp, WriteMode::replace, std::move(fd));
 }
 
-OutputFile::OutputFile(fs::path target, fs::path destination, fs::path temp, WriteMode mode, int fd)
+OutputFile::OutputFile(fs::path target, fs::path destination, fs::path temp, WriteMode mode,
+                       sys::Fd fd)
     : m_target(std::move(target)),
       m_destination(std::move(destination)),
       m_temp(std::move(temp)),
       m_mode(mode),
-      m_fd(fd),
-      m_writer(std::make_unique<BlockWriter>(fd, m_target.string())) {}
+      m_fd(std::move(fd)),
+      m_writer(std::make_unique<BlockWriter>(m_fd.get(), m_target.string())) {}
 
 OutputFile::OutputFile(OutputFile&& other) noexcept
     : m_target(std::move(other.m_target)),
       m_destination(std::move(other.m_destination)),
       m_temp(std::move(other.m_temp)),
       m_mode(other.m_mode),
-      m_fd(std::exchange(other.m_fd, -1)),
+      m_fd(std::move(other.m_fd)),
       m_writer(std::move(other.m_writer)),
       m_published(std::exchange(other.m_published, true)) {}
 
 OutputFile::~OutputFile() {
   m_writer.reset();  // its thread ends before the file closes
-  if (m_fd >= 0)
-    ::close(m_fd);
+  m_fd.reset();
   if (!m_published && !m_temp.empty()) {
     std::error_code ec;
     fs::remove(m_temp, ec);
@@ -263,11 +261,10 @@ Status OutputFile::finish() {
   int err = 0;
   // A device or a FIFO has nothing to sync (fsync says EINVAL); a file's bytes are on disk before
   // it replaces anything.
-  if (written && m_mode == WriteMode::replace && ::fsync(m_fd) != 0)
+  if (written && m_mode == WriteMode::replace && ::fsync(m_fd.get()) != 0)
     err = errno;
-  if (::close(m_fd) != 0 && err == 0)
-    err = errno;
-  m_fd = -1;
+  if (int closed = m_fd.close(); closed != 0 && err == 0)
+    err = closed;
   if (!written)
     return written;
   if (err != 0)

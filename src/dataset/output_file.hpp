@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "sys/fd.hpp"
 
 namespace g2d::dataset {
 
@@ -82,13 +83,13 @@ class OutputFile {
 
  private:
   OutputFile(std::filesystem::path target, std::filesystem::path destination,
-             std::filesystem::path temp, WriteMode mode, int fd);
+             std::filesystem::path temp, WriteMode mode, sys::Fd fd);
 
   std::filesystem::path m_target;
   std::filesystem::path m_destination;  // what is replaced: the target with symlinks resolved
   std::filesystem::path m_temp;         // empty for a stream
   WriteMode m_mode;
-  int m_fd;
+  sys::Fd m_fd;
   std::unique_ptr<BlockWriter> m_writer;
   bool m_published = false;
 };

@@ -119,8 +119,7 @@ class Walker {
     std::string attr_text = read_rule_file(dfd, ".gitattributes");
     std::string exclude;
     if (dir.empty()) {
-      sys::Fd info(
-          open((m_root / ".git/info").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      sys::Fd info = sys::open_directory_nofollow(AT_FDCWD, (m_root / ".git/info").c_str());
       if (info.valid())
         exclude = read_rule_file(info.get(), "exclude");
     }
@@ -140,25 +139,23 @@ class Walker {
   void walk_dir(const PendingDir& dir, Repository& out, std::vector<PendingDir>& pending) {
     const std::string& rel_dir = dir.rel;
     fs::path full = rel_dir.empty() ? m_root : m_root / rel_dir;
-    int raw = open(full.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (raw < 0) {
+    sys::Fd opened = sys::open_directory_nofollow(AT_FDCWD, full.c_str());
+    if (!opened.valid()) {
       unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(errno));
       return;
     }
     struct stat self {};
-    if (fstat(raw, &self) != 0 || !dir.id.matches(self)) {
-      close(raw);
+    if (fstat(opened.get(), &self) != 0 || !dir.id.matches(self)) {
       unwalked(out, rel_dir, SkipReason::unreadable,
                "the directory changed while the repository was walked");
       return;
     }
-    DIR* d = fdopendir(raw);
+    DIR* d = fdopendir(opened.get());
     if (d == nullptr) {
-      int err = errno;
-      close(raw);
-      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(err));
+      unwalked(out, rel_dir, SkipReason::unreadable, std::strerror(errno));
       return;
     }
+    opened.release();  // the DIR owns it now
     std::unique_ptr<DIR, int (*)(DIR*)> guard(d, closedir);
     int dfd = dirfd(d);
     if (!load_rules(dfd, rel_dir)) {

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <openssl/evp.h>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,83 +17,16 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "discover/discover_internal.hpp"
 #include "sys/safe_read.hpp"
+#include "sys/sha256.hpp"
 
 namespace g2d::discover::detail {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Streaming UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
-class Utf8Validator {
- public:
-  bool feed(const unsigned char* data, size_t size) {
-    size_t i = 0;
-    while (i < size) {
-      if (m_need == 0) {
-        // ASCII fast path, 8 bytes at a time.
-        while (i + 8 <= size) {
-          std::uint64_t word = 0;
-          std::memcpy(&word, data + i, 8);
-          if ((word & 0x8080808080808080ULL) != 0)
-            break;
-          i += 8;
-        }
-        if (i >= size)
-          break;
-        unsigned char b = data[i++];
-        if (b < 0x80)
-          continue;
-        if (!start(b))
-          return m_ok = false;
-      } else {
-        unsigned char b = data[i++];
-        if (b < m_lo || b > m_hi)
-          return m_ok = false;
-        m_lo = 0x80;
-        m_hi = 0xBF;
-        --m_need;
-      }
-    }
-    return m_ok;
-  }
-  bool finish() const { return m_ok && m_need == 0; }
-
- private:
-  bool start(unsigned char b) {
-    m_lo = 0x80;
-    m_hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      m_need = 1;
-    } else if (b == 0xE0) {
-      m_need = 2;
-      m_lo = 0xA0;
-    } else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) {
-      m_need = 2;
-    } else if (b == 0xED) {
-      m_need = 2;
-      m_hi = 0x9F;
-    } else if (b == 0xF0) {
-      m_need = 3;
-      m_lo = 0x90;
-    } else if (b >= 0xF1 && b <= 0xF3) {
-      m_need = 3;
-    } else if (b == 0xF4) {
-      m_need = 3;
-      m_hi = 0x8F;
-    } else {
-      return false;
-    }
-    return true;
-  }
-
-  int m_need = 0;
-  unsigned char m_lo = 0x80;
-  unsigned char m_hi = 0xBF;
-  bool m_ok = true;
-};
 
 // The shape of a text, measured while it is read: its lines and its white space, which tell a
 // minified or machine-generated file (a few enormous, dense lines) from source code.
@@ -139,26 +71,9 @@ class TextShape {
   std::uint64_t m_space = 0;    // spaces, tabs, CRs and LFs
 };
 
-struct EvpCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~EvpCtx() { EVP_MD_CTX_free(ctx); }
-  EvpCtx() = default;
-  EvpCtx(const EvpCtx&) = delete;
-  EvpCtx& operator=(const EvpCtx&) = delete;
-};
-
-// SHA-256 fetched once per discovery (OpenSSL 3 looks an implicit EVP_sha256() up on every init).
-struct Sha256 {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  ~Sha256() { EVP_MD_free(md); }
-  Sha256() = default;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-};
-
 // One pass over the file: NUL probe, UTF-8 check and SHA-256 together.
 HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uint64_t max_bytes,
-                      std::vector<unsigned char>& buf, EvpCtx& evp, const EVP_MD* md) {
+                      std::vector<unsigned char>& buf, sys::Sha256& sha) {
   HashOutcome out;
   auto refuse = [&out](SkipReason reason, std::string detail) {
     out.skip = reason;
@@ -170,7 +85,7 @@ HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uin
     return refuse(SkipReason::unreadable, file.error().message);
   if (!candidate.id.matches(*file))
     return refuse(SkipReason::unreadable, "the path changed while the repository was walked");
-  if (md == nullptr || EVP_DigestInit_ex(evp.ctx, md, nullptr) != 1)
+  if (!sha.reset())
     return refuse(SkipReason::unreadable, "SHA-256 is not available");
   Utf8Validator utf8;
   TextShape shape;
@@ -196,16 +111,13 @@ HashOutcome hash_file(const fs::path& root, const Candidate& candidate, std::uin
       return refuse(SkipReason::not_utf8, "invalid UTF-8 in bytes " + std::to_string(total - size) +
                                               ".." + std::to_string(total));
     shape.feed(buf.data(), size);
-    EVP_DigestUpdate(evp.ctx, buf.data(), size);
+    sha.update(buf.data(), size);
   }
   if (!utf8.finish())
     return refuse(SkipReason::not_utf8, "truncated UTF-8 sequence at the end");
   if (auto why = shape.minified())
     return refuse(SkipReason::minified, std::move(*why));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(evp.ctx, digest.data(), &len);
-  out.sha256 = to_hex({reinterpret_cast<const char*>(digest.data()), len});
+  out.sha256 = sha.hex();
   out.size = total;
   return out;
 }
@@ -218,14 +130,13 @@ void hash_all(const fs::path& root, const std::vector<Candidate>& candidates,
   unsigned hw = std::max(1U, std::thread::hardware_concurrency());
   size_t threads = options.hash_threads > 0 ? static_cast<size_t>(options.hash_threads) : hw;
   threads = std::min(threads, std::max<size_t>(1, candidates.size()));
-  Sha256 sha;
   std::atomic<size_t> next{0};
   auto work = [&]() noexcept {
     try {
       std::vector<unsigned char> buf(1 << 16);
-      EvpCtx evp;
+      sys::Sha256 sha;
       for (size_t i = next.fetch_add(1); i < candidates.size(); i = next.fetch_add(1))
-        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, evp, sha.md);
+        results[i] = hash_file(root, candidates[i], options.max_file_bytes, buf, sha);
     } catch (const std::exception& e) {
       // Out of memory: the files this worker did not reach are picked up by the others, or
       // reported unreadable below.

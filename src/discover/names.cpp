@@ -7,48 +7,34 @@
 #include <string_view>
 #include <utility>
 
+#include "core/enum_names.hpp"
 #include "core/text.hpp"
 #include "discover/discover.hpp"
 #include "discover/discover_internal.hpp"
 
 namespace g2d::discover {
 
+constexpr auto k_skip_reason_names = enum_names<SkipReason>({
+    {SkipReason::bad_name, "bad_name"},
+    {SkipReason::sensitive, "sensitive"},
+    {SkipReason::not_source, "not_source"},
+    {SkipReason::ignore_pattern, "ignore_pattern"},
+    {SkipReason::gitignored, "gitignored"},
+    {SkipReason::generated, "generated"},
+    {SkipReason::vendored, "vendored"},
+    {SkipReason::symlink, "symlink"},
+    {SkipReason::symlink_outside, "symlink_outside"},
+    {SkipReason::symlink_broken, "symlink_broken"},
+    {SkipReason::nested_repo, "nested_repo"},
+    {SkipReason::too_large, "too_large"},
+    {SkipReason::binary, "binary"},
+    {SkipReason::not_utf8, "not_utf8"},
+    {SkipReason::minified, "minified"},
+    {SkipReason::unreadable, "unreadable"},
+});
+
 std::string_view to_string(SkipReason reason) {
-  switch (reason) {
-    case SkipReason::bad_name:
-      return "bad_name";
-    case SkipReason::sensitive:
-      return "sensitive";
-    case SkipReason::not_source:
-      return "not_source";
-    case SkipReason::ignore_pattern:
-      return "ignore_pattern";
-    case SkipReason::gitignored:
-      return "gitignored";
-    case SkipReason::generated:
-      return "generated";
-    case SkipReason::vendored:
-      return "vendored";
-    case SkipReason::symlink:
-      return "symlink";
-    case SkipReason::symlink_outside:
-      return "symlink_outside";
-    case SkipReason::symlink_broken:
-      return "symlink_broken";
-    case SkipReason::nested_repo:
-      return "nested_repo";
-    case SkipReason::too_large:
-      return "too_large";
-    case SkipReason::binary:
-      return "binary";
-    case SkipReason::not_utf8:
-      return "not_utf8";
-    case SkipReason::minified:
-      return "minified";
-    case SkipReason::unreadable:
-      return "unreadable";
-  }
-  return "unknown";
+  return name_of(k_skip_reason_names, reason, "unknown");
 }
 
 namespace detail {

@@ -20,6 +20,7 @@
 #include <cctype>
 
 #include "git/scrape_internal.hpp"
+#include "sys/safe_read.hpp"
 
 namespace g2d::git::detail {
 
@@ -63,13 +64,12 @@ tl::expected<Fd, std::string> open_parent(const Context& ctx, const fs::path& di
   for (const auto& part : dir.parent_path()) {
     const std::string name = part.string();
     path /= part;
-    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    Fd next(openat(at.get(), name.c_str(), flags));
+    Fd next = sys::open_directory_nofollow(at.get(), name.c_str());
     if (next.get() < 0 && errno == ENOENT && create) {
       if (mkdirat(at.get(), name.c_str(), 0777) != 0 && errno != EEXIST)
         return tl::unexpected(
             fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-      next = Fd(openat(at.get(), name.c_str(), flags));
+      next = sys::open_directory_nofollow(at.get(), name.c_str());
     }
     if (next.get() < 0) {
       const int err = errno;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "core/hash.hpp"
 #include "core/text.hpp"
 #include "sys/safe_read.hpp"
 
@@ -21,17 +22,13 @@ bool has_control_chars(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+// FNV-1a from this basis (a digit short of the usual offset basis): the directory names already
+// on disk are made with it, so it stays.
+constexpr uint64_t k_directory_hash_basis = 1469598103934665603ULL;
 
 std::string short_hash(std::string_view s) {
-  return fmt::format("{:08x}", static_cast<uint32_t>(fnv1a(s) & 0xffffffffU));
+  return fmt::format("{:08x}",
+                     static_cast<uint32_t>(fnv1a64(s, k_directory_hash_basis) & 0xffffffffU));
 }
 
 // A directory name component: [A-Za-z0-9._-], anything else becomes '_', and it never starts with

@@ -20,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/enum_names.hpp"
 #include "git/git_command.hpp"
 #include "git/scrape_internal.hpp"
 #include "sys/fd.hpp"
@@ -36,24 +37,18 @@ using detail::outcome;
 using detail::update;
 using sys::Fd;
 
+constexpr auto k_outcome_names = enum_names<OutcomeKind>({
+    {OutcomeKind::cloned, "cloned"},
+    {OutcomeKind::updated, "updated"},
+    {OutcomeKind::unchanged, "unchanged"},
+    {OutcomeKind::dirty, "dirty"},
+    {OutcomeKind::diverged, "diverged"},
+    {OutcomeKind::failed, "failed"},
+    {OutcomeKind::cancelled, "cancelled"},
+});
+
 std::string_view to_string(OutcomeKind kind) {
-  switch (kind) {
-    case OutcomeKind::cloned:
-      return "cloned";
-    case OutcomeKind::updated:
-      return "updated";
-    case OutcomeKind::unchanged:
-      return "unchanged";
-    case OutcomeKind::dirty:
-      return "dirty";
-    case OutcomeKind::diverged:
-      return "diverged";
-    case OutcomeKind::failed:
-      return "failed";
-    case OutcomeKind::cancelled:
-      return "cancelled";
-  }
-  return "failed";
+  return name_of(k_outcome_names, kind, "failed");
 }
 
 bool succeeded(OutcomeKind kind) {

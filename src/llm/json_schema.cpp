@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "llm/json_schema_internal.hpp"
 
 namespace g2d::llm::detail {
@@ -73,10 +74,7 @@ std::string brief(const json& value) {
   std::string text = dump(value);
   if (text.size() <= k_limit)
     return text;
-  size_t cut = k_limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U)
-    --cut;
-  return text.substr(0, cut) + "...";
+  return text.substr(0, utf8_boundary(text, k_limit)) + "...";
 }
 
 // ---- schema shape ----

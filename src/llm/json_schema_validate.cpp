@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "llm/json_schema.hpp"
 #include "llm/json_schema_internal.hpp"
 
@@ -58,8 +59,7 @@ std::string_view type_name(const json& value) {
 
 // Unicode code points, which is what minLength and maxLength count.
 int64_t code_points(const std::string& text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; });
+  return static_cast<int64_t>(count_code_points(text));
 }
 
 class Validator {

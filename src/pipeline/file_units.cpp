@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chunk/chunk.hpp"
+#include "core/utf8.hpp"
 
 namespace g2d::pipeline {
 
@@ -127,8 +128,7 @@ class FileJob {
         if (line_end != std::string_view::npos && line_end > 0)
           cut = line_end + 1;
         else
-          while (cut > 1 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-            --cut;
+          cut = std::max<size_t>(1, utf8_boundary(text, cut));
       }
       auto tokens = generate::count_tokens(m_context.backend, text.substr(0, cut),
                                            m_context.unit_options, m_stop);

@@ -3,24 +3,21 @@
 #include <algorithm>
 #include <array>
 
+#include "core/enum_names.hpp"
 #include "sys/sha256.hpp"
 
 namespace g2d::pipeline {
 
+constexpr auto k_change_names = enum_names<Change>({
+    {Change::new_file, "new"},
+    {Change::changed, "changed"},
+    {Change::unchanged, "unchanged"},
+    {Change::retry, "retry"},
+    {Change::deleted, "deleted"},
+});
+
 std::string_view to_string(Change change) {
-  switch (change) {
-    case Change::new_file:
-      return "new";
-    case Change::changed:
-      return "changed";
-    case Change::unchanged:
-      return "unchanged";
-    case Change::retry:
-      return "retry";
-    case Change::deleted:
-      return "deleted";
-  }
-  return "unknown";
+  return name_of(k_change_names, change, "unknown");
 }
 
 std::string settings_fingerprint(const Settings& settings) {

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/enum_names.hpp"
+#include "core/utf8.hpp"
 #include "quality/quality.hpp"
 
 namespace g2d::quality {
 
 namespace {
 
-constexpr std::array<std::pair<Flag, std::string_view>, 8> k_flag_names{{
+constexpr auto k_flag_names = enum_names<Flag>({
     {Flag::truncated, "truncated"},
     {Flag::empty, "empty"},
     {Flag::refusal, "refusal"},
@@ -18,7 +20,7 @@ constexpr std::array<std::pair<Flag, std::string_view>, 8> k_flag_names{{
     {Flag::ungrounded, "ungrounded"},
     {Flag::duplicate, "duplicate"},
     {Flag::near_duplicate, "near_duplicate"},
-}};
+});
 
 // Whole answers that say nothing (lower case, trailing punctuation removed).
 constexpr std::array<std::string_view, 9> k_placeholders{
@@ -118,35 +120,12 @@ constexpr bool is_wordlike(char32_t cp) {
   return cp < 0x1f000 || cp > 0x1faff;
 }
 
-// Decodes the UTF-8 sequence at `i` and advances `i` past it; a byte that does not start a
-// complete sequence gives 0 and advances by one.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  const std::size_t length = lead < 0x80   ? 1
-                             : lead < 0xc0 ? 0
-                             : lead < 0xe0 ? 2
-                             : lead < 0xf0 ? 3
-                                           : 4;
-  if (length <= 1) {
-    ++i;
-    return length == 1 ? lead : 0;
-  }
-  char32_t cp = lead & (0x7fU >> length);
-  for (std::size_t k = 1; k < length; ++k) {
-    if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xc0U) != 0x80U) {
-      ++i;
-      return 0;
-    }
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3fU);
-  }
-  i += length;
-  return cp;
-}
-
 bool has_letter_or_digit(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
-    const char32_t cp = next_code_point(s, i);
+    const Utf8Char c = decode_utf8(s, i);
+    i += c.valid ? c.length : 1;
+    const char32_t cp = c.valid ? c.code_point : 0;
     if (cp < 0x80 ? is_ascii_alnum(static_cast<unsigned char>(cp)) : is_wordlike(cp))
       return true;
   }
@@ -248,10 +227,7 @@ bool repeats_sentences(std::string_view text) {
 }  // namespace
 
 std::string_view to_string(Flag flag) {
-  for (const auto& [f, name] : k_flag_names)
-    if (f == flag)
-      return name;
-  return "truncated";
+  return name_of(k_flag_names, flag, "truncated");
 }
 
 std::vector<Flag> all_flags() {
@@ -263,10 +239,7 @@ std::vector<Flag> all_flags() {
 }
 
 std::optional<Flag> parse_flag(std::string_view name) {
-  for (const auto& [f, n] : k_flag_names)
-    if (n == name)
-      return f;
-  return std::nullopt;
+  return value_of(k_flag_names, name);
 }
 
 bool is_empty_answer(std::string_view answer) {
@@ -301,28 +274,15 @@ bool is_repetitive(std::string_view answer) {
 }
 
 bool has_control_chars(std::string_view text) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = byte(i);
-    if (c == '\t' || c == '\n')
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char c = decode_utf8(text, i);
+    i += c.valid ? c.length : 1;  // invalid bytes are not looked at
+    if (!c.valid || c.code_point == '\t' || c.code_point == '\n')
       continue;
-    if (c == '\r') {
-      if (i + 1 < text.size() && text[i + 1] == '\n')
-        continue;
+    if (c.code_point == '\r' && i < text.size() && text[i] == '\n')
+      continue;
+    if (unsafe_for_display(c.code_point))
       return true;
-    }
-    if (c < 0x20 || c == 0x7F)
-      return true;
-    if (c == 0xC2 && i + 1 < text.size() && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9F)
-      return true;  // U+0080..U+009F
-    if (c == 0xE2 && i + 2 < text.size()) {
-      const unsigned char b1 = byte(i + 1);
-      const unsigned char b2 = byte(i + 2);
-      if (b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xA8 && b2 <= 0xAE)))
-        return true;  // U+200E, U+200F, U+2028..U+202E
-      if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)
-        return true;  // U+2066..U+2069
-    }
   }
   return false;
 }
@@ -350,8 +310,8 @@ std::vector<Flag> split_flags(std::string_view list) {
   }
   std::vector<Flag> ordered;
   for (const auto& entry : k_flag_names)
-    if (std::find(found.begin(), found.end(), entry.first) != found.end())
-      ordered.push_back(entry.first);
+    if (std::find(found.begin(), found.end(), entry.value) != found.end())
+      ordered.push_back(entry.value);
   return ordered;
 }
 

@@ -7,20 +7,12 @@ namespace g2d::quality {
 
 namespace {
 
-constexpr std::uint64_t k_fnv_prime = 0x100000001b3ULL;
 constexpr std::uint64_t k_top_bit_clear = 0x7fffffffffffffffULL;
 constexpr int k_shingle_words = 3;
 constexpr std::size_t k_encoded_size = static_cast<std::size_t>(kMinHashSize) * 4;
 
 constexpr bool is_ascii_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-constexpr std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 // One fixed seed per slot: the hash family is h -> splitmix64(h ^ seed_i).
@@ -71,14 +63,6 @@ std::string normalise(std::string_view text) {
     out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : ch;
   }
   return out;
-}
-
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state) {
-  for (char c : bytes) {
-    state ^= static_cast<unsigned char>(c);
-    state *= k_fnv_prime;
-  }
-  return state;
 }
 
 std::uint64_t duplicate_key(std::string_view question, std::string_view answer) {

@@ -26,6 +26,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/hash.hpp"
+
 namespace g2d::quality {
 
 // ---- Exact duplicates ---------------------------------------------------------------------------
@@ -35,8 +37,8 @@ namespace g2d::quality {
 // >= 0x80 are kept as they are, so UTF-8 stays valid.
 std::string normalise(std::string_view text);
 
-// FNV-1a 64 of `bytes`, continuing from `state` (the FNV offset basis by default).
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state = 0xcbf29ce484222325ULL);
+// FNV-1a 64 (core/hash.hpp).
+using g2d::fnv1a64;
 
 // FNV-1a 64 of normalise(question) + '\0' + normalise(answer), with its top bit cleared so that
 // it fits a signed 64-bit integer (an SQLite INTEGER): 0 <= key <= INT64_MAX.

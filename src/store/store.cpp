@@ -3,33 +3,27 @@
 #include <array>
 #include <utility>
 
+#include "core/enum_names.hpp"
+
 namespace g2d::store {
 
 namespace {
 
-constexpr std::array<std::pair<FileStatus, std::string_view>, 4> k_status_names{{
+constexpr auto k_status_names = enum_names<FileStatus>({
     {FileStatus::pending, "pending"},
     {FileStatus::done, "done"},
     {FileStatus::failed, "failed"},
     {FileStatus::retired, "retired"},
-}};
+});
 
 }  // namespace
 
 std::string_view to_string(FileStatus status) {
-  for (const auto& [value, name] : k_status_names) {
-    if (value == status)
-      return name;
-  }
-  return "unknown";
+  return name_of(k_status_names, status, "unknown");
 }
 
 std::optional<FileStatus> parse_file_status(std::string_view text) {
-  for (const auto& [value, name] : k_status_names) {
-    if (name == text)
-      return value;
-  }
-  return std::nullopt;
+  return value_of(k_status_names, text);
 }
 
 Result<std::vector<FileRecord>> Store::list_files() {

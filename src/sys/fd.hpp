@@ -1,9 +1,11 @@
 // sys/fd.hpp — an owning file descriptor: closed when the owner goes, moved never copied.
 //
 // Ownership: owns the descriptor it holds (-1 = none). Thread-safety: a plain value; one owner at
-// a time. Errors: none (close() failing on a descriptor only read from loses nothing).
+// a time. Errors: none from reset() (close() failing on a descriptor only read from loses nothing);
+// close() returns close()'s errno for a descriptor written through.
 #pragma once
 
+#include <cerrno>
 #include <unistd.h>
 #include <utility>
 
@@ -31,6 +33,12 @@ class Fd {
     if (m_fd >= 0)
       ::close(m_fd);
     m_fd = fd;
+  }
+  // Closes the descriptor now and says how it went: 0, or close()'s errno (where a file written
+  // through it reports a deferred write error). None is left either way.
+  int close() noexcept {
+    int fd = std::exchange(m_fd, -1);
+    return fd < 0 || ::close(fd) == 0 ? 0 : errno;
   }
 
  private:

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "core/enum_names.hpp"
+
 #ifdef __APPLE__
 #include <CoreFoundation/CoreFoundation.h>
 #include <IOKit/ps/IOPSKeys.h>
@@ -18,20 +20,16 @@
 
 namespace g2d::sys {
 
+constexpr auto k_battery_status_names = enum_names<BatteryStatus>({
+    {BatteryStatus::charging, "charging"},
+    {BatteryStatus::discharging, "discharging"},
+    {BatteryStatus::full, "full"},
+    {BatteryStatus::not_charging, "not charging"},
+    {BatteryStatus::unknown, "unknown"},
+});
+
 std::string_view to_string(BatteryStatus status) {
-  switch (status) {
-    case BatteryStatus::charging:
-      return "charging";
-    case BatteryStatus::discharging:
-      return "discharging";
-    case BatteryStatus::full:
-      return "full";
-    case BatteryStatus::not_charging:
-      return "not charging";
-    case BatteryStatus::unknown:
-      break;
-  }
-  return "unknown";
+  return name_of(k_battery_status_names, status, "unknown");
 }
 
 namespace {

@@ -58,10 +58,10 @@ Result<RegularFile> open_regular_file(int dir_fd, std::string_view relative,
       return fail(ErrorKind::io, "{}: leaves the root (an empty, . or .. component)", display);
     int at = dir.valid() ? dir.get() : dir_fd;
     if (slash != std::string_view::npos) {
-      int next = openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (next < 0)
+      Fd next = open_directory_nofollow(at, name.c_str());
+      if (!next.valid())
         return tl::unexpected(open_error(at, name, errno, display));
-      dir.reset(next);
+      dir = std::move(next);
       start = slash + 1;
       continue;
     }
@@ -80,6 +80,10 @@ Result<RegularFile> open_regular_file(int dir_fd, std::string_view relative,
     file.inode = static_cast<std::uint64_t>(st.st_ino);
     return file;
   }
+}
+
+Fd open_directory_nofollow(int dir_fd, const char* name) {
+  return Fd(openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 Result<RegularFile> open_regular_file(const std::filesystem::path& root,

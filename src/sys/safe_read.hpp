@@ -54,6 +54,11 @@ Result<std::string> read_prefix(const RegularFile& file, std::uint64_t max_bytes
 Result<std::string> read_bounded(const RegularFile& file, std::uint64_t max_bytes,
                                  std::string_view display);
 
+// The directory `name` beneath the directory `dir_fd` (AT_FDCWD: `name` is a path of its own),
+// opened with O_NOFOLLOW: a symlink as its last component is not followed. An invalid Fd on
+// failure, with errno set (ELOOP or ENOTDIR for a symlink, ENOTDIR for a file).
+Fd open_directory_nofollow(int dir_fd, const char* name);
+
 // open_regular_file + read_bounded.
 Result<std::string> read_regular_file(const std::filesystem::path& root, std::string_view relative,
                                       std::uint64_t max_bytes);

@@ -115,13 +115,9 @@ void remove_crash_handlers() {
 size_t widen(const std::string& text, wchar_t* out, size_t max) {
   size_t n = 0;
   for (size_t i = 0; i < text.size() && n < max;) {
-    auto b = static_cast<unsigned char>(text[i]);
-    int extra = b < 0x80 ? 0 : (b & 0xE0) == 0xC0 ? 1 : (b & 0xF0) == 0xE0 ? 2 : 3;
-    char32_t cp = extra == 0 ? b : extra == 1 ? (b & 0x1F) : extra == 2 ? (b & 0x0F) : (b & 0x07);
-    for (int k = 1; k <= extra && i + static_cast<size_t>(k) < text.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0x3F);
-    i += static_cast<size_t>(extra) + 1;
-    out[n++] = static_cast<wchar_t>(cp);
+    Utf8Char c = decode_utf8(text, i);
+    i += c.length;
+    out[n++] = static_cast<wchar_t>(c.code_point);
   }
   return n;
 }

@@ -6,8 +6,8 @@
 // is its tail), a combining mark joins the character before it, and text is cut at the width it
 // is given — never wrapped, never written outside the frame. Control characters and bytes that
 // are not UTF-8 are drawn as '?', so nothing written to a Frame can move a terminal's cursor.
-// (Widths follow Unicode's East Asian Width for the common ranges; a terminal whose wcwidth
-// disagrees for a rare character may shift the rest of that line, never another line.)
+// (Widths are core/utf8.hpp's code_point_width, the same as glibc's wcwidth(); a terminal whose
+// wcwidth disagrees for a character may shift the rest of that line, never another line.)
 //
 // Ownership: plain value. Thread-safety: none (one thread draws a frame). Errors: none; drawing
 // outside the frame is clipped.
@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/utf8.hpp"
 
 namespace g2d::tui {
 
@@ -39,8 +41,8 @@ struct Cell {
   bool operator==(const Cell&) const = default;
 };
 
-// Display width of UTF-8 text (as Frame::put would lay it out).
-int display_width(std::string_view text);
+// Display width of UTF-8 text, as Frame::put lays it out (core/utf8.hpp).
+using g2d::display_width;
 // The longest prefix of `text` at most `width` columns wide.
 std::string cut_to_width(std::string_view text, int width);
 // `text` if it fits in `width`, else "…" and its end (paths keep their file name).

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/utf8.hpp"
+
 namespace g2d::app {
 namespace {
 
@@ -14,12 +16,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// Code points: what the terminal shows.
+// Columns: what the terminal shows.
 size_t shown(const std::string& s) {
-  size_t n = 0;
-  for (char c : s)
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return n;
+  return static_cast<size_t>(display_width(s));
 }
 
 TEST(Progress, TheLineOfTheExample) {
@@ -49,6 +48,23 @@ TEST(Progress, TheBarShrinksToTheWidthAndTheLineIsCutWhenItMust) {
   EXPECT_EQ(tiny, "prepare [#####.....]");
   for (int columns = 1; columns < 120; ++columns)
     EXPECT_LE(shown(format_progress(p, columns)), static_cast<size_t>(columns));
+}
+
+TEST(Progress, WideCharactersCountTwoColumnsAndAreNeverCutInHalf) {
+  ProgressLine p;
+  p.total = 10;
+  p.done = 5;
+  p.paused = "\xE7\x94\xB5\xE6\xB1\xA0 \xF0\x9F\x94\x8B low";  // "电池 🔋 low"
+  std::string wide = format_progress(p, 200);
+  EXPECT_THAT(wide, EndsWith("paused: \xE7\x94\xB5\xE6\xB1\xA0 \xF0\x9F\x94\x8B low"));
+  for (int columns = 20; columns < 120; ++columns) {
+    std::string line = format_progress(p, columns);
+    EXPECT_LE(shown(line), static_cast<size_t>(columns)) << line;
+    EXPECT_TRUE(valid_utf8(line)) << line;
+  }
+  // 10 files at 80 columns: the bar keeps room for the text as the terminal shows it.
+  std::string line = format_progress(p, 80);
+  EXPECT_EQ(shown(line), 80u) << line;
 }
 
 TEST(Progress, NoRateYetMeansNoEta) {

@@ -392,5 +392,49 @@ TEST(Frame, WidthsAndCuts) {
   EXPECT_EQ(format_bytes(16ULL << 30), "16.0 GiB");
 }
 
+// U+1F680 (and U+2614 from the U+2600 block) take two columns, as ncursesw draws them: the frame
+// gives each a tail cell, so what follows on the row stays where the terminal shows it.
+TEST(Frame, EmojiTakeTwoColumnsLikeTheTerminal) {
+  const std::string rocket = "\xF0\x9F\x9A\x80";
+  const std::string umbrella = "\xE2\x98\x94";
+  Frame f(8, 1);
+  EXPECT_EQ(f.put(0, 0, rocket + "x" + umbrella + "y"), 6);
+  EXPECT_EQ(f.at(0, 0).text, rocket);
+  EXPECT_TRUE(f.at(1, 0).wide_tail);
+  EXPECT_EQ(f.at(2, 0).text, "x");
+  EXPECT_EQ(f.at(3, 0).text, umbrella);
+  EXPECT_TRUE(f.at(4, 0).wide_tail);
+  EXPECT_EQ(f.at(5, 0).text, "y");
+  EXPECT_EQ(display_width(f.row_text(0)), 8);
+}
+
+TEST(Layout, ARowWithAnEmojiIsPaddedToItsWidth) {
+  const std::string rocket = "\xF0\x9F\x9A\x80";
+  Snapshot s = live_snapshot();
+  s.live->in_flight = {{"src/" + rocket + "/launch.c", testing::k_now - 1000},
+                       {"src/plain/launch.c", testing::k_now - 1000}};
+  for (auto [cols, rows] : k_sizes) {
+    SCOPED_TRACE(std::to_string(cols) + "x" + std::to_string(rows));
+    Frame f = render(s, {}, cols, rows);
+    expect_contained(f);
+    int row = row_of(f, rocket + "/launch.c");
+    ASSERT_GT(row, 0) << dump(f);
+    int col = 0;
+    while (col < cols && f.at(col, row).text != rocket)
+      ++col;
+    ASSERT_LT(col + 2, cols) << dump(f);
+    EXPECT_TRUE(f.at(col + 1, row).wide_tail) << dump(f);
+    EXPECT_EQ(f.at(col + 2, row).text, "/") << dump(f);
+    // The time the file took ends at the same column as on the plain path's row.
+    int plain = row_of(f, "plain/launch.c");
+    ASSERT_GT(plain, 0) << dump(f);
+    std::string emoji_row = f.row_text(row);
+    std::string plain_row = f.row_text(plain);
+    EXPECT_EQ(display_width(emoji_row.substr(0, emoji_row.find("1s"))),
+              display_width(plain_row.substr(0, plain_row.find("1s"))))
+        << dump(f);
+  }
+}
+
 }  // namespace
 }  // namespace g2d::tui

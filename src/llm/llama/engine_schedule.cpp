@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/utf8.hpp"
 #include "llm/llama/engine_internal.hpp"
 #include "llm/llama/model.hpp"
 
@@ -23,18 +24,7 @@ namespace {
 
 // Drops an incomplete UTF-8 sequence at the end (a generation cut off by its token budget).
 void trim_partial_utf8(std::string& s) {
-  size_t i = s.size();
-  size_t back = 0;
-  while (i > 0 && back < 4 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) {
-    --i;
-    ++back;
-  }
-  if (i == 0)
-    return;
-  auto lead = static_cast<unsigned char>(s[i - 1]);
-  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (need > 1 && back + 1 < need)
-    s.resize(i - 1);
+  s.resize(utf8_complete_length(s));
 }
 
 }  // namespace
