@@ -1,14 +1,17 @@
 #include "git/scrape.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>  // renameatx_np (macOS)
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <thread>
@@ -81,10 +84,10 @@ using sys::Fd;
 struct Context {
   fs::path repos_dir;  // absolute
   int depth = 1;
-  const std::atomic<bool>* cancel = nullptr;
+  std::stop_token stop;
   detail::GitSettings settings;
 
-  bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_acquire); }
+  bool cancelled() const { return stop.stop_requested(); }
 };
 
 RepoOutcome outcome(const RepoRef& repo, OutcomeKind kind, std::string commit = {},
@@ -199,18 +202,17 @@ int rename_noreplace(const char* from, int to_dir, const char* to) {
 // The output of a git call that succeeded, or the outcome that ends this repository's turn.
 using Step = tl::expected<std::string, RepoOutcome>;
 
-GitCall call_in(const fs::path& dir, std::vector<std::string> args,
-                const std::atomic<bool>* cancel = nullptr) {
+GitCall call_in(const fs::path& dir, std::vector<std::string> args, std::stop_token stop = {}) {
   GitCall call;
   call.args = std::move(args);
   call.cwd = dir;
-  call.cancel = cancel;
+  call.stop = std::move(stop);
   return call;
 }
 
 // A clone or fetch: cancellable, and stopped when git stays silent too long (it prints progress).
 GitCall transfer_in(const Context& ctx, const fs::path& dir, std::vector<std::string> args) {
-  GitCall call = call_in(dir, std::move(args), ctx.cancel);
+  GitCall call = call_in(dir, std::move(args), ctx.stop);
   call.idle_timeout = k_network_idle_timeout;
   return call;
 }
@@ -269,14 +271,14 @@ Step fetch_everything(const Context& ctx, const RepoRef& repo, const fs::path& d
 // that refuse unadvertised commits get a full fetch instead.
 Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
   if (auto s = git_step(ctx, repo, "init",
-                        call_in({}, {"init", "--quiet", "--", dir.string()}, ctx.cancel));
+                        call_in({}, {"init", "--quiet", "--", dir.string()}, ctx.stop));
       !s) {
     return s;
   }
   if (auto s = git_step(
           ctx, repo, "remote add",
           call_in(dir, {"remote", "add", "--", "origin", detail::without_credentials(repo.source)},
-                  ctx.cancel));
+                  ctx.stop));
       !s) {
     return s;
   }
@@ -292,7 +294,7 @@ Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& 
       return all;
   }
   return git_step(ctx, repo, "checkout",
-                  call_in(dir, {"checkout", "--quiet", "--detach", repo.ref, "--"}, ctx.cancel));
+                  call_in(dir, {"checkout", "--quiet", "--detach", repo.ref, "--"}, ctx.stop));
 }
 
 Step clone_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
@@ -587,7 +589,11 @@ ReposLock lock_repos_dir(const Context& ctx) {
           fmt::format("another git2dataset scrape is running on {}", ctx.repos_dir.string());
       return lock;
     }
-    std::this_thread::sleep_for(k_lock_poll);
+    // The next try after k_lock_poll, or at once on a stop request.
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock pause(m);
+    cv.wait_for(pause, ctx.stop, k_lock_poll, [] { return false; });
   }
 }
 
@@ -632,7 +638,7 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 
   Context ctx;
   ctx.depth = std::max(options.depth, 0);
-  ctx.cancel = options.cancel;
+  ctx.stop = options.stop;
   std::error_code ec;
   ctx.repos_dir = fs::absolute(options.repos_dir, ec);
   if (!ec)
@@ -688,7 +694,7 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 }
 
 Result<std::string> head_commit(const fs::path& repo_dir) {
-  auto run = detail::run_git({{"rev-parse", "--verify", "HEAD^{commit}"}, repo_dir, true, nullptr});
+  auto run = detail::run_git({{"rev-parse", "--verify", "HEAD^{commit}"}, repo_dir, true, {}});
   if (!run)
     return tl::unexpected(run.error());
   if (run->exit_code != 0) {
@@ -700,7 +706,7 @@ Result<std::string> head_commit(const fs::path& repo_dir) {
 
 Result<std::vector<std::string>> tracked_files(const fs::path& repo_dir) {
   constexpr size_t k_max_listing = size_t{64} << 20;
-  detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, nullptr};
+  detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, {}};
   call.max_output = k_max_listing;
   call.stderr_to_null = true;  // a warning on stderr would be read as part of a path
   auto run = detail::run_git(call);
