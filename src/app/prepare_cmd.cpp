@@ -195,6 +195,11 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   // The first Ctrl-C stops taking files, the second abandons the work in flight.
   options.stop_taking = sys::stop_taking_token();
   options.abandon = sys::abandon_token();
+  std::stop_callback say_stopping(options.stop_taking, [] {
+    spdlog::warn("interrupted: finishing the files in flight (interrupt again to abandon them)");
+  });
+  std::stop_callback say_abandoning(
+      options.abandon, [] { spdlog::warn("interrupted again: abandoning the files in flight"); });
   std::int64_t todo = 0;
   for (auto c : {pipeline::Change::new_file, pipeline::Change::changed, pipeline::Change::retry})
     todo += plan.count(c);
@@ -306,7 +311,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
         }
       });
   heartbeat.reset();  // stops and joins at once
-  bar.reset();  // clears the bar and stops being the console's overlay
+  bar.reset();        // clears the bar and stops being the console's overlay
   note("run.paused", "");
   note("run.live", live.json());
   note("run.state", !summary ? "failed" : summary->stopped ? "stopped" : "finished");

@@ -38,8 +38,8 @@
 // "another git2dataset scrape is running on <repos_dir>". Holding the lock, a scrape removes what
 // an interrupted one left in .partial.
 // Cancellation: when `stop` is requested, running git processes (their whole process group)
-// are stopped at once, their temporary directories removed, and repositories not yet started are reported
-// `cancelled`.
+// are stopped at once, their temporary directories removed, and repositories not yet started are
+// reported `cancelled`.
 //
 // Thread-safety: scrape() runs `jobs` worker threads; `on_outcome` is called from them, one call
 // at a time (an exception from it is logged, never propagated). Errors: per repository, in its
@@ -74,7 +74,7 @@ struct ScrapeOptions {
   std::filesystem::path repos_dir;  // created when missing
   int depth = 1;                    // 0 = full history
   int jobs = 4;                     // repositories at once, >= 1
-  std::stop_token stop;  // see Cancellation above
+  std::stop_token stop;
   std::function<void(const RepoOutcome&)> on_outcome;  // progress, as each repository finishes
 };
 

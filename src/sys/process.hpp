@@ -19,8 +19,9 @@
 // Errors: not_found when the program is not on PATH; io when spawning or reading fails, when the
 // working directory cannot be entered, and when the exit status cannot be had (waitpid fails,
 // as it does when SIGCHLD is ignored: never reported as exit code 0); cancelled when `stop` was
-// requested (before the start too: then nothing is started); timeout when a timeout expired (the message names which and how long). A program
-// that runs and exits non-zero is not an error: see ProcessResult::exit_code.
+// requested (before the start too: then nothing is started); timeout when a timeout expired (the
+// message names which and how long). A program that runs and exits non-zero is not an error: see
+// ProcessResult::exit_code.
 #pragma once
 
 #include <chrono>

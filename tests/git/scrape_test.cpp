@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <atomic>
-#include <stop_token>
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
+#include <stop_token>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <thread>
@@ -936,8 +936,7 @@ TEST_F(Scrape, RepositorysOwnGitIsNeverRunThroughARelativePath) {
 
 // The environment a git call's commands see, one variable a line.
 std::string git_env(const git::detail::GitSettings* settings) {
-  auto run =
-      git::detail::run_git({{"-c", "alias.penv=!env", "penv"}, {}, false, {}, {}, settings});
+  auto run = git::detail::run_git({{"-c", "alias.penv=!env", "penv"}, {}, false, {}, {}, settings});
   if (!run || run->exit_code != 0)
     throw std::runtime_error("git penv failed");
   return "\n" + run->output;

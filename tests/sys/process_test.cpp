@@ -380,8 +380,8 @@ TEST(Process, CancelEscalatesToSigkill) {
   });
   auto start = Clock::now();
   // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
-  auto result =
-      sys::run_process({"sh", "-c", "trap '' TERM; : > \"$0\"; sleep 30", started.string()}, options);
+  auto result = sys::run_process(
+      {"sh", "-c", "trap '' TERM; : > \"$0\"; sleep 30", started.string()}, options);
   canceller.join();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
