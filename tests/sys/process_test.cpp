@@ -325,12 +325,17 @@ TEST(Process, CancelKillsTheWholeProcessGroup) {
       << "the background grandchild " << grandchild << " survived";
 }
 
-TEST(Process, AStopEndsASilentChildWithoutWaitingForATimeout) {
-  // No timeout and no output: only the stop request can wake the wait for `sleep 30`.
+// What run_process returned for `sh -c script marker`, stopped once the script created `marker`
+// ($0), and how long it took to return after the stop request.
+struct StoppedRun {
+  Result<sys::ProcessResult> result;
+  Clock::duration after_stop;
+};
+
+StoppedRun stop_once_started(const std::string& script, sys::ProcessOptions options = {}) {
   test::TempDir dir;
   const fs::path started = dir / "started";
   std::stop_source cancel;
-  sys::ProcessOptions options;
   options.stop = cancel.get_token();
   Clock::time_point requested;
   std::thread canceller([&] {
@@ -338,54 +343,36 @@ TEST(Process, AStopEndsASilentChildWithoutWaitingForATimeout) {
     requested = Clock::now();
     cancel.request_stop();
   });
-  auto result =
-      sys::run_process({"sh", "-c", ": > \"$0\"; exec sleep 30", started.string()}, options);
+  auto result = sys::run_process({"sh", "-c", script, started.string()}, options);
   auto returned = Clock::now();
   canceller.join();
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
-  EXPECT_LT(returned - requested, seconds(5));
+  return {std::move(result), returned - requested};
+}
+
+TEST(Process, AStopEndsASilentChildWithoutWaitingForATimeout) {
+  // No timeout and no output: only the stop request can wake the wait for `sleep 30`.
+  auto stopped = stop_once_started(": > \"$0\"; exec sleep 30");
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(5));
 }
 
 TEST(Process, AStopAfterTheOutputEndedEndsTheWaitForTheChild) {
   // The child closes its output and goes on: the wait for its exit is woken by the stop too.
-  test::TempDir dir;
-  const fs::path started = dir / "started";
-  std::stop_source cancel;
-  sys::ProcessOptions options;
-  options.stop = cancel.get_token();
-  std::thread canceller([&] {
-    wait_for([&] { return fs::exists(started); }, seconds(10));
-    cancel.request_stop();
-  });
-  auto start = Clock::now();
-  auto result = sys::run_process(
-      {"sh", "-c", "exec >/dev/null 2>&1; : > \"$0\"; exec sleep 30", started.string()}, options);
-  canceller.join();
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
-  EXPECT_LT(Clock::now() - start, seconds(10));
+  auto stopped = stop_once_started("exec >/dev/null 2>&1; : > \"$0\"; exec sleep 30");
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(5));
 }
 
 TEST(Process, CancelEscalatesToSigkill) {
-  test::TempDir dir;
-  const fs::path started = dir / "started";
-  std::stop_source cancel;
   sys::ProcessOptions options;
-  options.stop = cancel.get_token();
   options.idle_timeout = seconds(20);
-  std::thread canceller([&] {
-    wait_for([&] { return fs::exists(started); }, seconds(10));
-    cancel.request_stop();
-  });
-  auto start = Clock::now();
   // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
-  auto result = sys::run_process(
-      {"sh", "-c", "trap '' TERM; : > \"$0\"; sleep 30", started.string()}, options);
-  canceller.join();
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
-  EXPECT_LT(Clock::now() - start, seconds(10));
+  auto stopped = stop_once_started("trap '' TERM; : > \"$0\"; sleep 30", options);
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(10));
 }
 
 TEST(Process, AlreadyCancelledStopsAtOnce) {
