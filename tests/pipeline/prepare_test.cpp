@@ -158,6 +158,16 @@ class PrepareTest : public ::testing::Test {
   Plan plan;
 };
 
+// A gate that stays shut (a machine paused for good) until `stop` is requested; false when no
+// stop came within a minute (a failing test, not a pace).
+bool stays_shut_until_stopped(const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_for(lock, stop, std::chrono::seconds(60), [] { return false; });
+  return stop.stop_requested();
+}
+
 TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   const std::string code = c_functions(2);
   add("a.c", code);
@@ -579,12 +589,7 @@ TEST_F(PrepareTest, TheGateIsAskedBeforeEachFileAndNeverWhenNothingIsLeft) {
 
   // A gate that would block for ever is never entered when there is nothing to do.
   plan.files.clear();
-  options.before_take = [](std::stop_token stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait(lock, stop, [] { return false; });
-  };
+  options.before_take = [](std::stop_token stop) { stays_shut_until_stopped(stop); };
   ASSERT_TRUE(run(backend));
 }
 
@@ -599,10 +604,7 @@ TEST_F(PrepareTest, AStoreFailureReleasesWorkersWaitingAtTheGate) {
   options.before_take = [&](std::stop_token stop) {
     if (++entered == 1)
       return;
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait(lock, stop, [] { return false; });
+    stays_shut_until_stopped(stop);
   };
   ScriptedFakeBackend backend(two_questions, echo_answer);
   auto summary = run(backend, &failing);
@@ -643,12 +645,8 @@ TEST_F(PrepareTest, AGracefulStopReleasesAWorkerWaitingAtTheGate) {
   options.before_take = [&](std::stop_token stop) {
     if (++entered == 1)
       return;
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
     waiting.set_value();
-    cv.wait_for(lock, stop, std::chrono::seconds(30), [] { return false; });
-    released = stop.stop_requested();
+    released = stays_shut_until_stopped(stop);
   };
   std::jthread stopper([&] {
     waiting.get_future().wait();
