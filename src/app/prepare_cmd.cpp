@@ -192,19 +192,14 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   options.max_retries = llm.max_retries;
   options.concurrent_files = cfg.config.pipeline.max_concurrent_files;
   options.max_units_per_file = cfg.config.pipeline.max_units_per_file;
-  options.stop_taking = &sys::interrupt_flag();
-  // The second Ctrl-C abandons the work in flight.
-  std::stop_source abandon;
-  options.abandon = abandon.get_token();
-  std::jthread watcher([&abandon](const std::stop_token& done) {
-    while (!done.stop_requested()) {
-      if (sys::interrupt_count() >= 2) {
-        abandon.request_stop();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+  // The first Ctrl-C stops taking files, the second abandons the work in flight.
+  options.stop_taking = sys::stop_taking_token();
+  options.abandon = sys::abandon_token();
+  std::stop_callback say_stopping(options.stop_taking, [] {
+    spdlog::warn("interrupted: finishing the files in flight (interrupt again to abandon them)");
   });
+  std::stop_callback say_abandoning(
+      options.abandon, [] { spdlog::warn("interrupted again: abandoning the files in flight"); });
   std::int64_t todo = 0;
   for (auto c : {pipeline::Change::new_file, pipeline::Change::changed, pipeline::Change::retry})
     todo += plan.count(c);
@@ -271,11 +266,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
       bar->set_paused(reason);
   };
   pipeline::ResourceGate gate(std::move(gate_options));
-  options.before_take = [&gate, &abandon](std::stop_token stopping) {
-    gate.wait_until_clear([&abandon, &stopping] {
-      return sys::interrupt_flag().load() || abandon.stop_requested() || stopping.stop_requested();
-    });
-  };
+  options.before_take = [&gate](std::stop_token stopping) { gate.wait_until_clear(stopping); };
 
   std::int64_t done = 0;
   std::int64_t failed = 0;
@@ -320,8 +311,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
         }
       });
   heartbeat.reset();  // stops and joins at once
-  watcher.request_stop();
-  bar.reset();  // clears the bar and stops being the console's overlay
+  bar.reset();        // clears the bar and stops being the console's overlay
   note("run.paused", "");
   note("run.live", live.json());
   note("run.state", !summary ? "failed" : summary->stopped ? "stopped" : "finished");
@@ -337,7 +327,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
       summary->skipped, plan.count(pipeline::Change::unchanged), summary->retired,
       summary->stopped ? "; stopped early" : "");
   (*backend)->unload();
-  if (sys::interrupt_count() > 0)
+  if (sys::interrupted())
     return 130;
   return summary->failed > 0 ? 1 : 0;
 }
@@ -353,7 +343,7 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
     if (!lock)
       return 1;
     attach_log_file(cfg);
-    sys::install_interrupt_handlers();
+    sys::handle_interrupts();
   }
   fs::path repos_dir = config::resolve_path(cfg, cfg.config.pipeline.repos_dir);
   auto repos = discover::find_repositories(repos_dir);

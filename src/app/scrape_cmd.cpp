@@ -59,7 +59,7 @@ std::string totals_line(const std::vector<git::RepoOutcome>& outcomes, size_t re
 
 int run_scrape(const cli::Invocation& inv, std::ostream& out) {
   auto cfg = load_config(inv);
-  sys::install_interrupt_handlers();
+  sys::handle_interrupts();
   const auto& pipeline = cfg.config.pipeline;
   const fs::path repos_file = config::resolve_path(cfg, pipeline.repos_file);
   auto file = git::read_repos_file(repos_file);
@@ -84,7 +84,7 @@ int run_scrape(const cli::Invocation& inv, std::ostream& out) {
   }
   options.depth = pipeline.clone_depth;
   options.jobs = pipeline.scrape_jobs;
-  options.cancel = &sys::interrupt_flag();
+  options.stop = sys::stop_taking_token();
   std::mutex out_mutex;  // scrape serialises on_outcome already; this guards `out` for clarity
   options.on_outcome = [&](const git::RepoOutcome& o) {
     std::lock_guard lock(out_mutex);
@@ -95,7 +95,7 @@ int run_scrape(const cli::Invocation& inv, std::ostream& out) {
   auto outcomes = git::scrape(file->repos, options);
   out << totals_line(outcomes, file->errors.size()) << std::endl;
 
-  if (sys::interrupt_count() > 0) {
+  if (sys::interrupted()) {
     spdlog::warn("scrape interrupted: finished clones were kept, unfinished ones removed");
     return 130;
   }

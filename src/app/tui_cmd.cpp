@@ -69,7 +69,7 @@ int run_tui(const cli::Invocation& inv, std::ostream& /*out*/) {
   options.log_file = log_file_path(cfg);
   tui::DataSource source(*store, options);
 
-  sys::install_interrupt_handlers();  // before the screen, so ncurses leaves them to us
+  sys::handle_interrupts();  // before the screen: SIGINT, SIGTERM, SIGHUP end the dashboard
   std::fflush(stdout);
   auto terminal = tui::CursesTerminal::open(stdout, stdin, inv.color);
   if (!terminal) {
@@ -81,11 +81,11 @@ int run_tui(const cli::Invocation& inv, std::ostream& /*out*/) {
     tui::DashboardHooks hooks;
     hooks.snapshot = [&source](std::int64_t now_ms) { return source.snapshot(now_ms); };
     hooks.set_pause = [&db](bool pause) { return request_pause(db, pause); };
-    hooks.stop = [] { return sys::interrupt_flag().load(); };
+    hooks.stop = [stop = sys::stop_taking_token()] { return stop.stop_requested(); };
     tui::run_dashboard(**terminal, hooks);
   }
   terminal->reset();  // endwin: the terminal as it was
-  return sys::interrupt_count() > 0 ? 130 : 0;
+  return sys::interrupted() ? 130 : 0;
 }
 
 }  // namespace g2d::app

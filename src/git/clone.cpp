@@ -125,14 +125,14 @@ int rename_noreplace(const char* from, int to_dir, const char* to) {
 // that refuse unadvertised commits get a full fetch instead.
 Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {
   if (auto s = git_step(ctx, repo, "init",
-                        call_in({}, {"init", "--quiet", "--", dir.string()}, ctx.cancel));
+                        call_in({}, {"init", "--quiet", "--", dir.string()}, ctx.stop));
       !s) {
     return s;
   }
   if (auto s = git_step(
           ctx, repo, "remote add",
           call_in(dir, {"remote", "add", "--", "origin", detail::without_credentials(repo.source)},
-                  ctx.cancel));
+                  ctx.stop));
       !s) {
     return s;
   }
@@ -148,7 +148,7 @@ Step fetch_commit_into(const RepoRef& repo, const fs::path& dir, const Context& 
       return all;
   }
   return git_step(ctx, repo, "checkout",
-                  call_in(dir, {"checkout", "--quiet", "--detach", repo.ref, "--"}, ctx.cancel));
+                  call_in(dir, {"checkout", "--quiet", "--detach", repo.ref, "--"}, ctx.stop));
 }
 
 Step clone_into(const RepoRef& repo, const fs::path& dir, const Context& ctx) {

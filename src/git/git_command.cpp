@@ -166,7 +166,7 @@ Result<sys::ProcessResult> run_git(const GitCall& call) {
   sys::ProcessOptions options;
   options.cwd = call.cwd;
   options.env = git_environment(call);
-  options.cancel = call.cancel;
+  options.stop = call.stop;
   options.idle_timeout = call.idle_timeout;
   options.max_output = call.max_output;
   options.stderr_to_null = call.stderr_to_null;

@@ -18,9 +18,9 @@
 // code.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +45,7 @@ struct GitCall {
   std::vector<std::string> args;  // after `git` and the safety options
   std::filesystem::path cwd;      // empty: this process's working directory
   bool file_transport = false;    // true only for local-path repositories
-  const std::atomic<bool>* cancel = nullptr;
+  std::stop_token stop;           // a request stops git at once (sys::ProcessOptions::stop)
   std::chrono::milliseconds idle_timeout{0};  // no output for this long stops git; 0 = none
   // Null: GIT_SSH_COMMAND is not set (for calls that reach no remote).
   const GitSettings* settings = nullptr;

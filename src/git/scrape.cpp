@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
@@ -142,7 +143,11 @@ ReposLock lock_repos_dir(const Context& ctx) {
           fmt::format("another git2dataset scrape is running on {}", ctx.repos_dir.string());
       return lock;
     }
-    std::this_thread::sleep_for(k_lock_poll);
+    // The next try after k_lock_poll, or at once on a stop request.
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock pause(m);
+    cv.wait_for(pause, ctx.stop, k_lock_poll, [] { return false; });
   }
 }
 
@@ -187,7 +192,7 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 
   Context ctx;
   ctx.depth = std::max(options.depth, 0);
-  ctx.cancel = options.cancel;
+  ctx.stop = options.stop;
   std::error_code ec;
   ctx.repos_dir = fs::absolute(options.repos_dir, ec);
   if (!ec)
@@ -243,7 +248,7 @@ std::vector<RepoOutcome> scrape(const std::vector<RepoRef>& repos, const ScrapeO
 }
 
 Result<std::string> head_commit(const fs::path& repo_dir) {
-  auto run = detail::run_git({{"rev-parse", "--verify", "HEAD^{commit}"}, repo_dir, true, nullptr});
+  auto run = detail::run_git({{"rev-parse", "--verify", "HEAD^{commit}"}, repo_dir, true, {}});
   if (!run)
     return tl::unexpected(run.error());
   if (run->exit_code != 0) {
@@ -255,7 +260,7 @@ Result<std::string> head_commit(const fs::path& repo_dir) {
 
 Result<std::vector<std::string>> tracked_files(const fs::path& repo_dir) {
   constexpr size_t k_max_listing = size_t{64} << 20;
-  detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, nullptr};
+  detail::GitCall call{{"ls-files", "-z", "--cached", "--full-name"}, repo_dir, false, {}};
   call.max_output = k_max_listing;
   call.stderr_to_null = true;  // a warning on stderr would be read as part of a path
   auto run = detail::run_git(call);

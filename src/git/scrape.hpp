@@ -37,18 +37,18 @@
 // second scrape waits up to 10 seconds (logging once) and then reports every repository failed,
 // "another git2dataset scrape is running on <repos_dir>". Holding the lock, a scrape removes what
 // an interrupted one left in .partial.
-// Cancellation: when `cancel` becomes true, running git processes (their whole process group)
-// are stopped, their temporary directories removed, and repositories not yet started are reported
-// `cancelled`.
+// Cancellation: when `stop` is requested, running git processes (their whole process group)
+// are stopped at once, their temporary directories removed, and repositories not yet started are
+// reported `cancelled`.
 //
 // Thread-safety: scrape() runs `jobs` worker threads; `on_outcome` is called from them, one call
 // at a time (an exception from it is logged, never propagated). Errors: per repository, in its
 // outcome; scrape() itself does not fail.
 #pragma once
 
-#include <atomic>
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,7 +74,7 @@ struct ScrapeOptions {
   std::filesystem::path repos_dir;  // created when missing
   int depth = 1;                    // 0 = full history
   int jobs = 4;                     // repositories at once, >= 1
-  const std::atomic<bool>* cancel = nullptr;
+  std::stop_token stop;
   std::function<void(const RepoOutcome&)> on_outcome;  // progress, as each repository finishes
 };
 

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,10 +39,10 @@ inline constexpr const char* k_pinned_key = "git2dataset.pinned";
 struct Context {
   std::filesystem::path repos_dir;  // absolute
   int depth = 1;
-  const std::atomic<bool>* cancel = nullptr;
+  std::stop_token stop;
   GitSettings settings;
 
-  bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_acquire); }
+  bool cancelled() const { return stop.stop_requested(); }
 };
 
 inline RepoOutcome outcome(const RepoRef& repo, OutcomeKind kind, std::string commit = {},
@@ -57,7 +58,7 @@ using Step = tl::expected<std::string, RepoOutcome>;
 
 // A git call in `dir` (empty: this process's working directory).
 GitCall call_in(const std::filesystem::path& dir, std::vector<std::string> args,
-                const std::atomic<bool>* cancel = nullptr);
+                std::stop_token stop = {});
 
 // A clone or fetch: cancellable, and stopped when git stays silent too long (it prints progress).
 GitCall transfer_in(const Context& ctx, const std::filesystem::path& dir,

@@ -25,17 +25,16 @@ bool is_commit_id(std::string_view ref) {
          std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
-GitCall call_in(const fs::path& dir, std::vector<std::string> args,
-                const std::atomic<bool>* cancel) {
+GitCall call_in(const fs::path& dir, std::vector<std::string> args, std::stop_token stop) {
   GitCall call;
   call.args = std::move(args);
   call.cwd = dir;
-  call.cancel = cancel;
+  call.stop = std::move(stop);
   return call;
 }
 
 GitCall transfer_in(const Context& ctx, const fs::path& dir, std::vector<std::string> args) {
-  GitCall call = call_in(dir, std::move(args), ctx.cancel);
+  GitCall call = call_in(dir, std::move(args), ctx.stop);
   call.idle_timeout = k_network_idle_timeout;
   return call;
 }

@@ -60,8 +60,11 @@ class Runner {
         m_on_file(on_file) {}
 
   Result<PrepareSummary> run(const Plan& plan) {
-    // In-flight calls stop when the caller abandons the run or the store fails.
+    // In-flight calls stop when the caller abandons the run or the store fails; taking stops on
+    // those and on the caller's graceful stop.
     std::stop_callback forward(m_options.abandon, [this] { m_cancel.request_stop(); });
+    std::stop_callback stop_taking(m_options.stop_taking, [this] { m_no_more.request_stop(); });
+    std::stop_callback cancelled(m_cancel.get_token(), [this] { m_no_more.request_stop(); });
     for (const auto& path : plan.deleted) {
       auto retired = m_store.retire_file(path);
       if (!retired)
@@ -99,12 +102,11 @@ class Runner {
  private:
   const PlannedFile* take() {
     if (m_options.before_take && work_left())
-      m_options.before_take(m_cancel.get_token());
+      m_options.before_take(m_no_more.get_token());
     std::lock_guard lock(m_mutex);
     if (m_store_error || m_next >= m_work.size())
       return nullptr;
-    if ((m_options.stop_taking != nullptr && m_options.stop_taking->load()) ||
-        m_cancel.stop_requested()) {
+    if (m_no_more.stop_requested()) {
       m_summary.stopped = true;
       return nullptr;
     }
@@ -328,7 +330,8 @@ class Runner {
   size_t m_next = 0;
   PrepareSummary m_summary;
   std::optional<Error> m_store_error;
-  std::stop_source m_cancel;  // requested by `abandon` or a store failure
+  std::stop_source m_cancel;   // requested by `abandon` or a store failure
+  std::stop_source m_no_more;  // take no more files: requested by `stop_taking` or m_cancel
 };
 
 }  // namespace

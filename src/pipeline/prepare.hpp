@@ -11,8 +11,9 @@
 // never blocks or is read without end. A file whose
 // failures reached `max_retries` runs is left alone with its reason (`git2dataset retry` re-queues
 // it). A failure is recorded in FailedFiles and never marks the file done; the run goes on.
-// Stopping: when `stop_taking` becomes true no new file is started and the ones in flight finish;
+// Stopping: when `stop_taking` is requested no new file is started and the ones in flight finish;
 // when `abandon` is requested the in-flight calls are cancelled and their files are not committed.
+// Both are stop tokens (sys/signals.hpp gives the ones of Ctrl-C): a request wakes what waits.
 // A file too large for the model's context is cut into units (pipeline/file_units.hpp); every
 // finished call is kept as partial work, so a failed or interrupted file is never paid for twice.
 //
@@ -23,7 +24,6 @@
 // leaves no room for code (see code_budget); per-file problems are counted, not returned.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -52,12 +52,11 @@ struct PrepareOptions {
   int max_units_per_file = 16;  // a file cut into more units fails before any model call
   std::chrono::milliseconds backoff{500};  // before a call's first retry; doubles, with jitter
   int concurrent_files = 4;
-  const std::atomic<bool>* stop_taking = nullptr;  // graceful stop (first Ctrl-C)
-  std::stop_token abandon;                         // cancel in-flight work (second Ctrl-C)
+  std::stop_token stop_taking;  // graceful stop (first Ctrl-C)
+  std::stop_token abandon;      // cancel in-flight work (second Ctrl-C)
   // Called by a worker before it takes its next file (only while files are left), outside any
   // lock: blocks while the machine is short of resources (memory, battery) and returns when work
-  // may go on or a stop is asked — by the caller, or by `stopping` (the run's own: a store that
-  // failed, or an abandon).
+  // may go on or `stopping` is requested (stop_taking, abandon, or a store that failed).
   std::function<void(std::stop_token stopping)> before_take;
   // Observers of the work in flight (the dashboard's live view), called from the worker threads,
   // several at once, so they must be thread-safe and quick. A worker calls on_file_started when it

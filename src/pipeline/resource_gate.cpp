@@ -12,8 +12,9 @@ namespace {
 
 constexpr std::uint64_t k_mib = std::uint64_t{1} << 20;
 constexpr double k_gib = 1024.0 * 1024.0 * 1024.0;
-// How often a waiter looks at its stop predicate while the readings are not yet due.
-constexpr std::chrono::milliseconds k_stop_check{100};
+// How often a waiter asks for the user's pause while the machine's readings are not yet due (a
+// stop request needs no looking at: it wakes the waiter).
+constexpr std::chrono::milliseconds k_pause_check{100};
 
 double gib(std::uint64_t bytes) {
   return static_cast<double>(bytes) / k_gib;
@@ -83,25 +84,25 @@ void ResourceGate::refresh() {
   m_reason = std::move(next);
   if (m_options.on_change)
     m_options.on_change(m_reason.text);
+  ++m_news;
   m_changed.notify_all();
 }
 
-bool ResourceGate::wait_until_clear(const std::function<bool()>& stopped) {
+bool ResourceGate::wait_until_clear(const std::stop_token& stop) {
   std::unique_lock lock(m_mutex);
   for (;;) {
     refresh();
     if (m_reason.kind == PauseKind::none)
       return true;
-    if (stopped && stopped())
+    if (stop.stop_requested())
       return false;
-    // Wake for the next reading, for another waiter's news, or to look at the stop predicate.
+    // Wake for the next reading, for another waiter's news, to ask for the user's pause, or on a
+    // stop request.
     auto due = *m_read_at + m_options.poll_interval;
-    m_changed.wait_until(lock, std::min(due, Clock::now() + k_stop_check));
+    const std::uint64_t news = m_news;
+    m_changed.wait_until(lock, stop, std::min(due, Clock::now() + k_pause_check),
+                         [this, news] { return m_news != news; });
   }
-}
-
-bool ResourceGate::wait_until_clear(const std::stop_token& stop) {
-  return wait_until_clear([&stop] { return stop.stop_requested(); });
 }
 
 std::string ResourceGate::reason() const {

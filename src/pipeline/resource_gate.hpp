@@ -67,11 +67,9 @@ class ResourceGate {
  public:
   explicit ResourceGate(GateOptions options);
 
-  // Blocks while a reason to wait holds, re-reading the machine once per poll interval (the
-  // user's pause at every call and every wake-up). Returns true when
-  // work may go on, false when `stopped` became true while waiting (looked at every 100 ms, or
-  // every poll interval when that is shorter, so a stop releases every waiter promptly).
-  bool wait_until_clear(const std::function<bool()>& stopped);
+  // Blocks while a reason to wait holds, re-reading the machine once per poll interval and the
+  // user's pause at every call and every wake-up (at least every 100 ms). Returns true when work
+  // may go on, false when `stop` is requested while it waits: the request wakes it at once.
   bool wait_until_clear(const std::stop_token& stop);
 
   // The current reason to wait ("" when clear), as of the latest reading.
@@ -86,7 +84,8 @@ class ResourceGate {
 
   GateOptions m_options;
   mutable std::mutex m_mutex;
-  std::condition_variable m_changed;
+  std::condition_variable_any m_changed;  // notified with m_news: a waiter's refresh changed it
+  std::uint64_t m_news = 0;
   std::optional<Clock::time_point> m_read_at;  // when the latest reading was taken
   sys::ResourceReadings m_readings;            // that reading
   PauseReason m_reason;

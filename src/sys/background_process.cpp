@@ -5,7 +5,7 @@
 namespace g2d::sys {
 
 BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, ProcessOptions options) {
-  options.cancel = &m_cancel;
+  options.stop = m_stop.get_token();
   m_waiter = std::jthread([this, argv = std::move(argv), options = std::move(options)] {
     auto result = run_process(argv, options);
     std::lock_guard lock(m_mutex);
@@ -28,7 +28,7 @@ std::optional<Result<ProcessResult>> BackgroundProcess::exit() const {
 }
 
 void BackgroundProcess::stop() {
-  m_cancel = true;
+  m_stop.request_stop();
   if (m_waiter.joinable())
     m_waiter.join();
 }

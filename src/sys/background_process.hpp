@@ -12,9 +12,9 @@
 // options.max_output bytes is read and dropped.
 #pragma once
 
-#include <atomic>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,7 +25,7 @@ namespace g2d::sys {
 
 class BackgroundProcess {
  public:
-  // Starts `argv` now; `options.cancel` is ignored (stop() is the way to end it).
+  // Starts `argv` now; `options.stop` is replaced (stop() is the way to end it).
   explicit BackgroundProcess(std::vector<std::string> argv, ProcessOptions options = {});
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
@@ -38,7 +38,7 @@ class BackgroundProcess {
   void stop();
 
  private:
-  std::atomic<bool> m_cancel{false};
+  std::stop_source m_stop;  // stop() requests it: run_process ends the child at once
   mutable std::mutex m_mutex;
   std::optional<Result<ProcessResult>> m_exit;  // guarded by m_mutex
   std::jthread m_waiter;                        // last: started once the rest exists

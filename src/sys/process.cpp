@@ -8,10 +8,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <stop_token>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <utility>
 
 #include "sys/fd.hpp"
@@ -25,7 +29,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds k_poll_slice{100};   // the longest wait between checks of `cancel`
+// Without a pidfd (not Linux), the child's exit is looked for at least this often while a
+// descendant may hold the pipe open; a stop request wakes the wait at once regardless.
+constexpr milliseconds k_exit_check{100};
+constexpr milliseconds k_drain_limit{100};  // reading what is left after the child exited
 constexpr milliseconds k_term_grace{2000};  // SIGTERM → SIGKILL
 constexpr const char* k_default_path = "/bin:/usr/bin";  // what execvp uses without PATH
 
@@ -233,6 +240,34 @@ bool has_exited(pid_t pid) {
   return rc < 0 || info.si_pid == pid;
 }
 
+// A descriptor that becomes readable when `pid` exits (Linux 5.3 and later), or an invalid one:
+// then the child's exit is looked for every k_exit_check instead.
+Fd open_pidfd(pid_t pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  return Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+#else
+  (void)pid;
+  return Fd();
+#endif
+}
+
+// Waits until `pid` has exited (without reaping it) or `deadline` passed: on its pidfd when
+// valid, else looking every 10 ms. True when it exited.
+bool wait_for_exit(pid_t pid, const Fd& pidfd, Clock::time_point deadline) {
+  while (!has_exited(pid)) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0)
+      return false;
+    if (pidfd.valid()) {
+      pollfd pfd{pidfd.get(), POLLIN, 0};
+      (void)poll(&pfd, 1, static_cast<int>(left.count()));
+    } else {
+      std::this_thread::sleep_for(std::min(left, milliseconds(10)));
+    }
+  }
+  return true;
+}
+
 // The child's exit code. Never a made-up 0: when waitpid fails (ECHILD when SIGCHLD is ignored
 // and the kernel reaped the child itself) the status is unknown, and that is an error.
 Result<int> reap(pid_t pid, const std::string& program) {
@@ -250,20 +285,18 @@ Result<int> reap(pid_t pid, const std::string& program) {
 
 // SIGTERM to the child's process group, SIGKILL after the grace period (to the whole group,
 // for members that ignore SIGTERM), then reap.
-void stop_group(pid_t pid) {
+void stop_group(pid_t pid, const Fd& pidfd) {
   kill(-pid, SIGTERM);
-  auto deadline = Clock::now() + k_term_grace;
-  while (!has_exited(pid) && Clock::now() < deadline)
-    std::this_thread::sleep_for(milliseconds(10));
+  (void)wait_for_exit(pid, pidfd, Clock::now() + k_term_grace);
   kill(-pid, SIGKILL);
   (void)reap(pid, {});
 }
 
-// Reads what is in the pipe now, without waiting for more, and for at most k_poll_slice (a
+// Reads what is in the pipe now, without waiting for more, and for at most k_drain_limit (a
 // descendant may keep writing). False at end of file or on error.
 bool drain(int fd, std::string& output, size_t max_output, int& read_errno) {
   std::array<char, 4096> buf{};
-  const auto deadline = Clock::now() + k_poll_slice;
+  const auto deadline = Clock::now() + k_drain_limit;
   while (Clock::now() < deadline) {
     pollfd pfd{fd, POLLIN, 0};
     int ready = poll(&pfd, 1, 0);
@@ -284,92 +317,117 @@ bool drain(int fd, std::string& output, size_t max_output, int& read_errno) {
   return true;
 }
 
+// Writes a byte to a pipe when a stop is requested: the wait in run_process polls the pipe's read
+// end beside the child's output and exit, so a stop wakes it at once (write() is safe from any
+// thread, the callback runs on the one that requests the stop).
+struct WakeOnStop {
+  int fd;
+  void operator()() const noexcept {
+    const char byte = 1;
+    (void)!write(fd, &byte, 1);
+  }
+};
+
 }  // namespace
 
 Result<ProcessResult> run_process(const std::vector<std::string>& argv,
                                   const ProcessOptions& options) {
+  if (options.stop.stop_requested() && !argv.empty())
+    return fail(ErrorKind::cancelled, "{}: cancelled", argv[0]);
+  std::array<int, 2> wake_fds{};
+  if (pipe2(wake_fds.data(), O_CLOEXEC | O_NONBLOCK) != 0)
+    return fail(ErrorKind::io, "pipe: {}", std::strerror(errno));
+  Fd wake_read(wake_fds[0]);
+  Fd wake_write(wake_fds[1]);
   auto spawned = spawn(argv, &options);
   if (!spawned)
     return tl::unexpected(spawned.error());
   const pid_t pid = spawned->pid;
   Fd out(spawned->out_fd);
+  const Fd pidfd = open_pidfd(pid);
   const std::string& program = argv[0];
+  // Declared after the pipe it writes to, so it is gone (and not running) before the pipe closes.
+  std::stop_callback<WakeOnStop> on_stop(options.stop, WakeOnStop{wake_write.get()});
 
   const auto start = Clock::now();
   auto last_output = start;
   ProcessResult result;
   int read_errno = 0;
   std::array<char, 4096> buf{};
+  // After end of file the child normally exits at once; without a pidfd it is looked for after
+  // 1 ms, then ever less often, up to k_exit_check.
+  auto exit_check = milliseconds(1);
   for (;;) {
     const auto now = Clock::now();
-    if (options.cancel != nullptr && options.cancel->load(std::memory_order_acquire)) {
-      stop_group(pid);
+    if (options.stop.stop_requested()) {
+      stop_group(pid, pidfd);
       return fail(ErrorKind::cancelled, "{}: cancelled", program);
     }
     if (options.timeout.count() > 0 && now - start >= options.timeout) {
-      stop_group(pid);
+      stop_group(pid, pidfd);
       return fail(ErrorKind::timeout, "{}: timed out after {} (total timeout)", program,
                   describe_duration(options.timeout));
     }
-    if (options.idle_timeout.count() > 0 && now - last_output >= options.idle_timeout) {
-      stop_group(pid);
+    // The idle timeout watches the output: it ends with it.
+    if (out.valid() && options.idle_timeout.count() > 0 &&
+        now - last_output >= options.idle_timeout) {
+      stop_group(pid, pidfd);
       return fail(ErrorKind::timeout, "{}: no output for {} (idle timeout)", program,
                   describe_duration(options.idle_timeout));
     }
-    auto wait = k_poll_slice;
+    // -1: no limit; the wait ends on output, end of file, the child's exit (pidfd) or a stop.
+    auto wait = milliseconds(-1);
+    auto at_most = [&wait](milliseconds limit) {
+      limit = std::max(limit, milliseconds(0));
+      wait = wait.count() < 0 ? limit : std::min(wait, limit);
+    };
     if (options.timeout.count() > 0)
-      wait = std::min(wait, std::chrono::ceil<milliseconds>(start + options.timeout - now));
-    if (options.idle_timeout.count() > 0)
-      wait =
-          std::min(wait, std::chrono::ceil<milliseconds>(last_output + options.idle_timeout - now));
-    pollfd pfd{out.get(), POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(wait.count(), 0)));
+      at_most(std::chrono::ceil<milliseconds>(start + options.timeout - now));
+    if (out.valid() && options.idle_timeout.count() > 0)
+      at_most(std::chrono::ceil<milliseconds>(last_output + options.idle_timeout - now));
+    if (!pidfd.valid())
+      at_most(out.valid() ? k_exit_check : exit_check);
+    std::array<pollfd, 3> fds{};
+    nfds_t count = 0;
+    fds[count++] = {wake_read.get(), POLLIN, 0};
+    const nfds_t out_index = count;
+    if (out.valid())
+      fds[count++] = {out.get(), POLLIN, 0};
+    if (pidfd.valid())
+      fds[count++] = {pidfd.get(), POLLIN, 0};
+    int ready = poll(fds.data(), count, static_cast<int>(wait.count()));
     if (ready < 0 && errno != EINTR) {
       read_errno = errno;
       break;
     }
-    if (ready > 0) {
+    if (ready > 0 && out.valid() && fds[out_index].revents != 0) {
       ssize_t n = read(out.get(), buf.data(), buf.size());
       if (n < 0 && errno != EINTR && errno != EAGAIN) {
         read_errno = errno;
         break;
       }
       if (n == 0)
-        break;  // every writer closed the pipe
+        out.reset();  // every writer closed the pipe
       if (n > 0) {
         last_output = Clock::now();
         size_t room = options.max_output - std::min(options.max_output, result.output.size());
         result.output.append(buf.data(), std::min(room, static_cast<size_t>(n)));
       }
     }
-    // The child exited but something it started still holds the pipe: keep what the child
-    // wrote and stop waiting (background descendants are not ours to wait for).
     if (has_exited(pid)) {
-      drain(out.get(), result.output, options.max_output, read_errno);
+      // Something the child started may still hold the pipe: keep what the child wrote and stop
+      // waiting (background descendants are not ours to wait for).
+      if (out.valid())
+        drain(out.get(), result.output, options.max_output, read_errno);
       break;
     }
+    if (!out.valid())
+      exit_check = std::min(exit_check * 2, k_exit_check);
   }
   out.reset();
   if (read_errno != 0) {
-    stop_group(pid);
+    stop_group(pid, pidfd);
     return fail(ErrorKind::io, "reading the output of {}: {}", program, std::strerror(read_errno));
-  }
-  // After end of file the child normally exits at once; keep honouring cancel and timeouts in
-  // case it does not.
-  auto pause = milliseconds(1);
-  while (!has_exited(pid)) {
-    const auto now = Clock::now();
-    bool cancelled = options.cancel != nullptr && options.cancel->load(std::memory_order_acquire);
-    bool timed_out = options.timeout.count() > 0 && now - start >= options.timeout;
-    if (cancelled || timed_out) {
-      stop_group(pid);
-      if (cancelled)
-        return fail(ErrorKind::cancelled, "{}: cancelled", program);
-      return fail(ErrorKind::timeout, "{}: timed out after {} (total timeout)", program,
-                  describe_duration(options.timeout));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, k_poll_slice);
   }
   auto code = reap(pid, program);
   if (!code)

@@ -6,23 +6,28 @@
 // With ProcessOptions the child can get its own working directory and environment changes, and
 // runs in its own session (so its own process group, and no controlling terminal: a program that
 // would prompt on /dev/tty, such as ssh asking for a password, fails instead of hanging). The
-// parent waits with poll(), so a whole-run timeout, an idle timeout (no output for that long) and
-// a cancellation flag are honoured while the child runs: the child's process group gets SIGTERM,
-// then SIGKILL after a short grace period, and is always reaped before run_process returns.
+// parent waits with poll() on the child's output, its exit (a pidfd on Linux) and a pipe that a
+// std::stop_callback on `stop` writes to, so a whole-run timeout, an idle timeout (no output for
+// that long) and a stop request are honoured while the child runs — a stop wakes the wait at
+// once, nothing polls for it: the child's process group gets SIGTERM, then SIGKILL after a short
+// grace period, and is always reaped before run_process returns. The child's signal mask is
+// empty and SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and SIGCHLD have their default action in it,
+// whatever the parent blocks or ignores (sys/signals.hpp blocks the first three in every thread).
 //
-// Thread-safety: reentrant; each call owns its child and pipe. `cancel` may be set from any
-// thread or from a signal handler (it is only read).
+// Thread-safety: reentrant; each call owns its child and pipes. `stop` may be requested from any
+// thread.
 // Errors: not_found when the program is not on PATH; io when spawning or reading fails, when the
 // working directory cannot be entered, and when the exit status cannot be had (waitpid fails,
-// as it does when SIGCHLD is ignored: never reported as exit code 0); cancelled when `cancel`
-// became true; timeout when a timeout expired (the message names which and how long). A program
-// that runs and exits non-zero is not an error: see ProcessResult::exit_code.
+// as it does when SIGCHLD is ignored: never reported as exit code 0); cancelled when `stop` was
+// requested (before the start too: then nothing is started); timeout when a timeout expired (the
+// message names which and how long). A program that runs and exits non-zero is not an error: see
+// ProcessResult::exit_code.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +47,7 @@ struct ProcessOptions {
   std::vector<std::pair<std::string, std::optional<std::string>>> env;
   std::chrono::milliseconds timeout{0};       // the whole run; 0 = none
   std::chrono::milliseconds idle_timeout{0};  // no output for this long; 0 = none
-  const std::atomic<bool>* cancel = nullptr;  // polled at least every 100 ms while the child runs
+  std::stop_token stop;                       // a request ends the child at once (see above)
   size_t max_output = 1 << 20;                // output beyond this is read and dropped
   bool stderr_to_null = false;                // stderr goes to /dev/null: `output` is stdout alone
 };

@@ -1,8 +1,15 @@
 // `git2dataset prepare --dry-run` end to end: a real git repository under repos_dir, a real
-// database, the real binary.
+// database, the real binary; and a real prepare interrupted once or twice.
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <sys/wait.h>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -10,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "http_test_server.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
@@ -294,6 +302,135 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   EXPECT_EQ(samples_of("github.com/o/r/a.c"), new_a);
   if (!consumer_skip.empty())
     GTEST_SKIP() << "everything but the consumer check passed: " << consumer_skip;
+}
+
+// Ctrl-C during a real prepare (the real binary, an OpenAI-compatible test server that holds the
+// first model call until the test lets it go): the first interruption takes no new file and lets
+// the one in flight end, the second abandons it; either way the exit code is 130.
+class PrepareInterrupted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo = ws / "repos/github.com/o/r";
+    fs::create_directories(repo);
+    test::write_file(repo / "a.c", "int a(void) { return 1; }\n");
+    test::write_file(repo / "b.c", "int b(void) { return 2; }\n");
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"init", "-q"},
+          {"add", "-A"},
+          {"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"}}) {
+      args.insert(args.begin(), {"git", "-C", repo.string()});
+      auto r = sys::run_process(args);
+      ASSERT_TRUE(r && r->exit_code == 0);
+    }
+    test::write_file(ws / "git2dataset.yaml",
+                     "llm:\n  backend: openai\n  base_url: " + server.url() +
+                         "\n  model: fake-model\n  max_retries: 1\n"
+                         "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
+                         "  max_concurrent_files: 1\n"
+                         "resources:\n  enable_battery_monitoring: false\n");
+  }
+
+  void TearDown() override { release(); }
+
+  // Lets the held model calls go: each is refused (400, never retried), so its file fails.
+  void release() {
+    std::lock_guard lock(m_mutex);
+    m_released = true;
+    m_changed.notify_all();
+  }
+
+  // Starts prepare in the background, its output going to `log`; returns its pid once the first
+  // model call is held by the server.
+  pid_t start_prepare() {
+    pid_t pid = test::spawn_logged({test::git2dataset_exe().string(), "prepare", "--config",
+                                    (ws / "git2dataset.yaml").string()},
+                                   log, false);
+    EXPECT_GT(pid, 0);
+    std::unique_lock lock(m_mutex);
+    EXPECT_TRUE(m_changed.wait_for(lock, std::chrono::seconds(30), [this] { return m_calls > 0; }))
+        << test::read_file(log);
+    return pid;
+  }
+
+  // Waits (looking every 20 ms, for at most 30 s) until the log holds `text`.
+  bool log_says(const std::string& text) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (fs::exists(log) && test::read_file(log).find(text) != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // Its exit code (128 + the signal that killed it); -1 when it still runs after 30 s (then it is
+  // killed: a run that ignored the interruption).
+  static int exit_code_of(pid_t pid) {
+    int status = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    pid_t done = 0;
+    while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (done != pid) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  int calls() {
+    std::lock_guard lock(m_mutex);
+    return m_calls;
+  }
+
+  test::TempDir tmp;
+  fs::path ws = tmp.path();
+  fs::path repo;
+  fs::path log = ws / "prepare.log";
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  int m_calls = 0;  // model calls received (guarded by m_mutex)
+  bool m_released = false;
+  // Last: its connection threads use the members above until it is destroyed.
+  test::TestHttpServer server{[this](const test::ReceivedRequest& r) {
+    if (r.target == "/v1/models")
+      return test::json_reply(200, R"({"object":"list","data":[{"id":"fake-model"}]})");
+    if (r.target != "/v1/chat/completions")
+      return test::json_reply(404, R"({"error":"not found"})");
+    std::unique_lock lock(m_mutex);
+    ++m_calls;
+    m_changed.notify_all();
+    m_changed.wait(lock, [this] { return m_released; });
+    return test::json_reply(400, R"({"error":{"message":"refused by the test"}})");
+  }};
+};
+
+TEST_F(PrepareInterrupted, TheFirstInterruptFinishesTheFileInFlightAndTakesNoOther) {
+  pid_t pid = start_prepare();
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  ASSERT_TRUE(log_says("interrupted: finishing")) << test::read_file(log);
+  release();
+  EXPECT_EQ(exit_code_of(pid), 130) << test::read_file(log);
+  const std::string output = test::read_file(log);
+  EXPECT_THAT(output, HasSubstr("0 done (0 samples), 1 failed"));
+  EXPECT_THAT(output, HasSubstr("stopped early"));
+  EXPECT_EQ(calls(), 1) << "a file was taken after the interruption";
+}
+
+TEST_F(PrepareInterrupted, TheSecondInterruptAbandonsTheFileInFlight) {
+  pid_t pid = start_prepare();
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  ASSERT_TRUE(log_says("interrupted: finishing")) << test::read_file(log);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  // The held call is never let go: only the abandon can end the run.
+  EXPECT_EQ(exit_code_of(pid), 130) << test::read_file(log);
+  const std::string output = test::read_file(log);
+  EXPECT_THAT(output, HasSubstr("abandoning"));
+  EXPECT_THAT(output, HasSubstr("0 done (0 samples)"));
+  EXPECT_THAT(output, HasSubstr("stopped early"));
+  EXPECT_EQ(calls(), 1);
 }
 
 }  // namespace

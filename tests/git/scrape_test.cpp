@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
+#include <stop_token>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <thread>
@@ -116,12 +117,12 @@ class Scrape : public ::testing::Test {
   }
 
   std::vector<git::RepoOutcome> run(const std::vector<git::RepoRef>& repos, int depth = 1,
-                                    int jobs = 2, const std::atomic<bool>* cancel = nullptr) const {
+                                    int jobs = 2, std::stop_token stop = {}) const {
     git::ScrapeOptions options;
     options.repos_dir = repos_dir();
     options.depth = depth;
     options.jobs = jobs;
-    options.cancel = cancel;
+    options.stop = std::move(stop);
     return git::scrape(repos, options);
   }
   // A repository line written by hand: `dir` need not be what parse_repos would choose.
@@ -424,15 +425,15 @@ TEST_F(Scrape, CancelMidCloneLeavesNoClone) {
   // A partial clone left by a process that no longer exists.
   test::write_file(repos_dir() / ".partial" / "999999999-1" / "junk", "stale");
 
-  std::atomic<bool> cancel{false};
+  std::stop_source cancel;
   std::thread canceller([&] {
     auto deadline = Clock::now() + seconds(15);
     while (!fs::exists(marker) && Clock::now() < deadline)
       std::this_thread::sleep_for(milliseconds(20));
-    cancel.store(true);
+    cancel.request_stop();
   });
   auto start = Clock::now();
-  auto outcomes = run({ref_for(slow), ref_for(later)}, 1, 1, &cancel);
+  auto outcomes = run({ref_for(slow), ref_for(later)}, 1, 1, cancel.get_token());
   canceller.join();
   EXPECT_LT(Clock::now() - start, seconds(10));
   ASSERT_EQ(outcomes.size(), 2U);
@@ -935,8 +936,7 @@ TEST_F(Scrape, RepositorysOwnGitIsNeverRunThroughARelativePath) {
 
 // The environment a git call's commands see, one variable a line.
 std::string git_env(const git::detail::GitSettings* settings) {
-  auto run =
-      git::detail::run_git({{"-c", "alias.penv=!env", "penv"}, {}, false, nullptr, {}, settings});
+  auto run = git::detail::run_git({{"-c", "alias.penv=!env", "penv"}, {}, false, {}, {}, settings});
   if (!run || run->exit_code != 0)
     throw std::runtime_error("git penv failed");
   return "\n" + run->output;
@@ -1144,13 +1144,13 @@ TEST_F(Scrape, SecondScrapeWaitsForTheFirst) {
 TEST_F(Scrape, ScrapeWaitingForTheLockCanBeCancelled) {
   auto up = make_upstream("waiting");
   LockHolder held(repos_dir());
-  std::atomic<bool> cancel{false};
+  std::stop_source cancel;
   std::thread canceller([&] {
     std::this_thread::sleep_for(milliseconds(300));
-    cancel.store(true);
+    cancel.request_stop();
   });
   auto start = Clock::now();
-  auto outcomes = run({ref_for(up)}, 1, 2, &cancel);
+  auto outcomes = run({ref_for(up)}, 1, 2, cancel.get_token());
   canceller.join();
   EXPECT_LT(Clock::now() - start, seconds(5));
   EXPECT_EQ(outcomes[0].kind, OutcomeKind::cancelled) << outcomes[0].reason;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -156,6 +157,16 @@ class PrepareTest : public ::testing::Test {
   PrepareOptions options;
   Plan plan;
 };
+
+// A gate that stays shut (a machine paused for good) until `stop` is requested; false when no
+// stop came within a minute (a failing test, not a pace).
+bool stays_shut_until_stopped(const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_for(lock, stop, std::chrono::seconds(60), [] { return false; });
+  return stop.stop_requested();
+}
 
 TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   const std::string code = c_functions(2);
@@ -578,12 +589,7 @@ TEST_F(PrepareTest, TheGateIsAskedBeforeEachFileAndNeverWhenNothingIsLeft) {
 
   // A gate that would block for ever is never entered when there is nothing to do.
   plan.files.clear();
-  options.before_take = [](std::stop_token stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait(lock, stop, [] { return false; });
-  };
+  options.before_take = [](std::stop_token stop) { stays_shut_until_stopped(stop); };
   ASSERT_TRUE(run(backend));
 }
 
@@ -598,10 +604,7 @@ TEST_F(PrepareTest, AStoreFailureReleasesWorkersWaitingAtTheGate) {
   options.before_take = [&](std::stop_token stop) {
     if (++entered == 1)
       return;
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait(lock, stop, [] { return false; });
+    stays_shut_until_stopped(stop);
   };
   ScriptedFakeBackend backend(two_questions, echo_answer);
   auto summary = run(backend, &failing);
@@ -612,12 +615,12 @@ TEST_F(PrepareTest, AStoreFailureReleasesWorkersWaitingAtTheGate) {
 TEST_F(PrepareTest, AGracefulStopFinishesTheFileInFlightAndTakesNoMore) {
   add("a.c", c_functions(1));
   add("b.c", c_functions(1));
-  std::atomic<bool> stop_taking{false};
-  options.stop_taking = &stop_taking;
+  std::stop_source stop_taking;
+  options.stop_taking = stop_taking.get_token();
   options.concurrent_files = 1;
   ScriptedFakeBackend backend(
       [&](const llm::GenerateRequest& r, int n) {
-        stop_taking = true;
+        stop_taking.request_stop();
         return two_questions(r, n);
       },
       echo_answer);
@@ -626,6 +629,35 @@ TEST_F(PrepareTest, AGracefulStopFinishesTheFileInFlightAndTakesNoMore) {
   EXPECT_TRUE(summary->stopped);
   EXPECT_EQ(summary->done, 1);
   EXPECT_EQ(backend.question_calls(), 1);
+}
+
+TEST_F(PrepareTest, AGracefulStopReleasesAWorkerWaitingAtTheGate) {
+  add("a.c", c_functions(1));
+  add("b.c", c_functions(1));
+  std::stop_source stop_taking;
+  options.stop_taking = stop_taking.get_token();
+  options.concurrent_files = 1;
+  // The second wait at the gate (a paused machine, say) ends only by the stop it is given; the
+  // stop is requested once the worker waits there.
+  std::atomic<int> entered{0};
+  std::promise<void> waiting;
+  std::atomic<bool> released{false};
+  options.before_take = [&](std::stop_token stop) {
+    if (++entered == 1)
+      return;
+    waiting.set_value();
+    released = stays_shut_until_stopped(stop);
+  };
+  std::jthread stopper([&] {
+    waiting.get_future().wait();
+    stop_taking.request_stop();
+  });
+  ScriptedFakeBackend backend(two_questions, echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_TRUE(released) << "the gate was left waiting";
+  EXPECT_TRUE(summary->stopped);
+  EXPECT_EQ(summary->done, 1);
 }
 
 TEST_F(PrepareTest, AFailingStoreEndsTheRunWithItsError) {

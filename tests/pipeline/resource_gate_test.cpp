@@ -221,7 +221,9 @@ TEST_F(Gate, TheUsersPauseHoldsFromTheNextWaitWithinThePollInterval) {
   ResourceGate gate(std::move(o));
   EXPECT_TRUE(gate.wait_until_clear(std::stop_token{}));
   requested = true;
-  EXPECT_FALSE(gate.wait_until_clear([] { return true; })) << "a stale clear let work go on";
+  std::stop_source stopped;
+  stopped.request_stop();
+  EXPECT_FALSE(gate.wait_until_clear(stopped.get_token())) << "a stale clear let work go on";
   EXPECT_EQ(gate.reason(), "pause requested by the user");
   requested = false;
   EXPECT_TRUE(gate.wait_until_clear(std::stop_token{}));

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stop_token>
 #include <thread>
 #include <unistd.h>
 
@@ -302,12 +303,12 @@ TEST(Process, TotalTimeoutStopsAChattyChild) {
 TEST(Process, CancelKillsTheWholeProcessGroup) {
   test::TempDir dir;
   const fs::path pid_file = dir / "grandchild.pid";
-  std::atomic<bool> cancel{false};
+  std::stop_source cancel;
   sys::ProcessOptions options;
-  options.cancel = &cancel;
+  options.stop = cancel.get_token();
   std::thread canceller([&] {
     wait_for([&] { return fs::exists(pid_file) && fs::file_size(pid_file) > 0; }, seconds(10));
-    cancel.store(true);
+    cancel.request_stop();
   });
   auto start = Clock::now();
   auto result = sys::run_process(
@@ -324,37 +325,109 @@ TEST(Process, CancelKillsTheWholeProcessGroup) {
       << "the background grandchild " << grandchild << " survived";
 }
 
-TEST(Process, CancelEscalatesToSigkill) {
+// What run_process returned for `sh -c script marker`, stopped once the script created `marker`
+// ($0), and how long it took to return after the stop request.
+struct StoppedRun {
+  Result<sys::ProcessResult> result;
+  Clock::duration after_stop;
+};
+
+StoppedRun stop_once_started(const std::string& script, sys::ProcessOptions options = {}) {
   test::TempDir dir;
-  const fs::path ignoring = dir / "ignoring";
-  std::atomic<bool> cancel{false};
-  sys::ProcessOptions options;
-  options.cancel = &cancel;
-  options.idle_timeout = seconds(20);
+  const fs::path started = dir / "started";
+  std::stop_source cancel;
+  options.stop = cancel.get_token();
+  Clock::time_point requested;
   std::thread canceller([&] {
-    // Cancelled once the shell ignores SIGTERM (before, a SIGTERM alone would end it).
-    wait_for([&] { return fs::exists(ignoring); }, seconds(20));
-    cancel.store(true);
+    wait_for([&] { return fs::exists(started); }, seconds(10));
+    requested = Clock::now();
+    cancel.request_stop();
   });
-  auto start = Clock::now();
-  // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
-  auto result = sys::run_process(
-      {"sh", "-c", "trap '' TERM; : > \"$0\"; sleep 30", ignoring.string()}, options);
+  auto result = sys::run_process({"sh", "-c", script, started.string()}, options);
+  auto returned = Clock::now();
   canceller.join();
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
-  EXPECT_LT(Clock::now() - start, seconds(10));
+  return {std::move(result), returned - requested};
+}
+
+TEST(Process, AStopEndsASilentChildWithoutWaitingForATimeout) {
+  // No timeout and no output: only the stop request can wake the wait for `sleep 30`.
+  auto stopped = stop_once_started(": > \"$0\"; exec sleep 30");
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(5));
+}
+
+TEST(Process, AStopAfterTheOutputEndedEndsTheWaitForTheChild) {
+  // The child closes its output and goes on: the wait for its exit is woken by the stop too.
+  auto stopped = stop_once_started("exec >/dev/null 2>&1; : > \"$0\"; exec sleep 30");
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(5));
+}
+
+TEST(Process, CancelEscalatesToSigkill) {
+  sys::ProcessOptions options;
+  options.idle_timeout = seconds(20);
+  // Ignored signals stay ignored across exec: neither sh nor sleep reacts to SIGTERM.
+  auto stopped = stop_once_started("trap '' TERM; : > \"$0\"; sleep 30", options);
+  ASSERT_FALSE(stopped.result);
+  EXPECT_EQ(stopped.result.error().kind, ErrorKind::cancelled);
+  EXPECT_LT(stopped.after_stop, seconds(10));
 }
 
 TEST(Process, AlreadyCancelledStopsAtOnce) {
-  std::atomic<bool> cancel{true};
+  std::stop_source cancel;
+  cancel.request_stop();
   sys::ProcessOptions options;
-  options.cancel = &cancel;
+  options.stop = cancel.get_token();
   auto start = Clock::now();
   auto result = sys::run_process({"sleep", "30"}, options);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().kind, ErrorKind::cancelled);
   EXPECT_LT(Clock::now() - start, seconds(10));
+}
+
+// Blocks SIGINT and SIGTERM in this thread and ignores SIGINT, as a parent with a signal thread
+// (or a careless one) could; restores both afterwards.
+class ScopedBlockedInterrupts {
+ public:
+  ScopedBlockedInterrupts() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &m_old_mask);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &m_old_int);
+  }
+  ~ScopedBlockedInterrupts() {
+    sigaction(SIGINT, &m_old_int, nullptr);
+    pthread_sigmask(SIG_SETMASK, &m_old_mask, nullptr);
+  }
+  ScopedBlockedInterrupts(const ScopedBlockedInterrupts&) = delete;
+  ScopedBlockedInterrupts& operator=(const ScopedBlockedInterrupts&) = delete;
+
+ private:
+  sigset_t m_old_mask{};
+  struct sigaction m_old_int {};
+};
+
+TEST(Process, ChildrenReceiveSigintAndSigtermThoughTheParentBlocksThem) {
+  ScopedBlockedInterrupts blocked;
+  // A child that inherited the mask or the disposition would go on and print `survived`.
+  for (const char* sig : {"INT", "TERM"}) {
+    const std::string script = std::string("kill -") + sig + " $$; echo survived";
+    const int expected = 128 + (std::string(sig) == "INT" ? SIGINT : SIGTERM);
+    auto with_options = run_ok({"sh", "-c", script}, {});
+    EXPECT_EQ(with_options.exit_code, expected) << sig;
+    EXPECT_THAT(with_options.output, Not(HasSubstr("survived"))) << sig;
+    auto plain = sys::run_process({"sh", "-c", script});
+    ASSERT_TRUE(plain) << plain.error().describe();
+    EXPECT_EQ(plain->exit_code, expected) << sig;
+    EXPECT_THAT(plain->output, Not(HasSubstr("survived"))) << sig;
+  }
 }
 
 TEST(Process, BackgroundDescendantHoldingThePipeDoesNotBlock) {
