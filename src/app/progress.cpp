@@ -127,4 +127,51 @@ void ProgressBar::draw_locked() {
   m_drawn = true;
 }
 
+std::string format_outcome(const pipeline::FileOutcome& f) {
+  if (!f.ok)
+    return fmt::format("failed     {}  {}\n", printable(f.file_path), printable(f.error));
+  return fmt::format("done       {}  {} sample{}, {:.1f} s{}\n", printable(f.file_path), f.samples,
+                     f.samples == 1 ? "" : "s", f.seconds,
+                     f.redactions > 0 ? fmt::format(", {} secret{} redacted", f.redactions,
+                                                    f.redactions == 1 ? "" : "s")
+                                      : "");
+}
+
+ConsoleProgress::ConsoleProgress(std::ostream& out, std::int64_t planned, bool bar) : m_out(out) {
+  if (bar)
+    m_bar = std::make_unique<ProgressBar>(planned);
+}
+
+ConsoleProgress::~ConsoleProgress() {
+  finish();
+}
+
+void ConsoleProgress::on_file_done(const pipeline::FileOutcome& outcome) {
+  std::lock_guard lock(m_mutex);
+  auto print = [&] {
+    m_out << format_outcome(outcome);
+    m_out.flush();
+  };
+  if (m_bar) {
+    m_bar->write_above(print);
+    m_bar->file_finished(outcome.ok);
+  } else {
+    print();
+  }
+}
+
+void ConsoleProgress::on_paused(const std::string& reason) {
+  if (m_bar)
+    m_bar->set_paused(reason);
+}
+
+void ConsoleProgress::on_tick() {
+  if (m_bar)
+    m_bar->tick();
+}
+
+void ConsoleProgress::finish() {
+  m_bar.reset();
+}
+
 }  // namespace g2d::app

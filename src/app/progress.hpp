@@ -1,5 +1,7 @@
-// app/progress.hpp — prepare's progress bar on a terminal: one line on stderr, redrawn in place
+// app/progress.hpp — prepare's progress on the console: a line per finished file on stdout and,
+// on a terminal, a bar: one line on stderr, redrawn in place
 // ("prepare [#####.....] 120/400 files · 3 failed · 2.1 files/min · ETA 2h13m").
+// `ConsoleProgress` is the pipeline's observer (pipeline/progress.hpp) that does both.
 //
 // `format_progress` is the pure part (tested): the line for given counts, rate and width.
 // `ProgressBar` draws it. While a bar is shown it is the console's overlay (sys/logging.hpp): every
@@ -8,7 +10,9 @@
 // the caller makes no bar and prints plain lines only.
 //
 // Ownership: the bar borrows stderr; it is the console overlay from construction to destruction.
-// Thread-safety: every ProgressBar method may be called from several threads at once.
+// ConsoleProgress borrows its stream and owns its bar.
+// Thread-safety: every ProgressBar method may be called from several threads at once; so may
+// ConsoleProgress's observer methods, but not finish() (after the run's last call).
 // Errors: none; a failed write to the terminal is ignored.
 #pragma once
 
@@ -18,9 +22,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "core/text.hpp"  // format_duration
+#include "pipeline/progress.hpp"
 #include "sys/logging.hpp"
 
 namespace g2d::app {
@@ -68,6 +74,30 @@ class ProgressBar final : public sys::ConsoleOverlay {
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
   bool m_drawn = false;
   bool m_finished = false;
+};
+
+// prepare's line for a finished file ("done       <path>  3 samples, 1.2 s" or
+// "failed     <path>  <error>"), the path and error escaped so no file name can forge a line.
+std::string format_outcome(const pipeline::FileOutcome& f);
+
+class ConsoleProgress final : public pipeline::ProgressObserver {
+ public:
+  // With a bar of `planned` files when `bar` (a terminal, and files to generate).
+  ConsoleProgress(std::ostream& out, std::int64_t planned, bool bar);
+  ConsoleProgress(const ConsoleProgress&) = delete;
+  ConsoleProgress& operator=(const ConsoleProgress&) = delete;
+  ~ConsoleProgress() override;
+
+  void on_file_done(const pipeline::FileOutcome& outcome) override;
+  void on_paused(const std::string& reason) override;
+  void on_tick() override;
+  // Clears the bar and stops being the console's overlay (the run is over).
+  void finish();
+
+ private:
+  std::ostream& m_out;
+  std::mutex m_mutex;  // one line at a time on m_out
+  std::unique_ptr<ProgressBar> m_bar;
 };
 
 }  // namespace g2d::app

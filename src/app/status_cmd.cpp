@@ -1,14 +1,14 @@
 // `git2dataset status [--json]`: the database's counts (files by state, live and retired samples),
-// the last prepare run's progress from AppState (state, planned / done / failed, rate, ETA), the
-// skip reasons of its discovery, and the failed files with their errors. Opens the database
-// read-only, so it never blocks or changes a running prepare. Exit 1 when there is no database.
+// the last prepare run's progress from its record (store/run_state.hpp: state, planned / done /
+// failed, rate, ETA), the skip reasons of its discovery, and the failed files with their errors.
+// Opens the database read-only, so it never blocks or changes a running prepare. Exit 1 when there
+// is no database.
 //
 // A run recorded as "running" is shown as "interrupted" when it stopped beating or when its process
 // (run.pid, on this host) no longer exists: it was killed or the machine went down
 // (store/run_state.hpp, the rule the dashboard shares). The recorded state is kept beside it
 // (`recorded_state`). A live run that the resource gate paused shows why (run.paused).
 #include <chrono>
-#include <map>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -26,7 +26,7 @@ namespace g2d::app {
 
 namespace {
 
-nlohmann::json status_json(const store::Counts& c, const std::map<std::string, std::string>& state,
+nlohmann::json status_json(const store::Counts& c, const store::RunRecord& record,
                            const std::vector<store::FailedRecord>& failures) {
   nlohmann::json j;
   j["files"] = {{"done", c.files_done},
@@ -35,7 +35,6 @@ nlohmann::json status_json(const store::Counts& c, const std::map<std::string, s
                 {"retired", c.files_retired}};
   j["samples"] = {{"live", c.live_samples}, {"retired", c.retired_samples}};
   nlohmann::json run = nlohmann::json::object();
-  store::RunRecord record = store::parse_run_record(state);
   if (!record.state.empty()) {
     std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
@@ -57,9 +56,9 @@ nlohmann::json status_json(const store::Counts& c, const std::map<std::string, s
     run["eta_seconds"] = view.eta_seconds ? nlohmann::json(*view.eta_seconds) : nullptr;
   }
   j["last_run"] = run;
-  auto found = state.find("discover.skips");
-  auto skips = nlohmann::json::parse(found == state.end() ? "" : found->second, nullptr, false);
-  j["skipped"] = skips.is_object() ? skips : nlohmann::json::object();
+  j["skipped"] = nlohmann::json::object();
+  for (const auto& [reason, n] : record.skips)
+    j["skipped"][reason] = n;
   nlohmann::json f = nlohmann::json::array();
   for (const auto& r : failures)
     f.push_back({{"file", r.file_path},
@@ -118,16 +117,16 @@ int run_status(const cli::Invocation& inv, std::ostream& out) {
   if (!store)
     return 1;
   auto counts = store->counts();
-  auto state = store->state();
+  auto run = store->read_run();
   auto failures = store->failed_files();
-  for (const Error* e : {counts ? nullptr : &counts.error(), state ? nullptr : &state.error(),
+  for (const Error* e : {counts ? nullptr : &counts.error(), run ? nullptr : &run.error(),
                          failures ? nullptr : &failures.error()}) {
     if (e != nullptr) {
       spdlog::error("{}", e->message);
       return 1;
     }
   }
-  auto j = status_json(*counts, *state, *failures);
+  auto j = status_json(*counts, *run, *failures);
   if (inv.json)
     // Messages from servers and models may hold invalid UTF-8: replaced, never thrown about.
     out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

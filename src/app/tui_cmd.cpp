@@ -1,7 +1,7 @@
 // `git2dataset tui`: the live dashboard (tui/) over the database of the configuration — a running
 // prepare started elsewhere, or the last run's summary. The database is opened read-only (it never
-// blocks the run); the one write, the user's pause (AppState run.pause_requested), goes through a
-// connection opened for that write and closed after it. The log pane tails the run's log file
+// blocks the run); the one write, the user's pause (the run record's pause_requested), goes through
+// a connection opened for that write and closed after it. The log pane tails the run's log file
 // (log_file_path: beside the database).
 //
 // Without a terminal (stdin or stdout redirected, TERM unset or dumb) it refuses before touching
@@ -38,7 +38,9 @@ Status request_pause(const fs::path& db, bool pause) {
   auto store = store::open_sqlite(db, store::OpenMode::read_write);
   if (!store)
     return tl::unexpected(store.error());
-  return (*store)->set_state("run.pause_requested", pause ? "1" : "0");
+  store::RunRecord request;
+  request.pause_requested = pause;
+  return (*store)->write_run(request, store::RunField::pause_requested);
 }
 
 // While the screen is up, console log lines would be drawn over it: they are dropped (the

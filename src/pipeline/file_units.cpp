@@ -184,13 +184,13 @@ class FileJob {
     generate::UnitHooks hooks;
     hooks.on_questions = [&](const std::vector<std::string>& q) {
       keep(key, 0, {{"questions", q}});
-      if (m_context.on_generated)
-        m_context.on_generated(static_cast<int>(q.size()), 0);
+      if (m_context.progress != nullptr)
+        m_context.progress->on_call_done(static_cast<int>(q.size()), 0);
     };
     hooks.on_answer = [&](int i, const generate::Pair& p) {
       keep(key, i + 1, to_json(p));
-      if (m_context.on_generated)
-        m_context.on_generated(0, 1);
+      if (m_context.progress != nullptr)
+        m_context.progress->on_call_done(0, 1);
     };
     auto pairs = generate::generate_unit(m_context.backend, m_context.prompts, unit, options,
                                          m_stop, m_known[key], hooks);

@@ -40,6 +40,7 @@
 #include "generate/prompts.hpp"
 #include "generate/unit.hpp"
 #include "llm/backend.hpp"
+#include "pipeline/progress.hpp"
 #include "store/store.hpp"
 
 namespace g2d::pipeline {
@@ -53,8 +54,9 @@ struct FileUnitsContext {
   int max_units = 16;                  // pipeline.max_units_per_file
   std::string settings_fingerprint;
   // Told of every call that finished here (not those reused from earlier partial work): a unit's
-  // questions (how many) or one answer. Called from the calls' threads, several at once.
-  std::function<void(int questions, int answers)> on_generated;
+  // questions (how many) or one answer (on_call_done). Called from the calls' threads, several at
+  // once; null: nobody is.
+  ProgressObserver* progress = nullptr;
 };
 
 // The pairs of one unit, with where it is in the file.

@@ -52,12 +52,8 @@ Result<std::optional<std::string>> read_as_discovered(const fs::path& repos_dir,
 class Runner {
  public:
   Runner(store::Store& store, llm::Backend& backend, const generate::PromptSet& prompts,
-         const PrepareOptions& options, const std::function<void(const FileOutcome&)>& on_file)
-      : m_store(store),
-        m_backend(backend),
-        m_prompts(prompts),
-        m_options(options),
-        m_on_file(on_file) {}
+         const PrepareOptions& options)
+      : m_store(store), m_backend(backend), m_prompts(prompts), m_options(options) {}
 
   Result<PrepareSummary> run(const Plan& plan) {
     // In-flight calls stop when the caller abandons the run or the store fails; taking stops on
@@ -121,11 +117,11 @@ class Runner {
   void work() {
     while (const PlannedFile* f = take()) {
       const std::string& path = f->file.file_path;
-      if (m_options.on_file_started)
-        m_options.on_file_started(path);
+      if (m_options.progress != nullptr)
+        m_options.progress->on_file_started(path);
       process(*f);
-      if (m_options.on_file_ended)
-        m_options.on_file_ended(path);
+      if (m_options.progress != nullptr)
+        m_options.progress->on_file_ended(path);
     }
   }
 
@@ -137,8 +133,8 @@ class Runner {
     } else {
       ++m_summary.failed;
     }
-    if (m_on_file)
-      m_on_file(outcome);
+    if (m_options.progress != nullptr)
+      m_options.progress->on_file_done(outcome);
   }
 
   void skip(const std::string& path, const std::string& why) {
@@ -235,7 +231,7 @@ class Runner {
                             m_code_budget,
                             m_options.max_units_per_file,
                             m_options.settings_fingerprint,
-                            m_options.on_generated};
+                            m_options.progress};
   }
 
   store::FileRecord record(const PlannedFile& planned) const {
@@ -320,7 +316,6 @@ class Runner {
   llm::Backend& m_backend;
   const generate::PromptSet& m_prompts;
   const PrepareOptions& m_options;
-  const std::function<void(const FileOutcome&)>& m_on_file;
   std::map<std::string, int> m_retry_counts;  // read before the workers start
   std::vector<const PlannedFile*> m_work;
   int m_code_budget = 0;  // tokens of code per unit; set before the workers start
@@ -338,9 +333,8 @@ class Runner {
 
 Result<PrepareSummary> run_prepare(store::Store& store, llm::Backend& backend,
                                    const generate::PromptSet& prompts, const Plan& plan,
-                                   const PrepareOptions& options,
-                                   const std::function<void(const FileOutcome&)>& on_file) {
-  Runner runner(store, backend, prompts, options, on_file);
+                                   const PrepareOptions& options) {
+  Runner runner(store, backend, prompts, options);
   return runner.run(plan);
 }
 

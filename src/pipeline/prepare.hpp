@@ -17,9 +17,11 @@
 // A file too large for the model's context is cut into units (pipeline/file_units.hpp); every
 // finished call is kept as partial work, so a failed or interrupted file is never paid for twice.
 //
-// Ownership: borrows the store, the backend and the prompts. Thread-safety: runs its own worker
-// threads; `on_file` is called from them, one call at a time (the observers in PrepareOptions are
-// not serialised).
+// Progress goes to one observer (PrepareOptions::progress, pipeline/progress.hpp).
+//
+// Ownership: borrows the store, the backend, the prompts and the observer. Thread-safety: runs its
+// own worker threads; the observer is called from them (see progress.hpp for which calls are
+// serialised).
 // Errors: the store's (a database that fails), and invalid_argument when the context window
 // leaves no room for code (see code_budget); per-file problems are counted, not returned.
 #pragma once
@@ -36,6 +38,7 @@
 #include "generate/prompts.hpp"
 #include "llm/backend.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/progress.hpp"
 #include "store/store.hpp"
 
 namespace g2d::pipeline {
@@ -58,23 +61,9 @@ struct PrepareOptions {
   // lock: blocks while the machine is short of resources (memory, battery) and returns when work
   // may go on or `stopping` is requested (stop_taking, abandon, or a store that failed).
   std::function<void(std::stop_token stopping)> before_take;
-  // Observers of the work in flight (the dashboard's live view), called from the worker threads,
-  // several at once, so they must be thread-safe and quick. A worker calls on_file_started when it
-  // takes a file and on_file_ended when it is through with it, however it ended (done, failed,
-  // skipped, abandoned; after on_file for that file). on_generated counts the calls that finished
-  // in this run: a unit's questions (how many it asked) and each answer (answers = 1).
-  std::function<void(const std::string& file_path)> on_file_started;
-  std::function<void(const std::string& file_path)> on_file_ended;
-  std::function<void(int questions, int answers)> on_generated;
-};
-
-struct FileOutcome {
-  std::string file_path;
-  bool ok = false;
-  int samples = 0;
-  int redactions = 0;  // secrets replaced before the file reached a prompt
-  std::string error;   // when !ok: "kind: message"
-  double seconds = 0;
+  // Told of the files taken, the calls finished and the files' outcomes (pipeline/progress.hpp);
+  // null: nobody is.
+  ProgressObserver* progress = nullptr;
 };
 
 struct PrepareSummary {
@@ -88,7 +77,6 @@ struct PrepareSummary {
 
 Result<PrepareSummary> run_prepare(store::Store& store, llm::Backend& backend,
                                    const generate::PromptSet& prompts, const Plan& plan,
-                                   const PrepareOptions& options,
-                                   const std::function<void(const FileOutcome&)>& on_file = {});
+                                   const PrepareOptions& options);
 
 }  // namespace g2d::pipeline

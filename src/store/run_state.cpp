@@ -1,6 +1,9 @@
 #include "store/run_state.hpp"
 
-#include <exception>
+#include <charconv>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
 
 namespace g2d::store {
 
@@ -8,13 +11,13 @@ namespace {
 
 std::int64_t number(const std::map<std::string, std::string>& state, const std::string& key) {
   auto it = state.find(key);
-  if (it == state.end() || it->second.empty())
+  if (it == state.end())
     return 0;
-  try {
-    return std::stoll(it->second);
-  } catch (const std::exception&) {
-    return 0;
-  }
+  // The whole value, or nothing: "12x" and an out-of-range number read 0.
+  const std::string& v = it->second;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return ec == std::errc() && end == v.data() + v.size() ? n : 0;
 }
 
 std::string text(const std::map<std::string, std::string>& state, const std::string& key) {
@@ -22,7 +25,120 @@ std::string text(const std::map<std::string, std::string>& state, const std::str
   return it == state.end() ? "" : it->second;
 }
 
+std::int64_t integer(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+std::string string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Names and values are the repositories' (any bytes): invalid UTF-8 is replaced, never thrown
+// about.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::map<std::string, std::int64_t> parse_skips(const std::string& json) {
+  std::map<std::string, std::int64_t> skips;
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_object())
+    for (const auto& [reason, n] : j.items())
+      if (n.is_number_integer())
+        skips[reason] = n.get<std::int64_t>();
+  return skips;
+}
+
 }  // namespace
+
+std::string live_view_json(const LiveView& live) {
+  nlohmann::json j;
+  nlohmann::json flying = nlohmann::json::array();
+  for (const auto& f : live.in_flight)
+    flying.push_back({{"file", f.file}, {"started_at", f.started_at_ms}});
+  j["in_flight"] = std::move(flying);
+  if (live.repository)
+    j["repository"] = {{"name", live.repository->name},
+                       {"planned", live.repository->planned},
+                       {"done", live.repository->done},
+                       {"failed", live.repository->failed}};
+  else
+    j["repository"] = nullptr;
+  j["repositories"] = live.repositories;
+  j["questions"] = live.questions;
+  j["answers"] = live.answers;
+  j["samples"] = live.samples;
+  return dump(j);
+}
+
+std::optional<LiveView> parse_live_view(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object())
+    return std::nullopt;
+  LiveView v;
+  if (auto it = j.find("in_flight"); it != j.end() && it->is_array())
+    for (const auto& f : *it)
+      if (f.is_object())
+        v.in_flight.push_back({string(f, "file"), integer(f, "started_at")});
+  if (auto it = j.find("repository"); it != j.end() && it->is_object())
+    v.repository = RepoProgress{string(*it, "name"), integer(*it, "planned"), integer(*it, "done"),
+                                integer(*it, "failed")};
+  v.repositories = integer(j, "repositories");
+  v.questions = integer(j, "questions");
+  v.answers = integer(j, "answers");
+  v.samples = integer(j, "samples");
+  return v;
+}
+
+std::vector<std::pair<std::string, std::string>> run_state_entries(const RunRecord& run,
+                                                                   RunFields fields) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto has = [fields](RunField f) { return (fields & static_cast<RunFields>(f)) != 0; };
+  auto add = [&out](const char* key, std::string value) {
+    out.emplace_back(key, std::move(value));
+  };
+  // A time not set is written empty, as every version wrote it.
+  auto time = [](std::int64_t ms) { return ms > 0 ? std::to_string(ms) : std::string(); };
+  if (has(RunField::state))
+    add("run.state", run.state);
+  if (has(RunField::started_at))
+    add("run.started_at", time(run.started_at_ms));
+  if (has(RunField::finished_at))
+    add("run.finished_at", time(run.finished_at_ms));
+  if (has(RunField::heartbeat_at))
+    add("run.heartbeat_at", time(run.heartbeat_at_ms));
+  if (has(RunField::process)) {
+    add("run.pid", std::to_string(run.pid));
+    add("run.host", run.host);
+  }
+  if (has(RunField::planned))
+    add("run.planned", std::to_string(run.planned));
+  if (has(RunField::done))
+    add("run.done", std::to_string(run.done));
+  if (has(RunField::failed))
+    add("run.failed", std::to_string(run.failed));
+  if (has(RunField::unchanged))
+    add("run.unchanged", std::to_string(run.unchanged));
+  if (has(RunField::paused))
+    add("run.paused", run.paused);
+  if (has(RunField::pause_requested))
+    add("run.pause_requested", run.pause_requested ? "1" : "0");
+  if (has(RunField::model)) {
+    add("run.backend", run.backend);
+    add("run.model", run.model);
+  }
+  if (has(RunField::live))
+    add("run.live", run.live ? live_view_json(*run.live) : std::string());
+  if (has(RunField::skips)) {
+    nlohmann::json skips = nlohmann::json::object();
+    for (const auto& [reason, n] : run.skips)
+      skips[reason] = n;
+    add("discover.skips", dump(skips));
+  }
+  return out;
+}
 
 RunRecord parse_run_record(const std::map<std::string, std::string>& state) {
   RunRecord r;
@@ -40,7 +156,8 @@ RunRecord parse_run_record(const std::map<std::string, std::string>& state) {
   r.pause_requested = text(state, "run.pause_requested") == "1";
   r.backend = text(state, "run.backend");
   r.model = text(state, "run.model");
-  r.live = text(state, "run.live");
+  r.live = parse_live_view(text(state, "run.live"));
+  r.skips = parse_skips(text(state, "discover.skips"));
   return r;
 }
 

@@ -245,6 +245,13 @@ Result<std::map<std::string, std::string>> SqliteStore::state() {
   return state;
 }
 
+Result<RunRecord> SqliteStore::read_run() {
+  auto all = state();
+  if (!all)
+    return tl::unexpected(all.error());
+  return parse_run_record(*all);
+}
+
 Result<Counts> SqliteStore::counts() {
   std::lock_guard lock(m_mutex);
   auto tx = sqlite::Transaction::begin(m_connection, sqlite::Transaction::Kind::read);

@@ -482,14 +482,32 @@ Result<std::int64_t> SqliteStore::clear_all_failures() {
   return cleared;
 }
 
+namespace {
+
+Status put_state(Connection& db, std::string_view key, std::string_view value) {
+  auto stmt = db.prepare(fmt::format("set state '{}'", key),
+                         "INSERT INTO AppState (key, value) VALUES (?1, ?2) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!stmt)
+    return tl::unexpected(stmt.error());
+  return stmt->bind(1, key).bind(2, value).run();
+}
+
+}  // namespace
+
 Status SqliteStore::set_state(std::string_view key, std::string_view value) {
-  return write(fmt::format("set state '{}'", key), [&](Connection& db) -> Status {
-    auto stmt = db.prepare(fmt::format("set state '{}'", key),
-                           "INSERT INTO AppState (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (!stmt)
-      return tl::unexpected(stmt.error());
-    return stmt->bind(1, key).bind(2, value).run();
+  return write(fmt::format("set state '{}'", key),
+               [&](Connection& db) -> Status { return put_state(db, key, value); });
+}
+
+// The run record as AppState keys (store/run_state.hpp), the fields named in one transaction.
+Status SqliteStore::write_run(const RunRecord& run, RunFields fields) {
+  auto entries = run_state_entries(run, fields);
+  return write("record the run", [&](Connection& db) -> Status {
+    for (const auto& [key, value] : entries)
+      if (auto st = put_state(db, key, value); !st)
+        return st;
+    return {};
   });
 }
 

@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> get_state(std::string_view key) override;
   Status set_state(std::string_view key, std::string_view value) override;
   Result<std::map<std::string, std::string>> state() override;
+  Result<RunRecord> read_run() override;
+  Status write_run(const RunRecord& run, RunFields fields) override;
+  using Store::write_run;
   Result<Counts> counts() override;
   Status for_each_sample(const SampleVisitor& visit) override;
 

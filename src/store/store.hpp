@@ -20,6 +20,10 @@
 //   compared, the earliest first). Retiring a sample re-links the samples that pointed at it, in
 //   the same transaction, so a link always names a live sample and the earliest copy is the one
 //   kept.
+// - The last prepare run is one typed record (RunRecord, store/run_state.hpp): `write_run` writes
+//   the fields it names in one transaction and leaves the others as they are (so the run's writer
+//   never overwrites the pause the dashboard asks for); `read_run` reads the whole record, a
+//   missing or malformed value as its default.
 // - PartialWork holds the finished calls of files not yet done (`save_partials`); `commit_file` and
 //   `retire_file` drop a path's partial work in the same transaction, `record_failure` keeps it.
 //
@@ -43,6 +47,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "store/run_state.hpp"
 
 namespace g2d::store {
 
@@ -201,6 +206,13 @@ class Store {
   virtual Result<std::optional<std::string>> get_state(std::string_view key) = 0;
   virtual Status set_state(std::string_view key, std::string_view value) = 0;
   virtual Result<std::map<std::string, std::string>> state() = 0;
+
+  // The last prepare run (see the header comment).
+  virtual Result<RunRecord> read_run() = 0;
+  virtual Status write_run(const RunRecord& run, RunFields fields) = 0;
+  Status write_run(const RunRecord& run, RunField field) {
+    return write_run(run, static_cast<RunFields>(field));
+  }
 
   virtual Result<Counts> counts() = 0;
 

@@ -19,17 +19,10 @@
 
 namespace g2d::tui {
 
-struct InFlightFile {
-  std::string file;
-  std::int64_t started_at_ms = 0;
-};
-
-struct RepoProgress {
-  std::string name;
-  std::int64_t planned = 0;
-  std::int64_t done = 0;
-  std::int64_t failed = 0;
-};
+// The run's live view (run.live): the record's, store/run_state.hpp.
+using InFlightFile = store::InFlightFile;
+using RepoProgress = store::RepoProgress;
+using LiveView = store::LiveView;
 
 // One GPU as nvidia-smi reports it; a field it reports as "[N/A]" (MIG slices) is empty.
 struct GpuReading {
@@ -48,28 +41,18 @@ struct SystemReadings {
   sys::PowerReading power;
 };
 
-// The run's live view (AppState run.live, written by prepare: app/live_run.hpp).
-struct LiveView {
-  std::vector<InFlightFile> in_flight;  // in the order they were taken
-  std::optional<RepoProgress> repository;
-  std::int64_t repositories = 0;  // with files planned in this run
-  std::int64_t questions = 0;     // calls finished in this run
-  std::int64_t answers = 0;
-  std::int64_t samples = 0;  // pairs committed in this run
-};
-
 struct Snapshot {
   std::int64_t now_ms = 0;  // epoch milliseconds the snapshot describes
   std::string database;     // the database's path, as shown
   std::string error;        // reading the database failed: why (the rest is the last good read)
 
-  store::RunRecord run;
+  store::RunRecord run;       // the record as read (Store::read_run)
   bool process_gone = false;  // the run's recorded process is known to be gone
   store::RunView view;        // view_run(run, now_ms, process_gone)
   store::Counts counts;
-  std::map<std::string, std::int64_t> skips;  // discovery's skip reasons and counts
+  std::map<std::string, std::int64_t> skips;  // discovery's skip reasons and counts (run.skips)
   std::vector<store::FailedRecord> failures;
-  std::optional<LiveView> live;  // nullopt: the run recorded none (an older version)
+  std::optional<LiveView> live;  // run.live; nullopt: the run recorded none (an older version)
 
   SystemReadings system;
 

@@ -1,10 +1,10 @@
 // tui/source.hpp — the dashboard's data: a Snapshot built from the database (opened read-only by
 // the caller: it never blocks or changes the run), the log's tail and the machine's readings.
 //
-// Each snapshot() reads the store again (counts, AppState, failures); the machine's readings are
-// taken at most every `system_interval` and the GPU's at most every `gpu.interval`, the log only
-// when it changed. The run is interpreted like `status` does (store/run_state.hpp), with the same
-// check that its process still exists (injectable for tests).
+// Each snapshot() reads the store again (counts, the run's record, failures); the machine's
+// readings are taken at most every `system_interval` and the GPU's at most every `gpu.interval`,
+// the log only when it changed. The run is interpreted like `status` does (store/run_state.hpp),
+// with the same check that its process still exists (injectable for tests).
 //
 // Ownership: borrows the store; owns the meters and the log tail.
 // Thread-safety: none (the dashboard's thread).
@@ -37,10 +37,6 @@ struct SourceOptions {
   // Whether a run's recorded process is known to be gone (default: sys::process_gone).
   std::function<bool(std::int64_t pid, std::string_view host)> process_gone;
 };
-
-// The run's live view from AppState run.live (app/live_run.hpp); nullopt when it is empty or not
-// the JSON prepare writes.
-std::optional<LiveView> parse_live_view(std::string_view json);
 
 class DataSource {
  public:

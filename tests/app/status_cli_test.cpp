@@ -1,5 +1,6 @@
-// `git2dataset status`: counts, the last run from AppState, skip reasons and failures; a paused
-// run's reason, and a run recorded as running whose heartbeat or process is gone.
+// `git2dataset status`: counts, the last run from its record, skip reasons and failures; a paused
+// run's reason, and a run recorded as running whose heartbeat or process is gone; status and the
+// dashboard read what the run's recorder (prepare's one writer) wrote.
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -13,9 +14,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/run_recorder.hpp"
 #include "store/store.hpp"
 #include "support.hpp"
 #include "sys/process.hpp"
+#include "tui/source.hpp"
 
 namespace g2d {
 namespace {
@@ -208,6 +211,85 @@ TEST_F(StatusCli, WithoutADatabaseItSaysSoAndCreatesNothing) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("no database yet"));
   EXPECT_FALSE(fs::exists(ws / "g2d.db"));
+}
+
+// The run's one writer (pipeline::RunRecorder, as prepare uses it) and its two readers: `status
+// --json` and the dashboard's data source show the same run, live and then ended.
+TEST_F(StatusCli, StatusAndTheDashboardReadWhatTheRunsRecorderWrote) {
+  auto db = store::open_sqlite(ws / "g2d.db");
+  ASSERT_TRUE(db) << db.error().describe();
+  pipeline::RunStart start;
+  start.planned = 3;
+  start.unchanged = 2;
+  start.skips = {{"not_source", 7}, {"sensitive", 1}};
+  start.backend = "openai";
+  start.model = "fake-model";
+  start.repo_of_file = {{"r/a.c", "r"}, {"r/b.c", "r"}, {"r/c.c", "r"}};
+  pipeline::RunRecorder recorder(**db, start);
+  recorder.on_file_started("r/a.c");
+  recorder.on_call_done(2, 1);
+  recorder.on_file_done({"r/a.c", true, 1, 0, "", 0.5});
+  recorder.on_file_ended("r/a.c");
+  recorder.on_file_started("r/b.c");
+  recorder.on_paused("low memory");
+
+  auto r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  const auto& run = j["last_run"];
+  EXPECT_EQ(run["state"], "running");
+  EXPECT_EQ(run["paused"], "low memory");
+  EXPECT_EQ(run["pause_requested"], false);
+  EXPECT_EQ(run["pid"], getpid());
+  EXPECT_EQ(run["planned"], 3);
+  EXPECT_EQ(run["done"], 1);
+  EXPECT_EQ(run["failed"], 0);
+  EXPECT_EQ(run["unchanged"], 2);
+  EXPECT_EQ(run["finished_at_ms"], 0);
+  EXPECT_EQ(j["skipped"], (nlohmann::json{{"not_source", 7}, {"sensitive", 1}}));
+
+  auto reader = store::open_sqlite(ws / "g2d.db", store::OpenMode::read_only);
+  ASSERT_TRUE(reader) << reader.error().describe();
+  tui::SourceOptions options;
+  options.log_file = ws / "g2d.log";
+  options.roots.proc = ws / "proc";
+  options.roots.sys = ws / "sys";
+  options.gpu.command = {"g2d-test-no-such-nvidia-smi"};
+  tui::DataSource source(**reader, options);
+  std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  tui::Snapshot s = source.snapshot(now);
+  EXPECT_TRUE(s.error.empty()) << s.error;
+  EXPECT_EQ(s.view.state, "running");
+  EXPECT_EQ(s.view.paused, "low memory");
+  EXPECT_EQ(s.run.pid, run["pid"].get<std::int64_t>());
+  EXPECT_EQ(s.run.started_at_ms, run["started_at_ms"].get<std::int64_t>());
+  EXPECT_EQ(s.run.done, 1);
+  EXPECT_EQ(s.run.backend, "openai");
+  EXPECT_EQ(s.run.model, "fake-model");
+  EXPECT_EQ(s.skips, start.skips);
+
+  recorder.finish(pipeline::RunEnd::stopped);
+  r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["last_run"]["state"], "stopped");
+  EXPECT_TRUE(j["last_run"]["paused"].is_null());
+  s = source.snapshot(now);
+  EXPECT_EQ(s.view.state, "stopped");
+  EXPECT_EQ(s.run.finished_at_ms, j["last_run"]["finished_at_ms"].get<std::int64_t>());
+  ASSERT_TRUE(s.live);
+  ASSERT_EQ(s.live->in_flight.size(), 1u);
+  EXPECT_EQ(s.live->in_flight[0].file, "r/b.c");
+  ASSERT_TRUE(s.live->repository);
+  EXPECT_EQ(s.live->repository->done, 1);
+  EXPECT_EQ(s.live->questions, 2);
+  EXPECT_EQ(s.live->answers, 1);
+  r = status();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("last run: stopped, 1 of 3 files done, 0 failed, 2 unchanged"));
+  EXPECT_THAT(r.output, HasSubstr("skipped at discovery: not_source 7, sensitive 1"));
 }
 
 }  // namespace

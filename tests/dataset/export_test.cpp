@@ -386,6 +386,10 @@ class FailingSamples : public store::Store {
     return m_inner.set_state(k, v);
   }
   Result<std::map<std::string, std::string>> state() override { return m_inner.state(); }
+  Result<store::RunRecord> read_run() override { return m_inner.read_run(); }
+  Status write_run(const store::RunRecord& r, store::RunFields f) override {
+    return m_inner.write_run(r, f);
+  }
   Result<store::Counts> counts() override { return m_inner.counts(); }
   Status for_each_sample(const store::SampleVisitor& visit) override {
     int n = 0;

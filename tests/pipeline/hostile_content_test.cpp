@@ -72,8 +72,7 @@ class HostileContent : public ::testing::Test {
   Result<PrepareSummary> run(llm::Backend& backend, const std::string& fifo = "") {
     Result<PrepareSummary> summary = fail(ErrorKind::internal, "not run");
     auto work = [&] {
-      summary = run_prepare(*db, backend, generate::builtin_prompts(), plan, options,
-                            [&](const FileOutcome& o) { outcomes.push_back(o); });
+      summary = run_prepare(*db, backend, generate::builtin_prompts(), plan, options);
     };
     if (fifo.empty())
       work();
@@ -95,7 +94,6 @@ class HostileContent : public ::testing::Test {
   std::unique_ptr<store::Store> db;
   PrepareOptions options;
   Plan plan;
-  std::vector<FileOutcome> outcomes;
 };
 
 TEST_F(HostileContent, AFileReplacedByAFifoAfterDiscoveryFailsWithItsReasonAndNeverBlocks) {

@@ -93,6 +93,10 @@ class FailingStore : public store::Store {
     return m_real.set_state(k, v);
   }
   Result<std::map<std::string, std::string>> state() override { return m_real.state(); }
+  Result<store::RunRecord> read_run() override { return m_real.read_run(); }
+  Status write_run(const store::RunRecord& r, store::RunFields f) override {
+    return m_real.write_run(r, f);
+  }
   Result<store::Counts> counts() override { return m_real.counts(); }
   Status for_each_sample(const store::SampleVisitor& v) override {
     return m_real.for_each_sample(v);
@@ -683,35 +687,47 @@ TEST_F(PrepareTest, AFileEditedSinceDiscoveryIsLeftForTheNextRun) {
   EXPECT_EQ(backend.question_calls(), 0);
 }
 
-// The dashboard's live view: every file taken is started and ended once, whatever its end (done,
-// failed, edited since discovery), while it is in flight; the calls that finished are counted.
+// The progress observer: every file taken is started and ended once, whatever its end (done,
+// failed, edited since discovery); a processed file's outcome is told while it is in flight (none
+// for the edited one); the calls that finished are counted.
 TEST_F(PrepareTest, ObserversSeeEachFileStartAndEndAndEveryFinishedCall) {
   add("a.c", c_functions(1));
   add("b.c", "int b;\n");
   add("edited.c", c_functions(1));
   test::write_file(options.repos_dir / kRepo / "edited.c", "int edited;\n");
   add("bad.c", "int bad;\n");
-  std::mutex m;
-  std::set<std::string> in_flight;
-  std::multiset<std::string> started;
-  std::multiset<std::string> ended;
-  bool ended_unstarted = false;
-  std::atomic<int> questions{0};
-  std::atomic<int> answers{0};
-  options.on_file_started = [&](const std::string& path) {
-    std::lock_guard lock(m);
-    started.insert(path);
-    in_flight.insert(path);
-  };
-  options.on_file_ended = [&](const std::string& path) {
-    std::lock_guard lock(m);
-    ended.insert(path);
-    ended_unstarted = ended_unstarted || in_flight.erase(path) != 1;
-  };
-  options.on_generated = [&](int q, int a) {
-    questions += q;
-    answers += a;
-  };
+  struct Observer final : ProgressObserver {
+    void on_file_started(const std::string& path) override {
+      std::lock_guard lock(m);
+      started.insert(path);
+      in_flight.insert(path);
+    }
+    void on_file_done(const FileOutcome& outcome) override {
+      std::lock_guard lock(m);
+      done_in_flight = done_in_flight && in_flight.count(outcome.file_path) == 1;
+      (outcome.ok ? ok : failed).insert(outcome.file_path);
+    }
+    void on_file_ended(const std::string& path) override {
+      std::lock_guard lock(m);
+      ended.insert(path);
+      ended_unstarted = ended_unstarted || in_flight.erase(path) != 1;
+    }
+    void on_call_done(int q, int a) override {
+      questions += q;
+      answers += a;
+    }
+    std::mutex m;
+    std::set<std::string> in_flight;
+    std::multiset<std::string> started;
+    std::multiset<std::string> ended;
+    std::set<std::string> ok;
+    std::set<std::string> failed;
+    bool ended_unstarted = false;
+    bool done_in_flight = true;
+    std::atomic<int> questions{0};
+    std::atomic<int> answers{0};
+  } observer;
+  options.progress = &observer;
   ScriptedFakeBackend backend(
       two_questions, [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
         if (about(r, "bad.c"))
@@ -726,12 +742,16 @@ TEST_F(PrepareTest, ObserversSeeEachFileStartAndEndAndEveryFinishedCall) {
   std::multiset<std::string> all;
   for (const char* name : {"a.c", "b.c", "bad.c", "edited.c"})
     all.insert(std::string(kRepo) + "/" + name);
-  EXPECT_EQ(started, all);
-  EXPECT_EQ(ended, all);
-  EXPECT_FALSE(ended_unstarted);
-  EXPECT_TRUE(in_flight.empty());
-  EXPECT_EQ(questions.load(), 6);  // a.c, b.c and bad.c asked 2 each
-  EXPECT_EQ(answers.load(), 4);    // bad.c's answers failed
+  EXPECT_EQ(observer.started, all);
+  EXPECT_EQ(observer.ended, all);
+  EXPECT_FALSE(observer.ended_unstarted);
+  EXPECT_TRUE(observer.in_flight.empty());
+  EXPECT_TRUE(observer.done_in_flight) << "an outcome is told before its file ends";
+  EXPECT_EQ(observer.ok,
+            (std::set<std::string>{std::string(kRepo) + "/a.c", std::string(kRepo) + "/b.c"}));
+  EXPECT_EQ(observer.failed, std::set<std::string>{std::string(kRepo) + "/bad.c"});
+  EXPECT_EQ(observer.questions.load(), 6);  // a.c, b.c and bad.c asked 2 each
+  EXPECT_EQ(observer.answers.load(), 4);    // bad.c's answers failed
   EXPECT_EQ(backend.question_calls(), 3);
 }
 

@@ -155,14 +155,17 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
   // Long enough for one short generation on a busy machine; the stall is longer.
   o.request_timeout = std::chrono::seconds(10);
   auto backend = llm::openai::make_openai_backend(o);
-  std::string errors;
-  auto summary = run_prepare(**db, *backend, generate::builtin_prompts(), plan, options,
-                             [&](const FileOutcome& f) {
-                               if (!f.ok)
-                                 errors += f.file_path + ": " + f.error + "\n";
-                             });
+  struct Errors final : ProgressObserver {
+    void on_file_done(const FileOutcome& f) override {
+      if (!f.ok)
+        text += f.file_path + ": " + f.error + "\n";
+    }
+    std::string text;
+  } errors;
+  options.progress = &errors;
+  auto summary = run_prepare(**db, *backend, generate::builtin_prompts(), plan, options);
   ASSERT_TRUE(summary) << summary.error().describe();
-  EXPECT_EQ(summary->done, 3) << errors;
+  EXPECT_EQ(summary->done, 3) << errors.text;
   EXPECT_EQ(summary->failed, 0);
   EXPECT_EQ(injected.size(), faults.size() + 1)
       << "not every fault was injected: " << testing::PrintToString(injected) << " in "

@@ -164,18 +164,6 @@ TEST_F(SourceTest, ReadingsComeFromTheProbeRoots) {
   EXPECT_DOUBLE_EQ(*second.system.cpu_percent, 75.0);
 }
 
-TEST_F(SourceTest, ALiveViewThatIsNotPreparesJsonIsNone) {
-  EXPECT_FALSE(parse_live_view(""));
-  EXPECT_FALSE(parse_live_view("[1,2]"));
-  EXPECT_FALSE(parse_live_view("{not json"));
-  auto v = parse_live_view(R"({"in_flight":"x","questions":"many","answers":3})");
-  ASSERT_TRUE(v);
-  EXPECT_TRUE(v->in_flight.empty());
-  EXPECT_EQ(v->questions, 0);
-  EXPECT_EQ(v->answers, 3);
-  EXPECT_FALSE(v->repository);
-}
-
 TEST(LogTail, ReadsOnlyTheLastBytesAndDropsThePartialFirstLine) {
   test::TempDir tmp;
   std::string text;

@@ -1,10 +1,8 @@
-#include "app/live_run.hpp"
+#include "pipeline/live_run.hpp"
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
-namespace g2d::app {
+namespace g2d::pipeline {
 
 LiveRun::LiveRun(std::map<std::string, std::string> repo_of_file)
     : m_repo_of_file(std::move(repo_of_file)) {
@@ -14,7 +12,7 @@ LiveRun::LiveRun(std::map<std::string, std::string> repo_of_file)
 
 void LiveRun::file_started(const std::string& file_path, std::int64_t now_ms) {
   std::lock_guard lock(m_mutex);
-  m_in_flight.emplace_back(file_path, now_ms);
+  m_in_flight.push_back({file_path, now_ms});
   if (auto it = m_repo_of_file.find(file_path); it != m_repo_of_file.end())
     m_current_repo = it->second;
 }
@@ -22,7 +20,7 @@ void LiveRun::file_started(const std::string& file_path, std::int64_t now_ms) {
 void LiveRun::file_ended(const std::string& file_path) {
   std::lock_guard lock(m_mutex);
   auto it = std::find_if(m_in_flight.begin(), m_in_flight.end(),
-                         [&](const auto& f) { return f.first == file_path; });
+                         [&](const auto& f) { return f.file == file_path; });
   if (it != m_in_flight.end())
     m_in_flight.erase(it);
 }
@@ -41,40 +39,31 @@ void LiveRun::generated(int questions, int answers) {
   m_answers += answers;
 }
 
-std::string LiveRun::json() const {
+store::LiveView LiveRun::view() const {
   std::lock_guard lock(m_mutex);
-  return json_locked();
+  return view_locked();
 }
 
-std::optional<std::string> LiveRun::take_if_changed() {
+std::optional<store::LiveView> LiveRun::take_if_changed() {
   std::lock_guard lock(m_mutex);
-  std::string now = json_locked();
-  if (m_any_published && now == m_published)
+  store::LiveView now = view_locked();
+  if (m_published && now == *m_published)
     return std::nullopt;
-  m_any_published = true;
   m_published = now;
   return now;
 }
 
-std::string LiveRun::json_locked() const {
-  nlohmann::json j;
-  nlohmann::json flying = nlohmann::json::array();
-  for (const auto& [file, started] : m_in_flight)
-    flying.push_back({{"file", file}, {"started_at", started}});
-  j["in_flight"] = std::move(flying);
+store::LiveView LiveRun::view_locked() const {
+  store::LiveView v;
+  v.in_flight = m_in_flight;
   if (auto it = m_repos.find(m_current_repo); it != m_repos.end())
-    j["repository"] = {{"name", it->first},
-                       {"planned", it->second.planned},
-                       {"done", it->second.done},
-                       {"failed", it->second.failed}};
-  else
-    j["repository"] = nullptr;
-  j["repositories"] = m_repos.size();
-  j["questions"] = m_questions;
-  j["answers"] = m_answers;
-  j["samples"] = m_samples;
-  // File names are the repositories' (any bytes): invalid UTF-8 is replaced, never thrown about.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    v.repository =
+        store::RepoProgress{it->first, it->second.planned, it->second.done, it->second.failed};
+  v.repositories = static_cast<std::int64_t>(m_repos.size());
+  v.questions = m_questions;
+  v.answers = m_answers;
+  v.samples = m_samples;
+  return v;
 }
 
-}  // namespace g2d::app
+}  // namespace g2d::pipeline

@@ -1,53 +1,51 @@
-// What prepare publishes for the dashboard (AppState run.live): the files in flight in the order
-// they were taken, the current repository and its counts, the calls finished, and the JSON written
-// only when it changed; several workers reporting at once.
-#include "app/live_run.hpp"
+// What prepare publishes for the dashboard (the run record's live view, run.live): the files in
+// flight in the order they were taken, the current repository and its counts, the calls finished,
+// and the view taken only when it changed; several workers reporting at once.
+#include "pipeline/live_run.hpp"
 
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-namespace g2d::app {
+namespace g2d::pipeline {
 namespace {
 
-using nlohmann::json;
+using store::InFlightFile;
+using store::LiveView;
+using store::RepoProgress;
 
 TEST(LiveRun, InFlightFilesTheCurrentRepositoryAndTheCalls) {
   LiveRun live({{"a/x.c", "a"}, {"a/y.c", "a"}, {"b/z.c", "b"}});
-  json j = json::parse(live.json());
-  EXPECT_TRUE(j["in_flight"].empty());
-  EXPECT_TRUE(j["repository"].is_null());
-  EXPECT_EQ(j["repositories"], 2);
+  LiveView v = live.view();
+  EXPECT_TRUE(v.in_flight.empty());
+  EXPECT_FALSE(v.repository);
+  EXPECT_EQ(v.repositories, 2);
 
   live.file_started("a/x.c", 1000);
   live.file_started("b/z.c", 2000);
   live.generated(2, 0);
   live.generated(0, 1);
-  j = json::parse(live.json());
-  ASSERT_EQ(j["in_flight"].size(), 2u);
-  EXPECT_EQ(j["in_flight"][0]["file"], "a/x.c");
-  EXPECT_EQ(j["in_flight"][0]["started_at"], 1000);
-  EXPECT_EQ(j["in_flight"][1]["file"], "b/z.c");
-  EXPECT_EQ(j["repository"]["name"], "b");  // the file taken last
-  EXPECT_EQ(j["repository"]["planned"], 1);
-  EXPECT_EQ(j["questions"], 2);
-  EXPECT_EQ(j["answers"], 1);
+  v = live.view();
+  EXPECT_EQ(v.in_flight, (std::vector<InFlightFile>{{"a/x.c", 1000}, {"b/z.c", 2000}}));
+  ASSERT_TRUE(v.repository);
+  EXPECT_EQ(v.repository->name, "b");  // the file taken last
+  EXPECT_EQ(v.repository->planned, 1);
+  EXPECT_EQ(v.questions, 2);
+  EXPECT_EQ(v.answers, 1);
 
   live.file_finished("b/z.c", true, 2);
   live.file_ended("b/z.c");
   live.file_started("a/y.c", 3000);
   live.file_finished("a/x.c", false, 0);
   live.file_ended("a/x.c");
-  j = json::parse(live.json());
-  ASSERT_EQ(j["in_flight"].size(), 1u);
-  EXPECT_EQ(j["in_flight"][0]["file"], "a/y.c");
-  EXPECT_EQ(j["repository"], (json{{"name", "a"}, {"planned", 2}, {"done", 0}, {"failed", 1}}));
-  EXPECT_EQ(j["samples"], 2);
+  v = live.view();
+  EXPECT_EQ(v.in_flight, (std::vector<InFlightFile>{{"a/y.c", 3000}}));
+  EXPECT_EQ(v.repository, (RepoProgress{"a", 2, 0, 1}));
+  EXPECT_EQ(v.samples, 2);
 }
 
-TEST(LiveRun, TheJsonIsTakenOnlyWhenItChanged) {
+TEST(LiveRun, TheViewIsTakenOnlyWhenItChanged) {
   LiveRun live(std::map<std::string, std::string>{{"a/x.c", "a"}});
   auto first = live.take_if_changed();
   ASSERT_TRUE(first);
@@ -79,13 +77,14 @@ TEST(LiveRun, WorkersMayReportAtOnce) {
     });
   for (auto& t : workers)
     t.join();
-  json j = json::parse(live.json());
-  EXPECT_TRUE(j["in_flight"].empty());
-  EXPECT_EQ(j["repository"]["done"], 400);
-  EXPECT_EQ(j["questions"], 800);
-  EXPECT_EQ(j["answers"], 800);
-  EXPECT_EQ(j["samples"], 800);
+  LiveView v = live.view();
+  EXPECT_TRUE(v.in_flight.empty());
+  ASSERT_TRUE(v.repository);
+  EXPECT_EQ(v.repository->done, 400);
+  EXPECT_EQ(v.questions, 800);
+  EXPECT_EQ(v.answers, 800);
+  EXPECT_EQ(v.samples, 800);
 }
 
 }  // namespace
-}  // namespace g2d::app
+}  // namespace g2d::pipeline
