@@ -87,7 +87,10 @@ Value value_at(std::string_view text, size_t at, size_t limit) {
 
 void add_value(std::string_view text, Value v, bool user_colon, std::vector<Span>& out) {
   if (user_colon) {
-    size_t colon = text.substr(v.begin, v.end - v.begin).find(':');
+    const std::string_view user_password = text.substr(v.begin, v.end - v.begin);
+    if (user_password.starts_with("<redacted:"))
+      return;  // an earlier pass's placeholder (a token given as the user): its ':' is no colon
+    size_t colon = user_password.find(':');
     if (colon == std::string_view::npos)
       return;  // no password: curl asks for one
     v.begin += colon + 1;

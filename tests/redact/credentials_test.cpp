@@ -219,5 +219,16 @@ TEST(RedactCommands, OtherFlagsAndVariablesAreLeft) {
   });
 }
 
+TEST(RedactCommands, ATokenRedactedAsAUserIsLeftOnTheSecondPass) {
+  // Found by the redact fuzz target: a token given to curl -u without a colon became
+  // `<redacted:gitlab-token>`, whose ':' the second pass took for user:password.
+  const std::string token = "glpat-" + fake(k_alnum, 20, 990);
+  Redacted once = redact_secrets("curl -u " + token + " https://gitlab.example.com\n");
+  EXPECT_EQ(once.text, "curl -u <redacted:gitlab-token> https://gitlab.example.com\n");
+  Redacted twice = redact_secrets(once.text);
+  EXPECT_EQ(twice.text, once.text);
+  EXPECT_TRUE(twice.found.empty());
+}
+
 }  // namespace
 }  // namespace g2d::redact
