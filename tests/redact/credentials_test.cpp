@@ -223,11 +223,18 @@ TEST(RedactCommands, ATokenRedactedAsAUserIsLeftOnTheSecondPass) {
   // Found by the redact fuzz target: a token given to curl -u without a colon became
   // `<redacted:gitlab-token>`, whose ':' the second pass took for user:password.
   const std::string token = "glpat-" + fake(k_alnum, 20, 990);
-  Redacted once = redact_secrets("curl -u " + token + " https://gitlab.example.com\n");
-  EXPECT_EQ(once.text, "curl -u <redacted:gitlab-token> https://gitlab.example.com\n");
-  Redacted twice = redact_secrets(once.text);
-  EXPECT_EQ(twice.text, once.text);
-  EXPECT_TRUE(twice.found.empty());
+  for (std::string_view flag : {"-u ", "-u=", "--user "}) {
+    SCOPED_TRACE(flag);
+    const std::string source =
+        "curl " + std::string(flag) + token + " https://gitlab.example.com\n";
+    Redacted once = redact_secrets(source);
+    EXPECT_THAT(once.text, HasSubstr("<redacted:gitlab-token> https"));
+    Redacted twice = redact_secrets(once.text);
+    EXPECT_EQ(twice.text, once.text);
+    EXPECT_TRUE(twice.found.empty());
+  }
+  // A password after such a placeholder is still one.
+  expect_only("curl -u <redacted:gitlab-token>:@@ https://x\n", "S3cretPw9x", "password");
 }
 
 }  // namespace
