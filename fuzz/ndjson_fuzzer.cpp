@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <string>
-#include <vector>
 
 #include "fuzz_check.hpp"
 #include "net/stream.hpp"
@@ -18,18 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   const std::string body = in.ConsumeRandomLengthString(size);
   g2d::net::LineSplitter parser;
-  std::vector<std::string> delivered;
-  const auto sink = [&](std::string_view item) { delivered.emplace_back(item); };
-  std::size_t at = 0;
-  while (at < body.size()) {
-    std::size_t piece = body.size() - at;
-    if (in.remaining_bytes() > 0)
-      piece = std::min(piece, in.ConsumeIntegralInRange<std::size_t>(0, 64));
-    parser.feed(std::string_view(body).substr(at, piece), sink);
-    at += piece;
-  }
-  parser.finish(sink);
-  check(delivered == g2d::fuzz::ndjson_lines(body), "the lines are those of the whole body");
+  check(g2d::fuzz::fed_in_pieces(parser, body, in) == g2d::fuzz::ndjson_lines(body),
+        "the lines are those of the whole body");
   check(parser.scanned() <= body.size(), "each byte is searched once");
   return 0;
 }

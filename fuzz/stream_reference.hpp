@@ -1,10 +1,12 @@
 // fuzz/stream_reference.hpp — the two stream formats read the plain way, a whole body at once:
 // the reference the sse and ndjson fuzz targets compare the incremental parsers (net/stream.hpp)
-// against, fed in arbitrary pieces.
+// against, fed in arbitrary pieces (fed_in_pieces).
 //
 // Ownership: plain values. Thread-safety: pure functions. Errors: none.
 #pragma once
 
+#include <algorithm>
+#include <fuzzer/FuzzedDataProvider.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +79,25 @@ inline std::vector<std::string> ndjson_lines(std::string_view body) {
     if (!line.empty())
       lines.push_back(std::move(line));
   return lines;
+}
+
+// What `parser` (net::SseParser or net::LineSplitter) delivers for `body` fed in pieces whose
+// sizes (0 to 64, empty pieces included) come from `in`, then finished.
+template <class Parser>
+std::vector<std::string> fed_in_pieces(Parser& parser, std::string_view body,
+                                       FuzzedDataProvider& in) {
+  std::vector<std::string> delivered;
+  const auto sink = [&](std::string_view item) { delivered.emplace_back(item); };
+  std::size_t at = 0;
+  while (at < body.size()) {
+    std::size_t piece = body.size() - at;
+    if (in.remaining_bytes() > 0)
+      piece = std::min(piece, in.ConsumeIntegralInRange<std::size_t>(0, 64));
+    parser.feed(body.substr(at, piece), sink);
+    at += piece;
+  }
+  parser.finish(sink);
+  return delivered;
 }
 
 }  // namespace g2d::fuzz
