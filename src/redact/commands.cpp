@@ -88,16 +88,13 @@ Value value_at(std::string_view text, size_t at, size_t limit) {
 void add_value(std::string_view text, Value v, bool user_colon, std::vector<Span>& out) {
   if (user_colon) {
     // The ':' of an earlier pass's placeholder (a token given as the user) separates nothing.
+    constexpr std::string_view k_placeholder = "<redacted:";
     const std::string_view user_password = text.substr(v.begin, v.end - v.begin);
-    size_t from = 0;
-    for (size_t at = user_password.find("<redacted:"); at != std::string_view::npos;
-         at = user_password.find("<redacted:", from)) {
-      const size_t close = user_password.find('>', at);
-      if (close == std::string_view::npos)
-        break;
-      from = close + 1;
-    }
-    size_t colon = user_password.find(':', from);
+    size_t colon = user_password.find(':');
+    while (colon != std::string_view::npos && colon + 1 >= k_placeholder.size() &&
+           user_password.substr(colon + 1 - k_placeholder.size(), k_placeholder.size()) ==
+               k_placeholder)
+      colon = user_password.find(':', colon + 1);
     if (colon == std::string_view::npos)
       return;  // no password: curl asks for one
     v.begin += colon + 1;

@@ -233,6 +233,10 @@ TEST(RedactCommands, ATokenRedactedAsAUserIsLeftOnTheSecondPass) {
     EXPECT_EQ(twice.text, once.text);
     EXPECT_TRUE(twice.found.empty());
   }
+  // An empty user: the separator stays the first ':' (the password holds "xxx", a placeholder).
+  const Redacted first = redact_secrets("curl -u:xapp-lmnoxxx02r:q7 https://x\n");
+  EXPECT_EQ(first.text, "curl -u:<redacted:slack-token>:q7 https://x\n");
+  EXPECT_EQ(redact_secrets(first.text).text, first.text);
   // A password after such a placeholder is still one.
   expect_only("curl -u <redacted:gitlab-token>:@@ https://x\n", "S3cretPw9x", "password");
 }
