@@ -132,14 +132,22 @@ size_t scan_arguments(std::string_view text, size_t at, const Program& program,
           continue;  // `--user` is not `--userx`
         add_value(text, Value{word + flag.text.size(), i}, program.user_colon, out);
       } else if (quote_follows && !list_item) {
-        if (flag.attached)
-          add_value(text, value_at(text, i, limit), program.user_colon, out);
+        if (flag.attached) {
+          const Value value = value_at(text, i, limit);
+          add_value(text, value, program.user_colon, out);
+          if (value.end > i)
+            i = value.end + 1;  // past its closing quote: what it holds is no argument
+        }
       } else if (flag.separated) {
         size_t next = list_item ? i + 1 : i;
         while (next < limit && (is_space(text[next]) || text[next] == ','))
           ++next;
-        if (next < limit && !ends_command(text[next]))
-          add_value(text, value_at(text, next, limit), program.user_colon, out);
+        if (next < limit && !ends_command(text[next])) {
+          const Value value = value_at(text, next, limit);
+          add_value(text, value, program.user_colon, out);
+          if (is_quote(text[next]) && value.end > next)
+            i = value.end + 1;  // as above
+        }
       }
       break;
     }

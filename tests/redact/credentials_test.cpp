@@ -241,5 +241,14 @@ TEST(RedactCommands, ATokenRedactedAsAUserIsLeftOnTheSecondPass) {
   expect_only("curl -u <redacted:gitlab-token>:@@ https://x\n", "S3cretPw9x", "password");
 }
 
+TEST(RedactCommands, AQuotedValueIsNotReadAgainAsArguments) {
+  // Found by the redact fuzz target: a '`' inside the quoted value ended the command on the first
+  // pass; once redacted, the second pass read on and redacted the `-u:hu` glued after the quote.
+  for (std::string_view source : {"curl -u\":`h\"-u:hu\n", "curl -u \":&u\"-u:au\n"}) {
+    const Redacted once = redact_secrets(source);
+    EXPECT_EQ(redact_secrets(once.text).text, once.text) << source;
+  }
+}
+
 }  // namespace
 }  // namespace g2d::redact
