@@ -26,6 +26,7 @@ constexpr std::string_view k_begin = "-----BEGIN ";
 constexpr std::string_view k_end = "-----END ";
 constexpr std::string_view k_dashes = "-----";
 constexpr std::string_view k_placeholder = "<redacted:private-key>";
+constexpr std::string_view k_placeholder_open = "<redacted:";
 constexpr size_t k_max_label = 48;
 constexpr size_t k_max_headers = 8;
 
@@ -137,7 +138,11 @@ Segment read_segment(std::string_view text, size_t from, bool headers_allowed) {
       }
     } else {
       close_run(i);
-      if (c == ':')
+      // The ':' of a placeholder an earlier pass left (`<redacted:password>`) makes no header.
+      const bool placeholder_colon = i + 1 >= k_placeholder_open.size() &&
+                                     text.substr(i + 1 - k_placeholder_open.size(),
+                                                 k_placeholder_open.size()) == k_placeholder_open;
+      if (c == ':' && !placeholder_colon)
         colon = true;
       else if (!is_trivial(c) && c != '+' && c != '/' && c != '=')
         other = true;

@@ -458,6 +458,17 @@ TEST(Redact, RedactingAKeyWhoseBlockEndedEarlyTwiceChangesNothing) {
   EXPECT_TRUE(twice.found.empty());
 }
 
+TEST(Redact, APlaceholderAfterAKeysBeginLineIsNoHeader) {
+  // Found by the redact fuzz target: the line after BEGIN ends the block on the first pass; once a
+  // password in it is redacted, the placeholder's ':' made it a header line and the second pass
+  // took the next line for key data.
+  const std::string source = "-----BEGIN PRIVATE KEY-----\nsshpass -p!t\nx78WWWWWWWWWWWWW";
+  Redacted once = redact_secrets(source);
+  Redacted twice = redact_secrets(once.text);
+  EXPECT_EQ(twice.text, once.text);
+  EXPECT_TRUE(twice.found.empty());
+}
+
 TEST(Redact, CrlfAndNoTrailingNewline) {
   std::string key = github_token(910);
   Redacted r = redact_secrets("a = 1\r\ntoken = \"" + key + "\"\r\nb = 2");
