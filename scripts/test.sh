@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — the README's test command, and what CI runs (.ci/run): sets everything up, then
 # checks formatting, builds the AddressSanitizer+UBSan and ThreadSanitizer presets (both with
-# -Werror), runs clang-tidy, and runs the whole test suite under both sanitizers.
+# -Werror), runs clang-tidy, runs the whole test suite under both sanitizers, then every fuzz
+# target for 10 s (the `fuzz` preset, scripts/fuzz.sh: the fuzz smoke).
 #
 #   scripts/test.sh              everything
 #   scripts/test.sh --quick      the `unit` tier (no model, no server) in the dev preset: the
@@ -59,4 +60,6 @@ for preset in "${presets[@]}"; do
   step "tests: $preset"
   ctest --preset "$preset"
 done
+step "fuzz smoke"
+"$here/fuzz.sh" all 10
 step "all green"

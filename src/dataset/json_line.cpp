@@ -165,11 +165,38 @@ JsonLine& JsonLine::string(std::string_view text) {
   return *this;
 }
 
+namespace {
+
+// Whether a UTF-8 sequence may run across a boundary between two (non-empty) parts: a byte >= 0x80
+// followed by a continuation byte. Only then does escaping the parts one by one differ from
+// escaping their concatenation.
+bool may_split_a_sequence(std::initializer_list<std::string_view> parts) {
+  unsigned char last = 0;
+  for (std::string_view part : parts) {
+    if (part.empty())
+      continue;
+    const auto first = static_cast<unsigned char>(part.front());
+    if (last >= 0x80 && first >= 0x80 && first <= 0xBF)
+      return true;
+    last = static_cast<unsigned char>(part.back());
+  }
+  return false;
+}
+
+}  // namespace
+
 JsonLine& JsonLine::strings(std::initializer_list<std::string_view> parts) {
   before_value();
   m_out += '"';
-  for (std::string_view part : parts)
-    append_json_escaped(m_out, part);
+  if (may_split_a_sequence(parts)) {
+    std::string joined;
+    for (std::string_view part : parts)
+      joined += part;
+    append_json_escaped(m_out, joined);
+  } else {
+    for (std::string_view part : parts)
+      append_json_escaped(m_out, part);
+  }
   m_out += '"';
   return *this;
 }

@@ -87,7 +87,14 @@ Value value_at(std::string_view text, size_t at, size_t limit) {
 
 void add_value(std::string_view text, Value v, bool user_colon, std::vector<Span>& out) {
   if (user_colon) {
-    size_t colon = text.substr(v.begin, v.end - v.begin).find(':');
+    // The ':' of an earlier pass's placeholder (a token given as the user) separates nothing.
+    constexpr std::string_view k_placeholder = "<redacted:";
+    const std::string_view user_password = text.substr(v.begin, v.end - v.begin);
+    size_t colon = user_password.find(':');
+    while (colon != std::string_view::npos && colon + 1 >= k_placeholder.size() &&
+           user_password.substr(colon + 1 - k_placeholder.size(), k_placeholder.size()) ==
+               k_placeholder)
+      colon = user_password.find(':', colon + 1);
     if (colon == std::string_view::npos)
       return;  // no password: curl asks for one
     v.begin += colon + 1;
@@ -125,14 +132,22 @@ size_t scan_arguments(std::string_view text, size_t at, const Program& program,
           continue;  // `--user` is not `--userx`
         add_value(text, Value{word + flag.text.size(), i}, program.user_colon, out);
       } else if (quote_follows && !list_item) {
-        if (flag.attached)
-          add_value(text, value_at(text, i, limit), program.user_colon, out);
+        if (flag.attached) {
+          const Value value = value_at(text, i, limit);
+          add_value(text, value, program.user_colon, out);
+          if (value.end > i)
+            i = value.end + 1;  // past its closing quote: what it holds is no argument
+        }
       } else if (flag.separated) {
         size_t next = list_item ? i + 1 : i;
         while (next < limit && (is_space(text[next]) || text[next] == ','))
           ++next;
-        if (next < limit && !ends_command(text[next]))
-          add_value(text, value_at(text, next, limit), program.user_colon, out);
+        if (next < limit && !ends_command(text[next])) {
+          const Value value = value_at(text, next, limit);
+          add_value(text, value, program.user_colon, out);
+          if (is_quote(text[next]) && value.end > next)
+            i = value.end + 1;  // as above
+        }
       }
       break;
     }

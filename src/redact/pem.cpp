@@ -12,7 +12,8 @@
 // The base64 runs of four or more characters in data segments are removed; the first one (merged
 // with its neighbours when only escapes and spaces separate them) becomes the placeholder. A block
 // is only redacted when it holds a run that can only be key material (16+ characters with a digit,
-// '+' or '/', or 40+), so the markers alone are never touched.
+// '+' or '/', or 40+), so the markers alone are never touched. A placeholder an earlier pass left
+// is read as the data it replaced (never as a header), so redacting redacted text changes nothing.
 #include <algorithm>
 #include <cstring>
 
@@ -24,6 +25,8 @@ namespace {
 constexpr std::string_view k_begin = "-----BEGIN ";
 constexpr std::string_view k_end = "-----END ";
 constexpr std::string_view k_dashes = "-----";
+constexpr std::string_view k_placeholder = "<redacted:private-key>";
+constexpr std::string_view k_placeholder_open = "<redacted:";
 constexpr size_t k_max_label = 48;
 constexpr size_t k_max_headers = 8;
 
@@ -135,7 +138,11 @@ Segment read_segment(std::string_view text, size_t from, bool headers_allowed) {
       }
     } else {
       close_run(i);
-      if (c == ':')
+      // The ':' of a placeholder an earlier pass left (`<redacted:password>`) makes no header.
+      const bool placeholder_colon = i + 1 >= k_placeholder_open.size() &&
+                                     text.substr(i + 1 - k_placeholder_open.size(),
+                                                 k_placeholder_open.size()) == k_placeholder_open;
+      if (c == ':' && !placeholder_colon)
         colon = true;
       else if (!is_trivial(c) && c != '+' && c != '/' && c != '=')
         other = true;
@@ -183,6 +190,11 @@ size_t redact_block(std::string_view text, size_t body, std::vector<Span>& out) 
     first = skip_comment_leader(text, first);
     if (text.substr(first, k_end.size()) == k_end)
       break;
+    if (text.substr(first, k_placeholder.size()) == k_placeholder) {
+      seen_data = true;
+      at = first + k_placeholder.size();
+      continue;
+    }
     Segment seg = read_segment(text, first, !seen_data && headers < k_max_headers);
     if (seg.kind == SegmentKind::other)
       break;

@@ -77,6 +77,24 @@ TEST(JsonLine, PartsAreOneString) {
   EXPECT_EQ(out, reference("a\"b\n🙂"));
 }
 
+TEST(JsonLine, PartsJoinAUtf8SequenceSplitBetweenThem) {
+  // Found by the json_line fuzz target: each part was escaped on its own, so a character whose
+  // bytes ran across two parts became two U+FFFD instead of itself.
+  const auto joined = [](std::initializer_list<std::string_view> parts) {
+    std::string out;
+    JsonLine(out).strings(parts);
+    return out;
+  };
+  EXPECT_EQ(joined({"a\xe2\x82",
+                    "\xac"
+                    "b"}),
+            reference("a\xe2\x82\xac"
+                      "b"));
+  EXPECT_EQ(joined({"\xf0", "", "\x9f", "\x99\x82"}), reference("\xf0\x9f\x99\x82"));
+  EXPECT_EQ(joined({"x\xc3", "\xa9\xa9"}), reference("x\xc3\xa9\xa9"));
+  EXPECT_EQ(joined({"\xc3", "("}), reference("\xc3("));
+}
+
 TEST(JsonLine, NumbersReadBackExactly) {
   for (std::int64_t n :
        {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1700000000000},

@@ -219,5 +219,36 @@ TEST(RedactCommands, OtherFlagsAndVariablesAreLeft) {
   });
 }
 
+TEST(RedactCommands, ATokenRedactedAsAUserIsLeftOnTheSecondPass) {
+  // Found by the redact fuzz target: a token given to curl -u without a colon became
+  // `<redacted:gitlab-token>`, whose ':' the second pass took for user:password.
+  const std::string token = "glpat-" + fake(k_alnum, 20, 990);
+  for (std::string_view flag : {"-u ", "-u=", "--user "}) {
+    SCOPED_TRACE(flag);
+    const std::string source =
+        "curl " + std::string(flag) + token + " https://gitlab.example.com\n";
+    Redacted once = redact_secrets(source);
+    EXPECT_THAT(once.text, HasSubstr("<redacted:gitlab-token> https"));
+    Redacted twice = redact_secrets(once.text);
+    EXPECT_EQ(twice.text, once.text);
+    EXPECT_TRUE(twice.found.empty());
+  }
+  // An empty user: the separator stays the first ':' (the password holds "xxx", a placeholder).
+  const Redacted first = redact_secrets("curl -u:xapp-lmnoxxx02r:q7 https://x\n");
+  EXPECT_EQ(first.text, "curl -u:<redacted:slack-token>:q7 https://x\n");
+  EXPECT_EQ(redact_secrets(first.text).text, first.text);
+  // A password after such a placeholder is still one.
+  expect_only("curl -u <redacted:gitlab-token>:@@ https://x\n", "S3cretPw9x", "password");
+}
+
+TEST(RedactCommands, AQuotedValueIsNotReadAgainAsArguments) {
+  // Found by the redact fuzz target: a '`' inside the quoted value ended the command on the first
+  // pass; once redacted, the second pass read on and redacted the `-u:hu` glued after the quote.
+  for (std::string_view source : {"curl -u\":`h\"-u:hu\n", "curl -u \":&u\"-u:au\n"}) {
+    const Redacted once = redact_secrets(source);
+    EXPECT_EQ(redact_secrets(once.text).text, once.text) << source;
+  }
+}
+
 }  // namespace
 }  // namespace g2d::redact

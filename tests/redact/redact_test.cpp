@@ -447,6 +447,28 @@ TEST(Redact, RedactingTwiceChangesNothing) {
   EXPECT_TRUE(twice.found.empty());
 }
 
+TEST(Redact, RedactingAKeyWhoseBlockEndedEarlyTwiceChangesNothing) {
+  // Found by the redact fuzz target: the key's line ends the block at the ':' line after it; the
+  // second pass read the placeholder as a header, went on past ':' and took the last line.
+  const std::string source = "-----BEGIN PRIVATE KEY-----MI5s2EHfysqo6tjU\n:\nwV5sfysqlshow6tj";
+  Redacted once = redact_secrets(source);
+  EXPECT_EQ(once.text, "-----BEGIN PRIVATE KEY-----<redacted:private-key>\n:\nwV5sfysqlshow6tj");
+  Redacted twice = redact_secrets(once.text);
+  EXPECT_EQ(twice.text, once.text);
+  EXPECT_TRUE(twice.found.empty());
+}
+
+TEST(Redact, APlaceholderAfterAKeysBeginLineIsNoHeader) {
+  // Found by the redact fuzz target: the line after BEGIN ends the block on the first pass; once a
+  // password in it is redacted, the placeholder's ':' made it a header line and the second pass
+  // took the next line for key data.
+  const std::string source = "-----BEGIN PRIVATE KEY-----\nsshpass -p!t\nx78WWWWWWWWWWWWW";
+  Redacted once = redact_secrets(source);
+  Redacted twice = redact_secrets(once.text);
+  EXPECT_EQ(twice.text, once.text);
+  EXPECT_TRUE(twice.found.empty());
+}
+
 TEST(Redact, CrlfAndNoTrailingNewline) {
   std::string key = github_token(910);
   Redacted r = redact_secrets("a = 1\r\ntoken = \"" + key + "\"\r\nb = 2");
