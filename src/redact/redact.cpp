@@ -95,7 +95,10 @@ size_t Redacted::count(std::string_view kind) const {
                                            [&](const Redaction& r) { return r.kind == kind; }));
 }
 
-Redacted redact_secrets(std::string_view source) {
+namespace {
+
+// One pass of every detector over `source`.
+Redacted redact_once(std::string_view source) {
   std::vector<Span> spans;
   detail::find_private_keys(source, spans);
   detail::find_shaped_tokens(source, spans);
@@ -125,6 +128,27 @@ Redacted redact_secrets(std::string_view source) {
     copied = s.end;
   }
   result.text += source.substr(copied);
+  return result;
+}
+
+}  // namespace
+
+Redacted redact_secrets(std::string_view source) {
+  // A detector reads its context (a command's arguments, a key block's lines) in the text as it
+  // is; a secret inside that context can hide another one until it is replaced. So passes repeat
+  // until one finds nothing: a secret is never left for a second redaction to find.
+  constexpr int k_max_passes = 8;
+  Redacted result = redact_once(source);
+  if (result.found.empty() && result.text == source)
+    return result;  // nothing to find: another pass would see the same text
+  for (int pass = 1; pass < k_max_passes; ++pass) {
+    Redacted more = redact_once(result.text);
+    if (more.found.empty() && more.text == result.text)
+      break;
+    result.text = std::move(more.text);
+    result.found.insert(result.found.end(), std::make_move_iterator(more.found.begin()),
+                        std::make_move_iterator(more.found.end()));
+  }
   return result;
 }
 

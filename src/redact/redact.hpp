@@ -31,10 +31,13 @@
 //     (`-p"$PW"`).
 // Each secret becomes `<redacted:KIND>` (KIND as in Redaction::kind). Only the secret's bytes are
 // replaced and no newline is ever removed or added, so every other line keeps its number and the
-// code stays readable. Redacting redacted text changes nothing.
+// code stays readable. A secret inside one detector's context (a command's arguments, a key
+// block's lines) can hide another from it until it is replaced, so a text in which anything was
+// found is redacted again until a pass finds nothing (at most 8 passes): redacting redacted text
+// changes nothing.
 //
-// Cost: linear in the input with small constants (every scan is bounded per match); a hostile
-// single 1 MB line is fine. Ownership: plain values; the result never refers to the input.
+// Cost: linear in the input with small constants (every scan is bounded per match), once more per
+// pass that found something; a hostile single 1 MB line is fine. Ownership: plain values; the result never refers to the input.
 // Thread-safety: pure function, reentrant. Errors: none; any bytes are accepted (invalid UTF-8 and
 // NUL included) and text without secrets comes back byte-identical.
 #pragma once

@@ -458,6 +458,17 @@ TEST(Redact, RedactingAKeyWhoseBlockEndedEarlyTwiceChangesNothing) {
   EXPECT_TRUE(twice.found.empty());
 }
 
+TEST(Redact, ASecretHiddenByAnotherDetectorsContextIsRedactedInTheSamePass) {
+  // Found by the redact fuzz target: the ';' inside the URL's password ended the mysql command
+  // for the command scan, so `-pz2` survived the first pass and only a second one redacted it.
+  const std::string source = "mysql e://:;u@s -pz2";
+  Redacted once = redact_secrets(source);
+  EXPECT_EQ(once.text.find("z2"), std::string::npos) << once.text;
+  Redacted twice = redact_secrets(once.text);
+  EXPECT_EQ(twice.text, once.text);
+  EXPECT_TRUE(twice.found.empty());
+}
+
 TEST(Redact, APlaceholderAfterAKeysBeginLineIsNoHeader) {
   // Found by the redact fuzz target: the line after BEGIN ends the block on the first pass; once a
   // password in it is redacted, the placeholder's ':' made it a header line and the second pass
