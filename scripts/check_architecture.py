@@ -13,7 +13,9 @@
    `Depends on: b, c.` list exactly the folders whose libraries that folder's CMakeLists.txt links.
    The link graph must be acyclic.
 3. Paths: every `src/`, `tests/`, `scripts/`, `cmake/`, `docs/` or `bench/` path that
-   ARCHITECTURE.md or README.md names exists (a `*` in it is a glob).
+   ARCHITECTURE.md or README.md names exists (a `*` in it is a glob), and so does every source
+   file a section of ARCHITECTURE.md names in backquotes (`plan.*`, `terminal.hpp`: in the
+   section's folder; `llm/server_errors.*`: under src/).
 
 Prints one line per problem, `FILE:LINE: what`, and exits 1 if there is any; exits 0 silently when
 all agree. Python 3 standard library only. Run by CTest (tests/arch/, the unit tier).
@@ -33,6 +35,8 @@ CMAKE_KEYWORDS = {"PUBLIC", "PRIVATE", "INTERFACE", "STATIC", "SHARED", "OBJECT"
 SECTION_RE = re.compile(r"^## `src/(.+?)/` — `([A-Za-z0-9_]+)`")
 DEPENDS_RE = re.compile(r"^Depends on: ")
 PATH_RE = re.compile(r"(?<![\w/.-])((?:src|tests|scripts|cmake|docs|bench)/[A-Za-z0-9_./*-]*)")
+SECTION_DIR_RE = re.compile(r"^## `([A-Za-z0-9_./-]+)/`")
+SOURCE_NAME_RE = re.compile(r"`([A-Za-z0-9_/]+\.(?:\*|hpp|cpp|h))`")
 PATH_DOCS = ("ARCHITECTURE.md", "README.md")
 # Paths the docs name that are not this repository's: README's export example shows a sample
 # about a file of the user's repository.
@@ -307,6 +311,30 @@ class Checker:
                     if not found:
                         self.problem(f"{doc}:{number}", f"names {named}, which does not exist")
 
+    def check_section_files(self):
+        """`name.*` / `name.hpp` in a section names a file of the section's folder."""
+        name = "ARCHITECTURE.md"
+        with open(os.path.join(self.root, name), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        folder = None
+        for number, line in enumerate(lines, 1):
+            if line.startswith("## "):
+                match = SECTION_DIR_RE.match(line)
+                folder = match.group(1) if match else None
+                continue
+            if folder is None:
+                continue
+            for match in SOURCE_NAME_RE.finditer(line):
+                named = match.group(1)
+                if named.startswith(("src/", "tests/", "bench/", "scripts/")):
+                    continue  # a path from the root: check_paths
+                where = os.path.join("src", named) if "/" in named else os.path.join(folder, named)
+                full = os.path.join(self.root, where)
+                if not (glob.glob(full) if "*" in named else os.path.exists(full)):
+                    self.problem(f"{name}:{number}",
+                                 f"the section for {folder}/ names {named}, but {where} "
+                                 "does not exist")
+
     def run(self):
         if not os.path.isdir(self.src):
             self.problem(self.root, "no src/ folder")
@@ -316,6 +344,7 @@ class Checker:
         self.check_includes()
         self.check_architecture_md()
         self.check_paths()
+        self.check_section_files()
         return self.problems
 
 

@@ -21,7 +21,7 @@ base → (nothing)
 ```
 
 ## `src/base/` — `g2d_base`
-The base.
+The base: `base.*`, and `app/app.hpp` is not its.
 Depends on: none.
 
 ## `src/app/` — `g2d_app`
@@ -120,6 +120,11 @@ class CheckArchitectureTest(unittest.TestCase):
     def test_a_path_the_docs_name_must_exist(self):
         os.remove(os.path.join(self.root, "src/app/app.cpp"))
         self.assert_fails_with("ARCHITECTURE.md:13: names src/app/app.cpp, which does not exist")
+
+    def test_a_file_a_section_names_must_exist(self):
+        self.edit("ARCHITECTURE.md", "`base.*`", "`gone.*`")
+        self.assert_fails_with("ARCHITECTURE.md:9: the section for src/base/ names gone.*, but "
+                               "src/base/gone.* does not exist")
 
 
 if __name__ == "__main__":
