@@ -177,7 +177,8 @@ class Checker:
             self.problem(f"{self.rel(path)}:{number}",
                          f'#include "{match.group(1)}" is the edge {owner_name} → {dep}, but '
                          f"{cmake} does not link {dep_targets} to {targets} "
-                         f"(add it to target_link_libraries, and to ARCHITECTURE.md)")
+                         f"(add it to target_link_libraries"
+                         + (", and to ARCHITECTURE.md)" if owner else ")"))
 
     # --- ARCHITECTURE.md -----------------------------------------------------------------------
 
