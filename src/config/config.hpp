@@ -56,7 +56,7 @@ struct LlmConfig {
 struct PipelineConfig {
   std::string repos_file = "repos.txt";
   std::string repos_dir = "repos";
-  std::string database = "git2dataset.db";  // SQLite path, or a postgresql:// URL
+  std::string database = "git2dataset.db";  // SQLite path; a URL (PostgreSQL) is refused for now
   std::vector<std::string> allowed_extensions{".py", ".js",   ".ts",  ".go",
                                               ".rs", ".java", ".cpp", ".c"};
   std::vector<std::string> include_file_names;  // extension-less names: Dockerfile, Makefile

@@ -81,8 +81,29 @@ std::optional<std::string> rule_violation(TextRule rule, const std::string& text
         return "file name without '/' (such as Dockerfile)";
       }
       return std::nullopt;
+    case TextRule::sqlite_path:
+      if (text.empty())
+        return "non-empty string";
+      if (text.find("://") != std::string::npos)
+        return "a SQLite file path (PostgreSQL is not supported yet)";
+      return std::nullopt;
   }
   return std::nullopt;
+}
+
+// What a URL given for a file path is called in a message: "a postgresql:// URL". Never the URL
+// itself, which may hold a password; its scheme only when it is one (RFC 3986: a letter, then
+// letters, digits, '+', '-', '.'), and short.
+std::string url_shown(const std::string& text) {
+  const auto end = text.find("://");
+  const std::string_view scheme = std::string_view(text).substr(0, end);
+  const bool is_scheme =
+      !scheme.empty() && scheme.size() <= 16 &&
+      std::isalpha(static_cast<unsigned char>(scheme[0])) != 0 &&
+      std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+      });
+  return is_scheme ? fmt::format("a {}:// URL", scheme) : std::string("a URL");
 }
 
 tl::expected<Value, Invalid> to_text(const KeySpec& key, const Raw& raw) {
@@ -90,8 +111,11 @@ tl::expected<Value, Invalid> to_text(const KeySpec& key, const Raw& raw) {
     return invalid(key.path, describe(key), raw);
   }
   std::string text = raw.shape == Raw::Shape::null ? std::string() : raw.text;
-  if (auto expected = rule_violation(key.rule, text))
+  if (auto expected = rule_violation(key.rule, text)) {
+    if (key.rule == TextRule::sqlite_path && !text.empty())
+      return tl::unexpected<Invalid>(Invalid{key.path, *expected, url_shown(text), raw.line, {}});
     return invalid(key.path, *expected, raw);
+  }
   return text;
 }
 

@@ -153,9 +153,9 @@ std::vector<KeySpec> build_pipeline() {
                 TextRule::non_empty));
   keys.push_back(
       with_rule(key<s, &P::database>("pipeline", "database", Type::text,
-                                     "SQLite database file holding progress and the dataset (or a "
-                                     "postgresql:// URL)."),
-                TextRule::non_empty));
+                                     "SQLite database file holding progress and the dataset (a "
+                                     "postgresql:// URL, for scale-out, is not supported yet)."),
+                TextRule::sqlite_path));
   keys.push_back(
       with_rule(key<s, &P::allowed_extensions>("pipeline", "allowed_extensions", Type::text_list,
                                                "File extensions read, each starting with '.'."),
@@ -351,6 +351,7 @@ std::string describe(const KeySpec& key) {
     case Type::text:
       switch (key.rule) {
         case TextRule::non_empty:
+        case TextRule::sqlite_path:
           return "non-empty string";
         case TextRule::http_url:
           return "empty or a URL starting with http:// or https://";

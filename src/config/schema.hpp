@@ -25,7 +25,8 @@ using Value = std::variant<bool, std::int64_t, double, std::string, std::vector<
 enum class Type { text, choice, integer, number, boolean, text_list };
 
 // Extra rules for a text value, or for each item of a list.
-enum class TextRule { any, non_empty, http_url, extension, file_name };
+// sqlite_path: non-empty and no URL ("scheme://..."): PostgreSQL is not supported yet.
+enum class TextRule { any, non_empty, http_url, extension, file_name, sqlite_path };
 
 struct IntRange {
   std::int64_t min = 0;

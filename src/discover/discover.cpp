@@ -35,13 +35,13 @@ using detail::ends_with_ci;
 using detail::hash_all;
 using detail::HashOutcome;
 using detail::Identity;
-using detail::kBadName;
+using detail::k_bad_name;
 using detail::sensitive_kind;
 
 namespace {
 
-constexpr size_t kMaxRuleFileBytes = 1 << 20;
-constexpr std::uint64_t kMaxRuleBytesPerRepo = 8 << 20;
+constexpr size_t k_max_rule_file_bytes = 1 << 20;
+constexpr std::uint64_t k_max_rule_bytes_per_repo = 8 << 20;
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -50,9 +50,9 @@ constexpr std::uint64_t kMaxRuleBytesPerRepo = 8 << 20;
 // none, it is not a regular file (git does not follow symlinked rule files), or it is huge.
 std::string read_rule_file(int dir_fd, const char* name) {
   auto file = sys::open_regular_file(dir_fd, name);
-  if (!file || file->size > kMaxRuleFileBytes)
+  if (!file || file->size > k_max_rule_file_bytes)
     return {};
-  auto text = sys::read_bounded(*file, kMaxRuleFileBytes, name);
+  auto text = sys::read_bounded(*file, k_max_rule_file_bytes, name);
   return text ? std::move(*text) : std::string();
 }
 
@@ -124,7 +124,7 @@ class Walker {
         exclude = read_rule_file(info.get(), "exclude");
     }
     m_rule_bytes += ignore_text.size() + attr_text.size() + exclude.size();
-    if (m_rule_bytes > kMaxRuleBytesPerRepo)
+    if (m_rule_bytes > k_max_rule_bytes_per_repo)
       return false;
     // info/exclude has the lowest precedence: added first, the root .gitignore after it wins.
     if (!exclude.empty())
@@ -214,7 +214,7 @@ class Walker {
   std::optional<bool> visit_dir(int dfd, const std::string& name, const std::string& rel,
                                 bool parent_ignored, Repository& out) {
     if (!displays_safely(name)) {
-      skip(out, rel, true, SkipReason::bad_name, std::string(kBadName));
+      skip(out, rel, true, SkipReason::bad_name, std::string(k_bad_name));
       return std::nullopt;
     }
     if (m_config_ignore.match(rel, true) == IgnoreMatch::ignored) {
@@ -249,7 +249,7 @@ class Walker {
   void visit_file(const std::string& name, const std::string& rel, const struct stat& st,
                   bool in_ignored_dir, Repository& out) {
     if (!displays_safely(name)) {
-      skip(out, rel, false, SkipReason::bad_name, std::string(kBadName));
+      skip(out, rel, false, SkipReason::bad_name, std::string(k_bad_name));
       return;
     }
     if (auto kind = sensitive_kind(name, rel)) {

@@ -81,7 +81,7 @@ enum class SkipReason {
   unreadable,
 };
 std::string_view to_string(SkipReason reason);
-inline constexpr int skip_reason_count = 16;
+inline constexpr int k_skip_reason_count = 16;
 
 // The minified test (rule 11): all three must hold.
 inline constexpr std::uint64_t k_minified_longest_line = 1000;  // bytes

@@ -20,7 +20,7 @@
 
 namespace g2d::discover::detail {
 
-inline constexpr std::string_view kBadName =
+inline constexpr std::string_view k_bad_name =
     "the name is not valid UTF-8 or holds control, bidirectional or line-separator characters";
 
 // Whether `text` ends with `suffix`, ASCII letters compared case-insensitively.

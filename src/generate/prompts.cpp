@@ -15,10 +15,10 @@
 namespace g2d::generate {
 
 namespace builtin {
-extern const std::string_view system_txt;
-extern const std::string_view code_txt;
-extern const std::string_view questions_txt;
-extern const std::string_view answer_txt;
+extern const std::string_view k_system_txt;
+extern const std::string_view k_code_txt;
+extern const std::string_view k_questions_txt;
+extern const std::string_view k_answer_txt;
 }  // namespace builtin
 
 namespace {
@@ -119,8 +119,8 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-1", std::string(builtin::system_txt), std::string(builtin::code_txt),
-          std::string(builtin::questions_txt), std::string(builtin::answer_txt)};
+  return {"builtin-1", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
+          std::string(builtin::k_questions_txt), std::string(builtin::k_answer_txt)};
 }
 
 Result<PromptSet> load_prompts(const fs::path& dir) {

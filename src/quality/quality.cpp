@@ -9,21 +9,21 @@ namespace {
 
 constexpr std::uint64_t k_top_bit_clear = 0x7fffffffffffffffULL;
 constexpr int k_shingle_words = 3;
-constexpr std::size_t k_encoded_size = static_cast<std::size_t>(kMinHashSize) * 4;
+constexpr std::size_t k_encoded_size = static_cast<std::size_t>(k_min_hash_size) * 4;
 
 constexpr bool is_ascii_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 // One fixed seed per slot: the hash family is h -> splitmix64(h ^ seed_i).
-constexpr std::array<std::uint64_t, kMinHashSize> make_seeds() {
-  std::array<std::uint64_t, kMinHashSize> seeds{};
-  for (int i = 0; i < kMinHashSize; ++i)
+constexpr std::array<std::uint64_t, k_min_hash_size> make_seeds() {
+  std::array<std::uint64_t, k_min_hash_size> seeds{};
+  for (int i = 0; i < k_min_hash_size; ++i)
     seeds[i] = splitmix64(0x67326471756c6974ULL + static_cast<std::uint64_t>(i));
   return seeds;
 }
 
-constexpr std::array<std::uint64_t, kMinHashSize> k_seeds = make_seeds();
+constexpr std::array<std::uint64_t, k_min_hash_size> k_seeds = make_seeds();
 
 // Where each word of a normalised text (words separated by single spaces) starts.
 std::vector<std::size_t> word_starts(std::string_view normalised) {
@@ -39,7 +39,7 @@ std::vector<std::size_t> word_starts(std::string_view normalised) {
 
 void add_shingle(Signature& signature, std::string_view shingle) {
   const std::uint64_t h = fnv1a64(shingle);
-  for (int i = 0; i < kMinHashSize; ++i) {
+  for (int i = 0; i < k_min_hash_size; ++i) {
     const auto value = static_cast<std::uint32_t>(splitmix64(h ^ k_seeds[i]) >> 32);
     signature[i] = std::min(signature[i], value);
   }
@@ -92,16 +92,16 @@ Signature minhash(std::string_view text) {
 
 double estimated_jaccard(const Signature& a, const Signature& b) {
   int equal = 0;
-  for (int i = 0; i < kMinHashSize; ++i)
+  for (int i = 0; i < k_min_hash_size; ++i)
     equal += a[i] == b[i] ? 1 : 0;
-  return static_cast<double>(equal) / kMinHashSize;
+  return static_cast<double>(equal) / k_min_hash_size;
 }
 
-std::array<std::int64_t, kBands> band_keys(const Signature& signature) {
+std::array<std::int64_t, k_bands> band_keys(const Signature& signature) {
   const std::string bytes = encode_signature(signature);
-  std::array<std::int64_t, kBands> keys{};
-  constexpr std::size_t band_bytes = static_cast<std::size_t>(kRowsPerBand) * 4;
-  for (int band = 0; band < kBands; ++band) {
+  std::array<std::int64_t, k_bands> keys{};
+  constexpr std::size_t band_bytes = static_cast<std::size_t>(k_rows_per_band) * 4;
+  for (int band = 0; band < k_bands; ++band) {
     const char index = static_cast<char>(band);
     std::uint64_t h = fnv1a64(std::string_view(&index, 1));
     h = fnv1a64(std::string_view(bytes).substr(band * band_bytes, band_bytes), h);

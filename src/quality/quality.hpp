@@ -46,12 +46,12 @@ std::uint64_t duplicate_key(std::string_view question, std::string_view answer);
 
 // ---- Near duplicates (MinHash) ------------------------------------------------------------------
 
-constexpr int kMinHashSize = 64;
-constexpr int kBands = 16;
-constexpr int kRowsPerBand = 4;
-static_assert(kBands * kRowsPerBand == kMinHashSize);
+constexpr int k_min_hash_size = 64;
+constexpr int k_bands = 16;
+constexpr int k_rows_per_band = 4;
+static_assert(k_bands * k_rows_per_band == k_min_hash_size);
 
-using Signature = std::array<std::uint32_t, kMinHashSize>;
+using Signature = std::array<std::uint32_t, k_min_hash_size>;
 
 // The MinHash signature of the word 3-grams of normalise(text): slot i holds the least
 // splitmix64(fnv1a64(shingle) ^ seed_i) >> 32 over the shingles. A text of one or two words is
@@ -62,11 +62,11 @@ Signature minhash(std::string_view text);
 // their shingle sets (standard error at most 1/16 with 64 slots).
 double estimated_jaccard(const Signature& a, const Signature& b);
 
-// One key per band of kRowsPerBand slots: FNV-1a 64 of the band index and its slots, top bit
+// One key per band of k_rows_per_band slots: FNV-1a 64 of the band index and its slots, top bit
 // cleared (0 <= key <= INT64_MAX). Two texts sharing any band key are near-duplicate candidates
 // (probability 1 - (1 - J^4)^16: about 0.12 at J = 0.3, 0.99 at J = 0.7). Texts without words
 // all share the same keys; callers skip them.
-std::array<std::int64_t, kBands> band_keys(const Signature& signature);
+std::array<std::int64_t, k_bands> band_keys(const Signature& signature);
 
 // The signature as 256 bytes, each slot little-endian (for a BLOB column).
 std::string encode_signature(const Signature& signature);

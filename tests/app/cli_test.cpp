@@ -64,17 +64,24 @@ TEST_F(CliTest, GlobalOptionsWorkAfterTheSubcommand) {
   EXPECT_THAT(ok.output, HasSubstr("temperature: 0.7"));
 }
 
-TEST_F(CliTest, DoctorOnAPostgresUrlCreatesNothingLocally) {
-  // One thread: the default model runs the generation probe, possibly beside other tests' engines
-  // (ggml's threads spin; more threads than cores slows every engine on the machine a hundredfold).
-  write_config(
-      "llm:\n  threads: 1\npipeline:\n  database: postgresql://user:secret@db.example/g2d\n");
-  auto result = cli({"--config", config_path(), "doctor"});
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.output, HasSubstr("FAIL  database"));
-  EXPECT_THAT(result.output, Not(HasSubstr("secret")));
+// PostgreSQL is not in this build: the configuration says so (`config validate` as every command
+// that loads it), naming the key and the file, never the URL (it may hold a password); nothing is
+// created locally — no database, log or lock file named after the URL.
+TEST_F(CliTest, APostgresUrlIsRefusedByTheConfigurationAndCreatesNothingLocally) {
+  write_config("pipeline:\n  database: postgresql://user:secret@db.example/g2d\n");
+  for (const auto& command : {std::vector<std::string>{"config", "validate", config_path()},
+                              std::vector<std::string>{"--config", config_path(), "doctor"},
+                              std::vector<std::string>{"--config", config_path(), "status"}}) {
+    auto result = cli(command);
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_THAT(result.output, HasSubstr(config_path() + ": pipeline.database: expected a SQLite "
+                                                         "file path (PostgreSQL is not supported "
+                                                         "yet), got a postgresql:// URL (line 2)"));
+    EXPECT_THAT(result.output, Not(HasSubstr("secret")));
+  }
   EXPECT_FALSE(fs::exists(m_dir / "postgresql:"));
   EXPECT_FALSE(fs::exists(fs::current_path() / "postgresql:"));
+  EXPECT_FALSE(fs::exists(m_dir / "git2dataset.log"));
 }
 
 TEST_F(CliTest, InitWritesFilesAndRefusesToOverwrite) {

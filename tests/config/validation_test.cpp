@@ -87,6 +87,34 @@ TEST_F(ConfigTest, ListItemsAreChecked) {
               HasSubstr("pipeline.ignore_patterns[0]: expected string, got a list (line 2)"));
 }
 
+// A PostgreSQL database (scale-out) is not in this build: `config validate` says so, naming the
+// key, the file and the line, instead of the first command that opens the database; the URL, which
+// may hold a password, is never repeated.
+TEST_F(ConfigTest, APostgresqlDatabaseIsNotSupportedYet) {
+  for (const char* url : {"postgresql://user:secret@db.example/g2d", "postgres://db.example/g2d",
+                          "PostgreSQL://user:secret@db.example/g2d"}) {
+    auto message =
+        error_of(std::string("llm:\n  threads: 1\npipeline:\n  database: ") + url + "\n");
+    EXPECT_THAT(message, StartsWith((m_dir / "git2dataset.yaml").string() + ": "));
+    EXPECT_THAT(message, HasSubstr("pipeline.database: expected a SQLite file path (PostgreSQL is "
+                                   "not supported yet), got a "));
+    EXPECT_THAT(message, HasSubstr(" URL (line 4)"));
+    EXPECT_THAT(message, Not(HasSubstr("secret")));
+    EXPECT_THAT(message, Not(HasSubstr("db.example")));
+  }
+  EXPECT_THAT(error_of("", {{"GIT2DATASET_PIPELINE_DATABASE", "postgres://u:secret@h/d"}}),
+              AllOf(HasSubstr("pipeline.database"), HasSubstr("not supported yet"),
+                    HasSubstr("GIT2DATASET_PIPELINE_DATABASE"), Not(HasSubstr("secret"))));
+  EXPECT_THAT(
+      error_of("", {}, {{"pipeline.database", "postgresql://h/d", "--database", false, {}}}),
+      AllOf(HasSubstr("pipeline.database"), HasSubstr("not supported yet"),
+            HasSubstr("--database")));
+  // Other URLs are no SQLite file either.
+  EXPECT_THAT(error_of("pipeline:\n  database: mysql://h/d\n"),
+              HasSubstr("got a mysql:// URL (line 2)"));
+  EXPECT_TRUE(load_yaml("pipeline:\n  database: data/postgres.db\n"));
+}
+
 TEST_F(ConfigTest, PathsMustNotBeEmpty) {
   EXPECT_THAT(error_of("pipeline:\n  database: \"\"\n"),
               HasSubstr("pipeline.database: expected non-empty string, got \"\" (line 2)"));

@@ -92,7 +92,7 @@ double exact_jaccard(std::string_view a, std::string_view b) {
 bool share_band(const Signature& a, const Signature& b) {
   const auto ka = band_keys(a);
   const auto kb = band_keys(b);
-  for (int i = 0; i < kBands; ++i)
+  for (int i = 0; i < k_bands; ++i)
     if (ka[i] == kb[i])
       return true;
   return false;
@@ -232,20 +232,20 @@ TEST(MinHash, BandKeysAreNonNegativeAndDependOnTheBandIndex) {
   flat.fill(7);
   const auto keys = band_keys(flat);
   const std::set<std::int64_t> distinct(keys.begin(), keys.end());
-  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kBands));
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(k_bands));
   for (const auto& q : k_questions)
     for (std::int64_t key : band_keys(minhash(q)))
       EXPECT_GE(key, 0);
   Signature changed = flat;
   changed[5] = 8;  // row 1 of band 1
   const auto other = band_keys(changed);
-  for (int band = 0; band < kBands; ++band)
+  for (int band = 0; band < k_bands; ++band)
     EXPECT_EQ(keys[band] == other[band], band != 1) << band;
 }
 
 TEST(MinHash, EncodesLittleEndianAndRoundTrips) {
   Signature s{};
-  for (int i = 0; i < kMinHashSize; ++i)
+  for (int i = 0; i < k_min_hash_size; ++i)
     s[i] = 0x01020304U * static_cast<std::uint32_t>(i + 1);
   const std::string bytes = encode_signature(s);
   ASSERT_EQ(bytes.size(), 256U);
