@@ -37,9 +37,10 @@
 // changes nothing.
 //
 // Cost: linear in the input with small constants (every scan is bounded per match), once more per
-// pass that found something; a hostile single 1 MB line is fine. Ownership: plain values; the result never refers to the input.
-// Thread-safety: pure function, reentrant. Errors: none; any bytes are accepted (invalid UTF-8 and
-// NUL included) and text without secrets comes back byte-identical.
+// pass that found something; a hostile single 1 MB line is fine. Ownership: plain values; the
+// result never refers to the input. Thread-safety: pure function, reentrant. Errors: none; any
+// bytes are accepted (invalid UTF-8 and NUL included) and text without secrets comes back
+// byte-identical.
 #pragma once
 
 #include <cstddef>
