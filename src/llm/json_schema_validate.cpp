@@ -80,9 +80,10 @@ class Validator {
     if (auto it = schema.find("const"); it != schema.end() && value != *it) {
       report(path, "expected {}, got {}", brief(*it), brief(value));
     }
-    if (auto it = schema.find("enum");
-        it != schema.end() && std::find(it->begin(), it->end(), value) == it->end()) {
-      report(path, "{} is not one of {}", brief(value), brief(*it));
+    if (auto it = schema.find("enum"); it != schema.end()) {
+      const json& allowed = *it;
+      if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+        report(path, "{} is not one of {}", brief(value), brief(allowed));
     }
     if (value.is_string())
       visit_string(value.get_ref<const std::string&>(), schema, path);
