@@ -90,7 +90,9 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   gate_options.pause_requested = [&recorder] { return recorder.pause_requested(); };
   gate_options.on_change = [&recorder](const std::string& reason) { recorder.on_paused(reason); };
   pipeline::ResourceGate gate(std::move(gate_options));
-  options.before_take = [&gate](std::stop_token stopping) { gate.wait_until_clear(stopping); };
+  options.before_take = [&gate](const std::stop_token& stopping) {
+    gate.wait_until_clear(stopping);
+  };
 
   auto summary = pipeline::run_prepare(store, **backend, prompts, plan, options);
   recorder.finish(!summary           ? pipeline::RunEnd::failed
