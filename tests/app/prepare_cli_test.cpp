@@ -314,14 +314,7 @@ class PrepareInterrupted : public ::testing::Test {
     fs::create_directories(repo);
     test::write_file(repo / "a.c", "int a(void) { return 1; }\n");
     test::write_file(repo / "b.c", "int b(void) { return 2; }\n");
-    for (std::vector<std::string> args :
-         {std::vector<std::string>{"init", "-q"},
-          {"add", "-A"},
-          {"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"}}) {
-      args.insert(args.begin(), {"git", "-C", repo.string()});
-      auto r = sys::run_process(args);
-      ASSERT_TRUE(r && r->exit_code == 0);
-    }
+    ASSERT_EQ(test::commit_all(repo), "");
     test::write_file(ws / "git2dataset.yaml",
                      "llm:\n  backend: openai\n  base_url: " + server.url() +
                          "\n  model: fake-model\n  max_retries: 1\n"

@@ -36,14 +36,7 @@ fs::path make_workspace(const fs::path& ws, const std::string& llm, Work work = 
   test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
   if (work.files > 1)
     test::write_file(repo / "b.py", "def greet(name):\n    return 'hello ' + name\n");
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"init", "-q"},
-        {"add", "-A"},
-        {"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"}}) {
-    args.insert(args.begin(), {"git", "-C", repo.string()});
-    auto r = sys::run_process(args);
-    EXPECT_TRUE(r && r->exit_code == 0);
-  }
+  EXPECT_EQ(test::commit_all(repo), "");
   test::write_file(ws / "git2dataset.yaml",
                    "llm:\n" + llm + "  questions_per_file: " + std::to_string(work.questions) +
                        "\n  default_max_tokens: 60\n  temperature: 0\n"

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sys/paths.hpp"
+#include "sys/process.hpp"
 
 extern char** environ;
 
@@ -206,6 +207,22 @@ const std::string& FifoReader::finish() {
   if (m_thread.joinable())
     m_thread.join();
   return m_data;
+}
+
+std::string commit_all(const std::filesystem::path& repo) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"init", "-q"},
+        {"add", "-A"},
+        {"-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "init"}}) {
+    std::string step = args.back() == "init" ? "commit" : args.front();
+    args.insert(args.begin(), {"git", "-C", repo.string()});
+    auto r = sys::run_process(args);
+    if (!r)
+      return r.error().message;
+    if (r->exit_code != 0)
+      return "git " + step + ": " + r->output;
+  }
+  return "";
 }
 
 }  // namespace g2d::test

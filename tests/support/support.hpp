@@ -36,6 +36,10 @@ class TempDir {
 void write_file(const std::filesystem::path& path, std::string_view content);
 std::string read_file(const std::filesystem::path& path);
 
+// `git init` in `repo` and one commit of everything in it (author T <t@example.com>): "" when
+// every step succeeded, else what the failing git step said.
+std::string commit_all(const std::filesystem::path& repo);
+
 // The GGUF model scripts/setup.sh fetched (G2D_TEST_MODEL overrides); empty if none is there.
 std::filesystem::path tiny_model_path();
 // The python of the venv with Hugging Face `datasets` (scripts/setup-consumers.sh):
