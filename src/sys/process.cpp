@@ -172,13 +172,7 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
     rc = posix_spawn_file_actions_addchdir_np(&fa.actions, cwd.c_str());
 
   SpawnAttr sa;
-  sigset_t empty_mask;
-  sigemptyset(&empty_mask);
-  sigset_t default_signals;
-  sigemptyset(&default_signals);
-  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGQUIT, SIGHUP})
-    sigaddset(&default_signals, sig);
-  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  short flags = 0;
   if (options != nullptr)
     flags |= POSIX_SPAWN_SETSID;
 #ifdef __APPLE__
@@ -187,11 +181,7 @@ Result<Spawned> spawn(const std::vector<std::string>& argv, const ProcessOptions
   if (rc == 0)
     rc = sa.status;
   if (rc == 0)
-    rc = posix_spawnattr_setsigmask(&sa.attr, &empty_mask);
-  if (rc == 0)
-    rc = posix_spawnattr_setsigdefault(&sa.attr, &default_signals);
-  if (rc == 0)
-    rc = posix_spawnattr_setflags(&sa.attr, flags);
+    rc = reset_child_signals(sa.attr, flags);
   if (rc != 0)
     return fail(ErrorKind::io, "cannot start {}: preparing the child: {}", program,
                 std::strerror(rc));
@@ -464,6 +454,22 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, size_t m
     return tl::unexpected(code.error());
   result.exit_code = *code;
   return result;
+}
+
+int reset_child_signals(posix_spawnattr_t& attr, short flags) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD})
+    sigaddset(&defaults, sig);
+  int rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0)
+    rc = posix_spawnattr_setsigdefault(&attr, &defaults);
+  if (rc == 0)
+    rc = posix_spawnattr_setflags(
+        &attr, static_cast<short>(flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+  return rc;
 }
 
 }  // namespace g2d::sys

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <spawn.h>
 #include <stop_token>
 #include <string>
 #include <utility>
@@ -61,5 +62,12 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
 // The plain form: no cwd, environment, timeout or cancellation.
 Result<ProcessResult> run_process(const std::vector<std::string>& argv,
                                   size_t max_output = 1 << 20);
+
+// Sets `attr` (initialised by the caller) so that the child starts with no signal blocked and
+// SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE and SIGCHLD at their default action, whatever this
+// process blocks (its signal thread's three) or ignores; `flags` are added to the spawn flags.
+// 0, or posix_spawnattr's error number. run_process spawns with it, and so should any other code
+// that spawns a child.
+int reset_child_signals(posix_spawnattr_t& attr, short flags = 0);
 
 }  // namespace g2d::sys
