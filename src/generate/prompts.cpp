@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/text.hpp"
+#include "generate/question_check.hpp"
 #include "llm/json_schema.hpp"
 #include "sys/safe_read.hpp"
 #include "sys/sha256.hpp"
@@ -119,7 +120,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-1", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
+  return {"builtin-2", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
           std::string(builtin::k_questions_txt), std::string(builtin::k_answer_txt)};
 }
 
@@ -169,15 +170,33 @@ nlohmann::json questions_schema(int count) {
           {"properties",
            {{"questions",
              {{"type", "array"},
-              {"items", {{"type", "string"}, {"minLength", 5}, {"maxLength", 300}}},
+              {"items",
+               {{"type", "string"},
+                {"minLength", k_min_question_chars},
+                {"maxLength", k_max_question_chars}}},
               {"minItems", count},
               {"maxItems", count}}}}},
           {"required", {"questions"}}};
 }
 
+int questions_budget(int count) {
+  // `{"questions": [` and `]}`, and per question its quotes, a comma and a space.
+  constexpr int k_json_tokens = 16;
+  constexpr int k_per_question = 4;
+  return count * (k_max_question_chars + k_per_question) + k_json_tokens;
+}
+
 std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
-                                            int count) {
-  return messages(prompts, unit, render(prompts.questions, {{"count", std::to_string(count)}}));
+                                            int count, const std::vector<std::string>& asked) {
+  std::string task = render(prompts.questions, {{"count", std::to_string(count)}});
+  if (!asked.empty()) {
+    task +=
+        "\n\nThese questions are already written; write different ones, about other parts of "
+        "the code:";
+    for (const auto& q : asked)
+      task += "\n- " + q;
+  }
+  return messages(prompts, unit, task);
 }
 
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,

@@ -1,7 +1,7 @@
 // generate/prompts.hpp — the prompts the pipeline sends, and the questions' JSON schema.
 //
 // Prompts are template files: system.txt, code.txt, questions.txt and answer.txt. The built-in
-// set (src/generate/prompts/, compiled in) is version "builtin-1"; `llm.prompts_dir` may name a
+// set (src/generate/prompts/, compiled in) is version "builtin-2"; `llm.prompts_dir` may name a
 // folder holding any of the four files to replace the built-in ones, and then the version is
 // "custom-" + the first 12 hex digits of the SHA-256 of all four texts, so editing a prompt
 // changes the settings fingerprint and the affected files are regenerated.
@@ -33,7 +33,7 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-1" or "custom-<hash>"
+  std::string version;    // "builtin-2" or "custom-<hash>"
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}
@@ -58,11 +58,21 @@ struct CodeUnit {
   std::string code;
 };
 
-// {"questions": [exactly `count` non-empty strings]}.
+// {"questions": [exactly `count` strings of k_min_question_chars to k_max_question_chars
+// characters]}.
 nlohmann::json questions_schema(int count);
 
+// The token budget of a questions call for `count` questions: the longest reply the schema allows
+// (every question at its longest, at most one token a character, and the JSON around them), so a
+// call never stops before its reply is complete. The reply is rarely that long; the budget is a
+// cap, not what is paid.
+int questions_budget(int count);
+
+// The questions call for `count` questions. `asked` are the unit's questions so far (a further
+// call asks only for the missing ones): listed after the task, so the model writes others; the
+// unit's prefix (system message and code) is the same whatever they are.
 std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
-                                            int count);
+                                            int count, const std::vector<std::string>& asked = {});
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question);
 

@@ -5,10 +5,13 @@
 #include <functional>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
+#include "generate/question_check.hpp"
+#include "quality/quality.hpp"
 #include "sys/thread_cache.hpp"
 
 namespace g2d::generate {
@@ -37,6 +40,32 @@ std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base, int atte
       static_cast<long long>(static_cast<double>(scaled) * jitter(rng)));
 }
 
+// One attempt of a call: attempt 0 as asked; a later one after a backoff when the previous one
+// failed on its way (a busy or restarting server; a bad reply is asked again at once), sampling
+// anew — another seed, and never greedily — or it would repeat its output.
+Result<llm::GenerateResult> attempt_call(llm::Backend& backend, const llm::GenerateRequest& request,
+                                         const UnitOptions& options, const std::stop_token& stop,
+                                         std::string_view what, int attempt, const Error& last) {
+  if (attempt > 0 && last.kind != ErrorKind::bad_output) {
+    auto delay = backoff_delay(options.backoff, attempt - 1);
+    spdlog::debug("{}: attempt {} after {} ({} ms)", what, attempt + 1, last.describe(),
+                  delay.count());
+    if (!sleep_unless_stopped(delay, stop))
+      return fail(ErrorKind::cancelled, "{}: stopped", what);
+  } else if (attempt > 0) {
+    spdlog::debug("{}: attempt {} after {}", what, attempt + 1, last.describe());
+  }
+  if (stop.stop_requested())
+    return fail(ErrorKind::cancelled, "{}: stopped", what);
+  if (attempt == 0)
+    return backend.generate(request, stop);
+  llm::GenerateRequest again = request;
+  again.seed = static_cast<uint32_t>(
+      std::hash<std::string>{}(request.prefix_key + "/" + std::string(what)) + attempt);
+  again.temperature = std::max(request.temperature, 0.3);
+  return backend.generate(again, stop);
+}
+
 // One call with its retries. `accept` turns a reply into a value or a (possibly transient) error.
 template <class T, class Accept>
 Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& request,
@@ -44,23 +73,7 @@ Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& r
                             std::string_view what, Accept accept) {
   Error last{ErrorKind::internal, "no attempt made"};
   for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
-    if (attempt > 0) {
-      auto delay = backoff_delay(options.backoff, attempt - 1);
-      spdlog::debug("{}: attempt {} after {} ({} ms)", what, attempt + 1, last.describe(),
-                    delay.count());
-      if (!sleep_unless_stopped(delay, stop))
-        return fail(ErrorKind::cancelled, "{}: stopped", what);
-    }
-    if (stop.stop_requested())
-      return fail(ErrorKind::cancelled, "{}: stopped", what);
-    // A retry samples anew — another seed, and never greedily — or it would repeat its output.
-    llm::GenerateRequest attempt_request = request;
-    if (attempt > 0) {
-      attempt_request.seed = static_cast<uint32_t>(
-          std::hash<std::string>{}(request.prefix_key + "/" + std::string(what)) + attempt);
-      attempt_request.temperature = std::max(request.temperature, 0.3);
-    }
-    auto reply = backend.generate(attempt_request, stop);
+    auto reply = attempt_call(backend, request, options, stop, what, attempt, last);
     Result<T> value = reply ? accept(*reply) : tl::unexpected(reply.error());
     if (value)
       return value;
@@ -93,20 +106,52 @@ Result<int> count_tokens(llm::Backend& backend, std::string_view text, const Uni
 
 namespace {
 
+// The unit's questions: every usable, distinct one a reply holds is kept, and a further call asks
+// only for the ones still missing (showing those it has), within options.max_attempts calls. Fewer
+// than asked is a success when at least one is usable; none is the last reason one was refused.
 Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
                                                const CodeUnit& unit, const UnitOptions& options,
                                                const std::stop_token& stop) {
-  llm::GenerateRequest ask;
-  ask.messages = question_messages(prompts, unit, options.questions);
-  ask.json_schema = questions_schema(options.questions);
-  // Room for the JSON of the longest questions the schema allows, whatever default_max_tokens is:
-  // a cut-off reply could never parse.
-  ask.max_tokens = std::max(options.max_tokens, options.questions * 160 + 64);
-  ask.temperature = options.temperature;
-  ask.prefix_key = options.prefix_key;
-  return call_with_retries<std::vector<std::string>>(
-      backend, ask, options, stop, "questions",
-      [&](const llm::GenerateResult& r) { return parse_questions(r.text, options.questions); });
+  std::vector<std::string> kept;
+  std::set<std::string> seen;  // normalised
+  Error last{ErrorKind::internal, "no attempt made"};
+  for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
+    int missing = options.questions - static_cast<int>(kept.size());
+    llm::GenerateRequest ask;
+    ask.messages = question_messages(prompts, unit, missing, kept);
+    ask.json_schema = questions_schema(missing);
+    ask.max_tokens = questions_budget(missing);
+    ask.temperature = options.temperature;
+    ask.prefix_key = options.prefix_key;
+    auto reply = attempt_call(backend, ask, options, stop, "questions", attempt, last);
+    if (!reply) {
+      last = reply.error();
+      if (!is_transient(last.kind))
+        break;
+      continue;
+    }
+    auto candidates = candidate_questions(reply->text);
+    if (candidates.empty())
+      last = Error{ErrorKind::bad_output, "the reply holds no questions (neither JSON nor a list)"};
+    for (const auto& candidate : candidates) {
+      auto question = usable_question(candidate, unit.code, prompts.questions);
+      if (!question) {
+        last = question.error();
+      } else if (!seen.insert(quality::normalise(*question)).second) {
+        last = Error{ErrorKind::bad_output, "a repeated question: " + *question};
+      } else {
+        kept.push_back(std::move(*question));
+        if (std::ssize(kept) == options.questions)
+          return kept;
+      }
+    }
+  }
+  if (!kept.empty()) {
+    spdlog::debug("{}: kept {} of {} questions; the last refused: {}", options.prefix_key,
+                  kept.size(), options.questions, last.message);
+    return kept;
+  }
+  return fail(last.kind, "questions: {}", last.message);
 }
 
 Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, const CodeUnit& unit,
@@ -139,7 +184,8 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
                                         const CodeUnit& unit, const UnitOptions& options,
                                         std::stop_token stop, const UnitProgress& known,
                                         const UnitHooks& hooks) {
-  bool resume = known.questions.size() == static_cast<size_t>(options.questions);
+  // A unit may have kept fewer questions than asked (some were refused); never more.
+  bool resume = !known.questions.empty() && std::ssize(known.questions) <= options.questions;
   Result<std::vector<std::string>> questions =
       resume ? Result<std::vector<std::string>>(known.questions)
              : ask_questions(backend, prompts, unit, options, stop);

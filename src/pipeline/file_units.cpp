@@ -269,7 +269,8 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
   constexpr int k_allowance = 256;
   int overhead = std::max(*ask, *answer) + k_allowance;
   // The questions' JSON always gets its room; an answer gets up to half the context.
-  int reply = std::max(options.questions * 160 + 64, std::min(options.max_tokens, context / 2));
+  int reply = std::max(generate::questions_budget(options.questions),
+                       std::min(options.max_tokens, context / 2));
   int budget = context - overhead - reply;
   constexpr int k_smallest = 128;
   if (budget < k_smallest) {

@@ -21,7 +21,7 @@ CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
 
 TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(p.version, "builtin-1");
+  EXPECT_EQ(p.version, "builtin-2");
   for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer})
     EXPECT_FALSE(text->empty());
   EXPECT_THAT(p.code, HasSubstr("{{code}}"));
@@ -40,13 +40,18 @@ TEST(Prompts, QuestionAndAnswerCallsShareTheirPrefix) {
   EXPECT_EQ(q[1].role, llm::Role::user);
   EXPECT_EQ(q[0].content, a1[0].content);
   // Everything up to the task is identical: the code is evaluated once per file.
-  std::string code_part = q[1].content.substr(0, q[1].content.find("Write exactly"));
+  std::string code_part = q[1].content.substr(0, q[1].content.find("Write 5 questions"));
   EXPECT_THAT(code_part, HasSubstr("int add(int a, int b)"));
   EXPECT_THAT(code_part, HasSubstr("github.com/o/r/src/add.c"));
   EXPECT_THAT(code_part, HasSubstr("lines 3-5"));
   EXPECT_THAT(a1[1].content, StartsWith(code_part));
   EXPECT_THAT(a2[1].content, StartsWith(code_part));
-  EXPECT_THAT(q[1].content, HasSubstr("exactly 5 distinct"));
+  EXPECT_THAT(q[1].content, HasSubstr("Write 5 questions"));
+  // A further call lists the questions the unit has, after the same prefix.
+  auto again = question_messages(p, unit(), 1, {"What does add return?"});
+  EXPECT_THAT(again[1].content, StartsWith(code_part));
+  EXPECT_THAT(again[1].content, HasSubstr("Write 1 questions"));
+  EXPECT_THAT(again[1].content, HasSubstr("- What does add return?"));
   EXPECT_THAT(a1[1].content, HasSubstr("Question: What does add return?"));
 }
 
@@ -138,11 +143,12 @@ TEST(Prompts, ParseQuestionsTrimsAndRejectsBadReplies) {
 // or answer with a numbered list; the questions are taken from either.
 TEST(Prompts, ParseQuestionsFindsJsonInsideProseOrAFence) {
   for (std::string_view reply :
-       {"Here you are:\n```json\n{\"questions\": [\"Why add?\", \"How to call add?\"]}\n```\n",
-        "Sure! {\"questions\": [\"Why add?\", \"How to call add?\"]} Hope it helps."}) {
+       {"Here you are:\n```json\n{\"questions\": [\"Why does add exist?\", \"How to call "
+        "add?\"]}\n```\n",
+        "Sure! {\"questions\": [\"Why does add exist?\", \"How to call add?\"]} Hope it helps."}) {
     auto r = parse_questions(reply, 2);
     ASSERT_TRUE(r) << reply << ": " << r.error().describe();
-    EXPECT_EQ(*r, (std::vector<std::string>{"Why add?", "How to call add?"}));
+    EXPECT_EQ(*r, (std::vector<std::string>{"Why does add exist?", "How to call add?"}));
   }
 }
 

@@ -155,16 +155,28 @@ TEST(GenerateUnit, ResumesFromEarlierWorkAndPaysOnlyForWhatIsMissing) {
   EXPECT_EQ((*pairs)[2].answer, "Answer to: Who calls add?");
 }
 
-TEST(GenerateUnit, EarlierQuestionsOfTheWrongCountAreAskedAgain) {
+TEST(GenerateUnit, EarlierQuestionsBeyondTheCountAreAskedAgain) {
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
   UnitProgress known;
-  known.questions = {"Only one?"};
-  known.answers[0] = Pair{"Only one?", "Yes.", 1, 0, 1, false};
+  known.questions = {"What does add do?", "Can add overflow?", "Who calls add?", "Why int?"};
+  known.answers[0] = Pair{"What does add do?", "Adds.", 1, 0, 1, false};
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_EQ(backend.question_calls(), 1);
   EXPECT_EQ(backend.answer_calls(), 3);
-  EXPECT_EQ((*pairs)[0].question, "What does add do?");
+}
+
+TEST(GenerateUnit, AUnitThatKeptFewerQuestionsResumesWithThem) {
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
+  UnitProgress known;
+  known.questions = {"Can add overflow?"};
+  known.answers[0] = Pair{"Can add overflow?", "Yes.", 1, 0, 1, false};
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(backend.question_calls(), 0);
+  EXPECT_EQ(backend.answer_calls(), 0);
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].answer, "Yes.");
 }
 
 TEST(GenerateUnit, EachFinishedCallIsReportedAndAFailedAnswerLosesNoSibling) {
@@ -192,6 +204,104 @@ TEST(GenerateUnit, EachFinishedCallIsReportedAndAFailedAnswerLosesNoSibling) {
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0].answer, "Answer to: What does add do?");
   EXPECT_EQ(answers[2].answer, "Answer to: Who calls add?");
+}
+
+TEST(GenerateUnit, ARepeatedQuestionKeepsTheOthersAndOnlyTheMissingOneIsAskedFor) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) {
+        asked.push_back(r);
+        return n == 0 ? reply(R"({"questions": ["What does add do?", "What does add do?",
+                                                "Can add overflow?"]})")
+                      : reply(R"({"questions": ["Who calls add?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[2].question, "Who calls add?");
+  ASSERT_EQ(asked.size(), 2u);
+  // The second call asks for one question, shows the two it has, and is budgeted for one.
+  EXPECT_EQ((*asked[1].json_schema)["properties"]["questions"]["maxItems"], 1);
+  EXPECT_THAT(asked[1].messages.back().content, HasSubstr("Can add overflow?"));
+  EXPECT_LT(asked[1].max_tokens, asked[0].max_tokens);
+  // It shares the unit's prefix: the same system message and code.
+  EXPECT_EQ(asked[1].messages.front().content, asked[0].messages.front().content);
+  EXPECT_EQ(asked[1].prefix_key, asked[0].prefix_key);
+}
+
+TEST(GenerateUnit, QuestionsThatAreNotQuestionsAreReplacedNeverStored) {
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest&, int n) {
+        return n == 0 ? reply(R"({"questions": ["1. What it does", "2. Why it is written this way",
+                                                "3. What does add return?"]})")
+                      : reply(R"({"questions": ["Can add overflow?", "Who calls add?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  std::vector<std::string> questions;
+  for (const auto& p : *pairs)
+    questions.push_back(p.question);
+  EXPECT_EQ(questions, (std::vector<std::string>{"What does add return?", "Can add overflow?",
+                                                 "Who calls add?"}));
+  EXPECT_EQ(backend.question_calls(), 2);
+}
+
+TEST(GenerateUnit, AUnitKeepsItsGoodQuestionsWhenItsRetriesRunOut) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int) {
+        return reply(R"({"questions": ["What does add do?", "What does add do?",
+                                        "Can add overflow?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(pairs->size(), 2u);
+  EXPECT_EQ(backend.question_calls(), 3);  // max_attempts
+}
+
+TEST(GenerateUnit, AUnitWithoutOneUsableQuestionFailsWithTheReason) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int) { return reply(R"({"questions": ["What does the code do?"]})"); },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(1), {});
+  ASSERT_FALSE(pairs);
+  EXPECT_EQ(pairs.error().kind, ErrorKind::bad_output);
+  EXPECT_THAT(pairs.error().message, HasSubstr("names nothing in its code"));
+  EXPECT_EQ(backend.answer_calls(), 0);
+}
+
+TEST(GenerateUnit, AReplyCutAtItsBudgetKeepsItsCompleteQuestions) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int n) {
+        return n == 0 ? reply(R"({"questions": ["What does add do?", "Can add overflow?", "Who ca)")
+                      : reply(R"({"questions": ["Who calls add?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[1].question, "Can add overflow?");
+}
+
+TEST(GenerateUnit, TheQuestionsBudgetHoldsTheLongestReplyItsSchemaAllows) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int) {
+        asked.push_back(r);
+        return reply(k_three);
+      },
+      echo_answer);
+  UnitOptions o = fast_options();
+  o.max_tokens = 64;  // answers are short; the questions' room does not depend on it
+  ASSERT_TRUE(generate_unit(backend, builtin_prompts(), unit(), o, {}));
+  ASSERT_EQ(asked.size(), 1u);
+  const auto& items = (*asked[0].json_schema)["properties"]["questions"];
+  // At most one token per character of every question, and the JSON around them.
+  EXPECT_GE(asked[0].max_tokens,
+            items["maxItems"].get<int>() * items["items"]["maxLength"].get<int>());
+  EXPECT_EQ(asked[0].max_tokens, questions_budget(3));
 }
 
 TEST(GenerateUnit, TheTinyModelWritesPairsAndAnswersReuseTheCodesPrefix) {

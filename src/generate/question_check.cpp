@@ -1,0 +1,248 @@
+#include "generate/question_check.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "quality/quality.hpp"
+
+namespace g2d::generate {
+
+namespace {
+
+// Words that name nothing specific even where the code holds them as names (sorted).
+constexpr std::array<std::string_view, 97> k_plain_words{
+    "all",      "also",      "and",      "any",     "are",       "argument", "arguments", "array",
+    "call",     "called",    "calls",    "can",     "case",      "cases",    "check",     "class",
+    "code",     "const",     "could",    "data",    "default",   "does",     "each",      "else",
+    "error",    "errors",    "example",  "export",  "false",     "file",     "for",       "from",
+    "function", "functions", "get",      "handle",  "happen",    "happens",  "how",       "import",
+    "input",    "int",       "into",     "its",     "let",       "line",     "lines",     "list",
+    "method",   "methods",   "more",     "name",    "new",       "not",      "null",      "number",
+    "object",   "only",      "other",    "output",  "parameter", "private",  "public",    "purpose",
+    "result",   "return",    "returned", "returns", "same",      "set",      "should",    "some",
+    "static",   "string",    "than",     "that",    "the",       "then",     "this",      "true",
+    "type",     "types",     "use",      "used",    "uses",      "using",    "value",     "values",
+    "var",      "variable",  "void",     "what",    "when",      "which",    "why",       "will",
+    "with",
+};
+static_assert(std::is_sorted(k_plain_words.begin(), k_plain_words.end()));
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// `s` without one leading list marker or label ("1.", "2)", "-", "*", "•", "Q3:", "Question 4:"),
+// or `s` itself when it has none.
+std::string_view without_marker(std::string_view s) {
+  size_t label = 0;  // "Question" or "Q" before a number
+  if (s.starts_with("Question") || s.starts_with("question"))
+    label = 8;
+  else if (s.starts_with('Q') || s.starts_with('q'))
+    label = 1;
+  size_t at = label;
+  while (label > 0 && at < s.size() && s[at] == ' ')
+    ++at;
+  size_t digits = at;
+  while (digits < s.size() && is_digit(s[digits]))
+    ++digits;
+  bool numbered = digits > at || (label > 0 && digits < s.size() && s[digits] == ':');
+  if (numbered && digits + 1 < s.size() &&
+      (s[digits] == '.' || s[digits] == ')' || s[digits] == ':') && is_space(s[digits + 1]))
+    return trim(s.substr(digits + 1));
+  if (s.starts_with("- ") || s.starts_with("* "))
+    return trim(s.substr(2));
+  if (s.starts_with("\u2022"))
+    return trim(s.substr(std::string_view("\u2022").size()));
+  return s;
+}
+
+// Markers and wrapping quotes or emphasis stripped, as often as they nest.
+std::string_view stripped(std::string_view s) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_wraps{
+      {{"**", "**"}, {"*", "*"}, {"\"", "\""}, {"'", "'"}, {"\u201c", "\u201d"}, {"_", "_"}}};
+  s = trim(s);
+  for (bool changed = true; changed;) {
+    changed = false;
+    if (auto rest = without_marker(s); rest.size() != s.size()) {
+      s = rest;
+      changed = true;
+    }
+    for (const auto& [open, close] : k_wraps) {
+      if (s.size() > open.size() + close.size() && s.starts_with(open) && s.ends_with(close)) {
+        s = trim(s.substr(open.size(), s.size() - open.size() - close.size()));
+        changed = true;
+      }
+    }
+  }
+  return s;
+}
+
+// Up to and including the first '?' outside a `code span`; empty when there is none.
+std::string_view first_question(std::string_view s) {
+  bool in_code = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '`')
+      in_code = !in_code;
+    else if (s[i] == '?' && !in_code)
+      return s.substr(0, i + 1);
+  }
+  return {};
+}
+
+size_t characters(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string norm = quality::normalise(text);
+  size_t start = 0;
+  while (start < norm.size()) {
+    size_t end = std::min(norm.find(' ', start), norm.size());
+    out.push_back(norm.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+constexpr size_t k_echo_words = 5;
+
+bool echoes(std::string_view question, std::string_view prompt) {
+  auto prompt_words = words(prompt);
+  auto question_words = words(question);
+  if (prompt_words.size() < k_echo_words || question_words.size() < k_echo_words)
+    return false;
+  auto gram = [](const std::vector<std::string>& w, size_t at) {
+    std::string g;
+    for (size_t k = at; k < at + k_echo_words; ++k)
+      g += w[k] + ' ';
+    return g;
+  };
+  std::set<std::string> grams;
+  for (size_t i = 0; i + k_echo_words <= prompt_words.size(); ++i)
+    grams.insert(gram(prompt_words, i));
+  for (size_t i = 0; i + k_echo_words <= question_words.size(); ++i)
+    if (grams.contains(gram(question_words, i)))
+      return true;
+  return false;
+}
+
+bool names_its_code(std::string_view question, std::string_view code) {
+  if (quality::grounding(question, code).found > 0)
+    return true;
+  std::unordered_set<std::string_view> names;
+  quality::for_each_identifier(code, [&names](std::string_view name) { names.insert(name); });
+  bool named = false;
+  quality::for_each_identifier(question, [&](std::string_view word) {
+    named = named || (word.size() >= 3 && names.contains(word) &&
+                      !std::binary_search(k_plain_words.begin(), k_plain_words.end(),
+                                          quality::normalise(word)));
+  });
+  return named;
+}
+
+}  // namespace
+
+Result<std::string> usable_question(std::string_view raw, std::string_view code,
+                                    std::string_view prompt) {
+  std::string_view text = stripped(raw);
+  std::string_view question = stripped(first_question(text));
+  if (question.empty())
+    return fail(ErrorKind::bad_output, "not a question (no '?'): {}", text.substr(0, 80));
+  if (characters(question) < static_cast<size_t>(k_min_question_chars))
+    return fail(ErrorKind::bad_output, "too short to be a question: {}", question);
+  if (characters(question) > static_cast<size_t>(k_max_question_chars))
+    return fail(ErrorKind::bad_output, "too long ({} characters; at most {}): {}…",
+                characters(question), k_max_question_chars, question.substr(0, 80));
+  if (echoes(question, prompt))
+    return fail(ErrorKind::bad_output, "repeats the prompt's own words: {}", question);
+  if (!names_its_code(question, code))
+    return fail(ErrorKind::bad_output, "names nothing in its code: {}", question);
+  return std::string(question);
+}
+
+namespace {
+
+void strings_of(const nlohmann::json& list, std::vector<std::string>& out) {
+  for (const auto& item : list)
+    if (item.is_string())
+      out.push_back(item.get<std::string>());
+}
+
+// The complete string literals of the array after `"questions"`, up to where the reply ends.
+std::vector<std::string> salvaged(std::string_view reply, size_t key) {
+  std::vector<std::string> out;
+  size_t i = reply.find('[', key);
+  if (i == std::string_view::npos)
+    return out;
+  for (++i; i < reply.size();) {
+    char c = reply[i];
+    if (is_space(c) || c == ',') {
+      ++i;
+      continue;
+    }
+    if (c != '"')
+      break;
+    size_t end = i + 1;
+    while (end < reply.size() && reply[end] != '"')
+      end += reply[end] == '\\' ? 2 : 1;
+    if (end >= reply.size())
+      break;  // cut inside this string
+    auto literal = nlohmann::json::parse(reply.substr(i, end + 1 - i), nullptr, false);
+    if (!literal.is_string())
+      break;
+    out.push_back(literal.get<std::string>());
+    i = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> candidate_questions(std::string_view reply) {
+  std::vector<std::string> out;
+  auto json = nlohmann::json::parse(reply, nullptr, false);
+  if (json.is_object() && json.contains("questions") && json["questions"].is_array()) {
+    strings_of(json["questions"], out);
+    return out;
+  }
+  if (json.is_array()) {
+    strings_of(json, out);
+    return out;
+  }
+  if (size_t key = reply.find("\"questions\""); key != std::string_view::npos) {
+    out = salvaged(reply, key);
+    if (!out.empty())
+      return out;
+  }
+  size_t start = 0;
+  while (start < reply.size()) {
+    size_t end = std::min(reply.find('\n', start), reply.size());
+    std::string_view line = trim(reply.substr(start, end - start));
+    start = end + 1;
+    std::string_view item = stripped(line);
+    if (!item.empty() && item.ends_with('?'))
+      out.emplace_back(item);
+  }
+  return out;
+}
+
+}  // namespace g2d::generate

@@ -1,0 +1,42 @@
+// generate/question_check.hpp — what makes a model's question worth storing, and where the
+// candidates come from in a reply.
+//
+// A usable question is one specific, well-formed question about its unit's code:
+//   - list markers, numbering ("1.", "2)", "-", "*", "•", "Q3:", "Question 4:") and wrapping
+//     quotes or emphasis are stripped;
+//   - it is cut after its first '?' outside a `code span`: a second question or an answer the
+//     model wrote after it is dropped;
+//   - it ends with that '?' (a text without one is "not a question": a topic, an echo of a list,
+//     or a reply cut mid-word), and is 10 to k_max_question_chars characters long;
+//   - it names something of its code: an identifier the code holds, written as code (in a
+//     `code span`, or shaped like code: snake_case, camelCase, called()) or as a plain word
+//     of at least 3 letters that the code holds as a name and that is no keyword or common word;
+//   - it shares no run of five words with the prompt that asked for it (an echo of the prompt's
+//     own wording, such as "why it is written this way").
+//
+// Thread-safety: pure functions. Errors: usable_question reports why a question is refused
+// (ErrorKind::bad_output, a short reason naming the question).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace g2d::generate {
+
+// The longest question kept, in characters; the questions' schema allows no more.
+constexpr int k_max_question_chars = 200;
+constexpr int k_min_question_chars = 10;
+
+// The question as it is stored, or why it is refused.
+Result<std::string> usable_question(std::string_view raw, std::string_view code,
+                                    std::string_view prompt);
+
+// Every question-like string of a reply, in order: the strings of its "questions" JSON array
+// (the complete ones when the reply was cut before the array closed), else its list items and
+// lines ending with '?'. Nothing is judged here.
+std::vector<std::string> candidate_questions(std::string_view reply);
+
+}  // namespace g2d::generate

@@ -1,0 +1,89 @@
+// What makes a stored question usable: one specific, well-formed question about its code.
+#include "generate/question_check.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace g2d::generate {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::string_view k_code =
+    "export function compileTrust(val) {\n"
+    "  if (typeof val === 'function') return val;\n"
+    "  return val === true ? trustAll : trustNone; // a ? b : c\n"
+    "}\n"
+    "int add(int a, int b) { return a + b; }\n";
+
+std::string usable(std::string_view raw, std::string_view prompt = "") {
+  auto q = usable_question(raw, k_code, prompt);
+  return q ? *q : "ERROR: " + q.error().message;
+}
+
+TEST(QuestionCheck, AWellFormedQuestionNamingItsCodeIsKeptAsWritten) {
+  EXPECT_EQ(usable("What does `compileTrust` return when `val` is already a function?"),
+            "What does `compileTrust` return when `val` is already a function?");
+  // A plain word that is a name in the code counts as naming it.
+  EXPECT_EQ(usable("Can add overflow for large inputs?"), "Can add overflow for large inputs?");
+}
+
+TEST(QuestionCheck, ListMarkersNumberingAndWrappingQuotesAreStripped) {
+  EXPECT_EQ(usable("1. What does `add` return?"), "What does `add` return?");
+  EXPECT_EQ(usable("  2) Why does `compileTrust` accept `true`?"),
+            "Why does `compileTrust` accept `true`?");
+  EXPECT_EQ(usable("- **What does `add` return?**"), "What does `add` return?");
+  EXPECT_EQ(usable("Q3: What does `add` return?"), "What does `add` return?");
+  EXPECT_EQ(usable("Question 4: What does `add` return?"), "What does `add` return?");
+  EXPECT_EQ(usable("\"What does `add` return?\""), "What does `add` return?");
+}
+
+TEST(QuestionCheck, TextThatIsNotAQuestionIsRefusedWithItsReason) {
+  EXPECT_THAT(usable("2. Why it is written this way"), HasSubstr("not a question"));
+  EXPECT_THAT(usable("How does the `compileTrust`\xE7\xB1\xBB"), HasSubstr("not a question"));
+  EXPECT_THAT(usable("?"), HasSubstr("too short"));
+}
+
+TEST(QuestionCheck, AQuestionNamingNothingInItsCodeIsRefused) {
+  EXPECT_THAT(usable("What does the code do?"), HasSubstr("names nothing in its code"));
+  EXPECT_THAT(usable("Why is it written this way?"), HasSubstr("names nothing in its code"));
+  EXPECT_THAT(usable("What does `parseConfig` return?"), HasSubstr("names nothing in its code"));
+}
+
+TEST(QuestionCheck, OnlyTheFirstQuestionIsKeptAndAnEmbeddedAnswerIsDropped) {
+  EXPECT_EQ(usable("What does `compileTrust` do? It takes a boolean and returns a function."),
+            "What does `compileTrust` do?");
+  EXPECT_EQ(usable("What does `add` do? Why is it written this way? How is it tested?"),
+            "What does `add` do?");
+  // A '?' inside a code span is code, not the end of the question.
+  EXPECT_EQ(usable("When does `val === true ? trustAll : trustNone` give `trustNone`?"),
+            "When does `val === true ? trustAll : trustNone` give `trustNone`?");
+}
+
+TEST(QuestionCheck, AnOverlongQuestionIsRefused) {
+  std::string longest = "Why does `add` " + std::string(300, 'x') + "?";
+  EXPECT_THAT(usable(longest), HasSubstr("too long"));
+}
+
+TEST(QuestionCheck, AnEchoOfThePromptsOwnWordingIsRefused) {
+  std::string_view prompt =
+      "Write questions: what it does, why it is written this way, how its parts interact.";
+  EXPECT_THAT(usable("Why is `add` written this way, and why it is written this way?", prompt),
+              HasSubstr("the prompt's own words"));
+  EXPECT_EQ(usable("Why is `add` written with `int` arguments?", prompt),
+            "Why is `add` written with `int` arguments?");
+}
+
+TEST(QuestionCheck, CandidatesComeFromJsonACutReplyOrAList) {
+  EXPECT_EQ(candidate_questions(R"({"questions": ["A?", "B?"]})"),
+            (std::vector<std::string>{"A?", "B?"}));
+  // Cut at the token limit: the complete strings are kept.
+  EXPECT_EQ(candidate_questions(R"({"questions": ["A \"x\"?", "B?", "C is cu)"),
+            (std::vector<std::string>{"A \"x\"?", "B?"}));
+  EXPECT_EQ(candidate_questions("Here:\n1. What is A?\n2. What is B?\nThanks"),
+            (std::vector<std::string>{"What is A?", "What is B?"}));
+  EXPECT_TRUE(candidate_questions("no questions here").empty());
+}
+
+}  // namespace
+}  // namespace g2d::generate
