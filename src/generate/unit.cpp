@@ -189,6 +189,12 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
   Result<std::vector<std::string>> questions =
       resume ? Result<std::vector<std::string>>(known.questions)
              : ask_questions(backend, prompts, unit, options, stop);
+  if (!questions && questions.error().kind == ErrorKind::bad_output) {
+    // The model wrote no usable question in every call it was given: the unit has nothing worth
+    // storing, which is no failure of the file (asking the same model again gives the same).
+    spdlog::warn("{}: no usable question: {}", options.prefix_key, questions.error().message);
+    return std::vector<Pair>{};
+  }
   if (!questions)
     return tl::unexpected(questions.error());
   if (!resume && hooks.on_questions)

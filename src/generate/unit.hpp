@@ -15,7 +15,8 @@
 // Ownership: borrows the backend and the prompts for the duration of the call.
 // Thread-safety: generate_unit may run for several units at once (the backend is thread-safe);
 // it starts one thread per answer call of its unit.
-// Errors: the first call that failed for good, with its kind; a stop request gives cancelled.
+// Errors: the first call that failed for good, with its kind; a stop request gives cancelled. A
+// unit whose questions calls gave no usable question is no error: it has no pairs.
 #pragma once
 
 #include <chrono>
