@@ -151,6 +151,17 @@ bool names_its_code(std::string_view question, std::string_view code) {
   std::unordered_set<std::string_view> names;
   quality::for_each_identifier(code, [&names](std::string_view name) { names.insert(name); });
   bool named = false;
+  // A `code span` names code whatever its length (`f0`, `x`): the grounding check claims only
+  // names of three characters or more.
+  for (size_t open = question.find('`'); open != std::string_view::npos && !named;) {
+    size_t close = question.find('`', open + 1);
+    if (close == std::string_view::npos)
+      break;
+    quality::for_each_identifier(
+        question.substr(open + 1, close - open - 1),
+        [&](std::string_view word) { named = named || names.contains(word); });
+    open = question.find('`', close + 1);
+  }
   quality::for_each_identifier(question, [&](std::string_view word) {
     named = named || (word.size() >= 3 && names.contains(word) &&
                       !std::binary_search(k_plain_words.begin(), k_plain_words.end(),
@@ -215,6 +226,21 @@ std::vector<std::string> salvaged(std::string_view reply, size_t key) {
   return out;
 }
 
+// What follows the last inline list marker (" 1. ", " 2) ") of `s`, or `s` when it has none.
+std::string_view after_inline_marker(std::string_view s) {
+  size_t from = 0;
+  for (size_t i = 0; i + 2 < s.size(); ++i) {
+    if ((i == 0 || is_space(s[i - 1])) && is_digit(s[i])) {
+      size_t end = i;
+      while (end < s.size() && is_digit(s[end]))
+        ++end;
+      if (end + 1 < s.size() && (s[end] == '.' || s[end] == ')') && is_space(s[end + 1]))
+        from = end + 2;
+    }
+  }
+  return s.substr(from);
+}
+
 }  // namespace
 
 std::vector<std::string> candidate_questions(std::string_view reply) {
@@ -238,9 +264,16 @@ std::vector<std::string> candidate_questions(std::string_view reply) {
     size_t end = std::min(reply.find('\n', start), reply.size());
     std::string_view line = trim(reply.substr(start, end - start));
     start = end + 1;
-    std::string_view item = stripped(line);
-    if (!item.empty() && item.ends_with('?'))
-      out.emplace_back(item);
+    // A line may hold several questions, or a list written inline ("…: 1. A? 2. B?").
+    while (!line.empty()) {
+      std::string_view piece = first_question(line);
+      if (piece.empty())
+        break;
+      line = trim(line.substr(piece.size()));
+      std::string_view item = stripped(after_inline_marker(piece));
+      if (!item.empty())
+        out.emplace_back(item);
+    }
   }
   return out;
 }

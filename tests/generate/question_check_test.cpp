@@ -85,5 +85,22 @@ TEST(QuestionCheck, CandidatesComeFromJsonACutReplyOrAList) {
   EXPECT_TRUE(candidate_questions("no questions here").empty());
 }
 
+TEST(QuestionCheck, AListWrittenOnOneLineOfProseGivesOneCandidatePerItem) {
+  EXPECT_EQ(candidate_questions("Here are two questions: 1. What does add do? 2. Can it overflow?"),
+            (std::vector<std::string>{"What does add do?", "Can it overflow?"}));
+  EXPECT_EQ(candidate_questions("Is `a ? b : c` safe? Why is `n` 2?"),
+            (std::vector<std::string>{"Is `a ? b : c` safe?", "Why is `n` 2?"}));
+}
+
+TEST(QuestionCheck, AShortNameInACodeSpanNamesItsCode) {
+  constexpr std::string_view code = "int f0(int x) { return x; }";
+  auto short_name = usable_question("What does `f0` compute?", code, "");
+  ASSERT_TRUE(short_name) << short_name.error().message;
+  EXPECT_EQ(*short_name, "What does `f0` compute?");
+  auto unknown = usable_question("What does `g1` compute?", code, "");
+  ASSERT_FALSE(unknown);
+  EXPECT_THAT(unknown.error().message, HasSubstr("names nothing"));
+}
+
 }  // namespace
 }  // namespace g2d::generate

@@ -27,8 +27,8 @@ using ::testing::HasSubstr;
 
 constexpr const char* kRepo = "github.com/o/r";
 
-Result<llm::GenerateResult> two_questions(const llm::GenerateRequest&, int) {
-  return fake_reply(fake_questions(2));
+Result<llm::GenerateResult> two_questions(const llm::GenerateRequest& request, int) {
+  return fake_reply(fake_questions(request, 2));
 }
 
 class HostileContent : public ::testing::Test {

@@ -36,8 +36,8 @@ bool about(const llm::GenerateRequest& r, const std::string& name) {
   return r.prefix_key.starts_with(std::string(kRepo) + "/" + name);
 }
 
-Result<llm::GenerateResult> two_questions(const llm::GenerateRequest&, int) {
-  return fake_reply(fake_questions(2));
+Result<llm::GenerateResult> two_questions(const llm::GenerateRequest& request, int) {
+  return fake_reply(fake_questions(request, 2));
 }
 
 // `count` functions of C, each `body_lines` lines long.
@@ -203,7 +203,7 @@ TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
   options.concurrent_files = 1;
   ScriptedFakeBackend backend(two_questions, [](const llm::GenerateRequest& r, int) {
     const std::string& user = r.messages.back().content;
-    if (user.find("Question 1") != std::string::npos)
+    if (user.find("in case 1?") != std::string::npos)
       return Result<llm::GenerateResult>(
           fake_reply("I'm sorry, but I cannot answer questions about this code."));
     return Result<llm::GenerateResult>(fake_reply(
@@ -355,7 +355,7 @@ TEST_F(PrepareTest, AFileThatAlwaysFailsIsRecordedAndItsFinishedAnswersAreNotPai
   add("c.c", c_functions(1));
   // The second question about bad.c is always refused; everything else works.
   auto refuse_bad_second = [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
-    if (about(r, "bad.c") && r.messages.back().content.find("Question 2") != std::string::npos)
+    if (about(r, "bad.c") && r.messages.back().content.find("in case 2?") != std::string::npos)
       return fail(ErrorKind::rejected, "refused (injected)");
     return echo_answer(r, n);
   };
@@ -490,7 +490,7 @@ TEST_F(PrepareTest, AFailedAnswerInALaterUnitIsTheOnlyCallOfTheNextRun) {
   options.max_tokens = 1000;
   auto refuse_f30 = [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
     const std::string& user = r.messages.back().content;
-    if (user.find("int f30(") != std::string::npos && user.find("Question 2") != std::string::npos)
+    if (user.find("int f30(") != std::string::npos && user.find("in case 2?") != std::string::npos)
       return fail(ErrorKind::rejected, "refused (injected)");
     return echo_answer(r, n);
   };
@@ -523,15 +523,22 @@ TEST_F(PrepareTest, AbandoningCancelsInFlightWorkWithoutMarkingAnything) {
   options.concurrent_files = 1;
   ScriptedFakeBackend backend(two_questions, echo_answer);
   backend.hold_calls([](const llm::GenerateRequest& r) {
-    return r.messages.back().content.find("Question 2") != std::string::npos;
+    return r.messages.back().content.find("in case 2?") != std::string::npos;
   });
-  // Abandoned once the second answer is in flight and the first one is answered.
+  // Abandoned once the second answer is in flight and the first one is answered (or after a
+  // minute, which fails the test below instead of hanging it).
+  std::atomic<bool> reached{false};
   std::jthread abandoner([&] {
-    while (backend.held_calls() == 0 || backend.answer_calls() == 0)
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while ((backend.held_calls() == 0 || backend.answer_calls() == 0) &&
+           std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    reached = backend.held_calls() > 0;
     abandon.request_stop();
   });
   auto summary = run(backend);
+  abandoner.join();
+  EXPECT_TRUE(reached) << "the second answer was never in flight";
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_TRUE(summary->stopped);
   EXPECT_EQ(summary->done, 0);
@@ -550,7 +557,7 @@ TEST_F(PrepareTest, AStoreThatCannotKeepAFailedFilesWorkStopsTheRun) {
   options.concurrent_files = 1;
   ScriptedFakeBackend backend(
       two_questions, [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
-        if (r.messages.back().content.find("Question 2") != std::string::npos)
+        if (r.messages.back().content.find("in case 2?") != std::string::npos)
           return fail(ErrorKind::rejected, "refused (injected)");
         return echo_answer(r, n);
       });

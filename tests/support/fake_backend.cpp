@@ -1,7 +1,9 @@
 #include "fake_backend.hpp"
 
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -83,10 +85,46 @@ llm::GenerateResult fake_reply(std::string text) {
   return r;
 }
 
+std::string code_name(const llm::GenerateRequest& request) {
+  static const std::set<std::string, std::less<>> keywords{
+      "auto",     "char",   "const",    "def", "double", "else", "for",
+      "function", "if",     "import",   "int", "let",    "long", "return",
+      "static",   "struct", "unsigned", "var", "void",   "while"};
+  for (const auto& message : request.messages) {
+    const std::string& text = message.content;
+    size_t fence = text.find("```");
+    if (fence == std::string::npos)
+      continue;
+    size_t at = text.find('\n', fence);
+    size_t end = text.find("```", at == std::string::npos ? text.size() : at);
+    auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    size_t last = std::min(end, text.size());
+    for (at = std::min(at, last); at < last;) {
+      if (!word_char(text[at])) {
+        ++at;
+        continue;
+      }
+      size_t stop = at;
+      while (stop < last && word_char(text[stop]))
+        ++stop;
+      std::string word = text.substr(at, stop - at);
+      at = stop;
+      if (!std::isdigit(static_cast<unsigned char>(word[0])) &&
+          !keywords.contains(word))
+        return "`" + word + "`";
+    }
+  }
+  return "the code";
+}
+
+std::string fake_questions(const llm::GenerateRequest& request, int count) {
+  return fake_questions(count, code_name(request));
+}
+
 std::string fake_questions(int count, const std::string& topic) {
   nlohmann::json questions = nlohmann::json::array();
   for (int i = 1; i <= count; ++i)
-    questions.push_back("Question " + std::to_string(i) + " about " + topic + "?");
+    questions.push_back("What does " + topic + " do in case " + std::to_string(i) + "?");
   return nlohmann::json{{"questions", questions}}.dump();
 }
 

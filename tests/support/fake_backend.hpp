@@ -58,8 +58,16 @@ class ScriptedFakeBackend : public llm::Backend {
 // A reply with `text`, 100 prompt tokens and 10 completion tokens.
 llm::GenerateResult fake_reply(std::string text);
 
-// {"questions": [...]} with `count` distinct questions naming `topic`.
-std::string fake_questions(int count, const std::string& topic = "the code");
+// {"questions": [...]} with `count` distinct questions naming `topic`, which should be an
+// identifier of the code asked about (a stored question must name its code).
+std::string fake_questions(int count, const std::string& topic);
+
+// The first identifier of the code in `request` (inside its ``` fence) that is no keyword of the
+// test fixtures' languages, written as `name`: what a fake's questions are about.
+std::string code_name(const llm::GenerateRequest& request);
+
+// {"questions": [...]}: `count` distinct questions naming code_name(request).
+std::string fake_questions(const llm::GenerateRequest& request, int count);
 
 // An answer that names its question ("Answer to: <question>"), so pairings can be checked.
 Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& request, int calls_before);
