@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -64,24 +65,6 @@ Result<llm::GenerateResult> attempt_call(llm::Backend& backend, const llm::Gener
       std::hash<std::string>{}(request.prefix_key + "/" + std::string(what)) + attempt);
   again.temperature = std::max(request.temperature, 0.3);
   return backend.generate(again, stop);
-}
-
-// One call with its retries. `accept` turns a reply into a value or a (possibly transient) error.
-template <class T, class Accept>
-Result<T> call_with_retries(llm::Backend& backend, const llm::GenerateRequest& request,
-                            const UnitOptions& options, const std::stop_token& stop,
-                            std::string_view what, Accept accept) {
-  Error last{ErrorKind::internal, "no attempt made"};
-  for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
-    auto reply = attempt_call(backend, request, options, stop, what, attempt, last);
-    Result<T> value = reply ? accept(*reply) : tl::unexpected(reply.error());
-    if (value)
-      return value;
-    last = value.error();
-    if (!is_transient(last.kind))
-      break;
-  }
-  return fail(last.kind, "{}: {}", what, last.message);
 }
 
 }  // namespace
@@ -162,20 +145,45 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
   request.max_tokens = options.max_tokens;
   request.temperature = options.temperature;
   request.prefix_key = options.prefix_key;
-  return call_with_retries<Pair>(backend, request, options, stop,
-                                 "answer " + std::to_string(index + 1),
-                                 [&](const llm::GenerateResult& r) -> Result<Pair> {
-                                   auto b = r.text.find_first_not_of(" \t\r\n");
-                                   if (b == std::string::npos)
-                                     return fail(ErrorKind::bad_output, "an empty answer");
-                                   auto e = r.text.find_last_not_of(" \t\r\n");
-                                   return Pair{question,
-                                               r.text.substr(b, e - b + 1),
-                                               r.prompt_tokens,
-                                               r.cached_prompt_tokens,
-                                               r.completion_tokens,
-                                               r.finish == llm::FinishReason::length};
-                                 });
+  const std::string what = "answer " + std::to_string(index + 1);
+  Error last{ErrorKind::internal, "no attempt made"};
+  std::optional<Pair> incomplete;  // the last answer that looped or was cut: kept if nothing better
+  for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
+    auto r = attempt_call(backend, request, options, stop, what, attempt, last);
+    if (!r) {
+      last = r.error();
+      if (!is_transient(last.kind))
+        break;
+      continue;
+    }
+    auto b = r->text.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+      last = Error{ErrorKind::bad_output, "an empty answer"};
+      continue;
+    }
+    auto e = r->text.find_last_not_of(" \t\r\n");
+    Pair pair{question,
+              r->text.substr(b, e - b + 1),
+              r->prompt_tokens,
+              r->cached_prompt_tokens,
+              r->completion_tokens,
+              r->finish != llm::FinishReason::stop};
+    if (r->finish == llm::FinishReason::stop)
+      return pair;
+    incomplete = std::move(pair);
+    if (r->finish == llm::FinishReason::loop) {
+      last = Error{ErrorKind::bad_output, "the answer fell into a loop"};
+      continue;
+    }
+    // Cut at its budget: once more with the larger one, if there is one.
+    if (request.max_tokens >= options.longer_max_tokens)
+      return *incomplete;
+    request.max_tokens = options.longer_max_tokens;
+    last = Error{ErrorKind::bad_output, "the answer was cut at its token budget"};
+  }
+  if (incomplete && is_transient(last.kind))
+    return *incomplete;
+  return fail(last.kind, "{}: {}", what, last.message);
 }
 
 }  // namespace

@@ -7,9 +7,12 @@
 // (timeout, unavailable, bad_output: unparsable questions or an empty answer) is retried up to
 // `max_attempts` times with exponential backoff and jitter; only that call is repeated, never the
 // calls that succeeded; a retry samples with another seed and a temperature of at least 0.3, so it
-// does not repeat the output that failed. Other errors (context_overflow, cancelled, model_missing,
-// model_invalid, rejected, invalid_argument, internal) end the unit at once — but never the
-// unit's other answer calls: each runs to its end, and what succeeded is reported through
+// does not repeat the output that failed. An answer the backend stopped because it fell into a
+// loop is asked again the same way; one cut at max_tokens is asked once more with
+// `longer_max_tokens`. When those tries run out, the last such answer is kept, marked truncated
+// (the loop cut off) — never a failure of the unit. Other errors (context_overflow, cancelled,
+// model_missing, model_invalid, rejected, invalid_argument, internal) end the unit at once — but
+// never the unit's other answer calls: each runs to its end, and what succeeded is reported through
 // UnitHooks, so a retry of the unit (with UnitProgress) pays only for what failed.
 //
 // Ownership: borrows the backend and the prompts for the duration of the call.
@@ -35,6 +38,7 @@ namespace g2d::generate {
 struct UnitOptions {
   int questions = 5;                       // questions per unit
   int max_tokens = 4096;                   // per call (llm.default_max_tokens)
+  int longer_max_tokens = 0;               // one more try for an answer cut at max_tokens; 0: none
   double temperature = 0.2;                // answers; questions use it too
   int max_attempts = 4;                    // per call: 1 + llm.max_retries
   std::chrono::milliseconds backoff{500};  // first retry's delay; doubles, with +-50% jitter

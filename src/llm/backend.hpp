@@ -40,7 +40,9 @@ struct GenerateRequest {
   std::string prefix_key;  // calls sharing it share an evaluated prefix (empty: none)
 };
 
-enum class FinishReason { stop, length };
+// stop: the model ended; length: max_tokens reached; loop: stopped early because the text had
+// fallen into a loop (llm/repetition.hpp) — the text then keeps one copy of the repeated block.
+enum class FinishReason { stop, length, loop };
 
 struct GenerateResult {
   std::string text;

@@ -250,8 +250,8 @@ class FileJob {
 
 }  // namespace
 
-Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompts,
-                        const generate::UnitOptions& options) {
+Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::PromptSet& prompts,
+                                   const generate::UnitOptions& options) {
   auto info = backend.model_info();
   if (!info)
     return tl::unexpected(info.error());
@@ -269,8 +269,9 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
   constexpr int k_allowance = 256;
   int overhead = std::max(*ask, *answer) + k_allowance;
   // The questions' JSON always gets its room; an answer gets up to half the context.
-  int reply = std::max(generate::questions_budget(options.questions),
-                       std::min(options.max_tokens, context / 2));
+  int longest = std::max(options.max_tokens, options.longer_max_tokens);
+  int reply =
+      std::max(generate::questions_budget(options.questions), std::min(longest, context / 2));
   int budget = context - overhead - reply;
   constexpr int k_smallest = 128;
   if (budget < k_smallest) {
@@ -279,7 +280,13 @@ Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompt
                 "for a reply; raise llm.context_window or lower llm.default_max_tokens",
                 context, std::max(0, budget), overhead, reply);
   }
-  return budget;
+  TokenBudgets budgets;
+  budgets.code = budget;
+  budgets.answer = std::min(options.max_tokens, reply);
+  budgets.longer_answer = std::min(options.longer_max_tokens, reply);
+  if (budgets.longer_answer <= budgets.answer)
+    budgets.longer_answer = 0;
+  return budgets;
 }
 
 Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,

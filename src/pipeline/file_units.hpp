@@ -5,11 +5,12 @@
 // that succeeds is committed whole by the caller, and a crash loses only the files in flight — so
 // a healthy run writes once per file, not once per call.
 //
-// Token budget: a unit's code may take `code_budget(...)` tokens — the context window less the
-// prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
-// max(what the questions' JSON needs, min(default_max_tokens, context / 2)). A unit that still
-// overflows (a backend whose tokenizer is only an estimate) is split again at half its size, up
-// to three times; nothing is ever truncated.
+// Token budget: a unit's code may take `token_budgets(...).code` tokens — the context window less
+// the prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
+// max(what the questions' JSON needs, min(the longer answer's budget, context / 2)): an answer
+// first gets default_max_tokens within that room, and one cut there gets the whole room once. A
+// unit that still overflows (a backend whose tokenizer is only an estimate) is split again at half
+// its size, up to three times; nothing is ever truncated.
 //
 // Partial work is keyed by the unit's line range, byte offset and length ("L12-80@345+2210"): the
 // same file version under the same settings splits the same way, so the keys match on the next
@@ -50,7 +51,7 @@ struct FileUnitsContext {
   llm::Backend& backend;
   const generate::PromptSet& prompts;
   generate::UnitOptions unit_options;  // prefix_key is set per unit
-  int code_budget = 0;                 // tokens a unit's code may take (code_budget())
+  int code_budget = 0;                 // tokens a unit's code may take (token_budgets())
   int max_units = 16;                  // pipeline.max_units_per_file
   std::string settings_fingerprint;
   // Told of every call that finished here (not those reused from earlier partial work): a unit's
@@ -68,10 +69,17 @@ struct UnitPairs {
   std::vector<generate::Pair> pairs;
 };
 
-// Tokens a unit's code may take with this backend, prompts and options; invalid_argument (naming
-// llm.context_window and llm.default_max_tokens) when not even a small unit would fit.
-Result<int> code_budget(llm::Backend& backend, const generate::PromptSet& prompts,
-                        const generate::UnitOptions& options);
+// What a unit's calls may take with this backend, prompts and options.
+struct TokenBudgets {
+  int code = 0;           // tokens of a unit's code
+  int answer = 0;         // an answer's first try: options.max_tokens within the reply's room
+  int longer_answer = 0;  // one more try for an answer cut at `answer` (0: none)
+};
+
+// The budgets; invalid_argument (naming llm.context_window and llm.default_max_tokens) when not
+// even a small unit would fit.
+Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::PromptSet& prompts,
+                                   const generate::UnitOptions& options);
 
 // `text` is the file's content with its secrets redacted.
 Result<std::vector<UnitPairs>> generate_file_units(const FileUnitsContext& context,

@@ -79,10 +79,10 @@ class Runner {
         m_work.push_back(&f);
     m_repo_identifiers.emplace(m_options.repos_dir, plan);
     if (!m_work.empty()) {
-      auto budget = code_budget(m_backend, m_prompts, unit_options());
-      if (!budget)
-        return tl::unexpected(budget.error());
-      m_code_budget = *budget;
+      auto budgets = token_budgets(m_backend, m_prompts, unit_options());
+      if (!budgets)
+        return tl::unexpected(budgets.error());
+      m_budgets = *budgets;
     }
     std::vector<std::jthread> workers;
     int n = std::max(1, std::min<int>(m_options.concurrent_files, static_cast<int>(m_work.size())));
@@ -217,6 +217,7 @@ class Runner {
     generate::UnitOptions o;
     o.questions = m_options.questions_per_file;
     o.max_tokens = m_options.max_tokens;
+    o.longer_max_tokens = 2 * m_options.max_tokens;  // within the context's room: token_budgets
     o.temperature = m_options.temperature;
     o.max_attempts = 1 + m_options.max_retries;
     o.backoff = m_options.backoff;
@@ -224,11 +225,14 @@ class Runner {
   }
 
   FileUnitsContext context() {
+    generate::UnitOptions options = unit_options();
+    options.max_tokens = m_budgets.answer;
+    options.longer_max_tokens = m_budgets.longer_answer;
     return FileUnitsContext{m_store,
                             m_backend,
                             m_prompts,
-                            unit_options(),
-                            m_code_budget,
+                            options,
+                            m_budgets.code,
                             m_options.max_units_per_file,
                             m_options.settings_fingerprint,
                             m_options.progress};
@@ -318,7 +322,7 @@ class Runner {
   const PrepareOptions& m_options;
   std::map<std::string, int> m_retry_counts;  // read before the workers start
   std::vector<const PlannedFile*> m_work;
-  int m_code_budget = 0;  // tokens of code per unit; set before the workers start
+  TokenBudgets m_budgets;                             // set before the workers start
   std::optional<RepoIdentifiers> m_repo_identifiers;  // set before the workers start
 
   std::mutex m_mutex;  // guards what follows

@@ -304,6 +304,79 @@ TEST(GenerateUnit, TheQuestionsBudgetHoldsTheLongestReplyItsSchemaAllows) {
   EXPECT_EQ(asked[0].max_tokens, questions_budget(3));
 }
 
+llm::GenerateResult ended(std::string text, llm::FinishReason finish) {
+  llm::GenerateResult r = reply(std::move(text));
+  r.finish = finish;
+  return r;
+}
+
+TEST(GenerateUnit, AnAnswerThatFellIntoALoopIsAskedAgainAndTheGoodOneKept) {
+  std::vector<int> budgets;
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },
+                              [&](const llm::GenerateRequest& r, int n) {
+                                budgets.push_back(r.max_tokens);
+                                return n == 0 ? ended("`add` adds. `add` adds.",
+                                                      llm::FinishReason::loop)
+                                              : reply("`add` returns `a + b`.");
+                              });
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(1), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].answer, "`add` returns `a + b`.");
+  EXPECT_FALSE((*pairs)[0].truncated);
+  EXPECT_EQ(budgets, (std::vector<int>{256, 256}));
+}
+
+TEST(GenerateUnit, AnAnswerThatLoopsOnEveryAttemptIsKeptAsTruncatedNotFailed) {
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },
+                              [&](const llm::GenerateRequest&, int) {
+                                return ended("`add` adds `a`", llm::FinishReason::loop);
+                              });
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(1), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_TRUE((*pairs)[0].truncated);
+  EXPECT_EQ((*pairs)[0].answer, "`add` adds `a`");
+  EXPECT_EQ(backend.answer_calls(), 3);  // max_attempts
+}
+
+TEST(GenerateUnit, AnAnswerCutAtItsBudgetIsAskedOnceMoreWithTheLargerBudget) {
+  std::vector<int> budgets;
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },
+                              [&](const llm::GenerateRequest& r, int n) {
+                                budgets.push_back(r.max_tokens);
+                                return n == 0 ? ended("`add` returns", llm::FinishReason::length)
+                                              : reply("`add` returns `a + b`.");
+                              });
+  UnitOptions o = fast_options(1);
+  o.longer_max_tokens = 1024;
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), o, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ((*pairs)[0].answer, "`add` returns `a + b`.");
+  EXPECT_FALSE((*pairs)[0].truncated);
+  EXPECT_EQ(budgets, (std::vector<int>{256, 1024}));
+}
+
+TEST(GenerateUnit, AnAnswerCutTwiceIsStoredTruncatedAfterOneLongerTry) {
+  std::vector<int> budgets;
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },
+                              [&](const llm::GenerateRequest& r, int) {
+                                budgets.push_back(r.max_tokens);
+                                return ended("`add` returns", llm::FinishReason::length);
+                              });
+  UnitOptions o = fast_options(1);
+  o.longer_max_tokens = 1024;
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), o, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_TRUE((*pairs)[0].truncated);
+  EXPECT_EQ(budgets, (std::vector<int>{256, 1024}));
+  // Without a larger budget to give, a cut answer is stored at once.
+  budgets.clear();
+  o.longer_max_tokens = 0;
+  ASSERT_TRUE(generate_unit(backend, builtin_prompts(), unit(), o, {}));
+  EXPECT_EQ(budgets, (std::vector<int>{256}));
+}
+
 TEST(GenerateUnit, TheTinyModelWritesPairsAndAnswersReuseTheCodesPrefix) {
   if (test::tiny_model_path().empty())
     GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";

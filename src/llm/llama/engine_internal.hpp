@@ -30,6 +30,7 @@
 
 #include "llm/llama/engine.hpp"
 #include "llm/llama/model.hpp"
+#include "llm/repetition.hpp"
 
 namespace g2d::llm::llama {
 
@@ -53,6 +54,7 @@ struct Sequence {
   llama_token last = 0;
   int batch_index = -1;  // its logits' row in the current batch, or -1
   GenerateResult result;
+  LoopWatch loop_watch;
   bool done = false;
 };
 

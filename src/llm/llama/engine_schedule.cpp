@@ -195,7 +195,14 @@ void Engine::Worker::step() {
     }
     seq->result.text += token_piece(vocab, token);
     seq->last = token;
-    if (++seq->result.completion_tokens >= seq->budget) {
+    ++seq->result.completion_tokens;
+    if (seq->loop_watch.looping(seq->result.text)) {
+      seq->result.finish = FinishReason::loop;
+      seq->result.text = without_loop(seq->result.text);
+      finish(*seq, std::move(seq->result));
+      continue;
+    }
+    if (seq->result.completion_tokens >= seq->budget) {
       seq->result.finish = FinishReason::length;
       trim_partial_utf8(seq->result.text);
       finish(*seq, std::move(seq->result));

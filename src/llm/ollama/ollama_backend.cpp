@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "llm/repetition.hpp"
 #include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
 #include "net/http.hpp"
@@ -150,6 +151,8 @@ class OllamaBackend final : public Backend {
     std::optional<Error> bad;
     bool done = false;
     std::size_t count = 0;
+    LoopWatch loop_watch;
+    bool looped = false;  // the text fell into a loop: the transfer is ended there
     net::LineSplitter lines;
     auto on_line = [&](std::string_view line) {
       if (bad)
@@ -171,8 +174,10 @@ class OllamaBackend final : public Backend {
         return;
       }
       if (chunk.contains("message") && chunk["message"].is_object() &&
-          chunk["message"].contains("content") && chunk["message"]["content"].is_string())
+          chunk["message"].contains("content") && chunk["message"]["content"].is_string()) {
         result.text += chunk["message"]["content"].get<std::string>();
+        looped = looped || loop_watch.looping(result.text);
+      }
       if (chunk.contains("done") && chunk["done"].is_boolean() && chunk["done"].get<bool>()) {
         done = true;
         result.finish = chunk.contains("done_reason") && chunk["done_reason"] == "length"
@@ -191,10 +196,12 @@ class OllamaBackend final : public Backend {
     auto l = m_pool.lease();
     auto res = l->send(r, stop, [&](std::string_view bytes) {
       lines.feed(bytes, on_line);
-      return !bad.has_value();
+      return !bad.has_value() && !looped;
     });
     if (bad)
       return tl::unexpected(*bad);
+    if (looped)
+      return looped_reply(std::move(result), count);
     if (!res)
       return tl::unexpected(res.error());
     if (res->status < 200 || res->status >= 300) {

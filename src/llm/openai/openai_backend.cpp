@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "llm/repetition.hpp"
 #include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
 #include "net/http.hpp"
@@ -271,6 +272,8 @@ class OpenAiBackend final : public Backend {
     bool finished = false;
     bool done = false;
     std::size_t count = 0;
+    LoopWatch loop_watch;
+    bool looped = false;  // the text fell into a loop: the transfer is ended there
     net::SseParser sse;
     auto on_event = [&](std::string_view data) {
       if (bad)
@@ -299,8 +302,10 @@ class OpenAiBackend final : public Backend {
         const json& choice = chunk["choices"][0];
         if (choice.contains("delta") && choice["delta"].is_object()) {
           const json& delta = choice["delta"];
-          if (delta.contains("content") && delta["content"].is_string())
+          if (delta.contains("content") && delta["content"].is_string()) {
             result.text += delta["content"].get<std::string>();
+            looped = looped || loop_watch.looping(result.text);
+          }
         }
         if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
           finished = true;
@@ -326,10 +331,12 @@ class OpenAiBackend final : public Backend {
     auto l = m_pool.lease();
     auto res = l->send(r, stop, [&](std::string_view bytes) {
       sse.feed(bytes, on_event);
-      return !bad.has_value();
+      return !bad.has_value() && !looped;
     });
     if (bad)
       return tl::unexpected(*bad);
+    if (looped)
+      return looped_reply(std::move(result), count);
     if (!res)
       return tl::unexpected(res.error());
     if (res->status < 200 || res->status >= 300) {
