@@ -78,10 +78,11 @@ void add_export_options(CLI::App& cmd, Invocation& inv) {
                     "GLOB");
   add_shortcut(cmd, inv, "--min-answer-chars", "export.min_answer_chars",
                "leave out shorter answers");
-  add_list_shortcut(cmd, inv, "--keep", "export.keep",
-                    "keep samples with this quality flag: truncated, empty, refusal, repetitive, "
-                    "control_chars, ungrounded, duplicate, near_duplicate",
-                    "FLAG");
+  add_list_shortcut(
+      cmd, inv, "--keep", "export.keep",
+      "keep samples with this quality flag: truncated, empty, refusal, repetitive, "
+      "control_chars, ungrounded, duplicate, near_duplicate, not_a_question, echo, names_no_code",
+      "FLAG");
   // After --keep: its callback runs later, so "all" wins over a --keep given with it.
   cmd.add_flag_callback(
       "--include-flagged",

@@ -258,9 +258,10 @@ std::vector<KeySpec> build_export() {
       "export", "keep", Type::text_list,
       "Quality flags whose samples are kept anyway (all: every flag); a sample with any other\n"
       "flag is left out: truncated, empty, refusal, repetitive, control_chars, ungrounded,\n"
-      "duplicate, near_duplicate.");
-  keep.choices = {"truncated",  "empty",     "refusal",        "repetitive", "control_chars",
-                  "ungrounded", "duplicate", "near_duplicate", "all"};
+      "duplicate, near_duplicate, not_a_question, echo, names_no_code.");
+  keep.choices = {"truncated",      "empty",      "refusal",       "repetitive",
+                  "control_chars",  "ungrounded", "duplicate",     "near_duplicate",
+                  "not_a_question", "echo",       "names_no_code", "all"};
   keys.push_back(std::move(keep));
   KeySpec grounding =
       key<s, &E::min_grounding>("export", "min_grounding", Type::number,

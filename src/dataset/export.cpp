@@ -127,6 +127,12 @@ std::vector<quality::Flag> flags_of(const Selection& selection, const store::Sam
   // Also for samples stored before the flag was measured at store time.
   if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
     flags.push_back(quality::Flag::control_chars);
+  if (!quality::is_question(s.question))
+    flags.push_back(quality::Flag::not_a_question);
+  if (quality::echoes_question(s.answer, s.question))
+    flags.push_back(quality::Flag::echo);
+  if (!s.code.empty() && !quality::names_code(s.answer, s.code))
+    flags.push_back(quality::Flag::names_no_code);
   std::sort(flags.begin(), flags.end());
   flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
   return flags;

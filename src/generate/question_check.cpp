@@ -14,24 +14,6 @@ namespace g2d::generate {
 
 namespace {
 
-// Words that name nothing specific even where the code holds them as names (sorted).
-constexpr std::array<std::string_view, 97> k_plain_words{
-    "all",      "also",      "and",      "any",     "are",       "argument", "arguments", "array",
-    "call",     "called",    "calls",    "can",     "case",      "cases",    "check",     "class",
-    "code",     "const",     "could",    "data",    "default",   "does",     "each",      "else",
-    "error",    "errors",    "example",  "export",  "false",     "file",     "for",       "from",
-    "function", "functions", "get",      "handle",  "happen",    "happens",  "how",       "import",
-    "input",    "int",       "into",     "its",     "let",       "line",     "lines",     "list",
-    "method",   "methods",   "more",     "name",    "new",       "not",      "null",      "number",
-    "object",   "only",      "other",    "output",  "parameter", "private",  "public",    "purpose",
-    "result",   "return",    "returned", "returns", "same",      "set",      "should",    "some",
-    "static",   "string",    "than",     "that",    "the",       "then",     "this",      "true",
-    "type",     "types",     "use",      "used",    "uses",      "using",    "value",     "values",
-    "var",      "variable",  "void",     "what",    "when",      "which",    "why",       "will",
-    "with",
-};
-static_assert(std::is_sorted(k_plain_words.begin(), k_plain_words.end()));
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -145,31 +127,6 @@ bool echoes(std::string_view question, std::string_view prompt) {
   return false;
 }
 
-bool names_its_code(std::string_view question, std::string_view code) {
-  if (quality::grounding(question, code).found > 0)
-    return true;
-  std::unordered_set<std::string_view> names;
-  quality::for_each_identifier(code, [&names](std::string_view name) { names.insert(name); });
-  bool named = false;
-  // A `code span` names code whatever its length (`f0`, `x`): the grounding check claims only
-  // names of three characters or more.
-  for (size_t open = question.find('`'); open != std::string_view::npos && !named;) {
-    size_t close = question.find('`', open + 1);
-    if (close == std::string_view::npos)
-      break;
-    quality::for_each_identifier(
-        question.substr(open + 1, close - open - 1),
-        [&](std::string_view word) { named = named || names.contains(word); });
-    open = question.find('`', close + 1);
-  }
-  quality::for_each_identifier(question, [&](std::string_view word) {
-    named = named || (word.size() >= 3 && names.contains(word) &&
-                      !std::binary_search(k_plain_words.begin(), k_plain_words.end(),
-                                          quality::normalise(word)));
-  });
-  return named;
-}
-
 }  // namespace
 
 Result<std::string> usable_question(std::string_view raw, std::string_view code,
@@ -185,7 +142,7 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
                 characters(question), k_max_question_chars, question.substr(0, 80));
   if (echoes(question, prompt))
     return fail(ErrorKind::bad_output, "repeats the prompt's own words: {}", question);
-  if (!names_its_code(question, code))
+  if (!quality::names_code(question, code))
     return fail(ErrorKind::bad_output, "names nothing in its code: {}", question);
   return std::string(question);
 }

@@ -307,6 +307,12 @@ class Runner {
       flags.push_back(quality::Flag::repetitive);
     if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
       flags.push_back(quality::Flag::control_chars);
+    if (!quality::is_question(s.question))
+      flags.push_back(quality::Flag::not_a_question);
+    if (quality::echoes_question(s.answer, s.question))
+      flags.push_back(quality::Flag::echo);
+    if (!quality::names_code(s.answer, s.code))
+      flags.push_back(quality::Flag::names_no_code);
     s.quality_flags = quality::join_flags(flags);
     s.grounding = quality::grounding(s.answer, s.code, in_file).score;
     s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));

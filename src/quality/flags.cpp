@@ -20,6 +20,9 @@ constexpr auto k_flag_names = enum_names<Flag>({
     {Flag::ungrounded, "ungrounded"},
     {Flag::duplicate, "duplicate"},
     {Flag::near_duplicate, "near_duplicate"},
+    {Flag::not_a_question, "not_a_question"},
+    {Flag::echo, "echo"},
+    {Flag::names_no_code, "names_no_code"},
 });
 
 // Whole answers that say nothing (lower case, trailing punctuation removed).
@@ -30,7 +33,7 @@ constexpr std::array<std::string_view, 9> k_placeholders{
 // Refusals and non-answers, lower case, with ' for both apostrophes. "the provided code does
 // not" alone would catch real answers ("... does not check for null"), so only its
 // non-answer continuations are listed; likewise "there is no code" ("... path that").
-constexpr std::array<std::string_view, 49> k_refusal_phrases{
+constexpr std::array<std::string_view, 53> k_refusal_phrases{
     "i'm sorry",
     "i am sorry",
     "i apologize",
@@ -80,6 +83,10 @@ constexpr std::array<std::string_view, 49> k_refusal_phrases{
     "not enough information to",
     "without more context",
     "without additional context",
+    "does not contain the answer",
+    "doesn't contain the answer",
+    "not in the provided code",
+    "the code does not contain",
 };
 
 constexpr std::size_t k_refusal_window = 160;

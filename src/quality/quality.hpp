@@ -116,7 +116,10 @@ enum class Flag {
   control_chars,
   ungrounded,
   duplicate,
-  near_duplicate
+  near_duplicate,
+  not_a_question,  // the question does not end with '?'
+  echo,            // the answer only repeats its question
+  names_no_code    // the answer names nothing of its code
 };
 
 std::string_view to_string(Flag flag);
@@ -145,6 +148,20 @@ bool is_repetitive(std::string_view answer);
 // bidirectional controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069); and the line and
 // paragraph separators U+2028, U+2029. Bytes that are not UTF-8 are not looked at.
 bool has_control_chars(std::string_view text);
+
+// A question is one when it ends with '?' (white space aside): "1.0.0.0" or "2. Why it is
+// written this way" is not.
+bool is_question(std::string_view question);
+
+// The answer only repeats its question: every word of it (normalise(); the word "answer" aside)
+// is a word of the question. An empty answer is no echo (it is `empty`).
+bool echoes_question(std::string_view answer, std::string_view question);
+
+// `text` names something of `code`: an identifier grounding() claims and the code holds; a name
+// in a `code span` that the code holds, whatever its length; or a plain word of at least three
+// letters that the code holds as a name and that is no keyword or common English word ("code",
+// "value", "return", "function", ...).
+bool names_code(std::string_view text, std::string_view code);
 
 // "refusal,ungrounded": enum order, each flag once; "" for none.
 std::string join_flags(const std::vector<Flag>& flags);

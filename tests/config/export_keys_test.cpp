@@ -88,7 +88,8 @@ TEST_F(ConfigTest, ExportErrorsNameTheKeyAndTheLine) {
   EXPECT_THAT(error_of("export:\n  keep: [truncated, stale]\n"),
               AllOf(HasSubstr("export.keep[1]"), HasSubstr("\"stale\""),
                     HasSubstr("one of truncated, empty, refusal, repetitive, control_chars, "
-                              "ungrounded, duplicate, near_duplicate, all")));
+                              "ungrounded, duplicate, near_duplicate, not_a_question, echo, "
+                              "names_no_code, all")));
   EXPECT_THAT(error_of("export:\n  min_grounding: 1.5\n"),
               AllOf(HasSubstr("export.min_grounding"), HasSubstr("number from 0 to 1")));
   EXPECT_THAT(error_of("export:\n  near_duplicate_similarity: 0.2\n"),

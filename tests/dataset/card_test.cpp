@@ -90,7 +90,7 @@ class CardTest : public ::testing::Test {
       store::SampleRecord s;
       s.file_path = f.file_path;
       s.question = "Question " + std::to_string(i) + " about " + path + "?";
-      s.answer = "answer " + std::to_string(i);
+      s.answer = "It sets `x` to " + std::to_string(i) + ".";
       s.model_used = "tiny | model";
       s.repo_url = "https://" + repo;
       s.prompt_version = "builtin-1";

@@ -52,7 +52,7 @@ class ExportTest : public ::testing::Test {
       store::SampleRecord s;
       s.file_path = f.file_path;
       s.question = "Question " + std::to_string(i) + " about " + path + "?";
-      s.answer = "answer " + std::to_string(i) + " of " + path;
+      s.answer = "answer " + std::to_string(i) + " of " + path + ": `f" + std::to_string(i) + "`";
       s.model_used = "tiny";
       s.repo_url = "https://" + repo;
       s.commit_sha = f.commit_sha;
@@ -76,7 +76,7 @@ class ExportTest : public ::testing::Test {
     store::SampleRecord s;
     s.file_path = f.file_path;
     s.question = "What does " + path + " do?";
-    s.answer = "It does what " + path + " says.";
+    s.answer = "`f` does what " + path + " says.";
     s.model_used = "tiny";
     s.repo_url = "https://github.com/o/q";
     s.code = "int f;\n";
@@ -112,7 +112,7 @@ TEST_F(ExportTest, EveryLiveSampleIsWrittenOnceInTheFormat) {
     EXPECT_THAT(l["input"].get<std::string>(), HasSubstr("```c\nint f"));
   }
   EXPECT_EQ(outputs.size(), 5u);
-  EXPECT_TRUE(outputs.contains("answer 2 of x.c"));
+  EXPECT_TRUE(outputs.contains("answer 2 of x.c: `f2`"));
   std::set<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir / "out"))
     files.insert(entry.path().filename().string());
@@ -180,12 +180,12 @@ TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
   };
   add_one("good.c", [&](auto& s) {
     s.question = "What does good do?";
-    s.answer = "It is good.";
+    s.answer = "`f` is good.";
     keys(s);
   });
   add_one("copy.c", [&](auto& s) {  // the same pair again
     s.question = "What does good do?";
-    s.answer = "It is good.";
+    s.answer = "`f` is good.";
     keys(s);
   });
   add_one("near.c", [&](auto& s) {  // the same question, another answer
@@ -229,8 +229,8 @@ TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
 // Samples as prepare stores them when the model wrote control characters (quality::
 // has_control_chars): left out by default, written (JSON-escaped) only when the flag is kept.
 TEST_F(ExportTest, SamplesWithControlCharactersAreLeftOutUnlessKept) {
-  const std::string esc_answer = "It clears the screen \x1b[2J\x07 and ends.";
-  const std::string nul_answer = std::string("A NUL \0 inside.", 15);
+  const std::string esc_answer = "`f` clears the screen \x1b[2J\x07 and ends.";
+  const std::string nul_answer = std::string("`f` has a NUL \0 inside.", 24);
   const std::string bidi_question =
       "What does \xE2\x80\xAE"
       "cod.exe do?";

@@ -46,7 +46,7 @@ class ExportOutput : public ::testing::Test {
       store::SampleRecord s;
       s.file_path = f.file_path;
       s.question = "What does f" + std::to_string(i) + " do?";
-      s.answer = "It returns " + std::to_string(i) + ".";
+      s.answer = "`f" + std::to_string(i) + "` returns " + std::to_string(i) + ".";
       s.repo_url = "https://github.com/o/a";
       s.code = "int f" + std::to_string(i) + ";\n";
       samples.push_back(s);

@@ -215,7 +215,7 @@ TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
   auto b = samples_of("b.c");
   ASSERT_EQ(a.size(), 2u);
   ASSERT_EQ(b.size(), 2u);
-  EXPECT_EQ(a[0].quality_flags, "refusal");
+  EXPECT_EQ(a[0].quality_flags, "refusal,names_no_code");
   EXPECT_EQ(a[1].quality_flags, "");
   ASSERT_TRUE(a[1].grounding.has_value());
   EXPECT_LE(*a[1].grounding, 0.3);  // only `add` of four names is in the code
@@ -242,9 +242,9 @@ TEST_F(PrepareTest, ControlCharactersFromTheModelFlagTheSample) {
     const std::string& user = r.messages.back().content;
     std::string answer = "It returns `a + b`.";
     if (user.find("add return?") != std::string::npos)
-      answer = "It returns \x1b]0;pwned\x07 the sum.";
+      answer = "`add` returns \x1b]0;pwned\x07 the sum.";
     else if (user.find("add take?") != std::string::npos)
-      answer = std::string("It takes \0 two ints.", 20);
+      answer = std::string("`add` takes \0 two ints.", 24);
     else if (user.find("laid out?") != std::string::npos)
       answer = "Like this:\r\n\tint add(int a, int b) {\n\t  return a + b;\n\t}";
     return Result<llm::GenerateResult>(fake_reply(answer));

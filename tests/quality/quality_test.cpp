@@ -473,12 +473,13 @@ TEST(Grounding, MatchingIsCaseSensitiveAndWholeToken) {
 // ---- Flags --------------------------------------------------------------------------------------
 
 TEST(Flags, NamesRoundTrip) {
-  const std::vector<Flag> all = {Flag::truncated,  Flag::empty,         Flag::refusal,
-                                 Flag::repetitive, Flag::control_chars, Flag::ungrounded,
-                                 Flag::duplicate,  Flag::near_duplicate};
-  const std::vector<std::string> names = {"truncated",  "empty",         "refusal",
-                                          "repetitive", "control_chars", "ungrounded",
-                                          "duplicate",  "near_duplicate"};
+  const std::vector<Flag> all = {Flag::truncated,  Flag::empty,          Flag::refusal,
+                                 Flag::repetitive, Flag::control_chars,  Flag::ungrounded,
+                                 Flag::duplicate,  Flag::near_duplicate, Flag::not_a_question,
+                                 Flag::echo,       Flag::names_no_code};
+  const std::vector<std::string> names = {
+      "truncated", "empty",          "refusal",        "repetitive", "control_chars", "ungrounded",
+      "duplicate", "near_duplicate", "not_a_question", "echo",       "names_no_code"};
   EXPECT_EQ(all_flags(), all);
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(to_string(all[i]), names[i]);
@@ -519,6 +520,31 @@ TEST(Flags, ControlCharactersAreFoundButTabsNewlinesAndTextAreNot) {
   // Neighbours of the flagged code points are text.
   EXPECT_FALSE(
       has_control_chars("\xC2\xA0 nbsp, \xE2\x80\x94 dash, \xE2\x80\x8B zwsp, \xE2\x81\xA0 wj"));
+}
+
+// What a person would not keep although grounding scores it 1.0 (it names nothing that could be
+// missing): a "question" that asks nothing, an answer that repeats its question, an answer that
+// names nothing of its code, and one that says the code does not hold the answer.
+TEST(Flags, SamplesAPersonWouldNotKeepAreFlagged) {
+  EXPECT_FALSE(is_question("1.0.0.0"));
+  EXPECT_FALSE(is_question("2. Why it is written this way"));
+  EXPECT_TRUE(is_question("What does `add` return?"));
+  EXPECT_TRUE(is_question("  Why is `n` unsigned?  "));
+
+  EXPECT_TRUE(echoes_question("1.0.0.0\n\nAnswer: 1.0.0.0", "1.0.0.0"));
+  EXPECT_TRUE(echoes_question("What does add return?", "What does `add` return?"));
+  EXPECT_FALSE(echoes_question("`add` returns the sum of `a` and `b`.", "What does `add` return?"));
+  EXPECT_FALSE(echoes_question("", "What does `add` return?"));
+
+  constexpr std::string_view code = "int add(int first, int second) { return first + second; }";
+  EXPECT_TRUE(names_code("It returns `add`.", code));
+  EXPECT_TRUE(names_code("It adds first and second.", code));  // plain words the code names
+  EXPECT_FALSE(names_code("It returns the sum of its arguments.", code));
+  EXPECT_FALSE(names_code("The code does not contain the answer.", code));
+  EXPECT_FALSE(names_code("`multiply` is not here.", code));
+
+  EXPECT_TRUE(is_refusal("The code does not contain the answer."));
+  EXPECT_TRUE(is_refusal("The answer is not in the provided code."));
 }
 
 TEST(Flags, JoinAndSplit) {

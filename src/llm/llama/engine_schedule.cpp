@@ -196,7 +196,8 @@ void Engine::Worker::step() {
     seq->result.text += token_piece(vocab, token);
     seq->last = token;
     ++seq->result.completion_tokens;
-    if (seq->loop_watch.looping(seq->result.text)) {
+    // A schema-constrained reply is not cut: its JSON would break, and its schema bounds it.
+    if (!seq->job.request.json_schema && seq->loop_watch.looping(seq->result.text)) {
       seq->result.finish = FinishReason::loop;
       seq->result.text = without_loop(seq->result.text);
       finish(*seq, std::move(seq->result));
