@@ -238,8 +238,8 @@ class Parser {
     size_t start = m_pos++;
     if (!at_end() && peek() == '?') {
       if (m_pos + 1 >= m_end || m_text[m_pos + 1] != ':') {
-        return unsupported("group \"{}\" at offset {}",
-                           m_text.substr(start, std::min<size_t>(3, m_end - start)), start);
+        size_t length = m_pos + 1 < m_end ? 2 + decode_utf8(m_text, m_pos + 1).length : 2;
+        return unsupported("group \"{}\" at offset {}", m_text.substr(start, length), start);
       }
       m_pos += 2;
     }
@@ -388,7 +388,10 @@ class Matcher {
   }
 
   // A position reached after the minimum need not be followed again: from there the rest of the
-  // repetition can do no more than it could the first time.
+  // repetition can do no more than it could the first time. The positions before the minimum
+  // either move on (then they run out within the string's length) or repeat (then they stay), so a
+  // repetition takes at most about as many steps as the string has characters, whatever its
+  // counts.
   std::vector<size_t> repeat(const PatternPiece& piece, std::vector<size_t> frontier) {
     std::vector<bool> reached(m_text.size() + 1, false);
     std::vector<size_t> out;
@@ -406,9 +409,10 @@ class Matcher {
     if (piece.min == 0)
       frontier = keep_new(frontier);
     for (int64_t count = 1; !frontier.empty() && (!piece.max || count <= *piece.max); ++count) {
-      frontier = once(piece, frontier);
-      if (count >= piece.min)
-        frontier = keep_new(frontier);
+      std::vector<size_t> next = once(piece, frontier);
+      if (count < piece.min && next == frontier)
+        count = piece.min;  // the same positions at every count up to the minimum
+      frontier = count >= piece.min ? keep_new(next) : std::move(next);
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -302,6 +302,10 @@ TEST(JsonSchemaValidate, PatternsMatchTheWholeString) {
     EXPECT_EQ(problems.empty(), c.matches)
         << c.pattern << " on " << c.text << ": " << all(problems);
   }
+  // Counts do not multiply the work: positions that repeat before the minimum are followed once.
+  json nested = pattern_schema("^((a?){1000}){1000}b$");
+  EXPECT_FALSE(validate_json(std::string(200, 'a'), nested).empty());
+  EXPECT_TRUE(validate_json(std::string(200, 'a') + "b", nested).empty());
 }
 
 TEST(JsonSchemaValidate, PatternMismatchNamesThePattern) {
@@ -328,6 +332,7 @@ TEST(JsonSchemaToGbnf, UnsupportedPatternsSayWhat) {
       {"^a{2,3}?$", "lazy quantifier \"{2,3}?\" at offset 2"},
       {"^(?=a)$", "group \"(?=\" at offset 1"},
       {"^(?<n>a)$", "group \"(?<\" at offset 1"},
+      {"^(?$", "group \"(?\" at offset 1"},
       {"^\\bword$", "escape \"\\b\" at offset 1"},
       {"^\\D$", "escape \"\\D\" at offset 1"},
       {"^\\u0041$", "escape \"\\u\" at offset 1"},
