@@ -24,10 +24,10 @@ namespace {
 
 constexpr std::array<std::string_view, 7> k_types = {"object", "array",   "string", "integer",
                                                      "number", "boolean", "null"};
-constexpr std::array<std::string_view, 11> k_keywords = {
+constexpr std::array<std::string_view, 12> k_keywords = {
     "type",      "properties", "required", "additionalProperties",
     "items",     "minItems",   "maxItems", "minLength",
-    "maxLength", "enum",       "const"};
+    "maxLength", "pattern",    "enum",     "const"};
 constexpr std::array<std::string_view, 6> k_annotations = {"title",   "description", "$comment",
                                                            "$schema", "default",     "examples"};
 
@@ -235,6 +235,14 @@ Status check_schema(const json& schema, const std::string& path) {
   }
   if (auto status = check_bounds(schema, "minItems", "maxItems", path); !status)
     return status;
+  if (auto pattern = schema.find("pattern"); pattern != schema.end()) {
+    if (!pattern->is_string()) {
+      return fail(ErrorKind::invalid_argument, "\"pattern\" at {} must be a string, not {}",
+                  display(path), brief(*pattern));
+    }
+    if (auto parsed = parse_pattern(pattern->get_ref<const std::string&>(), path); !parsed)
+      return tl::unexpected(parsed.error());
+  }
   return check_bounds(schema, "minLength", "maxLength", path);
 }
 

@@ -1,6 +1,7 @@
 // Converting the JSON Schema subset to a GBNF grammar, for backends that constrain decoding: a
 // builder writes one rule per schema node (named after its path), then the shared primitive
-// rules it used. Count bounds become `{m,n}` repetitions, bounded by llama.cpp's limit.
+// rules it used. Count bounds become `{m,n}` repetitions, bounded by llama.cpp's limit; a string's
+// `pattern` becomes the JSON text of the strings it matches.
 // Thread-safety: pure functions. Errors: invalid_argument for an unsupported or malformed schema
 // (from the shared check) or a minimum the grammar cannot express.
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "llm/json_schema.hpp"
 #include "llm/json_schema_internal.hpp"
 
@@ -22,12 +24,9 @@ using detail::count_of;
 using detail::declares;
 using detail::display;
 using detail::dump;
+using detail::k_max_grammar_count;
 using detail::types_of;
 using nlohmann::json;
-
-// llama.cpp refuses repetition counts above 2000 and counts the rules a repetition creates against
-// the same limit; 1000 leaves room for the few rules around a repetition.
-constexpr int64_t k_max_grammar_count = 1000;
 
 // ---- grammar ----
 
@@ -96,6 +95,97 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
     out += part;
   }
   return out;
+}
+
+// ---- patterns ----
+
+bool is_character(const detail::PatternPiece& piece) {
+  return !piece.group && !piece.negated && piece.ranges.size() == 1 &&
+         piece.ranges.front().first == piece.ranges.front().last;
+}
+
+// A decoded character as JSON string text: '"', '\\' and control characters escaped.
+std::string json_text(char32_t c) {
+  switch (c) {
+    case '"':
+      return R"(\")";
+    case '\\':
+      return R"(\\)";
+    case '\b':
+      return R"(\b)";
+    case '\f':
+      return R"(\f)";
+    case '\n':
+      return R"(\n)";
+    case '\r':
+      return R"(\r)";
+    case '\t':
+      return R"(\t)";
+    default:
+      break;
+  }
+  if (c < 0x20)
+    return fmt::format("\\u{:04x}", static_cast<uint32_t>(c));
+  std::string out;
+  append_utf8(out, c);
+  return out;
+}
+
+// A character inside a GBNF class: ASCII letters and digits as they are, the rest escaped.
+std::string class_char(char32_t c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return std::string(1, static_cast<char>(c));
+  auto code = static_cast<uint32_t>(c);
+  if (code < 0x100)
+    return fmt::format("\\x{:02X}", code);
+  if (code < 0x10000)
+    return fmt::format("\\u{:04X}", code);
+  return fmt::format("\\U{:08X}", code);
+}
+
+std::string char_class(const std::vector<detail::CharRange>& ranges, bool negated) {
+  std::string out = negated ? "[^" : "[";
+  for (const detail::CharRange& range : ranges) {
+    out += class_char(range.first);
+    if (range.last != range.first)
+      out += "-" + class_char(range.last);
+  }
+  return out + "]";
+}
+
+// The decoded characters JSON text cannot hold as they are.
+constexpr std::array<detail::CharRange, 3> k_json_escaped = {
+    {{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}}};
+
+// A set as JSON text: a negated one leaves out what JSON escapes; a listed one takes the
+// characters JSON holds as they are in one class and the others as their escapes.
+std::string set_symbol(const detail::PatternPiece& set) {
+  if (is_character(set))
+    return literal(json_text(set.ranges.front().first));
+  if (set.negated) {
+    std::vector<detail::CharRange> excluded = set.ranges;
+    excluded.insert(excluded.end(), k_json_escaped.begin(), k_json_escaped.end());
+    return char_class(detail::normalize_ranges(std::move(excluded)), true);
+  }
+  std::vector<detail::CharRange> plain;
+  std::vector<std::string> alternatives;
+  for (const detail::CharRange& range : set.ranges) {
+    char32_t next = range.first;
+    for (const detail::CharRange& escaped : k_json_escaped) {
+      if (escaped.last < next || escaped.first > range.last)
+        continue;
+      if (next < escaped.first)
+        plain.push_back({next, escaped.first - 1});
+      for (char32_t c = std::max(next, escaped.first); c <= std::min(range.last, escaped.last); ++c)
+        alternatives.push_back(literal(json_text(c)));
+      next = escaped.last + 1;
+    }
+    if (next <= range.last)
+      plain.push_back({next, range.last});
+  }
+  if (!plain.empty())
+    alternatives.insert(alternatives.begin(), char_class(plain, false));
+  return alternatives.size() == 1 ? alternatives.front() : "(" + join(alternatives, " | ") + ")";
 }
 
 // Shared rules, emitted after the schema's own rules in this order, each only when used. Their
@@ -208,7 +298,7 @@ class GrammarBuilder {
     if (type == "array")
       return array_body(schema, name, path);
     if (type == "string")
-      return string_body(schema, path);
+      return string_body(schema, name, path);
     return use(type);
   }
 
@@ -225,7 +315,14 @@ class GrammarBuilder {
     return std::pair{min, count_of(schema, max_keyword)};
   }
 
-  Result<std::string> string_body(const json& schema, const std::string& path) {
+  Result<std::string> string_body(const json& schema, const std::string& name,
+                                  const std::string& path) {
+    if (auto pattern = schema.find("pattern"); pattern != schema.end()) {
+      auto parsed = detail::parse_pattern(pattern->get_ref<const std::string&>(), path);
+      if (!parsed)
+        return tl::unexpected(parsed.error());
+      return join({R"("\"")", pattern_sequence(*parsed, name), R"("\"")"}, " ");
+    }
     if (!schema.contains("minLength") && !schema.contains("maxLength"))
       return use("string");
     auto limits = bounds(schema, "minLength", "maxLength", path);
@@ -233,6 +330,41 @@ class GrammarBuilder {
       return tl::unexpected(limits.error());
     auto [min, max] = *limits;
     return join({R"("\"")", repeat(use("char"), min, max), R"("\"")"}, " ");
+  }
+
+  // The JSON text of the strings a pattern sequence matches (empty when it matches only "").
+  // Consecutive single characters become one literal.
+  std::string pattern_sequence(const detail::PatternSequence& pieces, const std::string& name) {
+    std::vector<std::string> parts;
+    std::string pending;
+    for (const detail::PatternPiece& piece : pieces) {
+      if (is_character(piece) && piece.min == 1 && piece.max == 1) {
+        pending += json_text(piece.ranges.front().first);
+        continue;
+      }
+      if (!pending.empty())
+        parts.push_back(literal(std::exchange(pending, "")));
+      parts.push_back(repeat(pattern_piece(piece, name), piece.min, piece.max));
+    }
+    if (!pending.empty())
+      parts.push_back(literal(pending));
+    return join(parts, " ");
+  }
+
+  // One GBNF symbol for a piece, before its repetition: a repeated group gets a rule of its own,
+  // since llama.cpp counts the rules inside a repeated parenthesis against its limit.
+  std::string pattern_piece(const detail::PatternPiece& piece, const std::string& name) {
+    if (!piece.group)
+      return set_symbol(piece);
+    std::vector<std::string> alternatives;
+    for (const detail::PatternSequence& alternative : piece.alternatives) {
+      std::string body = pattern_sequence(alternative, name);
+      alternatives.push_back(body.empty() ? R"("")" : body);
+    }
+    std::string body = join(alternatives, " | ");
+    if (piece.min == 1 && piece.max == 1)
+      return "(" + body + ")";
+    return add_rule(name + "-group", body);
   }
 
   Result<std::string> array_body(const json& schema, const std::string& name,

@@ -42,6 +42,43 @@ bool declares(const nlohmann::json& schema, std::string_view type);
 // The value of a count keyword (minItems, maxLength, ...), nullopt when absent.
 std::optional<int64_t> count_of(const nlohmann::json& schema, const char* keyword);
 
+// llama.cpp refuses repetition counts above 2000 and counts the rules a repetition creates against
+// the same limit; 1000 leaves room for the few rules around a repetition. Pattern quantifiers are
+// held to it too.
+inline constexpr int64_t k_max_grammar_count = 1000;
+
+// ---- patterns (json_schema_pattern.cpp) ----
+
+// A parsed `pattern`: an anchored sequence of pieces, each a set of characters (a literal is a set
+// of one) or a group of alternative sequences, repeated between `min` and `max` times.
+struct CharRange {
+  char32_t first = 0;
+  char32_t last = 0;
+};
+struct PatternPiece;
+using PatternSequence = std::vector<PatternPiece>;
+struct PatternPiece {
+  bool group = false;
+  std::vector<CharRange> ranges;              // a set: sorted, disjoint, not adjacent
+  bool negated = false;                       // a set: every character but `ranges`
+  std::vector<PatternSequence> alternatives;  // a group
+  int64_t min = 1;
+  std::optional<int64_t> max = 1;  // nullopt: unbounded
+};
+
+// `pattern` parsed, or invalid_argument naming "pattern", display(path) and what is unsupported or
+// invalid at which byte offset.
+Result<PatternSequence> parse_pattern(std::string_view pattern, const std::string& path);
+
+// Whether the whole of `text` (UTF-8, matched by code points; invalid bytes are U+FFFD) matches.
+bool pattern_matches(const PatternSequence& pattern, std::string_view text);
+
+// `ranges` sorted, with overlapping and adjacent ranges merged.
+std::vector<CharRange> normalize_ranges(std::vector<CharRange> ranges);
+
+// Whether a set contains `c`.
+bool set_contains(const PatternPiece& set, char32_t c);
+
 // The schema at `path` (and everything below it) is in the supported subset.
 Status check_schema(const nlohmann::json& schema, const std::string& path);
 

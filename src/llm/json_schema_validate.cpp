@@ -1,6 +1,7 @@
 // Validating an instance against the JSON Schema subset, for backends that cannot constrain
 // decoding: a visitor walks the instance and the (checked) schema together and collects one
-// message per problem, each starting with the JSON pointer of the offending value.
+// message per problem, each starting with the JSON pointer of the offending value. A `pattern` is
+// matched by the same parse the grammar uses (json_schema_pattern.cpp).
 // Thread-safety: pure functions. Errors: messages, never exceptions; an unsupported schema
 // yields one message naming it.
 #include <algorithm>
@@ -106,6 +107,11 @@ class Validator {
     }
     if (auto max = count_of(schema, "maxLength"); max && length > *max) {
       report(path, "expected at most {} characters, got {}", *max, length);
+    }
+    if (auto pattern = schema.find("pattern"); pattern != schema.end()) {
+      auto parsed = detail::parse_pattern(pattern->get_ref<const std::string&>(), path);
+      if (parsed && !detail::pattern_matches(*parsed, text))
+        report(path, "{} does not match the pattern {}", brief(text), brief(*pattern));
     }
   }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -174,12 +175,14 @@ TEST(JsonSchemaValidate, LongValuesAreCutShortInMessages) {
 }
 
 TEST(JsonSchemaValidate, UnsupportedSchemaIsOneProblem) {
-  json schema = {{"type", "string"}, {"pattern", "^a"}};
+  json schema = {{"type", "string"}, {"format", "date"}};
   EXPECT_EQ(validate_json("a", schema),
-            std::vector<std::string>{"unsupported JSON Schema keyword \"pattern\" at (root)"});
+            std::vector<std::string>{"unsupported JSON Schema keyword \"format\" at (root)"});
+  json lazy = {{"type", "string"}, {"pattern", "^a*?$"}};
+  EXPECT_EQ(validate_json("a", lazy),
+            std::vector<std::string>{
+                "unsupported \"pattern\" at (root): lazy quantifier \"*?\" at offset 2"});
 }
-
-// ---- converter ----
 
 void expect_rejected(const json& schema, const std::string& message) {
   auto grammar = json_schema_to_gbnf(schema);
@@ -188,11 +191,197 @@ void expect_rejected(const json& schema, const std::string& message) {
   EXPECT_EQ(grammar.error().message, message);
 }
 
+// ---- patterns ----
+
+// A generated question: a capital letter, one identifier in backticks, its only '?' at the end.
+const char* const k_question_pattern =
+    "^[A-Z][^`?\\n]{2,70}`[A-Za-z_][A-Za-z0-9_.:]{0,40}`[^?\\n]{0,80}\\?$";
+
+json pattern_schema(const std::string& pattern) {
+  return {{"type", "string"}, {"pattern", pattern}};
+}
+
+// Pattern, text, whether the text matches.
+struct PatternCase {
+  std::string pattern;
+  std::string text;
+  bool matches;
+  // Whether the grammar lets the string through: the same, except where the grammar narrows the
+  // pattern ('.' and negated classes never emit '"', '\\' or control characters).
+  std::optional<bool> grammar_matches = std::nullopt;
+};
+
+std::vector<PatternCase> pattern_cases() {
+  const std::string question = k_question_pattern;
+  return {
+      {question, "What does `max_int` return?", true},
+      {question, "Why does `std::vector` hold ints here?", true},
+      {question,
+       "Does `f` handle \xc3\xbcn\xc3\xaf"
+       "code?",
+       true},
+      {question, "Does `f` handle \"quotes\" or a \\ backslash?", true, false},
+      {question, "Is `a` or `b` used?", true},
+      {question, "what does `max_int` return?", false},  // lowercase start
+      {question,
+       "\xc3\x9c"
+       "ber `x` what?",
+       false},                                                 // not [A-Z]
+      {question, "What does max_int return?", false},          // no backticks
+      {question, "What does `max_int` return? Why?", false},   // a second '?'
+      {question, "What does `max_int` return", false},         // no '?'
+      {question, "Wh?at `x`?", false},                         // '?' before the identifier
+      {question, "What does `max_int`\n return?", false},      // newline
+      {question, "What does `9lives` return?", false},         // identifier starts with a digit
+      {question, "Wh `x`?", true},                             // 2 characters after the capital
+      {question, "W `x`?", false},                             // 1 character
+      {question, "W" + std::string(70, 'a') + "`x`?", true},   // 70 characters
+      {question, "W" + std::string(71, 'a') + "`x`?", false},  // 71 characters
+      {question, "What is `" + std::string(41, 'a') + "`?", true},  // 1 + 40 identifier characters
+      {question, "What is `" + std::string(42, 'a') + "`?", false},
+      {"^abc$", "abc", true},
+      {"^abc$", "abcd", false},
+      {"^abc$", "xabc", false},
+      {"^$", "", true},
+      {"^$", "a", false},
+      {"^.{3}$", "\xc3\xa9t\xc3\xa9", true},  // code points, not bytes
+      {"^.{3}$", "ab", false},
+      {"^.$", "\n", false},
+      {"^.$", "\r", false},
+      {"^.$", "\"", true, false},
+      {"^[\"\\\\]$", "\"", true},
+      {"^[\"\\\\]$", "\\", true},
+      {"^[a-c]+$", "abcab", true},
+      {"^[a-c]+$", "abd", false},
+      {"^[a-c]+$", "", false},
+      {"^[^a-c]$", "d", true},
+      {"^[^a-c]$", "b", false},
+      {"^[-a]$", "-", true},
+      {"^[a-]$", "-", true},
+      {"^[\\]\\-]$", "]", true},
+      {"^[\\]\\-]$", "-", true},
+      {"^[\\d_]$", "7", true},
+      {"^[\\d_]$", "_", true},
+      {"^[\\d_]$", "a", false},
+      {"^[\xc3\xa0-\xc3\xbf]$", "\xc3\xa9", true},  // a range of non-ASCII characters
+      {"^[\xc3\xa0-\xc3\xbf]$", "e", false},
+      {"^\\d\\w\\s$", "1a ", true},
+      {"^\\d\\w\\s$", "1a\t", true},
+      {"^\\d\\w\\s$", "a1 ", false},
+      {"^\\w+$", "snake_Case9", true},
+      {"^\\w+$", "kebab-case", false},
+      {"^a\\.b\\*\\?\\(\\)\\[\\]\\{\\}\\|\\^\\$\\/\\\\$", "a.b*?()[]{}|^$/\\", true},
+      {"^a\\nb\\tc$", "a\nb\tc", true},
+      {"^(cat|dog)s?$", "cats", true},
+      {"^(cat|dog)s?$", "dog", true},
+      {"^(cat|dog)s?$", "cow", false},
+      {"^(?:ab)+$", "ababab", true},
+      {"^(?:ab)+$", "aba", false},
+      {"^(a|ab)(c|bcd)$", "abcd", true},  // needs backtracking into the first group
+      {"^(a|)b$", "b", true},
+      {"^(a|aa)+b$", std::string(60, 'a'), false},  // no exponential backtracking
+      {"^(a|aa)+b$", "aaab", true},
+      {"^(a*b?){2}c$", "aabc", true},
+      {"^a{2}$", "aa", true},
+      {"^a{2}$", "aaa", false},
+      {"^a{2,}$", "aaaaaaa", true},
+      {"^a{2,}$", "a", false},
+      {"^a{1,3}$", "aaa", true},
+      {"^a{1,3}$", "aaaa", false},
+      {"^a{0}b$", "b", true},
+      {"^x*y+z?$", "yy", true},
+      {"^x*y+z?$", "xxz", false},
+      {"^\xe6\x97\xa5\xe6\x9c\xac$", "\xe6\x97\xa5\xe6\x9c\xac", true},
+      {"^a}]$", "a}]", true},
+  };
+}
+
+TEST(JsonSchemaValidate, PatternsMatchTheWholeString) {
+  for (const PatternCase& c : pattern_cases()) {
+    auto problems = validate_json(c.text, pattern_schema(c.pattern));
+    EXPECT_EQ(problems.empty(), c.matches)
+        << c.pattern << " on " << c.text << ": " << all(problems);
+  }
+  // Counts do not multiply the work: positions that repeat before the minimum are followed once.
+  json nested = pattern_schema("^((a?){1000}){1000}b$");
+  EXPECT_FALSE(validate_json(std::string(200, 'a'), nested).empty());
+  EXPECT_TRUE(validate_json(std::string(200, 'a') + "b", nested).empty());
+}
+
+TEST(JsonSchemaValidate, PatternMismatchNamesThePattern) {
+  json schema = questions_schema(1);
+  schema["properties"]["questions"]["items"]["pattern"] = "^[A-Z].*\\?$";
+  EXPECT_EQ(
+      validate_json({{"questions", {"why is this so long?"}}}, schema),
+      std::vector<std::string>{
+          R"(/questions/0: "why is this so long?" does not match the pattern "^[A-Z].*\\?$")"});
+  // Lengths are still checked beside the pattern.
+  EXPECT_EQ(validate_json({{"questions", {"Why?"}}}, schema),
+            std::vector<std::string>{"/questions/0: expected at least 10 characters, got 4"});
+  EXPECT_TRUE(validate_json(3, {{"type", {"string", "integer"}}, {"pattern", "^a$"}}).empty());
+}
+
+TEST(JsonSchemaToGbnf, UnsupportedPatternsSayWhat) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"abc$", "missing \"^\" at the start"},
+      {"^abc", "missing \"$\" at the end"},
+      {"^a$b", "\"$\" before the end at offset 2"},
+      {"^a^b$", "\"^\" after the start at offset 2"},
+      {"^a|b$", "\"|\" outside a group at offset 2 (put the alternatives in a group)"},
+      {"^a*?$", "lazy quantifier \"*?\" at offset 2"},
+      {"^a{2,3}?$", "lazy quantifier \"{2,3}?\" at offset 2"},
+      {"^(?=a)$", "group \"(?=\" at offset 1"},
+      {"^(?<n>a)$", "group \"(?<\" at offset 1"},
+      {"^(?$", "group \"(?\" at offset 1"},
+      {"^\\bword$", "escape \"\\b\" at offset 1"},
+      {"^\\D$", "escape \"\\D\" at offset 1"},
+      {"^\\u0041$", "escape \"\\u\" at offset 1"},
+      {"^\\1$", "escape \"\\1\" at offset 1"},
+      {"^[\\b]$", "escape \"\\b\" at offset 2"},
+      {"^[\\d-z]$", "range from a class escape at offset 4"},
+      {"^a{2000}$", "count 2000 at offset 2 is too large (at most 1000)"},
+      {"^(a*)*b$", "\"*\" repeats a group that can match the empty string at offset 5"},
+      {"^(a|b?){2,}$", "\"{2,}\" repeats a group that can match the empty string at offset 7"},
+  };
+  for (const auto& [pattern, what] : cases) {
+    expect_rejected(pattern_schema(pattern), "unsupported \"pattern\" at (root): " + what);
+  }
+  json nested = object_of({{"q", pattern_schema("^a+?$")}}, {"q"});
+  expect_rejected(nested,
+                  "unsupported \"pattern\" at /properties/q: lazy quantifier \"+?\" at offset 2");
+}
+
+TEST(JsonSchemaToGbnf, InvalidPatternsAreRejected) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"^(a$", "unbalanced \"(\" at offset 1"},
+      {"^a)$", "unbalanced \")\" at offset 2"},
+      {"^[ab$", "unbalanced \"[\" at offset 1"},
+      {"^[]$", "empty character class at offset 1"},
+      {"^[z-a]$", "range \"z-a\" out of order at offset 2"},
+      {"^*a$", "nothing to repeat at offset 1"},
+      {"^(+)$", "nothing to repeat at offset 2"},
+      {"^a**$", "nothing to repeat at offset 3"},
+      {"^a{3,2}$", "quantifier \"{3,2}\" out of order at offset 2"},
+      {"^a{x}$", "\"{\" is not a quantifier at offset 2 (write \\{ for the character)"},
+      {"^a{2$", "\"{\" is not a quantifier at offset 2 (write \\{ for the character)"},
+      {"^{2}$", "nothing to repeat at offset 1"},
+      {"^a\\", "pattern ends with \"\\\" at offset 2"},
+      {"^\xff$", "invalid UTF-8 at offset 1"},
+  };
+  for (const auto& [pattern, what] : cases) {
+    expect_rejected(pattern_schema(pattern), "invalid \"pattern\" at (root): " + what);
+  }
+  expect_rejected({{"type", "string"}, {"pattern", 3}},
+                  "\"pattern\" at (root) must be a string, not 3");
+}
+
+// ---- converter ----
+
 TEST(JsonSchemaToGbnf, UnsupportedKeywordsNameTheirPath) {
-  json pattern = questions_schema(2);
-  pattern["properties"]["questions"]["items"]["pattern"] = "^W";
-  expect_rejected(pattern,
-                  "unsupported JSON Schema keyword \"pattern\" at /properties/questions/items");
+  json media = questions_schema(2);
+  media["properties"]["questions"]["items"]["contentMediaType"] = "text/plain";
+  expect_rejected(
+      media, "unsupported JSON Schema keyword \"contentMediaType\" at /properties/questions/items");
   expect_rejected({{"$ref", "#/defs/a"}}, "unsupported JSON Schema keyword \"$ref\" at (root)");
   json one_of = object_of({{"x", {{"oneOf", json::array()}}}}, json::array());
   expect_rejected(one_of, "unsupported JSON Schema keyword \"oneOf\" at /properties/x");
@@ -295,6 +484,26 @@ TEST(JsonSchemaToGbnf, EnumKeepsOnlyValuesTheTypeAllows) {
   EXPECT_EQ(*grammar, "root ::= \"\\\"a\\\\\\\"b\\\"\" | \"\\\"line\\\\nbreak\\\"\"\n");
 }
 
+TEST(JsonSchemaToGbnf, PatternGrammar) {
+  // Literals in their JSON form, negated classes without '"', '\\' and control characters,
+  // repeated groups as rules; the lengths are left to the validator.
+  json schema = {{"type", "string"},
+                 {"pattern", R"re(^a"b\\[^x]{2}(c|d)*\.$)re"},
+                 {"minLength", 50},
+                 {"maxLength", 60}};
+  auto grammar = json_schema_to_gbnf(schema);
+  ASSERT_TRUE(grammar) << grammar.error().describe();
+  EXPECT_EQ(*grammar, R"g(root ::= "\"" "a\\\"b\\\\" [^\x00-\x1F\x22\x5Cx]{2} root-group* "." "\""
+root-group ::= "c" | "d"
+)g");
+  auto classes = json_schema_to_gbnf(pattern_schema(R"re(^[\t"a-c].?(x|yz)$)re"));
+  ASSERT_TRUE(classes) << classes.error().describe();
+  EXPECT_EQ(
+      *classes,
+      R"g(root ::= "\"" ([a-c] | "\\t" | "\\\"") [^\x00-\x1F\x22\x5C\u2028-\u2029]? ("x" | "yz") "\""
+)g");
+}
+
 // ---- llama.cpp ----
 
 void quiet_log(ggml_log_level level, const char* text, void* /*user*/) {
@@ -332,6 +541,8 @@ std::vector<std::pair<std::string, json>> grammar_schemas() {
                              {"either", {{"type", {"integer", "number", "boolean"}}}},
                              {"list", list}},
                             json::array());
+  json question_pattern_schema = questions_schema(3);
+  question_pattern_schema["properties"]["questions"]["items"]["pattern"] = k_question_pattern;
   json many = {{"type", "object"}, {"properties", json::object()}};
   for (int i = 0; i < 80; ++i)
     many["properties"]["p" + std::to_string(i)] = {{"type", "integer"}};
@@ -355,6 +566,11 @@ std::vector<std::pair<std::string, json>> grammar_schemas() {
       {"80-optional-properties", many},
       {"empty-array", {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", 0}}},
       {"scalar", {{"type", "number"}}},
+      {"question-pattern", question_pattern_schema},
+      {"pattern-pieces", pattern_schema(R"re(^[\t"a-c)re"
+                                        "\xc3\xa9"
+                                        R"re(]\d\w\s.?(x|yz|)[^\\"]+\\"$)re")},
+      {"nested-repetitions", pattern_schema("^(a{0,40}[b-z]){0,80}$")},
   };
 }
 
@@ -491,6 +707,14 @@ TEST_F(JsonSchemaLlama, AcceptsOptionalPropertiesAndScalars) {
   std::string empty = gbnf({{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", 0}});
   EXPECT_TRUE(accepts(empty, "[]"));
   EXPECT_FALSE(accepts(empty, R"([""])"));
+}
+
+TEST_F(JsonSchemaLlama, PatternGrammarsAgreeWithTheValidator) {
+  for (const PatternCase& c : pattern_cases()) {
+    std::string text = json(c.text).dump();
+    EXPECT_EQ(accepts(gbnf(pattern_schema(c.pattern)), text), c.grammar_matches.value_or(c.matches))
+        << c.pattern << " on " << text;
+  }
 }
 
 TEST_F(JsonSchemaLlama, GreedyGenerationFollowsTheSchema) {

@@ -86,6 +86,24 @@ TEST_F(EngineTest, SmallCFileGivesNSchemaValidQuestions) {
   EXPECT_GT(result->completion_tokens, 5);
 }
 
+TEST_F(EngineTest, QuestionPatternShapesEveryQuestion) {
+  // A capital letter, one identifier in backticks, the only '?' at the end.
+  nlohmann::json schema = questions_schema(2);
+  schema["properties"]["questions"]["items"]["pattern"] =
+      "^[A-Z][^`?\\n]{2,70}`[A-Za-z_][A-Za-z0-9_.:]{0,40}`[^?\\n]{0,80}\\?$";
+  GenerateRequest request = ask_questions(2);
+  request.json_schema = schema;
+  request.max_tokens = 600;  // each question is at most 196 characters
+  auto backend = make_llama_backend(options());
+  auto result = backend->generate(request, {});
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->finish, FinishReason::stop) << result->text;
+  auto json = nlohmann::json::parse(result->text, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << result->text;
+  EXPECT_TRUE(validate_json(json, schema).empty()) << result->text;
+  EXPECT_EQ(json["questions"].size(), 2U) << result->text;
+}
+
 TEST_F(EngineTest, ReportsContextLengthAndName) {
   auto backend = make_llama_backend(options(1024));
   auto info = backend->model_info();
