@@ -165,6 +165,11 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
   return set;
 }
 
+// One question naming one identifier in backticks: a capital letter first, a `name`, one '?' at
+// the end (195 characters at most, within k_max_question_chars).
+constexpr const char* k_question_pattern =
+    "^[A-Z][^`?\\n]{2,70}`[A-Za-z_][A-Za-z0-9_.:]{0,40}`[^?\\n]{0,80}\\?$";
+
 nlohmann::json questions_schema(int count) {
   return {{"type", "object"},
           {"properties",
@@ -173,7 +178,8 @@ nlohmann::json questions_schema(int count) {
               {"items",
                {{"type", "string"},
                 {"minLength", k_min_question_chars},
-                {"maxLength", k_max_question_chars}}},
+                {"maxLength", k_max_question_chars},
+                {"pattern", k_question_pattern}}},
               {"minItems", count},
               {"maxItems", count}}}}},
           {"required", {"questions"}}};
@@ -221,7 +227,12 @@ Result<std::vector<std::string>> distinct_questions(const nlohmann::json& list) 
   return out;
 }
 
-Result<std::vector<std::string>> questions_from_json(const nlohmann::json& json, int count) {
+Result<std::vector<std::string>> questions_from_json(nlohmann::json json, int count) {
+  // White space around a question is no fault of its shape (the pattern); it is trimmed.
+  if (json.is_object() && json.contains("questions") && json["questions"].is_array())
+    for (auto& q : json["questions"])
+      if (q.is_string())
+        q = trimmed(q.get<std::string>());
   auto problems = llm::validate_json(json, questions_schema(count));
   if (!problems.empty())
     return fail(ErrorKind::bad_output, "the questions do not match the schema: {}",

@@ -59,7 +59,8 @@ struct CodeUnit {
 };
 
 // {"questions": [exactly `count` strings of k_min_question_chars to k_max_question_chars
-// characters]}.
+// characters, each shaped by a pattern: a capital letter first, a name in backticks, one '?' at
+// the end]}. A grammar-constrained backend can then write nothing else.
 nlohmann::json questions_schema(int count);
 
 // The token budget of a questions call for `count` questions: the longest reply the schema allows

@@ -120,19 +120,38 @@ TEST(Prompts, AnOversizedOrSpecialFileIsRefusedWithItsName) {
 TEST(Prompts, QuestionsSchemaDemandsExactlyNQuestions) {
   auto schema = questions_schema(3);
   EXPECT_TRUE(llm::json_schema_to_gbnf(schema).has_value());
-  nlohmann::json three = {{"questions", {"What is a?", "What is b?", "What is c?"}}};
-  nlohmann::json two = {{"questions", {"What is a?", "What is b?"}}};
+  nlohmann::json three = {{"questions", {"What is `a`?", "What is `b`?", "What is `c`?"}}};
+  nlohmann::json two = {{"questions", {"What is `a`?", "What is `b`?"}}};
   EXPECT_TRUE(llm::validate_json(three, schema).empty());
   EXPECT_FALSE(llm::validate_json(two, schema).empty());
 }
 
+// The grammar shapes each question as far as a pattern can: a capital letter first, one name in
+// backticks, one '?' at the end — no list number, no topic without a question, no second question.
+TEST(Prompts, QuestionsSchemaShapesEachQuestion) {
+  auto schema = questions_schema(1);
+  auto valid = [&](const std::string& q) {
+    return llm::validate_json(nlohmann::json{{"questions", {q}}}, schema).empty();
+  };
+  EXPECT_TRUE(valid("What does `add` return when `a` is negative?"));
+  EXPECT_TRUE(valid("Why is `Parser::next_token` called twice?"));
+  EXPECT_FALSE(valid("1.0.0.0"));
+  EXPECT_FALSE(valid("2. Why is `add` written this way?"));
+  EXPECT_FALSE(valid("What does the code do?"));                    // names nothing
+  EXPECT_FALSE(valid("What does `add` do? It adds `a` and `b`."));  // an embedded answer
+  EXPECT_FALSE(valid("What does `add` do? Why?"));                  // two questions
+  EXPECT_FALSE(valid("Why is `add` written this way"));             // no question mark
+}
+
 TEST(Prompts, ParseQuestionsTrimsAndRejectsBadReplies) {
-  auto ok = parse_questions(R"({"questions": ["  Why add?  ", "How to call add?"]})", 2);
+  auto ok =
+      parse_questions(R"({"questions": ["  Why is `add` here?  ", "How to call `add`?"]})", 2);
   ASSERT_TRUE(ok) << ok.error().describe();
-  EXPECT_EQ(ok->at(0), "Why add?");
+  EXPECT_EQ(ok->at(0), "Why is `add` here?");
   for (std::string_view bad :
        {"not json", R"({"questions": ["one"]})", R"({"questions": ["Why?", "  "]})",
-        R"({"questions": ["Why add?", "why add?"]})", R"({"answers": ["a", "b"]})"}) {
+        R"({"questions": ["Why is `add` here?", "Why is `add` here?"]})",
+        R"({"answers": ["a", "b"]})"}) {
     auto r = parse_questions(bad, 2);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::bad_output) << bad;
@@ -143,12 +162,13 @@ TEST(Prompts, ParseQuestionsTrimsAndRejectsBadReplies) {
 // or answer with a numbered list; the questions are taken from either.
 TEST(Prompts, ParseQuestionsFindsJsonInsideProseOrAFence) {
   for (std::string_view reply :
-       {"Here you are:\n```json\n{\"questions\": [\"Why does add exist?\", \"How to call "
-        "add?\"]}\n```\n",
-        "Sure! {\"questions\": [\"Why does add exist?\", \"How to call add?\"]} Hope it helps."}) {
+       {"Here you are:\n```json\n{\"questions\": [\"Why does `add` exist?\", \"How to call "
+        "`add`?\"]}\n```\n",
+        "Sure! {\"questions\": [\"Why does `add` exist?\", \"How to call `add`?\"]} Hope it "
+        "helps."}) {
     auto r = parse_questions(reply, 2);
     ASSERT_TRUE(r) << reply << ": " << r.error().describe();
-    EXPECT_EQ(*r, (std::vector<std::string>{"Why does add exist?", "How to call add?"}));
+    EXPECT_EQ(*r, (std::vector<std::string>{"Why does `add` exist?", "How to call `add`?"}));
   }
 }
 
