@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -28,6 +29,7 @@ namespace g2d {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -202,25 +204,35 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
                        "  max_file_bytes: 1000\n  max_concurrent_files: 2\n");
   auto first = prepare({});
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_THAT(first.output, HasSubstr("done       github.com/o/r/a.c  2 samples"));
-  EXPECT_THAT(first.output, HasSubstr("prepare: 2 done (4 samples), 0 failed"));
-  EXPECT_THAT(first.output, HasSubstr("b.py  2 samples"));
+  // A unit keeps only the questions that are real questions about its code: the tiny model
+  // writes one or two per file.
+  std::smatch counted;
+  ASSERT_TRUE(std::regex_search(first.output, counted,
+                                std::regex(R"(prepare: 2 done \(([0-9]+) samples\), 0 failed)")))
+      << first.output;
+  const int stored = std::stoi(counted[1]);
+  EXPECT_GE(stored, 2);
+  EXPECT_LE(stored, 4);
+  EXPECT_THAT(first.output, ContainsRegex("done       github.com/o/r/a.c  [12] samples?"));
+  EXPECT_THAT(first.output, ContainsRegex("b.py  [12] samples?"));
+  const std::string rows = ":" + std::to_string(stored);
   EXPECT_THAT(first.output, HasSubstr("1 secret redacted"));
   EXPECT_THAT(first.output, Not(HasSubstr(kPlanted)));
   std::vector<std::string> consumer_checks;
   for (const char* format : {"alpaca", "sharegpt", "openai", "chatml", "raw"}) {
-    // Every format holds the 4 samples with their code, and never the planted secret.
+    // Every format holds every stored sample with its code, and never the planted secret.
     fs::path out = ws / (std::string(format) + ".jsonl");
     consumer_checks.insert(
         consumer_checks.end(),
-        {"--check", std::string(format) + (std::string_view(format) == "raw" ? ":4" : ":4:code") +
-                        "=" + out.string()});
+        {"--check", std::string(format) +
+                        (std::string_view(format) == "raw" ? rows : rows + ":code") + "=" +
+                        out.string()});
     auto exported =
         test::run_git2dataset({"export", "--format", format, "--include-flagged", "--output",
                                out.string(), "--config", (ws / "git2dataset.yaml").string()});
     ASSERT_EQ(exported.exit_code, 0) << exported.output;
     std::string text = test::read_file(out);
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << format;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), stored) << format;
     EXPECT_THAT(text, HasSubstr("password = ")) << format;  // b.py's code, redacted
     EXPECT_THAT(text, Not(HasSubstr(kPlanted))) << format;
   }
@@ -235,7 +247,8 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
     ASSERT_TRUE(checked) << checked.error().describe();
     EXPECT_EQ(checked->exit_code, 0) << checked->output;
     for (const char* format : {"alpaca", "sharegpt", "openai", "chatml", "raw"})
-      EXPECT_THAT(checked->output, HasSubstr(std::string("ok ") + format + " 4 rows"));
+      EXPECT_THAT(checked->output,
+                  HasSubstr(std::string("ok ") + format + " " + std::to_string(stored) + " rows"));
   } else {
     consumer_skip = "the datasets venv is not set up (scripts/setup.sh --with-datasets)";
   }
@@ -245,7 +258,7 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
     ASSERT_EQ(st.exit_code, 0) << st.output;
     auto j = nlohmann::json::parse(st.output);
     EXPECT_EQ(j["files"]["done"], 2);
-    EXPECT_EQ(j["samples"]["live"], 4);
+    EXPECT_EQ(j["samples"]["live"], stored);
     EXPECT_EQ(j["last_run"]["state"], "finished");
     EXPECT_EQ(j["last_run"]["done"], 2);
     EXPECT_EQ(j["skipped"]["sensitive"], 1);
@@ -274,8 +287,9 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   };
   auto a_ids = samples_of("github.com/o/r/a.c");
   auto b_ids = samples_of("github.com/o/r/b.py");
-  EXPECT_EQ(a_ids.size(), 2u);
-  EXPECT_EQ(b_ids.size(), 2u);
+  EXPECT_FALSE(a_ids.empty());
+  EXPECT_FALSE(b_ids.empty());
+  EXPECT_EQ(static_cast<int>(a_ids.size() + b_ids.size()), stored);
 
   auto again = prepare({});
   ASSERT_EQ(again.exit_code, 0) << again.output;
@@ -286,12 +300,12 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   test::write_file(repo / "a.c", "int a;\nint twice(int x) { return 2 * x; }\n");
   auto edited = prepare({});
   ASSERT_EQ(edited.exit_code, 0) << edited.output;
-  EXPECT_THAT(edited.output, HasSubstr("prepare: 1 done (2 samples)"));
+  EXPECT_THAT(edited.output, ContainsRegex("prepare: 1 done \\([12] samples?\\)"));
   EXPECT_THAT(edited.output, HasSubstr("done       github.com/o/r/a.c"));
   EXPECT_THAT(edited.output, Not(HasSubstr("done       github.com/o/r/b.py")));
   EXPECT_EQ(samples_of("github.com/o/r/b.py"), b_ids);  // untouched
   auto new_a = samples_of("github.com/o/r/a.c");
-  EXPECT_EQ(new_a.size(), 2u);
+  EXPECT_FALSE(new_a.empty());
   EXPECT_NE(new_a, a_ids);  // replaced
 
   fs::remove(repo / "b.py");
