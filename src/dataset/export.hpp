@@ -4,8 +4,9 @@
 // both. A sample shows where it comes from as a dataset may publish it: the file's path in its
 // repository and the repository's published name (core/repository_name.hpp: a repo_url an earlier
 // version stored — a local path, a URL with userinfo — is shown in this version's form, and the
-// split and the selection use that form too). Samples stream from one snapshot of the store
-// straight to the file: memory does not grow with the sample count.
+// split and the selection use that form too; a question or answer of an earlier version that names
+// a local repository's clone folder shows the path in the repository instead). Samples stream from
+// one snapshot of the store straight to the file: memory does not grow with the sample count.
 //
 // Files are written as dataset/output_file.hpp says: a regular file through a temporary file
 // beside it, renamed over it only when complete (fsync'd first), so a crash or an error never

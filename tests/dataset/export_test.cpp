@@ -324,12 +324,19 @@ TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
 
 // A sample shows the path in its repository and the repository's published name, never the folder
 // under repos_dir nor a local path — also for samples an earlier version stored with the local path
-// (or a URL's redacted userinfo) in repo_url: export shows those as this version would store them,
-// so a repository's old and new samples are one repository for the selection, the split and the
-// card.
+// (or a URL's redacted userinfo) in repo_url, or with a question naming the clone folder: export
+// shows those as this version would store them, so a repository's old and new samples are one
+// repository for the selection, the split and the card.
 TEST_F(ExportTest, SamplesShowThePathInTheRepositoryAndAPublishableRepository) {
   add_stored("_local/corpus-1a2b3c4d", "src/new.c", "corpus");
   add_stored("_local/corpus-1a2b3c4d", "src/old.c", "/home/someone/src/corpus");
+  // An earlier version showed the model the clone folder, so its text may name it.
+  add_one("src/older.c", [](store::SampleRecord& s) {
+    s.file_path = "_local/corpus-1a2b3c4d/src/older.c";
+    s.repo_url = "/home/someone/src/corpus";
+    s.question = "What does _local/corpus-1a2b3c4d/src/older.c define?";
+    s.answer = "In _local/corpus-1a2b3c4d/src/older.c, f; see _local/corpus-1a2b3c4d.";
+  });
   add_stored("github.com/o/p", "p.c", "https://***@github.com/o/p.git");
   add_stored("github.com/o/s", "s.c", "git@github.com:o/s.git");
   add_stored("_local/named-5e6f7a8b", "n.c", "acme/named");
@@ -341,7 +348,7 @@ TEST_F(ExportTest, SamplesShowThePathInTheRepositoryAndAPublishableRepository) {
     keep_all(o);
     auto summary = run(o);
     ASSERT_TRUE(summary) << summary.error().describe();
-    EXPECT_EQ(summary->train, 5);
+    EXPECT_EQ(summary->train, 6);
     std::string text = test::read_file(o.output);
     EXPECT_THAT(text, Not(HasSubstr("_local"))) << to_string(format);
     EXPECT_THAT(text, Not(HasSubstr("/home/someone"))) << to_string(format);
@@ -354,38 +361,40 @@ TEST_F(ExportTest, SamplesShowThePathInTheRepositoryAndAPublishableRepository) {
     EXPECT_THAT(card, Not(HasSubstr("/home/someone"))) << to_string(format);
     EXPECT_THAT(card, HasSubstr("| corpus |"));
     EXPECT_EQ(summary->repositories,
-              (std::map<std::string, std::int64_t>{{"corpus", 2},
+              (std::map<std::string, std::int64_t>{{"corpus", 3},
                                                    {"acme/named", 1},
                                                    {"https://github.com/o/p.git", 1},
                                                    {"github.com:o/s.git", 1}}));
   }
   std::map<std::string, std::string> repo_of;
-  for (const auto& l : lines_of(dir / "raw.jsonl"))
+  for (const auto& l : lines_of(dir / "raw.jsonl")) {
     repo_of[l["path"].get<std::string>()] = l["repo_url"].get<std::string>();
+    if (l["path"] == "src/older.c") {
+      EXPECT_EQ(l["question"], "What does src/older.c define?");
+      EXPECT_EQ(l["answer"], "In src/older.c, f; see corpus.");
+    }
+  }
   EXPECT_EQ(repo_of, (std::map<std::string, std::string>{{"src/new.c", "corpus"},
                                                          {"src/old.c", "corpus"},
+                                                         {"src/older.c", "corpus"},
                                                          {"p.c", "https://github.com/o/p.git"},
                                                          {"s.c", "github.com:o/s.git"},
                                                          {"n.c", "acme/named"}}));
   // Selected by the published name, by the folder, or by a glob over the path in the repository.
-  ExportOptions by_name;
-  keep_all(by_name);
-  by_name.output = dir / "by_name.jsonl";
-  by_name.selection.repositories = {"corpus"};
-  auto named = run(by_name);
-  ASSERT_TRUE(named) << named.error().describe();
-  EXPECT_EQ(named->train, 2);
-  by_name.selection.repositories = {"_local/corpus-1a2b3c4d"};
-  auto by_folder = run(by_name);
-  ASSERT_TRUE(by_folder) << by_folder.error().describe();
-  EXPECT_EQ(by_folder->train, 2);
-  ExportOptions by_glob;
-  keep_all(by_glob);
-  by_glob.output = dir / "by_glob.jsonl";
-  by_glob.selection.paths = {"src/*.c"};
-  auto globbed = run(by_glob);
-  ASSERT_TRUE(globbed) << globbed.error().describe();
-  EXPECT_EQ(globbed->train, 2);
+  auto written = [&](const std::vector<std::string>& repositories,
+                     const std::vector<std::string>& paths) -> std::int64_t {
+    ExportOptions o;
+    keep_all(o);
+    o.output = dir / "selected.jsonl";
+    o.selection.repositories = repositories;
+    o.selection.paths = paths;
+    auto summary = run(o);
+    EXPECT_TRUE(summary) << summary.error().describe();
+    return summary ? summary->train : -1;
+  };
+  EXPECT_EQ(written({"corpus"}, {}), 3);
+  EXPECT_EQ(written({"_local/corpus-1a2b3c4d"}, {}), 3);
+  EXPECT_EQ(written({}, {"src/*.c"}), 3);
 }
 
 // The split is by the published repository: a repository's samples stored before and after this
