@@ -2,13 +2,12 @@
 
 #include <optional>
 #include <ostream>
-#include <tuple>
-#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/hash.hpp"
 #include "core/repository_name.hpp"
+#include "core/text.hpp"
 #include "dataset/card.hpp"
 #include "dataset/licence.hpp"
 #include "dataset/output_file.hpp"
@@ -32,39 +31,18 @@ struct Provenance {
   std::string_view path;
 };
 
-// `text` with every `from` replaced by `to`: `text` itself when it holds none, else `buffer`.
-std::string_view replaced(std::string_view text, std::string_view from, std::string_view to,
-                          std::string& buffer) {
-  size_t at = text.find(from);
-  if (at == std::string_view::npos)
-    return text;
-  std::string out;
-  size_t done = 0;
-  for (; at != std::string_view::npos; at = text.find(from, done)) {
-    out.append(text.substr(done, at - done)).append(to);
-    done = at + from.size();
-  }
-  buffer = out.append(text.substr(done));
-  return buffer;
-}
-
 // Text of a sample an earlier version made: the model was shown the clone folder of a local
-// repository ("_local/corpus-1a2b3c4d/src/x.c"), so its question and answer may name it. They are
-// shown with the path in the repository, and the folder alone as the repository's name.
-// `buffers` hold the text of the returned views when they had to change.
-std::pair<std::string_view, std::string_view> without_clone_folder(const store::SampleRecord& s,
-                                                                   const std::string& repository,
-                                                                   std::string (&buffers)[4]) {
-  std::string_view question = s.question;
-  std::string_view answer = s.answer;
-  if (!s.repo.starts_with("_local/"))
-    return {question, answer};
-  const std::string folder = s.repo + "/";
-  question = replaced(question, folder, "", buffers[0]);
-  question = replaced(question, s.repo, repository, buffers[1]);
-  answer = replaced(answer, folder, "", buffers[2]);
-  answer = replaced(answer, s.repo, repository, buffers[3]);
-  return {question, answer};
+// repository ("_local/corpus-1a2b3c4d/src/x.c"), so its question or answer may name it. Shown with
+// the path in the repository, and the folder alone as the repository's name; `buffer` holds the
+// text of the view returned when it had to change.
+std::string_view without_clone_folder(std::string_view text, const store::SampleRecord& s,
+                                      std::string_view repository, std::string& buffer) {
+  if (!s.repo.starts_with("_local/") || text.find(s.repo) == std::string_view::npos)
+    return text;
+  buffer.assign(text);
+  replace_all(buffer, s.repo + "/", "");
+  replace_all(buffer, s.repo, repository);
+  return buffer;
 }
 
 Provenance provenance_of(const store::SampleRecord& s) {
@@ -249,7 +227,7 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   ExportSample row;
   std::string flag_list;
   std::string line;      // reused from one sample to the next
-  std::string texts[4];  // without_clone_folder's, reused too
+  std::string texts[2];  // without_clone_folder's, reused too
   auto st = store.for_each_sample([&](const store::SampleRecord& sample) -> Status {
     ++summary.considered;
     auto flags = flags_of(options.selection, sample);
@@ -263,7 +241,8 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
     count_written(summary, sample, origin);
     flag_list = quality::join_flags(flags);
     fill_export(sample, flag_list, origin, row);
-    std::tie(row.question, row.answer) = without_clone_folder(sample, origin.repository, texts);
+    row.question = without_clone_folder(sample.question, sample, origin.repository, texts[0]);
+    row.answer = without_clone_folder(sample.answer, sample, origin.repository, texts[1]);
     line.clear();
     append_line(line, options.format, row, options.format_options);
     line += '\n';
