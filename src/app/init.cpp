@@ -20,12 +20,15 @@ constexpr const char* k_example_repos =
     R"(# repos.txt — the repositories git2dataset reads (`git2dataset scrape`).
 #
 # One repository per line: an https or ssh URL, a git@host:path address, or a local path,
-# optionally followed by a ref (branch, tag or commit) to pin it. '#' starts a comment.
+# optionally followed by a ref (branch, tag or commit) to pin it and by name=NAME, its name in the
+# dataset (by default the URL without user name or password, or a local folder's name: never a
+# local path). '#' starts a comment.
 #
 # https://github.com/owner/project.git
 # https://github.com/owner/project.git v1.4.0
 # git@github.com:owner/private-project.git main
 # /home/me/src/local-project
+# /home/me/src/other-project name=acme/other-project
 )";
 
 // Creates `path` exclusively: a file that appeared since the existence check is never replaced.

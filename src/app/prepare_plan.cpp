@@ -144,7 +144,7 @@ std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg) {
   auto file = git::read_repos_file(config::resolve_path(cfg, cfg.config.pipeline.repos_file));
   if (file)
     for (const auto& r : file->repos)
-      urls[r.dir.generic_string()] = r.display;
+      urls[r.dir.generic_string()] = r.name;
   return urls;
 }
 

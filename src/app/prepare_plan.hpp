@@ -41,7 +41,8 @@ void print_plan(const pipeline::Plan& plan, std::ostream& out);
 std::string model_identity(const config::LoadedConfig& cfg);
 // The model as the dashboard shows it: for llama_cpp the GGUF file's name, else llm.model.
 std::string model_shown(const config::LoadedConfig& cfg);
-// The repositories' URLs (credentials redacted) by directory, from repos.txt when it is readable.
+// What each repository's samples publish as repo_url (git/repos_file.hpp RepoRef::name: never
+// credentials or a local path) by directory, from repos.txt when it is readable.
 std::map<std::string, std::string> repo_urls(const config::LoadedConfig& cfg);
 
 }  // namespace g2d::app

@@ -72,7 +72,7 @@ void add_export_options(CLI::App& cmd, Invocation& inv) {
   add_shortcut(cmd, inv, "--system-prompt", "export.system_prompt",
                "the system message of each sample (\"\" for none)", true);
   add_list_shortcut(cmd, inv, "--repo", "export.repositories",
-                    "only this repository (URL or folder)", "REPO");
+                    "only this repository (repo_url as exported, or folder)", "REPO");
   add_list_shortcut(cmd, inv, "--language", "export.languages", "only this language", "LANG");
   add_list_shortcut(cmd, inv, "--path", "export.paths", "only file paths matching this glob",
                     "GLOB");

@@ -88,7 +88,7 @@ struct ExportConfig {
   std::string system_prompt =            // "" = no system message
       "You are an expert software engineer. Answer questions about the code you are shown "
       "accurately and concisely, using only that code.";
-  std::vector<std::string> repositories;   // only these (URL or folder); empty = all
+  std::vector<std::string> repositories;   // only these (repo_url or folder); empty = all
   std::vector<std::string> languages;      // only these; empty = all
   std::vector<std::string> paths;          // only paths matching one of these globs; empty = all
   int min_answer_chars = 1;                // >= 0

@@ -242,12 +242,12 @@ std::vector<KeySpec> build_export() {
                                            "The system message of each sample (\"\" for none)."));
   keys.push_back(key<s, &E::repositories>(
       "export", "repositories", Type::text_list,
-      "Only these repositories (URL as in repos.txt, or folder); empty: all."));
+      "Only these repositories (repo_url as exported, or folder); empty: all."));
   keys.push_back(key<s, &E::languages>("export", "languages", Type::text_list,
                                        "Only these languages (python, rust, ...); empty: all."));
   keys.push_back(with_rule(key<s, &E::paths>("export", "paths", Type::text_list,
-                                             "Only file paths matching one of these globs; empty: "
-                                             "all."),
+                                             "Only paths (in the repository) matching one of "
+                                             "these globs; empty: all."),
                            TextRule::non_empty));
   keys.push_back(
       with_ints(key<s, &E::min_answer_chars>("export", "min_answer_chars", Type::integer,

@@ -116,4 +116,14 @@ std::string escape_controls(std::string_view s, bool keep_tab) {
   return escaped(s, keep_tab, false);
 }
 
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  if (from.empty())
+    return;
+  size_t pos = 0;
+  while ((pos = text.find(from, pos)) != std::string::npos) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
 }  // namespace g2d

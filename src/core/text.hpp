@@ -33,4 +33,7 @@ std::string escape_controls(std::string_view s, bool keep_tab);
 // without any of the characters above. File names failing this are refused (`bad_name`).
 bool displays_safely(std::string_view s);
 
+// Every `from` in `text` replaced by `to`, left to right (an empty `from` changes nothing).
+void replace_all(std::string& text, std::string_view from, std::string_view to);
+
 }  // namespace g2d

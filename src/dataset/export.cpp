@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "core/hash.hpp"
+#include "core/repository_name.hpp"
+#include "core/text.hpp"
 #include "dataset/card.hpp"
 #include "dataset/licence.hpp"
 #include "dataset/output_file.hpp"
@@ -21,29 +23,63 @@ bool listed(const std::vector<std::string>& list, std::string_view value) {
   return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
 }
 
-// The repository part of a stored file path ("github.com/o/r/src/x.c" under repository folder
-// "github.com/o/r"); samples carry their repository URL, which is what the selection names.
-bool repository_selected(const Selection& s, const store::SampleRecord& sample) {
+// What a sample publishes about where it comes from: its repository's name (a value an earlier
+// version stored mapped to this version's form, core/repository_name.hpp) and the file's path in
+// its repository (the stored file_path less the repository folder under repos_dir).
+struct Provenance {
+  std::string repository;
+  std::string_view path;
+};
+
+// Text of a sample an earlier version made: the model was shown the clone folder of a local
+// repository ("_local/corpus-1a2b3c4d/src/x.c"), so its question or answer may name it. Shown with
+// the path in the repository, and the folder alone as the repository's name; `buffer` holds the
+// text of the view returned when it had to change.
+std::string_view without_clone_folder(std::string_view text, const store::SampleRecord& s,
+                                      std::string_view repository, std::string& buffer) {
+  if (!s.repo.starts_with("_local/") || text.find(s.repo) == std::string_view::npos)
+    return text;
+  buffer.assign(text);
+  replace_all(buffer, s.repo + "/", "");
+  replace_all(buffer, s.repo, repository);
+  return buffer;
+}
+
+Provenance provenance_of(const store::SampleRecord& s) {
+  Provenance o{published_repository(s.repo_url, s.repo), s.file_path};
+  if (!s.repo.empty() && s.file_path.size() > s.repo.size() && s.file_path.starts_with(s.repo) &&
+      s.file_path[s.repo.size()] == '/')
+    o.path.remove_prefix(s.repo.size() + 1);
+  return o;
+}
+
+// The selection names a repository by its published name, its stored repo_url, or its folder (the
+// stored file path starts with it).
+bool repository_selected(const Selection& s, const store::SampleRecord& sample,
+                         const Provenance& origin) {
   if (s.repositories.empty())
     return true;
   for (const auto& repo : s.repositories)
-    if (sample.repo_url == repo || sample.file_path.starts_with(repo + "/"))
+    if (origin.repository == repo || sample.repo_url == repo ||
+        sample.file_path.starts_with(repo + "/"))
       return true;
   return false;
 }
 
-// Why a sample is left out, or "" when it is kept.
+// Why a sample is left out, or "" when it is kept. A path glob matches the path in the repository
+// or the stored path (which starts with the repository folder).
 std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecord& sample,
-                                const std::vector<quality::Flag>& flags) {
+                                const Provenance& origin, const std::vector<quality::Flag>& flags) {
   const Selection& s = o.selection;
-  if (!repository_selected(s, sample))
+  if (!repository_selected(s, sample, origin))
     return "repository";
   if (!listed(s.languages, sample.language))
     return "language";
   if (!s.paths.empty()) {
     bool any = false;
     for (const auto& glob : s.paths)
-      any = any || discover::wildmatch(glob, sample.file_path);
+      any = any || discover::wildmatch(glob, origin.path) ||
+            discover::wildmatch(glob, sample.file_path);
     if (!any)
       return "path";
   }
@@ -57,18 +93,20 @@ std::string reason_to_leave_out(const ExportOptions& o, const store::SampleRecor
   return "";
 }
 
-// `e` as a view of `r`, with `flags` (which must outlive `e`'s use) as its quality flags.
-void fill_export(const store::SampleRecord& r, const std::string& flags, ExportSample& e) {
+// `e` as a view of `r`, with `flags` and `origin` (which must outlive `e`'s use) as its quality
+// flags and where it comes from.
+void fill_export(const store::SampleRecord& r, const std::string& flags, const Provenance& origin,
+                 ExportSample& e) {
   e.id = r.id;
   e.question = r.question;
   e.answer = r.answer;
   e.code = r.code;
-  e.file_path = r.file_path;
+  e.file_path = origin.path;
   e.language = r.language;
   e.scope = r.scope;
   e.line_start = r.line_start;
   e.line_end = r.line_end;
-  e.repo_url = r.repo_url;
+  e.repo_url = origin.repository;
   e.commit_sha = r.commit_sha;
   e.file_hash = r.file_hash;
   e.model = r.model_used;
@@ -86,14 +124,13 @@ std::uint64_t stable_hash(std::string_view text) {
 }
 
 // Counts a written sample in the summary.
-void count_written(ExportSummary& summary, const store::SampleRecord& s) {
-  ++summary.repositories[s.repo_url];
+void count_written(ExportSummary& summary, const store::SampleRecord& s, const Provenance& origin) {
+  ++summary.repositories[origin.repository];
   ++summary.languages[s.language];
   ++summary.models[s.model_used];
   ++summary.prompt_versions[s.prompt_version];
   ++summary.settings[s.settings_fingerprint];
-  if (!summary.repository_folders.contains(s.repo_url))
-    summary.repository_folders[s.repo_url] = s.repo;
+  summary.repository_folders.try_emplace(origin.repository, s.repo);
 }
 
 // The dataset card beside the output, with each written repository's licence.
@@ -195,24 +232,30 @@ Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& o
   }
   ExportSample row;
   std::string flag_list;
-  std::string line;  // reused from one sample to the next
+  std::string line;      // reused from one sample to the next
+  std::string texts[2];  // without_clone_folder's, reused too
   auto st = store.for_each_sample([&](const store::SampleRecord& sample) -> Status {
     ++summary.considered;
     auto flags = flags_of(options.selection, sample);
     for (quality::Flag flag : flags)
       ++summary.flagged[std::string(quality::to_string(flag))];
-    if (auto why = reason_to_leave_out(options, sample, flags); !why.empty()) {
+    const Provenance origin = provenance_of(sample);
+    if (auto why = reason_to_leave_out(options, sample, origin, flags); !why.empty()) {
       ++summary.removed[why];
       return {};
     }
-    count_written(summary, sample);
+    count_written(summary, sample, origin);
     flag_list = quality::join_flags(flags);
-    fill_export(sample, flag_list, row);
+    fill_export(sample, flag_list, origin, row);
+    row.question = without_clone_folder(sample.question, sample, origin.repository, texts[0]);
+    row.answer = without_clone_folder(sample.answer, sample, origin.repository, texts[1]);
     line.clear();
     append_line(line, options.format, row, options.format_options);
     line += '\n';
+    // By the published repository, so an earlier version's samples of a repository share its
+    // file; by the stored path, unique across repositories.
     const std::string& key =
-        options.split_by == SplitBy::repository ? sample.repo_url : sample.file_path;
+        options.split_by == SplitBy::repository ? origin.repository : sample.file_path;
     if (split && in_validation(key, options.validation_fraction)) {
       if (!validation->write(line))
         return validation->finish();  // says why

@@ -1,8 +1,12 @@
 // dataset/export.hpp — writes the stored live samples as a JSONL dataset: one format, a selection
 // (repositories, languages, path globs, answer length, quality flags), and an optional
 // validation file split off deterministically by repository (or by file), so no repository is in
-// both. Samples stream from one snapshot of the store straight to the file: memory does not grow
-// with the sample count.
+// both. A sample shows where it comes from as a dataset may publish it: the file's path in its
+// repository and the repository's published name (core/repository_name.hpp: a repo_url an earlier
+// version stored — a local path, a URL with userinfo — is shown in this version's form, and the
+// split and the selection use that form too; a question or answer of an earlier version that names
+// a local repository's clone folder shows the path in the repository instead). Samples stream from
+// one snapshot of the store straight to the file: memory does not grow with the sample count.
 //
 // Files are written as dataset/output_file.hpp says: a regular file through a temporary file
 // beside it, renamed over it only when complete (fsync'd first), so a crash or an error never
@@ -33,9 +37,11 @@
 namespace g2d::dataset {
 
 struct Selection {
-  std::vector<std::string> repositories;  // repository URLs (or folders); empty: all
+  std::vector<std::string> repositories;  // published names (repo_url), or folders; empty: all
   std::vector<std::string> languages;     // empty: all
-  std::vector<std::string> paths;         // globs (git wildmatch) over file paths; empty: all
+  // Globs (git wildmatch) over the path in the repository or the stored path (the repository's
+  // folder, then the path in it); empty: all.
+  std::vector<std::string> paths;
   int min_answer_chars = 1;
   // Quality (quality/): a sample with a flag is left out unless the flag is kept. The flags stored
   // with it (truncated, empty, refusal, repetitive, control_chars), and three the export derives:
@@ -69,7 +75,7 @@ struct ExportSummary {
   std::map<std::string, std::int64_t> removed;  // reason -> samples left out (a quality flag's
                                                 // name, "repository", "language", "path", ...)
   std::map<std::string, std::int64_t> flagged;  // quality flag -> samples read that carry it
-  // What was written (both files), counted by repository URL, language, model, prompt version
+  // What was written (both files), counted by published repository, language, model, prompt version
   // and settings fingerprint; and the folder under repos_dir of each repository written.
   std::map<std::string, std::int64_t> repositories;
   std::map<std::string, std::int64_t> languages;
@@ -89,8 +95,8 @@ std::vector<quality::Flag> flags_of(const Selection& selection, const store::Sam
 // The validation file beside `output`: "data/train.jsonl" -> "data/train.validation.jsonl".
 std::filesystem::path validation_path_for(const std::filesystem::path& output);
 
-// Whether a sample of `key` (a repository URL or a file path) goes to the validation file: a
-// stable hash of the key against the fraction, the same on every machine and run.
+// Whether a sample of `key` (a published repository or a stored file path) goes to the validation
+// file: a stable hash of the key against the fraction, the same on every machine and run.
 bool in_validation(std::string_view key, double fraction);
 
 Result<ExportSummary> export_dataset(store::Store& store, const ExportOptions& options,

@@ -6,7 +6,7 @@
 //   openai    {"messages": [{"role": "system"|"user"|"assistant", "content"}]} (the OpenAI
 //             fine-tuning format; what TRL's SFTTrainer and mlx-lm's LoRA read)
 //   chatml    {"text": "<|im_start|>system\n…<|im_end|>\n<|im_start|>user\n…"} (one text field)
-//   raw       every column, with provenance (repository URL, commit, path, line range, model,
+//   raw       every column, with provenance (repository, commit, path, line range, model,
 //             prompt version, settings fingerprint, quality flags)
 // By default the code is part of the sample (Alpaca's input; the user message otherwise), as a
 // fenced block under its path and line range, so no question points at code that is not there.
@@ -34,12 +34,12 @@ struct ExportSample {
   std::string_view question;
   std::string_view answer;
   std::string_view code;       // the unit's code as the model saw it (secrets redacted)
-  std::string_view file_path;  // repository folder / path in the repository
+  std::string_view file_path;  // the path in the repository ("src/a.c")
   std::string_view language;
   std::string_view scope;  // "namespace a > class B", or empty
   int line_start = 1;
   int line_end = 1;
-  std::string_view repo_url;
+  std::string_view repo_url;  // the repository's published name (core/repository_name.hpp)
   std::string_view commit_sha;
   std::string_view file_hash;
   std::string_view model;

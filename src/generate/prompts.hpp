@@ -50,7 +50,7 @@ Result<PromptSet> load_prompts(const std::filesystem::path& dir);
 
 // What the prompts are about: a whole file or one chunk of it.
 struct CodeUnit {
-  std::string path;      // shown to the model: "github.com/o/r/src/a.c"
+  std::string path;      // shown to the model: the path in its repository, "src/a.c"
   std::string language;  // "c"
   int line_start = 1;    // 1-based, inclusive
   int line_end = 1;

@@ -76,16 +76,6 @@ EnvChanges git_environment(const GitCall& call) {
   return env;
 }
 
-void replace_all(std::string& text, std::string_view from, std::string_view to) {
-  if (from.empty())
-    return;
-  size_t pos = 0;
-  while ((pos = text.find(from, pos)) != std::string::npos) {
-    text.replace(pos, from.size(), to);
-    pos += to.size();
-  }
-}
-
 // scheme://user:secret@host → scheme://***@host, for every URL in free text.
 std::string redact_urls(std::string_view text) {
   std::string out;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/hash.hpp"
+#include "core/repository_name.hpp"
 #include "core/text.hpp"
 #include "sys/safe_read.hpp"
 
@@ -139,6 +140,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
     p.repo.kind = RepoKind::remote;
     p.repo.source = std::string(source);
     p.repo.dir = remote_dir(host, port, path);
+    p.repo.name = strip_userinfo(source);
     return p;
   }
   // scp-like user@host:path — a ':' before any '/'; a local path has none or a '/' first.
@@ -155,6 +157,7 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
     p.repo.kind = RepoKind::remote;
     p.repo.source = std::string(source);
     p.repo.dir = remote_dir(authority, "", path);
+    p.repo.name = strip_userinfo(source);
     return p;
   }
   fs::path local = fs::path(source);
@@ -167,7 +170,36 @@ Parsed parse_source(std::string_view source, const fs::path& base_dir) {
   p.repo.source = local.string();
   p.repo.display = p.repo.source;
   p.repo.dir = fs::path("_local") / (safe_component(name) + "-" + short_hash(p.repo.source));
+  p.repo.name = local_path_name(p.repo.source);  // never the path itself
   return p;
+}
+
+// The fields after the source: at most one ref and at most one `name=NAME`, in either order.
+std::optional<std::string> take_ref_and_name(const std::vector<std::string_view>& parts,
+                                             RepoRef& repo) {
+  constexpr std::string_view k_name = "name=";
+  bool has_ref = false;
+  bool has_name = false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    bool is_name = parts[i].starts_with(k_name);
+    if (parts.size() > 3 || (is_name ? has_name : has_ref)) {
+      return fmt::format(
+          "expected a repository, at most one ref and at most one name=NAME, got {} fields",
+          parts.size());
+    }
+    if (is_name) {
+      has_name = true;
+      repo.name = std::string(parts[i].substr(k_name.size()));
+      if (repo.name.empty())
+        return "the name is empty (write name=NAME)";
+      continue;
+    }
+    if (auto problem = ref_problem(parts[i]))
+      return "the ref " + *problem;
+    has_ref = true;
+    repo.ref = std::string(parts[i]);
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string_view> fields(std::string_view line) {
@@ -254,16 +286,9 @@ ReposFile parse_repos(std::string_view content, const fs::path& base_dir) {
       reject(parsed.error);
       continue;
     }
-    if (parts.size() > 2) {
-      reject(fmt::format("expected a repository and at most one ref, got {} fields", parts.size()));
+    if (auto problem = take_ref_and_name(parts, parsed.repo)) {
+      reject(*problem);
       continue;
-    }
-    if (parts.size() == 2) {
-      if (auto problem = ref_problem(parts[1])) {
-        reject("the ref " + *problem);
-        continue;
-      }
-      parsed.repo.ref = std::string(parts[1]);
     }
     parsed.repo.line = number;
     std::string key = to_lower(parsed.repo.dir.generic_string());

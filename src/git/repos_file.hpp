@@ -1,16 +1,23 @@
 // git/repos_file.hpp — reading repos.txt: which repositories to scrape, and where each one lives
 // under repos_dir. Hostile input by design: every line is checked before anything could run.
 //
-// A line is `SOURCE [REF]`, with `#` starting a comment (at the start or after whitespace):
+// A line is `SOURCE [REF] [name=NAME]`, with `#` starting a comment (at the start or after
+// whitespace):
 //   SOURCE  an https/http/ssh/git URL, an scp-like `user@host:path`, or a local path (relative
 //           paths are taken from the folder of repos.txt);
-//   REF     an optional branch, tag or commit to pin.
+//   REF     an optional branch, tag or commit to pin;
+//   NAME    an optional name for the repository in the dataset (either order with REF).
 // Refused, with the line number and the reason: anything starting with '-' (git would read an
 // option), remote-helper transports (`ext::`, `fd::`, any `X::`), `file://` URLs (write the path),
-// other schemes, malformed refs, control characters, a third field, and a repository whose
-// directory equals an earlier line's (compared case-insensitively, as macOS filesystems do).
-// Bad lines never stop the good ones. Credentials inside URLs are kept in `source` (git needs
-// them) and never appear in `display` or in error texts.
+// other schemes, malformed refs, control characters, a second ref or name or any other field, an
+// empty name, and a repository whose directory equals an earlier line's (compared
+// case-insensitively, as macOS filesystems do). Bad lines never stop the good ones. Credentials
+// inside URLs are kept in `source` (git needs them) and never appear in `display`, `name` or in
+// error texts.
+//
+// `name` is what a dataset publishes about the repository (samples' repo_url): NAME as written
+// when the line gives one, else a remote's URL without its userinfo, else a local path's base name
+// — never the local path itself (core/repository_name.hpp).
 //
 // Thread-safety: pure functions. Errors: read_repos_file returns not_found or io for the file (io
 // also for a FIFO or a device, refused without waiting on it), invalid_argument for a file larger
@@ -35,6 +42,8 @@ struct RepoRef {
   std::string ref;            // empty: the remote's default branch
   std::filesystem::path dir;  // relative, under repos_dir: host/owner/name or local/name-hash
   std::string display;        // `source` with credentials redacted, for logs and reports
+  std::string name;           // published in the dataset (see above): "https://host/o/r.git",
+                              // "corpus" (a local path's base name) or the line's name=NAME
   int line = 0;               // 1-based line in repos.txt
 };
 

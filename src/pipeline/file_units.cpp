@@ -177,8 +177,9 @@ class FileJob {
 
   Status run_unit(const chunk::Chunk& c, size_t offset, int depth, std::vector<UnitPairs>& out) {
     std::string key = fmt::format("L{}-{}@{}+{}", c.line_start, c.line_end, offset, c.text.size());
-    generate::CodeUnit unit{m_file.file_path, m_file.language, c.line_start,
-                            c.line_end,       c.scope,         c.text};
+    // The model sees the path in the repository: the folder under repos_dir is this machine's.
+    generate::CodeUnit unit{m_file.path, m_file.language, c.line_start,
+                            c.line_end,  c.scope,         c.text};
     generate::UnitOptions options = m_context.unit_options;
     options.prefix_key = fmt::format("{}@{}#{}", m_file.file_path, m_file.sha256, key);
     generate::UnitHooks hooks;

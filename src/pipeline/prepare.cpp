@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/repository_name.hpp"
 #include "pipeline/file_units.hpp"
 #include "pipeline/repo_identifiers.hpp"
 #include "quality/quality.hpp"
@@ -272,7 +273,8 @@ class Runner {
         s.answer = p.answer;
         s.model_used = m_options.model;
         auto url = m_options.repo_urls.find(planned.file.repo);
-        s.repo_url = url != m_options.repo_urls.end() ? url->second : planned.file.repo;
+        s.repo_url =
+            url != m_options.repo_urls.end() ? url->second : name_of_folder(planned.file.repo);
         s.commit_sha = planned.commit;
         s.file_hash = planned.file.sha256;
         s.line_start = unit.line_start;

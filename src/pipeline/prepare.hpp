@@ -3,7 +3,8 @@
 // samples are retired. `max_concurrent_files` files are in flight at once, so a batching backend
 // always has work for all of its sequences.
 //
-// Secrets in a file (redact/) are replaced before its text reaches a prompt.
+// Secrets in a file (redact/) are replaced before its text reaches a prompt, which names the file
+// by its path in its repository ("src/a.c"), never by its folder under repos_dir.
 // A file is read again and its SHA-256 checked against the plan before generation: a file edited
 // since discovery (another size or hash) is left for the next run, never stored with the wrong
 // hash. The read is sys/safe_read.hpp's, bounded by the size discovery hashed: a file replaced by
@@ -45,9 +46,11 @@ namespace g2d::pipeline {
 
 struct PrepareOptions {
   std::filesystem::path repos_dir;
-  std::string model;                             // SampleRecord::model_used
-  std::map<std::string, std::string> repo_urls;  // repository directory → its URL (redacted)
-  std::string settings_fingerprint;              // settings_fingerprint(...) of this run
+  std::string model;  // SampleRecord::model_used
+  // Repository folder → the name its samples publish (repo_url: git/repos_file.hpp RepoRef::name);
+  // a folder not in it is named from the folder alone (core/repository_name.hpp).
+  std::map<std::string, std::string> repo_urls;
+  std::string settings_fingerprint;  // settings_fingerprint(...) of this run
   int questions_per_file = 5;
   int max_tokens = 4096;
   double temperature = 0.2;

@@ -64,5 +64,15 @@ TEST(TextTest, DisplaysSafelyRefusesWhatPrintableWouldEscape) {
     EXPECT_FALSE(displays_safely(bad)) << printable(bad);
 }
 
+TEST(TextTest, ReplaceAllReplacesEveryOccurrenceOnce) {
+  std::string text = "a/b/c a/b";
+  replace_all(text, "a/b", "a/b/a/b");  // what was put in is not looked at again
+  EXPECT_EQ(text, "a/b/a/b/c a/b/a/b");
+  replace_all(text, "", "x");
+  EXPECT_EQ(text, "a/b/a/b/c a/b/a/b");
+  replace_all(text, "a/b/", "");
+  EXPECT_EQ(text, "c a/b");
+}
+
 }  // namespace
 }  // namespace g2d

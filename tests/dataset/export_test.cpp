@@ -20,6 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<json> lines_of(const fs::path& file) {
   std::vector<json> out;
@@ -81,7 +82,26 @@ class ExportTest : public ::testing::Test {
     s.repo_url = "https://github.com/o/q";
     s.code = "int f;\n";
     tweak(s);
+    if (s.file_path != f.file_path) {  // another repository folder
+      f.repo = s.file_path.substr(0, s.file_path.size() - path.size() - 1);
+      f.file_path = s.file_path;
+    }
     ASSERT_TRUE(db->commit_file(f, {s}));
+  }
+
+  // A done file `path` of the repository folder `repo` with one sample whose repo_url was stored
+  // as `repo_url` (what this version stores, or what an earlier one did).
+  void add_stored(const std::string& repo, const std::string& path, const std::string& repo_url) {
+    add_one(path, [&](store::SampleRecord& s) {
+      s.file_path = repo + "/" + path;
+      s.repo_url = repo_url;
+    });
+  }
+
+  // Nothing left out for its quality flags (the samples here are alike on purpose).
+  static void keep_all(ExportOptions& o) {
+    auto all = quality::all_flags();
+    o.selection.keep = std::set<quality::Flag>(all.begin(), all.end());
   }
 
   Result<ExportSummary> run(ExportOptions o) {
@@ -155,7 +175,7 @@ TEST_F(ExportTest, TheSelectionFiltersAndCountsWhatItLeavesOut) {
   EXPECT_EQ(summary->removed["path"], 1);
   EXPECT_EQ(summary->removed["truncated"], 1);
   for (const auto& l : lines_of(o.output))
-    EXPECT_EQ(l["path"], "github.com/o/a/src/x.c");
+    EXPECT_EQ(l["path"], "src/x.c");
 
   ExportOptions by_repo;
   by_repo.output = dir / "r.jsonl";
@@ -215,9 +235,9 @@ TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
   std::map<std::string, json> by_path;
   for (const auto& l : lines_of(o.output))
     by_path[l["path"].get<std::string>()] = l;
-  EXPECT_EQ(by_path["github.com/o/q/copy.c"]["quality_flags"], "duplicate,near_duplicate");
-  EXPECT_EQ(by_path["github.com/o/q/made_up.c"]["grounding"], 0.25);
-  EXPECT_EQ(by_path["github.com/o/q/good.c"]["quality_flags"], "");
+  EXPECT_EQ(by_path["copy.c"]["quality_flags"], "duplicate,near_duplicate");
+  EXPECT_EQ(by_path["made_up.c"]["grounding"], 0.25);
+  EXPECT_EQ(by_path["good.c"]["quality_flags"], "");
 
   o.selection.near_duplicate_similarity = 1.01;  // nothing is that alike
   o.selection.keep = {quality::Flag::duplicate};
@@ -260,7 +280,7 @@ TEST_F(ExportTest, SamplesWithControlCharactersAreLeftOutUnlessKept) {
   EXPECT_EQ(summary->flagged["control_chars"], 3);
   auto lines = lines_of(o.output);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0]["path"], "github.com/o/q/good.c");
+  EXPECT_EQ(lines[0]["path"], "good.c");
 
   o.selection.keep = {quality::Flag::control_chars};
   auto kept = run(o);
@@ -269,8 +289,8 @@ TEST_F(ExportTest, SamplesWithControlCharactersAreLeftOutUnlessKept) {
   std::map<std::string, json> by_path;
   for (const auto& l : lines_of(o.output))
     by_path[l["path"].get<std::string>()] = l;
-  EXPECT_EQ(by_path["github.com/o/q/esc.c"]["quality_flags"], "control_chars");
-  EXPECT_EQ(by_path["github.com/o/q/esc.c"]["answer"], esc_answer);  // as stored, JSON-escaped
+  EXPECT_EQ(by_path["esc.c"]["quality_flags"], "control_chars");
+  EXPECT_EQ(by_path["esc.c"]["answer"], esc_answer);  // as stored, JSON-escaped
 }
 
 // A sample stored before the flag was measured (no quality_flags) is still left out.
@@ -300,6 +320,105 @@ TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
   EXPECT_EQ(summary->languages, (std::map<std::string, std::int64_t>{{"c", 2}, {"python", 1}}));
   EXPECT_EQ(summary->models, (std::map<std::string, std::int64_t>{{"tiny", 3}}));
   EXPECT_EQ(summary->prompt_versions, (std::map<std::string, std::int64_t>{{"builtin-1", 3}}));
+}
+
+// A sample shows the path in its repository and the repository's published name, never the folder
+// under repos_dir nor a local path — also for samples an earlier version stored with the local path
+// (or a URL's redacted userinfo) in repo_url, or with a question naming the clone folder: export
+// shows those as this version would store them, so a repository's old and new samples are one
+// repository for the selection, the split and the card.
+TEST_F(ExportTest, SamplesShowThePathInTheRepositoryAndAPublishableRepository) {
+  add_stored("_local/corpus-1a2b3c4d", "src/new.c", "corpus");
+  add_stored("_local/corpus-1a2b3c4d", "src/old.c", "/home/someone/src/corpus");
+  // An earlier version showed the model the clone folder, so its text may name it.
+  add_one("src/older.c", [](store::SampleRecord& s) {
+    s.file_path = "_local/corpus-1a2b3c4d/src/older.c";
+    s.repo_url = "/home/someone/src/corpus";
+    s.question = "What does _local/corpus-1a2b3c4d/src/older.c define?";
+    s.answer = "In _local/corpus-1a2b3c4d/src/older.c, f; see _local/corpus-1a2b3c4d.";
+  });
+  add_stored("github.com/o/p", "p.c", "https://***@github.com/o/p.git");
+  add_stored("github.com/o/s", "s.c", "git@github.com:o/s.git");
+  add_stored("_local/named-5e6f7a8b", "n.c", "acme/named");
+  for (Format format :
+       {Format::alpaca, Format::sharegpt, Format::openai, Format::chatml, Format::raw}) {
+    ExportOptions o;
+    o.format = format;
+    o.output = dir / (std::string(to_string(format)) + ".jsonl");
+    keep_all(o);
+    auto summary = run(o);
+    ASSERT_TRUE(summary) << summary.error().describe();
+    EXPECT_EQ(summary->train, 6);
+    std::string text = test::read_file(o.output);
+    EXPECT_THAT(text, Not(HasSubstr("_local"))) << to_string(format);
+    EXPECT_THAT(text, Not(HasSubstr("/home/someone"))) << to_string(format);
+    EXPECT_THAT(text, Not(HasSubstr("@"))) << to_string(format);
+    if (format != Format::raw) {
+      EXPECT_THAT(text, HasSubstr("src/new.c (lines 1-1):")) << to_string(format);
+    }
+    std::string card = test::read_file(summary->card_path);
+    EXPECT_THAT(card, Not(HasSubstr("_local"))) << to_string(format);
+    EXPECT_THAT(card, Not(HasSubstr("/home/someone"))) << to_string(format);
+    EXPECT_THAT(card, HasSubstr("| corpus |"));
+    EXPECT_EQ(summary->repositories,
+              (std::map<std::string, std::int64_t>{{"corpus", 3},
+                                                   {"acme/named", 1},
+                                                   {"https://github.com/o/p.git", 1},
+                                                   {"github.com:o/s.git", 1}}));
+  }
+  std::map<std::string, std::string> repo_of;
+  for (const auto& l : lines_of(dir / "raw.jsonl")) {
+    repo_of[l["path"].get<std::string>()] = l["repo_url"].get<std::string>();
+    if (l["path"] == "src/older.c") {
+      EXPECT_EQ(l["question"], "What does src/older.c define?");
+      EXPECT_EQ(l["answer"], "In src/older.c, f; see corpus.");
+    }
+  }
+  EXPECT_EQ(repo_of, (std::map<std::string, std::string>{{"src/new.c", "corpus"},
+                                                         {"src/old.c", "corpus"},
+                                                         {"src/older.c", "corpus"},
+                                                         {"p.c", "https://github.com/o/p.git"},
+                                                         {"s.c", "github.com:o/s.git"},
+                                                         {"n.c", "acme/named"}}));
+  // Selected by the published name, by the folder, or by a glob over the path in the repository.
+  auto written = [&](const std::vector<std::string>& repositories,
+                     const std::vector<std::string>& paths) -> std::int64_t {
+    ExportOptions o;
+    keep_all(o);
+    o.output = dir / "selected.jsonl";
+    o.selection.repositories = repositories;
+    o.selection.paths = paths;
+    auto summary = run(o);
+    EXPECT_TRUE(summary) << summary.error().describe();
+    return summary ? summary->train : -1;
+  };
+  EXPECT_EQ(written({"corpus"}, {}), 3);
+  EXPECT_EQ(written({"_local/corpus-1a2b3c4d"}, {}), 3);
+  EXPECT_EQ(written({}, {"src/*.c"}), 3);
+}
+
+// The split is by the published repository: a repository's samples stored before and after this
+// version land in one file.
+TEST_F(ExportTest, ARepositorysOldAndNewSamplesShareTheirSplit) {
+  for (int r = 0; r < 20; ++r) {
+    std::string folder = "_local/repo" + std::to_string(r) + "-0badcafe";
+    add_stored(folder, "new.c", "repo" + std::to_string(r));
+    add_stored(folder, "old.c", "/home/someone/repo" + std::to_string(r));
+  }
+  ExportOptions o;
+  o.output = dir / "train.jsonl";
+  o.format = Format::raw;
+  o.validation_fraction = 0.5;
+  keep_all(o);
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_GT(summary->validation, 0);
+  EXPECT_GT(summary->train, 0);
+  std::map<std::string, int> count;
+  for (const auto& l : lines_of(o.output))
+    ++count[l["repo_url"].get<std::string>()];
+  for (const auto& [repo, n] : count)
+    EXPECT_EQ(n, 2) << repo << " is split across both files";
 }
 
 TEST_F(ExportTest, AShortAnswerAndASampleWithoutCodeAreLeftOut) {

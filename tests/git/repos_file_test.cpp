@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/repository_name.hpp"
 #include "core/text.hpp"
 #include "support.hpp"
 
@@ -75,6 +76,72 @@ TEST(ReposFileTest, BadLinesAreReportedAndGoodLinesKept) {
   EXPECT_THAT(file.errors[4].reason, HasSubstr("3 fields"));
   EXPECT_EQ(file.errors[5].line, 7);  // ftp is not a transport we allow
   EXPECT_THAT(file.errors[5].reason, HasSubstr("ftp"));
+}
+
+// What a dataset may publish about a repository: a name the line gives (`name=NAME`), else the
+// remote's URL without its userinfo, else a local folder's base name — never the local path.
+TEST(ReposFileTest, EachRepositoryHasAPublishableName) {
+  auto file = parse(
+      "https://github.com/owner/project.git\n"
+      "https://user:s3cret@github.com/o/private.git\n"
+      "https://ghp_T0KEN@github.com/o/token.git main\n"
+      "ssh://git@example.org:2222/team/tool\n"
+      "git@github.com:owner/other.git v1.2.0\n"
+      "../local/checkout\n"
+      "/abs/path/trailing/\n"
+      "/abs/named name=my-corpus\n"
+      "/abs/pinned name=pinned v2 \n"
+      "https://github.com/o/renamed v3 name=acme/renamed\n");
+  ASSERT_TRUE(file.errors.empty()) << file.errors.front().reason;
+  ASSERT_EQ(file.repos.size(), 10U);
+  EXPECT_EQ(file.repos[0].name, "https://github.com/owner/project.git");
+  EXPECT_EQ(file.repos[1].name, "https://github.com/o/private.git");
+  EXPECT_EQ(file.repos[2].name, "https://github.com/o/token.git");
+  EXPECT_EQ(file.repos[2].ref, "main");
+  EXPECT_EQ(file.repos[3].name, "ssh://example.org:2222/team/tool");
+  EXPECT_EQ(file.repos[4].name, "github.com:owner/other.git");
+  EXPECT_EQ(file.repos[5].name, "checkout");
+  EXPECT_EQ(file.repos[6].name, "trailing");
+  EXPECT_EQ(file.repos[7].name, "my-corpus");
+  EXPECT_EQ(file.repos[8].name, "pinned");
+  EXPECT_EQ(file.repos[8].ref, "v2");
+  EXPECT_EQ(file.repos[9].name, "acme/renamed");
+  EXPECT_EQ(file.repos[9].ref, "v3");
+  // A name changes nothing else: the directory is the source's.
+  EXPECT_EQ(file.repos[9].dir, "github.com/o/renamed");
+  EXPECT_THAT(file.repos[7].dir.string(), ::testing::StartsWith("_local/named-"));
+  for (const auto& repo : file.repos) {
+    EXPECT_THAT(repo.name, Not(HasSubstr("/home/me"))) << repo.line;
+    EXPECT_THAT(repo.name, Not(HasSubstr("/abs"))) << repo.line;
+    EXPECT_THAT(repo.name, Not(HasSubstr("s3cret"))) << repo.line;
+    EXPECT_THAT(repo.name, Not(HasSubstr("T0KEN"))) << repo.line;
+    EXPECT_THAT(repo.name, Not(HasSubstr("@"))) << repo.line;
+  }
+}
+
+TEST(ReposFileTest, ABadNameFieldIsRefused) {
+  auto file = parse(
+      "/a name=\n"
+      "/b name=x name=y\n"
+      "/c main v2\n"
+      "/d main name=x extra\n"
+      "/e name=ok\n");
+  ASSERT_EQ(file.repos.size(), 1U);
+  EXPECT_EQ(file.repos[0].name, "ok");
+  ASSERT_EQ(file.errors.size(), 4U);
+  EXPECT_THAT(file.errors[0].reason, HasSubstr("empty"));
+  EXPECT_THAT(file.errors[1].reason, HasSubstr("name="));
+  EXPECT_THAT(file.errors[2].reason, HasSubstr("ref"));
+  EXPECT_THAT(file.errors[3].reason, HasSubstr("4 fields"));
+}
+
+// A repository folder under repos_dir that repos.txt does not list (any more) is named from the
+// folder alone: a local one as its line would name it without name=.
+TEST(ReposFileTest, AFolderAloneGivesTheNameOfItsLine) {
+  auto file = parse("/srv/data/my.repo\nhttps://github.com/o/r.git\n");
+  ASSERT_EQ(file.repos.size(), 2U);
+  EXPECT_EQ(name_of_folder(file.repos[0].dir.generic_string()), file.repos[0].name);
+  EXPECT_EQ(name_of_folder(file.repos[1].dir.generic_string()), "github.com/o/r");
 }
 
 TEST(ReposFileTest, UnsupportedSchemeIsRefused) {

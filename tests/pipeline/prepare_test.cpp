@@ -194,6 +194,41 @@ TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   EXPECT_EQ(backend.answer_calls(), 4);
 }
 
+// The model sees the file's path in its repository, never the folder it was cloned into under
+// repos_dir; the sample is stored with the repository's published name.
+TEST_F(PrepareTest, ThePromptShowsThePathInTheRepository) {
+  add("src/x.c", "int x(void) { return 1; }\n");
+  options.repo_urls[kRepo] = "acme/r";
+  std::mutex m;
+  std::vector<std::string> prompts;
+  auto record = [&](const llm::GenerateRequest& r) {
+    std::lock_guard lock(m);
+    std::string all;
+    for (const auto& message : r.messages)
+      all += message.content + "\n";
+    prompts.push_back(all);
+  };
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) {
+        record(r);
+        return two_questions(r, n);
+      },
+      [&](const llm::GenerateRequest& r, int n) {
+        record(r);
+        return echo_answer(r, n);
+      });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  ASSERT_EQ(prompts.size(), 3u);
+  for (const auto& prompt : prompts) {
+    EXPECT_THAT(prompt, HasSubstr("src/x.c"));
+    EXPECT_THAT(prompt, ::testing::Not(HasSubstr(kRepo)));
+  }
+  auto samples = samples_of("src/x.c");
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].repo_url, "acme/r");
+}
+
 // Each sample is stored with its quality measures: flags of the answer, its grounding in the code,
 // and links to an earlier identical pair.
 TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {

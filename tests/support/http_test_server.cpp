@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 namespace g2d::test {
 
 namespace {
@@ -55,6 +57,18 @@ Reply json_reply(int status, std::string body) {
   r.status = status;
   r.headers = {{"Content-Type", "application/json"}};
   r.chunks = {std::move(body)};
+  return r;
+}
+
+Reply chat_stream_reply(std::string_view content) {
+  nlohmann::json delta = {
+      {"choices", {{{"index", 0}, {"delta", {{"content", content}}}, {"finish_reason", "stop"}}}}};
+  nlohmann::json usage = {{"choices", nlohmann::json::array()},
+                          {"usage", {{"prompt_tokens", 40}, {"completion_tokens", 12}}}};
+  Reply r;
+  r.chunked = true;
+  r.headers = {{"Content-Type", "text/event-stream"}};
+  r.chunks = {"data: " + delta.dump() + "\n\n", "data: " + usage.dump() + "\n\ndata: [DONE]\n\n"};
   return r;
 }
 

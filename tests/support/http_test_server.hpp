@@ -49,6 +49,10 @@ struct Reply {
 // A reply of `status` with a JSON body (Content-Type: application/json), sent in one piece.
 Reply json_reply(int status, std::string body);
 
+// An OpenAI-compatible chat completion streamed as server-sent events: `content` in one delta
+// (finish_reason "stop"), then the usage (40 prompt and 12 completion tokens), then [DONE].
+Reply chat_stream_reply(std::string_view content);
+
 class TestHttpServer {
  public:
   using Handler = std::function<Reply(const ReceivedRequest&)>;
