@@ -150,7 +150,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, Ope
     if (!st)
       return tl::unexpected(st.error());
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), mode, *version));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*connection), mode, *version));
+  if (mode == OpenMode::read_write) {
+    // Band keys a process that ended first left waiting.
+    auto st = store->m_questions.flush(store->m_connection);
+    if (!st)
+      return tl::unexpected(st.error());
+  }
+  return store;
 }
 
 Result<std::unique_ptr<Store>> open_sqlite(const fs::path& path, OpenMode mode) {
