@@ -27,14 +27,36 @@ WHERE t.retired = 0 AND t.near_duplicate_of IN (
   SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1)
 ORDER BY t.id)sql";
 
+// The Bloom filter: 10 bits and 7 probes per key (about 1% false positives), never sized for
+// fewer than 1,024 keys.
+constexpr std::size_t k_filter_bits_per_key = 10;
+constexpr int k_filter_probes = 7;
+constexpr std::size_t k_filter_min_keys = 1024;
+
+// Signatures kept in memory at most (256 bytes each).
+constexpr std::size_t k_max_cached_signatures = 16384;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 // The share of 4-byte slots two signatures agree on (0 when their sizes differ).
 double agreement(std::string_view a, std::string_view b) {
   if (a.size() != b.size() || a.size() < 4)
     return 0;
   size_t slots = a.size() / 4;
   size_t same = 0;
-  for (size_t i = 0; i < slots; ++i)
-    same += a.compare(i * 4, 4, b, i * 4, 4) == 0 ? 1 : 0;
+  for (size_t i = 0; i < slots; ++i) {
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    std::memcpy(&x, a.data() + i * 4, 4);
+    std::memcpy(&y, b.data() + i * 4, 4);
+    same += x == y ? 1 : 0;
+  }
   return static_cast<double>(same) / static_cast<double>(slots);
 }
 
@@ -93,8 +115,84 @@ Result<bool> is_live(Connection& db, std::int64_t id) {
 
 }  // namespace
 
+bool QuestionIndex::may_have(std::int64_t key) const {
+  if (m_filter.empty())
+    return true;  // not loaded
+  const std::uint64_t mask = m_filter.size() * 64 - 1;
+  std::uint64_t h = mix(static_cast<std::uint64_t>(key));
+  const std::uint64_t step = mix(h) | 1;
+  for (int i = 0; i < k_filter_probes; ++i, h += step)
+    if ((m_filter[(h & mask) / 64] & (std::uint64_t{1} << (h & 63))) == 0)
+      return false;
+  return true;
+}
+
+void QuestionIndex::set_filter(std::int64_t key) {
+  ++m_filter_keys;
+  if (m_filter.empty())
+    return;  // not loaded yet: the load reads the key
+  const std::uint64_t mask = m_filter.size() * 64 - 1;
+  std::uint64_t h = mix(static_cast<std::uint64_t>(key));
+  const std::uint64_t step = mix(h) | 1;
+  for (int i = 0; i < k_filter_probes; ++i, h += step)
+    m_filter[(h & mask) / 64] |= std::uint64_t{1} << (h & 63);
+}
+
+Status QuestionIndex::ready_filter(Connection& db) {
+  if (!m_filter.empty() && m_filter_keys <= m_filter_capacity)
+    return {};
+  auto written = db.query_int("count the question bands", "SELECT count(*) FROM QuestionBands");
+  if (!written)
+    return tl::unexpected(written.error());
+  std::size_t keys = static_cast<std::size_t>(*written);
+  for (const Waiting& w : m_waiting)
+    keys += w.keys.size();
+  m_filter_capacity = std::max(k_filter_min_keys, 2 * keys);
+  std::size_t words = 1;
+  while (words * 64 < m_filter_capacity * k_filter_bits_per_key)
+    words *= 2;
+  m_filter.assign(words, 0);
+  m_filter_keys = 0;
+  auto scan = db.prepare("read the question bands", "SELECT band_key FROM QuestionBands");
+  if (!scan)
+    return tl::unexpected(scan.error());
+  for (;;) {
+    auto row = scan->step();
+    if (!row) {
+      m_filter.clear();
+      return tl::unexpected(row.error());
+    }
+    if (!*row)
+      break;
+    set_filter(scan->column_int(0));
+  }
+  for (const Waiting& w : m_waiting)
+    for (std::int64_t key : w.keys)
+      set_filter(key);
+  return {};
+}
+
+Result<std::string> QuestionIndex::signature_of(Connection& db, std::int64_t id) {
+  if (auto cached = m_signatures.find(id); cached != m_signatures.end())
+    return cached->second;
+  auto sig = db.prepare("read a question's signature",
+                        "SELECT signature FROM QuestionSignatures WHERE sample_id = ?1");
+  if (!sig)
+    return tl::unexpected(sig.error());
+  auto row = sig->bind(1, id).step();
+  if (!row)
+    return tl::unexpected(row.error());
+  if (!*row)
+    return std::string();
+  if (m_signatures.size() >= k_max_cached_signatures)
+    m_signatures.clear();
+  return m_signatures.emplace(id, sig->column_blob(0)).first->second;
+}
+
 Status QuestionIndex::candidates(Connection& db, std::int64_t key, std::int64_t before, int limit,
                                  std::vector<std::int64_t>& out) {
+  if (!may_have(key))
+    return {};  // no question has this band
   auto stmt = db.prepare("find near-duplicate questions", k_band_candidates);
   if (!stmt)
     return tl::unexpected(stmt.error());
@@ -138,6 +236,8 @@ Result<QuestionIndex::Link> QuestionIndex::best(Connection& db, std::int64_t bef
   Link best;
   if (signature.empty() || keys.empty())
     return best;
+  if (auto st = ready_filter(db); !st)
+    return tl::unexpected(st.error());
   const int per_band = std::max(1, k_max_candidates / static_cast<int>(keys.size()));
   std::unordered_set<std::int64_t> seen;
   std::vector<std::int64_t> found;
@@ -148,16 +248,12 @@ Result<QuestionIndex::Link> QuestionIndex::best(Connection& db, std::int64_t bef
     for (std::int64_t id : found) {
       if (!seen.insert(id).second)
         continue;
-      auto sig = db.prepare("read a question's signature",
-                            "SELECT signature FROM QuestionSignatures WHERE sample_id = ?1");
-      if (!sig)
-        return tl::unexpected(sig.error());
-      auto row = sig->bind(1, id).step();
-      if (!row)
-        return tl::unexpected(row.error());
-      if (!*row)
+      auto theirs = signature_of(db, id);
+      if (!theirs)
+        return tl::unexpected(theirs.error());
+      if (theirs->empty())
         continue;
-      double similarity = agreement(signature, sig->column_blob(0));
+      double similarity = agreement(signature, *theirs);
       if (similarity >= 0.5 &&
           (similarity > best.similarity || (similarity == best.similarity && id < best.id)))
         best = {id, similarity};
@@ -170,8 +266,10 @@ Result<QuestionIndex::Link> QuestionIndex::best(Connection& db, std::int64_t bef
 }
 
 void QuestionIndex::remember(std::int64_t id, std::vector<std::int64_t> keys) {
-  for (std::int64_t key : keys)
+  for (std::int64_t key : keys) {
     m_waiting_by_key[key].push_back(id);
+    set_filter(key);
+  }
   m_waiting.push_back({id, std::move(keys)});
 }
 
@@ -205,6 +303,9 @@ Status QuestionIndex::add(Connection& db, std::int64_t id, const SampleRecord& s
 }
 
 void QuestionIndex::rollback() {
+  // The ids of the samples rolled back are given to the next ones: forget their signatures. Their
+  // keys stay in the filter (a false positive costs one lookup).
+  m_signatures.clear();
   while (m_waiting.size() > m_mark) {
     const Waiting& last = m_waiting.back();
     for (std::int64_t key : last.keys) {

@@ -10,6 +10,11 @@
 // the same as if every row had been written at once: QuestionBands holds only samples older than
 // every waiting one, whose ids come after them in each band.
 //
+// Most bands of a question are shared with no earlier one: a Bloom filter of every key in the
+// index (loaded at the first lookup, rebuilt larger as it fills; no false negatives) spares those
+// lookups, and the signatures of candidates — the earliest questions of crowded bands, read again
+// and again — are kept in memory.
+//
 // Ownership: plain values; the connection is borrowed for each call.
 // Thread-safety: none; the SqliteStore calls it under its mutex.
 // Errors: the SQLite errors of the statements it runs (kind `store`).
@@ -27,9 +32,9 @@ namespace g2d::store {
 
 class QuestionIndex {
  public:
-  // Samples whose band keys may wait before a flush: 4,096 samples (about 4 MiB of memory) is
-  // about 800 files of 5 questions between two writes of the band index.
-  static constexpr std::size_t k_flush_samples = 4096;
+  // Samples whose band keys may wait before a flush: 8,192 samples (about 12 MiB of memory) is
+  // about 1,600 files of 5 questions between two writes of the band index.
+  static constexpr std::size_t k_flush_samples = 8192;
 
   // Inside the transaction that inserted sample `id`: links it to its nearest earlier live
   // question, and keeps its signature and (waiting) band keys. No-op without a signature.
@@ -68,10 +73,22 @@ class QuestionIndex {
                     const std::vector<std::int64_t>& keys);
   Result<std::vector<std::int64_t>> keys_of(sqlite::Connection& db, std::int64_t id);
   void remember(std::int64_t id, std::vector<std::int64_t> keys);
+  Result<std::string> signature_of(sqlite::Connection& db, std::int64_t id);
+  // Loads the filter at the first call, and rebuilds it larger once it holds more keys than it
+  // was sized for.
+  Status ready_filter(sqlite::Connection& db);
+  bool may_have(std::int64_t key) const;
+  void set_filter(std::int64_t key);
 
   std::vector<Waiting> m_waiting;                                                // ascending ids
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> m_waiting_by_key;  // ascending ids
   std::size_t m_mark = 0;
+
+  std::vector<std::uint64_t> m_filter;  // bits; empty until loaded
+  std::size_t m_filter_keys = 0;        // keys set (repeats counted)
+  std::size_t m_filter_capacity = 0;    // keys it was sized for
+  // Signatures read, by sample id; cleared when full, and on a rollback (whose ids come again).
+  std::unordered_map<std::int64_t, std::string> m_signatures;
 };
 
 }  // namespace g2d::store

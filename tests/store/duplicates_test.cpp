@@ -277,6 +277,24 @@ TEST_F(DuplicatesTest, AFailedCommitLeavesNoWaitingBandKeys) {
   reopen();
 }
 
+// The same for the signatures read during a failed commit: a sample committed later under the
+// same id is compared by its own signature.
+TEST_F(DuplicatesTest, AFailedCommitLeavesNoSignaturesBehind) {
+  commit(store(), "r/a.c", "h1", {with(base_sample("a"), 1, signature(100), {7})});
+  auto bad = base_sample("");
+  bad.question.clear();
+  auto file = make_file("r/x.c");
+  auto x = with(base_sample("x"), 2, signature(100, 4), {7});
+  auto y = with(base_sample("y"), 3, signature(100, 4), {7});  // compares x's signature
+  x.file_path = y.file_path = bad.file_path = file.file_path;
+  ASSERT_FALSE(store().commit_file(file, {x, y, bad}));
+  commit(store(), "r/z.c", "h1", {with(base_sample("z"), 4, signature(900), {8})});  // x's id
+  commit(store(), "r/w.c", "h1", {with(base_sample("w"), 5, signature(100, 4), {7, 8})});
+  auto live = by_question(store());
+  EXPECT_EQ(live["w q0"].near_duplicate_of, live["a q0"].id);  // z's question is not alike
+  EXPECT_DOUBLE_EQ(live["w q0"].near_duplicate_similarity, 60.0 / 64);
+}
+
 // A database written before the band index was batched (schema v4: every band row written with
 // its file) upgrades, and its questions are still found.
 TEST_F(DuplicatesTest, AVersionFourDatabaseUpgradesAndItsQuestionsStillLink) {
