@@ -198,22 +198,27 @@ Status QuestionIndex::candidates(Connection& db, std::int64_t key, std::int64_t 
     return tl::unexpected(stmt.error());
   stmt->bind(1, key).bind(2, before).bind(3, limit);
   int found = 0;
+  std::int64_t last = 0;
   for (;;) {
     auto row = stmt->step();
     if (!row)
       return tl::unexpected(row.error());
     if (!*row)
       break;
-    out.push_back(stmt->column_int(0));
+    last = stmt->column_int(0);
+    out.push_back(last);
     ++found;
   }
-  // The waiting samples come after every sample in QuestionBands.
+  // The waiting samples come after every sample in QuestionBands — but another process opening
+  // the store (the dashboard) may have written some of them already.
   auto waiting = m_waiting_by_key.find(key);
   if (waiting == m_waiting_by_key.end())
     return {};
   for (std::int64_t id : waiting->second) {
     if (found >= limit || id >= before)
       break;
+    if (id <= last)
+      continue;
     auto live = is_live(db, id);
     if (!live)
       return tl::unexpected(live.error());

@@ -295,6 +295,32 @@ TEST_F(DuplicatesTest, AFailedCommitLeavesNoSignaturesBehind) {
   EXPECT_DOUBLE_EQ(live["w q0"].near_duplicate_similarity, 60.0 / 64);
 }
 
+// Another process opening the store read-write (the dashboard does) writes the band keys this
+// one still keeps waiting: each question is still one candidate, and a crowded band still yields
+// its earliest live ones.
+TEST_F(DuplicatesTest, BandKeysWrittenByAnotherOpenAreNotCandidatesTwice) {
+  auto keys = [](int own) {
+    std::vector<std::int64_t> k{1};
+    for (int i = 0; i < 15; ++i)
+      k.push_back(1000 * own + i + 2);
+    return k;
+  };
+  for (int i = 0; i < 16; ++i) {
+    if (i == 8) {
+      auto other = open_sqlite(db());  // writes x0..x7's keys
+      ASSERT_TRUE(other) << other.error().describe();
+      EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+    }
+    commit(store(), "r/x" + std::to_string(i) + ".c", "h",
+           {with(base_sample("x" + std::to_string(i)), i + 1,
+                 signature(static_cast<std::uint32_t>(1000 * i)), keys(i + 1))});
+  }
+  // 16 bands: the earliest 16 live samples of band 1 are x0..x15.
+  commit(store(), "r/late.c", "h", {with(base_sample("late"), 99, signature(12000), keys(99))});
+  auto live = by_question(store());
+  EXPECT_EQ(live["late q0"].near_duplicate_of, live["x12 q0"].id);
+}
+
 // A database written before the band index was batched (schema v4: every band row written with
 // its file) upgrades, and its questions are still found.
 TEST_F(DuplicatesTest, AVersionFourDatabaseUpgradesAndItsQuestionsStillLink) {
