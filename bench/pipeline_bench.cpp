@@ -5,11 +5,16 @@
 // - the batching gain: QA pairs per minute on the tiny model with max_concurrent_files 1 (the
 //   reference) and 4 (4 files, 2 questions each, answers of at most 32 tokens).
 // scripts/bench.sh reports the ratios.
+#include <array>
+#include <cctype>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "corpus.hpp"
@@ -22,8 +27,27 @@ namespace fs = std::filesystem;
 using namespace g2d;
 using namespace g2d::bench;
 
+// The functions a prompt's code defines ("int name(" ... in the generated C files), in order.
+std::vector<std::string> defined_functions(std::string_view prompt) {
+  std::vector<std::string> names;
+  for (size_t at = prompt.find("int "); at != std::string_view::npos;
+       at = prompt.find("int ", at + 1)) {
+    size_t end = at + 4;
+    while (end < prompt.size() &&
+           (std::isalnum(static_cast<unsigned char>(prompt[end])) != 0 || prompt[end] == '_'))
+      ++end;
+    if (end > at + 4 && end < prompt.size() && prompt[end] == '(')
+      names.emplace_back(prompt.substr(at + 4, end - at - 4));
+  }
+  return names;
+}
+
 // An instant fake backend: valid questions and a short answer with no model at all, so that
-// only the pipeline's own work is measured.
+// only the pipeline's own work is measured. Like a model's, each question is about one function
+// of the file's code and names it, and they vary across files: question k of a file asks with one
+// of 8 phrasings (the file's first function's digits pick where it starts) about its (3k+1)-th
+// function — so questions of different files share phrasing but not names, and near-duplicate
+// detection finds candidates and compares them as it would in a real run.
 class InstantFakeBackend : public llm::Backend {
  public:
   std::string_view name() const override { return "instant-fake"; }
@@ -35,11 +59,27 @@ class InstantFakeBackend : public llm::Backend {
   }
   Result<llm::GenerateResult> generate(const llm::GenerateRequest& request,
                                        std::stop_token) override {
+    static constexpr std::array<std::string_view, 8> k_phrasings{
+        "What does {} return when its argument x is negative?",
+        "Which constant does {} multiply its argument by?",
+        "Can {} overflow for a large x, and what happens then?",
+        "How would you call {} to get the product for x = 7?",
+        "Why does {} take an int parameter instead of a long?",
+        "Is {} a pure function, with no side effects?",
+        "What is the result of {}(0), and why?",
+        "Where could {} be inlined by the compiler?",
+    };
     llm::GenerateResult r;
     if (request.json_schema) {
+      auto names = defined_functions(request.messages.back().content);
+      if (names.empty())
+        names.emplace_back("main");
+      const size_t start = std::hash<std::string>{}(names.front()) % k_phrasings.size();
       nlohmann::json q = nlohmann::json::array();
-      for (int i = 0; i < k_questions; ++i)
-        q.push_back("What does part " + std::to_string(i) + " of this code do?");
+      for (size_t k = 0; k < static_cast<size_t>(k_questions); ++k) {
+        const std::string& name = names[(3 * k + 1) % names.size()];
+        q.push_back(fmt::format(fmt::runtime(k_phrasings[(start + k) % k_phrasings.size()]), name));
+      }
       r.text = nlohmann::json{{"questions", q}}.dump();
     } else {
       r.text = "It multiplies its argument by a constant and returns the product.";

@@ -111,11 +111,21 @@ CREATE TABLE QuestionBands (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// The band keys of questions committed but not yet in QuestionBands, one row per sample (8-byte
+// little-endian keys): QuestionBands is written in batches (store/question_index.hpp).
+constexpr std::string_view k_v5_sql = R"sql(
+CREATE TABLE PendingQuestionBands (
+  sample_id INTEGER PRIMARY KEY REFERENCES TrainingSamples(id),
+  band_keys BLOB NOT NULL
+) STRICT;
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "create FileHashes, TrainingSamples, FailedFiles and AppState", k_v1_sql},
     Migration{2, "create PartialWork", k_v2_sql},
     Migration{3, "create SampleUnits", k_v3_sql},
     Migration{4, "add quality measures and duplicate links", k_v4_sql},
+    Migration{5, "create PendingQuestionBands", k_v5_sql},
 };
 
 }  // namespace

@@ -76,8 +76,9 @@ Status configure_writer(sqlite::Connection& connection) {
                 connection.path().string(), journal);
   }
   // Checkpoints every 40 MB of log instead of SQLite's 4 MB: each file's commit dirties pages all
-  // over the near-duplicate band index, and a page written back once per 10,000 log pages instead
-  // of once per 1,000 is most of a prepare run's disk traffic.
+  // over the duplicate-key index (and each batch of band keys most of the band index), and a page
+  // written back once per 10,000 log pages instead of once per 1,000 is most of a prepare run's
+  // disk traffic.
   return connection.exec("set the connection's pragmas",
                          "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
                          "PRAGMA wal_autocheckpoint = 10000");
@@ -150,7 +151,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const fs::path& path, Ope
     if (!st)
       return tl::unexpected(st.error());
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), mode, *version));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*connection), mode, *version));
+  if (mode == OpenMode::read_write) {
+    // Band keys a process that ended first left waiting.
+    auto st = store->m_questions.flush(store->m_connection);
+    if (!st)
+      return tl::unexpected(st.error());
+  }
+  return store;
 }
 
 Result<std::unique_ptr<Store>> open_sqlite(const fs::path& path, OpenMode mode) {

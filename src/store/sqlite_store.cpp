@@ -1,10 +1,8 @@
 // The SQLite store's writes. Each public operation is one write transaction (see write()).
 #include "store/sqlite_store.hpp"
 
-#include <algorithm>
 #include <map>
 #include <tuple>
-#include <unordered_set>
 
 namespace g2d::store {
 
@@ -37,18 +35,6 @@ UPDATE TrainingSamples AS t SET duplicate_of = (
   WHERE o.duplicate_key = t.duplicate_key AND o.retired = 0 AND o.id < t.id)
 WHERE t.retired = 0 AND t.duplicate_of IN (
   SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1))sql";
-
-constexpr std::string_view k_orphaned_near_duplicates = R"sql(
-SELECT t.id, coalesce(g.signature, x'') FROM TrainingSamples t
-  LEFT JOIN QuestionSignatures g ON g.sample_id = t.id
-WHERE t.retired = 0 AND t.near_duplicate_of IN (
-  SELECT id FROM TrainingSamples WHERE file_path = ?1 AND retired = 1)
-ORDER BY t.id)sql";
-
-// Samples compared at most for one near-duplicate link (the earliest of each band first): a
-// question asked of thousands of files would otherwise make each new copy cost a comparison with
-// every one.
-constexpr int k_max_candidates = 256;
 
 constexpr std::string_view k_insert_unit = R"sql(
 INSERT INTO SampleUnits (file_path, file_hash, line_start, line_end, scope, code)
@@ -87,167 +73,18 @@ Status validate_commit(const FileRecord& file, const std::vector<SampleRecord>& 
   return {};
 }
 
-// The share of 4-byte slots two signatures agree on (0 when their sizes differ).
-double agreement(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.size() < 4)
-    return 0;
-  size_t slots = a.size() / 4;
-  size_t same = 0;
-  for (size_t i = 0; i < slots; ++i)
-    same += a.compare(i * 4, 4, b, i * 4, 4) == 0 ? 1 : 0;
-  return static_cast<double>(same) / static_cast<double>(slots);
-}
-
-struct NearLink {
-  std::int64_t id = 0;
-  double similarity = 0;
-};
-
-// The live sample before `before` sharing a band key with `bands` whose signature agrees best with
-// `signature` (on at least half its slots); none when there is no such sample. Candidates are the
-// earliest k_candidates_per_band live samples of each band, read in the band's index order: a
-// question every file is asked ("What does this function do?") fills its bands with thousands of
-// samples, and reading them all for each new sample would make a run quadratic.
-Result<NearLink> best_near_duplicate(Connection& db, std::int64_t before,
-                                     std::string_view signature,
-                                     const std::vector<std::int64_t>& bands) {
-  NearLink best;
-  if (signature.empty() || bands.empty())
-    return best;
-  const int per_band = std::max(1, k_max_candidates / static_cast<int>(bands.size()));
-  std::unordered_set<std::int64_t> seen;
-  std::vector<std::int64_t> candidates;
-  for (std::int64_t band : bands) {
-    auto stmt = db.prepare("find near-duplicate questions",
-                           "SELECT b.sample_id FROM QuestionBands b "
-                           "JOIN TrainingSamples t ON t.id = b.sample_id "
-                           "WHERE b.band_key = ?1 AND b.sample_id < ?2 AND t.retired = 0 "
-                           "ORDER BY b.sample_id LIMIT ?3");
-    if (!stmt)
-      return tl::unexpected(stmt.error());
-    stmt->bind(1, band).bind(2, before).bind(3, per_band);
-    candidates.clear();
-    for (;;) {
-      auto row = stmt->step();
-      if (!row)
-        return tl::unexpected(row.error());
-      if (!*row)
-        break;
-      if (std::int64_t id = stmt->column_int(0); seen.insert(id).second)
-        candidates.push_back(id);
-    }
-    for (std::int64_t id : candidates) {
-      auto sig = db.prepare("read a question's signature",
-                            "SELECT signature FROM QuestionSignatures WHERE sample_id = ?1");
-      if (!sig)
-        return tl::unexpected(sig.error());
-      auto row = sig->bind(1, id).step();
-      if (!row)
-        return tl::unexpected(row.error());
-      if (!*row)
-        continue;
-      double similarity = agreement(signature, sig->column_blob(0));
-      if (similarity >= 0.5 &&
-          (similarity > best.similarity || (similarity == best.similarity && id < best.id)))
-        best = {id, similarity};
-    }
-    // An identical signature shares every band, so the first band already held the earliest one.
-    if (best.similarity >= 1.0)
-      break;
-  }
-  return best;
-}
-
-Status set_near_link(Connection& db, std::int64_t id, const NearLink& link) {
-  auto update = db.prepare("link a near-duplicate question",
-                           "UPDATE TrainingSamples SET near_duplicate_of = ?2, "
-                           "near_duplicate_similarity = ?3 WHERE id = ?1");
-  if (!update)
-    return tl::unexpected(update.error());
-  update->bind(1, id);
-  if (link.id == 0)
-    update->bind_null(2).bind_null(3);
-  else
-    update->bind(2, link.id).bind(3, link.similarity);
-  return update->run();
-}
-
-// Keeps the question's signature and band keys, and links it to its nearest earlier question.
-Status index_question(Connection& db, std::int64_t id, const SampleRecord& s) {
-  if (s.question_signature.empty())
-    return {};
-  auto link = best_near_duplicate(db, id, s.question_signature, s.question_bands);
-  if (!link)
-    return tl::unexpected(link.error());
-  if (link->id != 0)
-    if (auto st = set_near_link(db, id, *link); !st)
-      return st;
-  auto sig = db.prepare("keep a question signature",
-                        "INSERT INTO QuestionSignatures (sample_id, signature) VALUES (?1, ?2)");
-  auto band =
-      db.prepare("keep a question band",
-                 "INSERT OR IGNORE INTO QuestionBands (band_key, sample_id) VALUES (?1, ?2)");
-  if (!sig)
-    return tl::unexpected(sig.error());
-  if (!band)
-    return tl::unexpected(band.error());
-  if (auto st = sig->bind(1, id).bind_blob(2, s.question_signature).run(); !st)
-    return st;
-  for (std::int64_t key : s.question_bands) {
-    band->reset();
-    if (auto st = band->bind(1, key).bind(2, id).run(); !st)
-      return st;
-  }
-  return {};
-}
-
 // After the samples of `path` were retired: the live samples linked to one of them are linked to
 // the next original (or none), so a link always names a live sample.
-Status relink_after_retiring(Connection& db, const std::string& path) {
+Status relink_after_retiring(Connection& db, QuestionIndex& questions, const std::string& path) {
   auto exact = run_for_path(db, fmt::format("re-link the duplicates of {}", path),
                             k_relink_duplicates, path);
   if (!exact)
     return tl::unexpected(exact.error());
-  auto orphans =
-      db.prepare(fmt::format("find the near duplicates of {}", path), k_orphaned_near_duplicates);
-  if (!orphans)
-    return tl::unexpected(orphans.error());
-  orphans->bind(1, path);
-  std::vector<std::pair<std::int64_t, std::string>> relink;
-  for (;;) {
-    auto row = orphans->step();
-    if (!row)
-      return tl::unexpected(row.error());
-    if (!*row)
-      break;
-    relink.emplace_back(orphans->column_int(0), orphans->column_blob(1));
-  }
-  for (const auto& [id, signature] : relink) {
-    auto bands = db.prepare("read question bands",
-                            "SELECT band_key FROM QuestionBands WHERE sample_id = ?1");
-    if (!bands)
-      return tl::unexpected(bands.error());
-    bands->bind(1, id);
-    std::vector<std::int64_t> keys;
-    for (;;) {
-      auto row = bands->step();
-      if (!row)
-        return tl::unexpected(row.error());
-      if (!*row)
-        break;
-      keys.push_back(bands->column_int(0));
-    }
-    auto link = best_near_duplicate(db, id, signature, keys);
-    if (!link)
-      return tl::unexpected(link.error());
-    if (auto st = set_near_link(db, id, *link); !st)
-      return st;
-  }
-  return {};
+  return questions.relink_after_retiring(db, path);
 }
 
 // Inserts the samples, and each distinct unit (line range, scope, code) among them once.
-Status insert_samples(Connection& db, const std::string& path,
+Status insert_samples(Connection& db, QuestionIndex& questions, const std::string& path,
                       const std::vector<SampleRecord>& samples) {
   auto insert = db.prepare(fmt::format("insert a sample of {}", path), k_insert_sample);
   if (!insert)
@@ -286,7 +123,7 @@ Status insert_samples(Connection& db, const std::string& path,
     auto st = insert->run();
     if (!st)
       return st;
-    st = index_question(db, db.last_insert_rowid(), s);
+    st = questions.add(db, db.last_insert_rowid(), s);
     if (!st)
       return st;
   }
@@ -306,13 +143,33 @@ Status SqliteStore::write(std::string_view what, const std::function<Status(Conn
                 m_connection.path().string());
   }
   std::lock_guard lock(m_mutex);
-  auto tx = sqlite::Transaction::begin(m_connection, sqlite::Transaction::Kind::write);
-  if (!tx)
-    return tl::unexpected(tx.error());
-  auto st = body(m_connection);
-  if (!st)
-    return st;  // the transaction rolls back
-  return tx->commit();
+  m_questions.begin();
+  auto st = [&]() -> Status {
+    auto tx = sqlite::Transaction::begin(m_connection, sqlite::Transaction::Kind::write);
+    if (!tx)
+      return tl::unexpected(tx.error());
+    auto done = body(m_connection);
+    if (!done)
+      return done;  // the transaction rolls back
+    return tx->commit();
+  }();
+  if (!st) {
+    m_questions.rollback();
+    return st;
+  }
+  // The committed work stands whether the band keys move now or at a later write (they wait in
+  // PendingQuestionBands until one succeeds).
+  if (m_questions.waiting() >= QuestionIndex::k_flush_samples)
+    (void)m_questions.flush(m_connection);
+  return {};
+}
+
+SqliteStore::~SqliteStore() {
+  if (m_mode == OpenMode::read_only)
+    return;
+  std::lock_guard lock(m_mutex);
+  if (m_questions.waiting() > 0)
+    (void)m_questions.flush(m_connection);  // what fails waits for the next open
 }
 
 Status SqliteStore::commit_file(const FileRecord& file, const std::vector<SampleRecord>& samples) {
@@ -336,9 +193,9 @@ Status SqliteStore::commit_file(const FileRecord& file, const std::vector<Sample
     if (!retired)
       return tl::unexpected(retired.error());
     if (*retired > 0)
-      if (st = relink_after_retiring(db, path); !st)
+      if (st = relink_after_retiring(db, m_questions, path); !st)
         return st;
-    st = insert_samples(db, path, samples);
+    st = insert_samples(db, m_questions, path, samples);
     if (!st)
       return st;
     auto cleared = run_for_path(db, fmt::format("clear the failure of {}", path),
@@ -425,7 +282,7 @@ Result<std::int64_t> SqliteStore::retire_file(std::string_view file_path) {
       return tl::unexpected(samples.error());
     retired = *samples;
     if (retired > 0)
-      if (auto relinked = relink_after_retiring(db, std::string(file_path)); !relinked)
+      if (auto relinked = relink_after_retiring(db, m_questions, std::string(file_path)); !relinked)
         return relinked;
     auto file =
         run_for_path(db, fmt::format("mark {} retired", file_path),

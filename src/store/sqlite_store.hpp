@@ -2,7 +2,8 @@
 //
 // Durability: WAL journal, synchronous=NORMAL (a committed transaction survives the process being
 // killed; only a power cut may lose the last few), foreign keys on, a 5 s busy timeout for other
-// processes' write locks. Every write is one BEGIN IMMEDIATE transaction.
+// processes' write locks. Every write is one BEGIN IMMEDIATE transaction; the near-duplicate band
+// index is written in batches of its own (store/question_index.hpp), and by the destructor.
 // Thread-safety: one connection guarded by a mutex serves every call, so calls from several
 // threads are serialised. for_each_file / for_each_sample open a second, read-only connection of
 // their own for the iteration: they read one snapshot, do not hold the mutex while the visitor
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "store/question_index.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +26,11 @@ class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& path,
                                                    OpenMode mode);
+
+  // Writes the near-duplicate band keys still waiting (best effort: the next open writes them).
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
   int schema_version() const override { return m_schema_version; }
 
@@ -60,6 +67,7 @@ class SqliteStore final : public Store {
 
   mutable std::mutex m_mutex;
   sqlite::Connection m_connection;  // guarded by m_mutex
+  QuestionIndex m_questions;        // guarded by m_mutex
   const OpenMode m_mode;
   const int m_schema_version;
 };

@@ -1,17 +1,29 @@
 // Quality measures kept with the samples (schema v4): the grounding score, and the links from a
 // sample to an earlier live one with the same duplicate key or a near-identical question
-// signature — set in commit_file, re-linked when the earlier sample is retired.
+// signature — set in commit_file, re-linked when the earlier sample is retired; the band index
+// written in batches (schema v5), across closes and a process that died.
+#include <cstdlib>
 #include <cstring>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "store/migrations.hpp"
+#include "store/question_index.hpp"
 
 namespace g2d::store::test {
 namespace {
 
-using DuplicatesTest = StoreFixture;
+class DuplicatesTest : public StoreFixture {
+ protected:
+  void reopen() {
+    m_store.reset();
+    auto opened = open_sqlite(db());
+    ASSERT_TRUE(opened) << opened.error().describe();
+    m_store = std::move(*opened);
+  }
+};
 
 // A 64-slot signature (4-byte slots) whose slot i is `base + i`, with the first `differ` slots
 // changed: two signatures from the same base agree on the slots neither changed.
@@ -65,7 +77,12 @@ TEST_F(DuplicatesTest, QualityMeasuresRoundTrip) {
   EXPECT_EQ(live["a q0"].duplicate_key, 42);
   EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM QuestionSignatures WHERE length(signature) = 256"),
             1);
+  // The band keys wait for a batch; closing the store writes it.
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 1);
+  m_store.reset();
   EXPECT_EQ(raw_text(db(), "SELECT group_concat(band_key) FROM QuestionBands"), "11,12");
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+  reopen();
   EXPECT_EQ(live["a q0"].repo, make_file("r/a.c").repo);
   EXPECT_EQ(live["b q0"].grounding, std::nullopt);  // not measured
   EXPECT_EQ(live["b q0"].duplicate_key, 0);
@@ -161,6 +178,161 @@ TEST_F(DuplicatesTest, ARetiredSampleIsNeverAnOriginal) {
   auto live = by_question(store());
   EXPECT_EQ(live["b q0"].duplicate_of, 0);
   EXPECT_EQ(live["b q0"].near_duplicate_of, 0);
+}
+
+// The band index is written in batches: links are the same whether the earlier questions' band
+// keys are already in QuestionBands (written when the store closed) or still waiting.
+TEST_F(DuplicatesTest, LinksReachQuestionsWhoseBandKeysAreWrittenAndOnesStillWaiting) {
+  commit(store(), "r/a.c", "h1", {with(base_sample("a"), 1, signature(100), {7})});
+  reopen();  // a's keys are in QuestionBands
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM QuestionBands WHERE band_key = 7"), 1);
+  commit(store(), "r/b.c", "h1", {with(base_sample("b"), 2, signature(100, 8), {7, 9})});
+  commit(store(), "r/c.c", "h1",
+         {with(base_sample("c"), 3, signature(100, 4), {7}),     // a (written) is nearer
+          with(base_sample("d"), 4, signature(100, 12), {9})});  // only b (waiting) shares 9
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 3);
+  auto live = by_question(store());
+  EXPECT_EQ(live["b q0"].near_duplicate_of, live["a q0"].id);
+  EXPECT_EQ(live["c q0"].near_duplicate_of, live["a q0"].id);
+  EXPECT_EQ(live["d q0"].near_duplicate_of, live["b q0"].id);
+  EXPECT_DOUBLE_EQ(live["d q0"].near_duplicate_similarity, 60.0 / 64);
+
+  // Retiring a (written): c is linked again through its waiting keys, to b.
+  ASSERT_TRUE(store().retire_file("r/a.c"));
+  live = by_question(store());
+  EXPECT_EQ(live["b q0"].near_duplicate_of, 0);
+  EXPECT_EQ(live["c q0"].near_duplicate_of, live["b q0"].id);
+  // Retiring b (waiting): a retired waiting sample is never an original.
+  commit(store(), "r/b.c", "h2", {with(base_sample("b2"), 5, signature(900), {6})});
+  live = by_question(store());
+  EXPECT_EQ(live["c q0"].near_duplicate_of, 0);
+  EXPECT_EQ(live["d q0"].near_duplicate_of, 0);
+}
+
+// Enough waiting samples are written in one batch by the commit that reaches the limit.
+TEST_F(DuplicatesTest, EnoughWaitingBandKeysAreWrittenInOneBatch) {
+  constexpr int k_per_file = 64;
+  const int files =
+      static_cast<int>((QuestionIndex::k_flush_samples + k_per_file - 1) / k_per_file);
+  for (int f = 0; f < files; ++f) {
+    std::vector<SampleRecord> samples;
+    for (int i = 0; i < k_per_file; ++i) {
+      const int n = f * k_per_file + i;
+      samples.push_back(with(base_sample("s" + std::to_string(n)), n + 1,
+                             signature(static_cast<std::uint32_t>(n) * 100), {n, n + 100000}));
+    }
+    commit(store(), "r/f" + std::to_string(f) + ".c", "h", samples);
+    if (f + 1 < files) {
+      EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM QuestionBands"), 0) << f;
+    }
+  }
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM QuestionBands"), 2 * files * k_per_file);
+  commit(store(), "r/late.c", "h", {with(base_sample("late"), 1, signature(0, 2), {100000})});
+  EXPECT_EQ(by_question(store())["late q0"].near_duplicate_of, by_question(store())["s0 q0"].id);
+}
+
+// A process that ends without closing the store leaves its band keys waiting in the database; the
+// next open writes them, and later questions link to those samples.
+TEST_F(DuplicatesTest, BandKeysLeftWaitingByAProcessThatDiedAreWrittenAtTheNextOpen) {
+  m_store.reset();
+  EXPECT_EXIT(
+      {
+        auto child = open_sqlite(db());
+        if (!child)
+          std::_Exit(2);
+        auto file = make_file("r/a.c", "h1");
+        auto s = with(base_sample("a"), 1, signature(100), {7, 8});
+        s.file_path = file.file_path;
+        if (!(*child)->commit_file(file, {s}))
+          std::_Exit(3);
+        std::_Exit(0);  // no destructor runs
+      },
+      ::testing::ExitedWithCode(0), "");
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 1);
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM QuestionBands"), 0);
+  reopen();
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+  EXPECT_EQ(raw_text(db(), "SELECT group_concat(band_key) FROM QuestionBands"), "7,8");
+  commit(store(), "r/b.c", "h1", {with(base_sample("b"), 2, signature(100, 4), {8})});
+  auto live = by_question(store());
+  EXPECT_EQ(live["b q0"].near_duplicate_of, live["a q0"].id);
+}
+
+// A commit that fails after some of its questions were indexed leaves no trace of them: a sample
+// committed later under the same id is found only through its own band keys.
+TEST_F(DuplicatesTest, AFailedCommitLeavesNoWaitingBandKeys) {
+  auto bad = base_sample("");
+  bad.question.clear();  // refused by the table's CHECK, after x was indexed
+  auto file = make_file("r/x.c");
+  auto x = with(base_sample("x"), 1, signature(100), {7});
+  x.file_path = bad.file_path = file.file_path;
+  ASSERT_FALSE(store().commit_file(file, {x, bad}));
+  commit(store(), "r/y.c", "h1", {with(base_sample("y"), 2, signature(100), {8})});
+  commit(store(), "r/w.c", "h1", {with(base_sample("w"), 3, signature(100), {7})});
+  auto live = by_question(store());
+  EXPECT_EQ(live["w q0"].near_duplicate_of, 0);  // y does not share band 7
+  m_store.reset();
+  EXPECT_EQ(raw_text(db(), "SELECT group_concat(band_key) FROM QuestionBands"), "7,8");
+  reopen();
+}
+
+// The same for the signatures read during a failed commit: a sample committed later under the
+// same id is compared by its own signature.
+TEST_F(DuplicatesTest, AFailedCommitLeavesNoSignaturesBehind) {
+  commit(store(), "r/a.c", "h1", {with(base_sample("a"), 1, signature(100), {7})});
+  auto bad = base_sample("");
+  bad.question.clear();
+  auto file = make_file("r/x.c");
+  auto x = with(base_sample("x"), 2, signature(100, 4), {7});
+  auto y = with(base_sample("y"), 3, signature(100, 4), {7});  // compares x's signature
+  x.file_path = y.file_path = bad.file_path = file.file_path;
+  ASSERT_FALSE(store().commit_file(file, {x, y, bad}));
+  commit(store(), "r/z.c", "h1", {with(base_sample("z"), 4, signature(900), {8})});  // x's id
+  commit(store(), "r/w.c", "h1", {with(base_sample("w"), 5, signature(100, 4), {7, 8})});
+  auto live = by_question(store());
+  EXPECT_EQ(live["w q0"].near_duplicate_of, live["a q0"].id);  // z's question is not alike
+  EXPECT_DOUBLE_EQ(live["w q0"].near_duplicate_similarity, 60.0 / 64);
+}
+
+// Another process opening the store read-write (the dashboard does) writes the band keys this
+// one still keeps waiting: each question is still one candidate, and a crowded band still yields
+// its earliest live ones.
+TEST_F(DuplicatesTest, BandKeysWrittenByAnotherOpenAreNotCandidatesTwice) {
+  auto keys = [](int own) {
+    std::vector<std::int64_t> k{1};
+    for (int i = 0; i < 15; ++i)
+      k.push_back(1000 * own + i + 2);
+    return k;
+  };
+  for (int i = 0; i < 16; ++i) {
+    if (i == 8) {
+      auto other = open_sqlite(db());  // writes x0..x7's keys
+      ASSERT_TRUE(other) << other.error().describe();
+      EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+    }
+    commit(store(), "r/x" + std::to_string(i) + ".c", "h",
+           {with(base_sample("x" + std::to_string(i)), i + 1,
+                 signature(static_cast<std::uint32_t>(1000 * i)), keys(i + 1))});
+  }
+  // 16 bands: the earliest 16 live samples of band 1 are x0..x15.
+  commit(store(), "r/late.c", "h", {with(base_sample("late"), 99, signature(12000), keys(99))});
+  auto live = by_question(store());
+  EXPECT_EQ(live["late q0"].near_duplicate_of, live["x12 q0"].id);
+}
+
+// A database written before the band index was batched (schema v4: every band row written with
+// its file) upgrades, and its questions are still found.
+TEST_F(DuplicatesTest, AVersionFourDatabaseUpgradesAndItsQuestionsStillLink) {
+  commit(store(), "r/a.c", "h1", {with(base_sample("a"), 1, signature(100), {7, 8})});
+  m_store.reset();
+  raw_exec(db(), "DROP TABLE PendingQuestionBands; PRAGMA user_version = 4;");  // as v4 left it
+  reopen();
+  EXPECT_EQ(store().schema_version(), latest_schema_version());
+  EXPECT_EQ(raw_int(db(), "SELECT count(*) FROM PendingQuestionBands"), 0);
+  commit(store(), "r/b.c", "h1", {with(base_sample("b"), 2, signature(100, 4), {8})});
+  auto live = by_question(store());
+  EXPECT_EQ(live["b q0"].near_duplicate_of, live["a q0"].id);
 }
 
 }  // namespace
