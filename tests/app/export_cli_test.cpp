@@ -40,7 +40,7 @@ class ExportCli : public ::testing::Test {
         auto& s = samples[i];
         s.file_path = f.file_path;
         s.question = "What does x" + std::to_string(i) + " do in " + repo + "?";
-        s.answer = "It returns \"ünïcode\" \\ and more.";
+        s.answer = "`x" + std::to_string(i) + "` returns \"ünïcode\" \\ and more.";
         s.repo_url = "https://" + repo;
         s.code = "int x" + std::to_string(i) + "(void) { return 0; }\n";
         s.quality_flags = i == 1 && repo.ends_with("b") ? "truncated" : "";
@@ -71,7 +71,8 @@ TEST_F(ExportCli, WritesTheFileAndSaysWhatItLeftOut) {
     ASSERT_EQ(j["conversations"].size(), 3u);
     EXPECT_EQ(j["conversations"][0]["from"], "system");
     EXPECT_THAT(j["conversations"][1]["value"].get<std::string>(), HasSubstr("```c\nint x"));
-    EXPECT_EQ(j["conversations"][2]["value"], "It returns \"ünïcode\" \\ and more.");
+    EXPECT_THAT(j["conversations"][2]["value"].get<std::string>(),
+                HasSubstr("` returns \"ünïcode\" \\ and more."));
   }
   EXPECT_EQ(lines, 3);
 }

@@ -73,7 +73,8 @@ class PathsCli : public ::testing::Test {
     bool questions = body.is_object() && body.contains("response_format");
     return test::chat_stream_reply(
         questions
-            ? json{{"questions", {"What does twice return?", "Why is x added to itself?"}}}.dump()
+            ? json{{"questions", {"What does `twice` return?", "Why is `x` added to itself?"}}}
+                  .dump()
             : "It returns `x + x`, twice its argument.");
   }};
 };
