@@ -15,10 +15,14 @@ What it measures, per model:
   well-formed      the share of stored questions that pass well_formed() below, a rule of this
                    script, independent of git2dataset's own checks
   truncated        the share of answers carrying the stored `truncated` flag (the answer hit its
-                   token budget); every other stored flag is counted too
+                   token budget); every flag is counted too: those stored with the sample
+                   (truncated, empty, refusal, repetitive, control_chars: src/quality/flags.cpp)
+                   and those `export` derives from the stored measures at its default thresholds
+                   (ungrounded: grounding < 0.5; duplicate; near_duplicate: similarity >= 0.7)
   grounding        median of the stored grounding scores (0..1; -1 = not measured, left out), and
                    the share >= 0.5
-  duplicates       samples linked as exact (duplicate_of) and near duplicates (near_duplicate_of)
+  duplicates       samples linked as exact (duplicate_of) and near duplicates (near_duplicate_of,
+                   stored from similarity 0.5; those >= 0.7 are what export leaves out)
   tokens / sample  mean completion tokens of the stored answers (the questions call's tokens are
                    not attributed to samples)
   s / file         wall time of `prepare` divided by the files it was given
@@ -145,11 +149,29 @@ def load(db_path):
     return samples, statuses, failed
 
 
+MIN_GROUNDING = 0.5  # export's defaults (README, Quality)
+NEAR_DUPLICATE_SIMILARITY = 0.7
+
+
+def export_flags(s):
+    """The flags export gives a sample at its default thresholds (src/dataset/export.cpp)."""
+    flags = {f for f in s["quality_flags"].split(",") if f}
+    if s["grounding"] is not None and 0 <= s["grounding"] < MIN_GROUNDING:
+        flags.add("ungrounded")
+    if s["duplicate_of"] is not None:
+        flags.add("duplicate")
+    if s["near_duplicate_of"] is not None and \
+            (s["near_duplicate_similarity"] or 0) >= NEAR_DUPLICATE_SIMILARITY:
+        flags.add("near_duplicate")
+    return flags
+
+
 def measure(samples, statuses, failed, exported, prepare_seconds, files_given):
+    """The measures over all files; `exported` is the number of exported samples."""
     files = files_given or sum(statuses.values())
     flags = Counter()
     for s in samples:
-        flags.update(f for f in s["quality_flags"].split(",") if f)
+        flags.update(export_flags(s))
     broken = Counter()
     good = 0
     for s in samples:
@@ -176,22 +198,39 @@ def measure(samples, statuses, failed, exported, prepare_seconds, files_given):
         "grounding_measured": len(grounding),
         "duplicates": sum(s["duplicate_of"] is not None for s in samples),
         "near_duplicates": sum(s["near_duplicate_of"] is not None for s in samples),
+        "near_duplicates_at_export": flags.get("near_duplicate", 0),
         "completion_tokens_per_sample": statistics.mean(tokens) if tokens else float("nan"),
         "prepare_seconds": prepare_seconds,
         "seconds_per_file": share(prepare_seconds, files),
     }
 
 
+def per_file(samples, exported_paths):
+    """Rows (path, stored, exported, well-formed) per file; exported_paths: the raw export's
+    `path` of each exported sample (repository-relative, so matched as a suffix)."""
+    rows = {}
+    for s in samples:
+        row = rows.setdefault(s["file_path"], [0, 0, 0])
+        row[0] += 1
+        row[2] += well_formed(s["question"], s["code"])
+    for path in exported_paths:
+        match = [p for p in rows if p == path or p.endswith("/" + path)]
+        if match:
+            rows[match[0]][1] += 1
+    return [(p, *rows[p]) for p in sorted(rows)]
+
+
 def table_row(model, m):
     return (f"| {model} | {m['files']} ({m['files_failed']} failed) | {m['stored_per_file']:.2f} | "
             f"{m['exported_per_file']:.2f} | {pct(m['well_formed'])} | {pct(m['truncated'])} | "
             f"{m['grounding_median']:.2f} / {pct(m['grounding_ge_half'])} | "
-            f"{m['duplicates']} / {m['near_duplicates']} | {m['completion_tokens_per_sample']:.0f} | "
+            f"{m['duplicates']} / {m['near_duplicates_at_export']} | "
+            f"{m['completion_tokens_per_sample']:.0f} | "
             f"{m['seconds_per_file']:.1f} |")
 
 
 TABLE_HEADER = ("| model | files | stored / file | exported / file | well-formed questions | "
-                "truncated answers | grounding median / ≥ 0.5 | duplicates / near | "
+                "truncated answers | grounding median / ≥ 0.5 | duplicates / near (≥ 0.7) | "
                 "completion tokens / sample | s / file |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
@@ -211,7 +250,7 @@ def reading(model, samples, count, seed):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
-    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--dataset", required=True, help="the export, in the raw format")
     parser.add_argument("--model", required=True)
     parser.add_argument("--prepare-seconds", type=float, required=True)
     parser.add_argument("--files", type=int, default=0, help="files given (default: the database's)")
@@ -223,8 +262,8 @@ def main(argv):
 
     samples, statuses, failed = load(args.db)
     with open(args.dataset, encoding="utf-8") as f:
-        exported = sum(1 for line in f if line.strip())
-    m = measure(samples, statuses, failed, exported, args.prepare_seconds, args.files)
+        exported_paths = [json.loads(line).get("path", "") for line in f if line.strip()]
+    m = measure(samples, statuses, failed, len(exported_paths), args.prepare_seconds, args.files)
     with open(args.reading, "w", encoding="utf-8") as f:
         f.write(reading(args.model, samples, args.samples, args.seed))
     if args.json:
@@ -238,13 +277,19 @@ def main(argv):
     print(f"- samples: {m['stored']} stored, {m['exported']} exported")
     print(f"- well-formed questions: {pct(m['well_formed'])}; rules broken: "
           f"{m['rules_broken'] or 'none'}")
-    print(f"- stored flags (samples carrying each): {m['flags'] or 'none'}")
+    print(f"- flags (samples carrying each; stored, and derived as export does): "
+          f"{m['flags'] or 'none'}")
     print(f"- grounding: median {m['grounding_median']:.2f}, ≥ 0.5: {pct(m['grounding_ge_half'])} "
           f"({m['grounding_measured']} measured)")
-    print(f"- duplicates: {m['duplicates']} exact, {m['near_duplicates']} near")
+    print(f"- duplicates: {m['duplicates']} exact, {m['near_duplicates']} near (linked from "
+          f"0.5), {m['near_duplicates_at_export']} of them ≥ 0.7")
     print(f"- completion tokens per sample (answers): {m['completion_tokens_per_sample']:.0f}")
     print(f"- prepare: {m['prepare_seconds']:.0f} s, {m['seconds_per_file']:.1f} s per file")
     print(f"- {len(samples) and min(args.samples, len(samples))} samples for reading: {args.reading}\n")
+    print("| file | stored | exported | well-formed |\n|---|---|---|---|")
+    for path, stored, exported, good in per_file(samples, exported_paths):
+        print(f"| {path.split('/', 2)[-1]} | {stored} | {exported} | {good} |")
+    print()
     print(TABLE_HEADER)
     print(table_row(args.model, m))
     return 0

@@ -81,32 +81,41 @@ class Measures(unittest.TestCase):
                 INSERT INTO FailedFiles VALUES ('b.py', 'bad_output', 'no JSON');
             """)
             db.execute("INSERT INTO SampleUnits VALUES (1, ?, 'file')", (CODE,))
-            rows = [("What does slugify do?", "truncated", 1.0, None, None, 100),
-                    ("What is it?", "", 0.0, None, 1, 50),
-                    ("What does slugify return?", "ungrounded,duplicate", -1.0, 1, None, 30),
-                    ("Old question about slugify?", "", 1.0, None, None, 999)]
-            for n, (q, flags, g, dup, near, tokens) in enumerate(rows, 1):
-                db.execute("INSERT INTO TrainingSamples VALUES (?, 'a.py', ?, 'x', 1, 4, ?, ?, ?, "
-                           "?, ?, NULL, 1, ?)", (n, q, tokens, flags, g, dup, near, int(n == 4)))
+            # question, stored flags, grounding, duplicate_of, near_duplicate_of + similarity
+            rows = [("What does slugify do?", "truncated", 1.0, None, None, None, 100),
+                    ("What is it?", "", 0.0, None, 1, 0.8, 50),
+                    ("What does slugify return?", "repetitive", -1.0, 1, None, None, 30),
+                    ("Why is max_length 0?", "", 1.0, None, 1, 0.6, 20),
+                    ("Old question about slugify?", "", 1.0, None, None, None, 999)]
+            for n, (q, flags, g, dup, near, similarity, tokens) in enumerate(rows, 1):
+                db.execute("INSERT INTO TrainingSamples VALUES (?, 'r/a.py', ?, 'x', 1, 4, ?, ?, "
+                           "?, ?, ?, ?, 1, ?)",
+                           (n, q, tokens, flags, g, dup, near, similarity, int(n == 5)))
             db.commit()
             db.close()
             samples, statuses, failed = report.load(path)
             m = report.measure(samples, statuses, failed, exported=1, prepare_seconds=10.0,
                                files_given=2)
-        self.assertEqual(m["stored"], 3)  # the retired sample is left out
+        self.assertEqual(m["stored"], 4)  # the retired sample is left out
         self.assertEqual(m["files_failed"], 1)
-        self.assertAlmostEqual(m["stored_per_file"], 1.5)
+        self.assertAlmostEqual(m["stored_per_file"], 2.0)
         self.assertAlmostEqual(m["exported_per_file"], 0.5)
-        self.assertAlmostEqual(m["well_formed"], 2 / 3)
-        self.assertAlmostEqual(m["truncated"], 1 / 3)
-        self.assertEqual(m["flags"], {"truncated": 1, "ungrounded": 1, "duplicate": 1})
-        self.assertEqual(m["grounding_measured"], 2)  # -1 is "not measured"
-        self.assertAlmostEqual(m["grounding_median"], 0.5)
-        self.assertAlmostEqual(m["grounding_ge_half"], 0.5)
-        self.assertEqual((m["duplicates"], m["near_duplicates"]), (1, 1))
-        self.assertAlmostEqual(m["completion_tokens_per_sample"], 60)
+        self.assertAlmostEqual(m["well_formed"], 3 / 4)
+        self.assertAlmostEqual(m["truncated"], 1 / 4)
+        # Stored flags, and those export derives: grounding < 0.5, a duplicate link, a near
+        # duplicate link at similarity >= 0.7 (the 0.6 one is linked but kept).
+        self.assertEqual(m["flags"], {"truncated": 1, "repetitive": 1, "ungrounded": 1,
+                                      "duplicate": 1, "near_duplicate": 1})
+        self.assertEqual(m["grounding_measured"], 3)  # -1 is "not measured"
+        self.assertAlmostEqual(m["grounding_median"], 1.0)
+        self.assertAlmostEqual(m["grounding_ge_half"], 2 / 3)
+        self.assertEqual((m["duplicates"], m["near_duplicates"], m["near_duplicates_at_export"]),
+                         (1, 2, 1))
+        self.assertAlmostEqual(m["completion_tokens_per_sample"], 50)
         self.assertAlmostEqual(m["seconds_per_file"], 5.0)
-        self.assertIn("| 2 (1 failed) | 1.50 | 0.50 | 67% | 33% |", report.table_row("m", m))
+        self.assertIn("| 2 (1 failed) | 2.00 | 0.50 | 75% | 25% | 1.00 / 67% | 1 / 1 | 50 | 5.0 |",
+                      report.table_row("m", m))
+        self.assertEqual(report.per_file(samples, ["a.py", "other.py"]), [("r/a.py", 4, 1, 3)])
 
     def test_the_reading_sample_is_the_same_for_the_same_seed(self):
         samples = [dict(id=i, file_path="a.py", line_start=1, line_end=2, question=f"q{i}?",
