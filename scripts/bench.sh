@@ -50,7 +50,7 @@ quality_run() {
     echo "[bench] prepare exited $rc" >&2
     return 1
   fi
-  (cd "$dir" && "$g2d" export --output dataset.jsonl >export.log 2>&1)
+  (cd "$dir" && "$g2d" export --format raw --output dataset.jsonl >export.log 2>&1)
   python3 "$here/quality/report.py" --db "$dir/git2dataset.db" --dataset "$dir/dataset.jsonl" \
     --model "$label" --prepare-seconds "$(python3 -c "print($end - $start)")" --files "$files" \
     --reading "$dir/reading.md" --json "$dir/report.json" >"$dir/report.md"
