@@ -15,6 +15,7 @@
 # folder $G2D_QUALITY_OUT/<tiny|code> (default build/quality/); scripts/quality/report.py then
 # measures what was stored, prints a markdown table row per model for docs/benchmarks.md, and
 # writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind.
+# G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -29,9 +30,11 @@ quality_run() {
   rm -rf "$dir"
   mkdir -p "$dir"
   # The defaults, except an answer's budget: 512 tokens bound what a looping small model costs
-  # (an answer that reaches it is flagged truncated, which the report counts).
-  printf 'llm:\n  backend: llama_cpp\n  model: "%s"\n  default_max_tokens: 512\n' "$model" \
-    >"$dir/git2dataset.yaml"
+  # (an answer that reaches it is flagged truncated, which the report counts); and one thread:
+  # on a machine shared with other work, llama.cpp's threads wait for each other at every step
+  # while one of them is descheduled (measured: 2 threads made almost no progress at load 13).
+  printf 'llm:\n  backend: llama_cpp\n  model: "%s"\n  default_max_tokens: 512\n  threads: %s\n' \
+    "$model" "${G2D_QUALITY_THREADS:-1}" >"$dir/git2dataset.yaml"
   printf 'resources:\n  enable_battery_monitoring: false\n' >>"$dir/git2dataset.yaml"
   printf '%s\n' "$corpus" >"$dir/repos.txt"
   local g2d="$root/build/release/src/git2dataset" files start end rc=0
