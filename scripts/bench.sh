@@ -3,9 +3,19 @@
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
 #   scripts/bench.sh            all benchmarks
 #   scripts/bench.sh discover   one of: engine, discover, pipeline, servers, export
+#   scripts/bench.sh quality [tiny|code|both]   the dataset's quality (not part of "all"; below)
 # The servers benchmark needs Ollama (scripts/setup.sh --with-ollama); it runs each backend once.
 # The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
 # ~/.cache/git2dataset/bench (G2D_BENCH_TREE overrides), and reuses it.
+#
+# The quality benchmark runs `git2dataset scrape`, `prepare` and `export` on a fixed corpus of
+# real code (scripts/quality/corpus.txt: 12 files from pinned PyPI and npm packages, built into a
+# local git repository by scripts/quality/corpus.py) with each model — the tiny default model
+# and the code model of `scripts/setup.sh --with-quality-model` (default: both) — in a fresh
+# folder $G2D_QUALITY_OUT/<tiny|code> (default build/quality/); scripts/quality/report.py then
+# measures what was stored, prints a markdown table row per model for docs/benchmarks.md, and
+# writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind.
+# G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -13,6 +23,76 @@ root="$(dirname "$here")"
 source "$here/env.sh"
 cd "$root"
 which="${1:-all}"
+
+# quality_run label model-path out-dir corpus: one model's run and report (report.md, reading.md).
+quality_run() {
+  local label="$1" model="$2" dir="$3" corpus="$4"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  # The defaults, except an answer's budget: 512 tokens bound what a looping small model costs
+  # (an answer that reaches it is flagged truncated, which the report counts); and one thread:
+  # on a machine shared with other work, llama.cpp's threads wait for each other at every step
+  # while one of them is descheduled (measured: 2 threads made almost no progress at load 13).
+  printf 'llm:\n  backend: llama_cpp\n  model: "%s"\n  default_max_tokens: 512\n  threads: %s\n' \
+    "$model" "${G2D_QUALITY_THREADS:-1}" >"$dir/git2dataset.yaml"
+  printf 'resources:\n  enable_battery_monitoring: false\n' >>"$dir/git2dataset.yaml"
+  printf '%s\n' "$corpus" >"$dir/repos.txt"
+  local g2d="$root/build/release/src/git2dataset" files start end rc=0
+  files="$(git -C "$corpus" ls-files '*.py' '*.js' '*.c' | wc -l)"
+  if ! (cd "$dir" && "$g2d" scrape >scrape.log 2>&1); then
+    cat "$dir/scrape.log" >&2
+    echo "[bench] scrape failed" >&2
+    return 1
+  fi
+  echo "[bench] quality: $label, prepare on $files files (see $dir/prepare.log)" >&2
+  start="$(date +%s.%N)"
+  (cd "$dir" && "$g2d" prepare >prepare.log 2>&1) || rc=$?
+  end="$(date +%s.%N)"
+  if ((rc != 0 && rc != 1)); then # 1: some file failed, which the report counts
+    tail -20 "$dir/prepare.log" >&2
+    echo "[bench] prepare exited $rc" >&2
+    return 1
+  fi
+  (cd "$dir" && "$g2d" export --format raw --output dataset.jsonl >export.log 2>&1)
+  python3 "$here/quality/report.py" --db "$dir/git2dataset.db" --dataset "$dir/dataset.jsonl" \
+    --model "$label" --prepare-seconds "$(python3 -c "print($end - $start)")" --files "$files" \
+    --reading "$dir/reading.md" --json "$dir/report.json" >"$dir/report.md"
+}
+
+if [[ "$which" == quality ]]; then
+  models="${2:-both}"
+  if [[ "$models" != tiny && "$models" != code && "$models" != both ]]; then
+    echo "usage: scripts/bench.sh quality [tiny|code|both]" >&2
+    exit 2
+  fi
+  if [[ "$models" != tiny && ! -f "$G2D_QUALITY_MODEL" ]]; then
+    echo "[bench] no code model at $G2D_QUALITY_MODEL: run scripts/setup.sh --with-quality-model" >&2
+    exit 1
+  fi
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target git2dataset -j "$(nproc)" >/dev/null
+  corpus="$(python3 "$here/quality/corpus.py" "$here/quality/corpus.txt" "$G2D_CACHE")"
+  out="${G2D_QUALITY_OUT:-$root/build/quality}"
+  load="$(uptime | sed 's/.*load average: //')"
+  rm -f "$out"/{tiny,code}/report.md
+  if [[ "$models" != code ]]; then
+    quality_run "SmolLM2-135M-Instruct Q4_1" "$G2D_MODEL" "$out/tiny" "$corpus"
+  fi
+  if [[ "$models" != tiny ]]; then
+    quality_run "Qwen2.5-Coder-0.5B-Instruct Q4_K_M" "$G2D_QUALITY_MODEL" "$out/code" "$corpus"
+  fi
+  echo "$(date -u +%F), commit $(git rev-parse --short HEAD), $(nproc) cores" \
+    "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average" \
+    "before: $load; after: $(uptime | sed 's/.*load average: //')"
+  for m in tiny code; do
+    if [[ -f "$out/$m/report.md" ]]; then
+      echo
+      cat "$out/$m/report.md"
+    fi
+  done
+  exit 0
+fi
+
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
 cmake --build --preset release --target engine_bench discover_bench pipeline_bench server_bench \
   export_bench -j "$(nproc)"

