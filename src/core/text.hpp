@@ -33,6 +33,9 @@ std::string escape_controls(std::string_view s, bool keep_tab);
 // without any of the characters above. File names failing this are refused (`bad_name`).
 bool displays_safely(std::string_view s);
 
+// `s` without the ASCII white space (space, \t, \n, \r, \f, \v) at either end.
+std::string_view trim(std::string_view s);
+
 // Every `from` in `text` replaced by `to`, left to right (an empty `from` changes nothing).
 void replace_all(std::string& text, std::string_view from, std::string_view to);
 

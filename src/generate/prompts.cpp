@@ -110,11 +110,7 @@ std::vector<llm::Message> messages(const PromptSet& prompts, const CodeUnit& uni
 }
 
 std::string trimmed(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos)
-    return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
+  return std::string(trim(s));
 }
 
 }  // namespace

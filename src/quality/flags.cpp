@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/enum_names.hpp"
+#include "core/text.hpp"
 #include "core/utf8.hpp"
 #include "quality/quality.hpp"
 
@@ -104,14 +105,6 @@ constexpr char ascii_lower(char c) {
 }
 constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back()))
-    s.remove_suffix(1);
-  return s;
 }
 
 // Whether code point `cp` (>= 0x80) may be a letter or digit: outside Latin-1 punctuation, the

@@ -5,6 +5,13 @@
 namespace g2d {
 namespace {
 
+TEST(TextTest, TrimRemovesAsciiWhiteSpaceAtBothEndsOnly) {
+  EXPECT_EQ(trim(" \t\r\n\f\vWhy is `n` 2?\n "), "Why is `n` 2?");
+  EXPECT_EQ(trim("a  b"), "a  b");
+  EXPECT_EQ(trim(" \n "), "");
+  EXPECT_EQ(trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0");  // U+00A0 is not ASCII white space
+}
+
 TEST(TextTest, ToLowerFoldsAsciiOnly) {
   EXPECT_EQ(to_lower("GitHub.COM/Owner"), "github.com/owner");
   EXPECT_EQ(to_lower(""), "");
