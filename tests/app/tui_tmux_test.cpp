@@ -239,7 +239,9 @@ class TuiTmux : public ::testing::Test {
   }
 
   // What the pane runs: a marker, the dashboard, its exit code and the terminal's modes after it
-  // (twice: the second is ended by Ctrl-C), then it stays.
+  // (twice: the second is ended by Ctrl-C), then it stays. Between the two it waits for a line
+  // (Enter): the second dashboard would otherwise take the screen again within milliseconds, before
+  // the test can see what the first one gave back.
   std::string pane_script() const {
     std::string tui = shell_quote(test::git2dataset_exe().string()) + " tui --config " +
                       shell_quote(config.string());
@@ -247,7 +249,7 @@ class TuiTmux : public ::testing::Test {
         "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon";
     // The shell survives the Ctrl-C (a trap of its own; the dashboard gets the default).
     return "echo BEFORE-TUI-MARKER; " + tui + "; echo TUI-EXIT=$?; " + modes +
-           " | sed s/^/MODE=/; trap : INT; " + tui + "; echo TUI2-EXIT=$?; " + modes +
+           " | sed s/^/MODE=/; read -r _; trap : INT; " + tui + "; echo TUI2-EXIT=$?; " + modes +
            " | sed s/^/MODE2=/; exec sleep 600";
   }
 
@@ -396,7 +398,9 @@ TEST_F(TuiTmux, ShowsARunLivePausesAndResumesItAndGivesTheTerminalBack) {
   EXPECT_THAT(screen, Not(HasSubstr("MODE=-")));
   EXPECT_THAT(screen, Not(HasSubstr("┌ System")));
 
-  // The second dashboard, ended by Ctrl-C (SIGINT): exit 130, the terminal given back too.
+  // The second dashboard (started by Enter), ended by Ctrl-C (SIGINT): exit 130, the terminal
+  // given back too.
+  tmux.keys("Enter");
   ASSERT_TRUE(eventually([&] {
     return tmux.alternate_screen() && tmux.capture().find("┌ System") != std::string::npos;
   })) << tmux.capture();
