@@ -109,8 +109,7 @@ std::string code_name(const llm::GenerateRequest& request) {
         ++stop;
       std::string word = text.substr(at, stop - at);
       at = stop;
-      if (!std::isdigit(static_cast<unsigned char>(word[0])) &&
-          !keywords.contains(word))
+      if (!std::isdigit(static_cast<unsigned char>(word[0])) && !keywords.contains(word))
         return "`" + word + "`";
     }
   }
