@@ -255,7 +255,29 @@ bool is_empty_answer(std::string_view answer) {
   return std::find(k_placeholders.begin(), k_placeholders.end(), lower) != k_placeholders.end();
 }
 
+namespace {
+
+// The whole answer is one claim that its subject does nothing ("The `deinit` function does not
+// do anything in the given code."): what a small model says of code it did not read. A longer
+// answer that says so of one case ("when `n` is 0 the loop does nothing, so ...") is no claim.
+bool claims_it_does_nothing(std::string_view answer) {
+  constexpr std::size_t k_most_words = 14;
+  const std::string normalised = normalise(answer);
+  const std::vector<std::string_view> words = words_of(normalised);
+  if (words.size() > k_most_words)
+    return false;
+  std::string_view text = normalised;
+  for (std::string_view tail : {" in the given code", " in the provided code", " in this code"})
+    if (text.ends_with(tail))
+      text.remove_suffix(tail.size());
+  return text.ends_with(" does not do anything") || text.ends_with(" does nothing");
+}
+
+}  // namespace
+
 bool is_refusal(std::string_view answer) {
+  if (claims_it_does_nothing(answer))
+    return true;
   const bool short_answer = answer.size() < k_short_answer;
   // Enough of a long answer for any phrase that starts within the window.
   const std::string text =

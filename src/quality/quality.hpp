@@ -134,7 +134,9 @@ bool is_empty_answer(std::string_view answer);
 
 // A refusal or non-answer phrase ("I'm sorry", "as an AI", "cannot be determined from", "no
 // code was provided", ...; case-insensitive, ’ read as ') starting in the first 160 bytes, or
-// anywhere in an answer shorter than 400 bytes. Phrases match whole words only.
+// anywhere in an answer shorter than 400 bytes. Phrases match whole words only. Also an answer
+// that is nothing but the claim that its subject does nothing (at most 14 words ending in "does
+// not do anything" or "does nothing", optionally "in the given code").
 bool is_refusal(std::string_view answer);
 
 // Degenerate repetition: at least 40 words (of normalise(answer)) of which fewer than half of

@@ -544,6 +544,12 @@ TEST(Flags, SamplesAPersonWouldNotKeepAreFlagged) {
   EXPECT_FALSE(names_code("`multiply` is not here.", code));
 
   EXPECT_TRUE(is_refusal("The code does not contain the answer."));
+  EXPECT_TRUE(is_refusal("The `deinit` function does not do anything."));
+  EXPECT_TRUE(is_refusal("The `markup` variable does not do anything in the given code."));
+  EXPECT_FALSE(
+      is_refusal("When `n` is 0 the loop in `sum` does nothing, so `sum` returns 0 at "
+                 "once without touching `values`."));
+  EXPECT_FALSE(is_refusal("`noop` returns at once: it does nothing with its arguments."));
   EXPECT_TRUE(is_refusal("The answer is not in the provided code."));
 }
 
