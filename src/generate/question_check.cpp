@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "quality/quality.hpp"
 
 namespace g2d::generate {
@@ -81,21 +82,10 @@ std::string_view first_question(std::string_view s) {
   return {};
 }
 
-size_t characters(std::string_view s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 std::vector<std::string> words(std::string_view text) {
-  std::vector<std::string> out;
-  std::string norm = quality::normalise(text);
-  size_t start = 0;
-  while (start < norm.size()) {
-    size_t end = std::min(norm.find(' ', start), norm.size());
-    out.push_back(norm.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
+  const std::string norm = quality::normalise(text);
+  auto views = quality::words_of(norm);
+  return {views.begin(), views.end()};
 }
 
 constexpr size_t k_echo_words = 5;
@@ -128,11 +118,12 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
   std::string_view question = stripped(first_question(text));
   if (question.empty())
     return fail(ErrorKind::bad_output, "not a question (no '?'): {}", text.substr(0, 80));
-  if (characters(question) < static_cast<size_t>(k_min_question_chars))
+  const size_t length = count_code_points(question);
+  if (length < static_cast<size_t>(k_min_question_chars))
     return fail(ErrorKind::bad_output, "too short to be a question: {}", question);
-  if (characters(question) > static_cast<size_t>(k_max_question_chars))
-    return fail(ErrorKind::bad_output, "too long ({} characters; at most {}): {}…",
-                characters(question), k_max_question_chars, question.substr(0, 80));
+  if (length > static_cast<size_t>(k_max_question_chars))
+    return fail(ErrorKind::bad_output, "too long ({} characters; at most {}): {}…", length,
+                k_max_question_chars, question.substr(0, 80));
   if (echoes(question, prompt))
     return fail(ErrorKind::bad_output, "repeats the prompt's own words: {}", question);
   if (!quality::names_code(question, code))

@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "generate/question_check.hpp"
 #include "quality/quality.hpp"
 #include "sys/thread_cache.hpp"
@@ -156,14 +157,13 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
         break;
       continue;
     }
-    auto b = r->text.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
+    std::string_view answer = trim(r->text);
+    if (answer.empty()) {
       last = Error{ErrorKind::bad_output, "an empty answer"};
       continue;
     }
-    auto e = r->text.find_last_not_of(" \t\r\n");
     Pair pair{question,
-              r->text.substr(b, e - b + 1),
+              std::string(answer),
               r->prompt_tokens,
               r->cached_prompt_tokens,
               r->completion_tokens,

@@ -32,15 +32,11 @@ constexpr std::array<std::string_view, 97> k_plain_words{
 static_assert(std::is_sorted(k_plain_words.begin(), k_plain_words.end()));
 
 std::set<std::string> word_set(std::string_view text) {
+  const std::string norm = normalise(text);
   std::set<std::string> out;
-  std::string norm = normalise(text);
-  std::size_t start = 0;
-  while (start < norm.size()) {
-    std::size_t end = std::min(norm.find(' ', start), norm.size());
-    if (end > start)
-      out.insert(norm.substr(start, end - start));
-    start = end + 1;
-  }
+  for (std::string_view word : words_of(norm))
+    if (!word.empty())
+      out.emplace(word);
   return out;
 }
 

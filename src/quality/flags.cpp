@@ -162,18 +162,6 @@ bool contains_phrase(std::string_view text, std::string_view phrase, std::size_t
   return false;
 }
 
-// The words of a normalised text (separated by single spaces).
-std::vector<std::string_view> words_of(std::string_view normalised) {
-  std::vector<std::string_view> words;
-  std::size_t start = 0;
-  while (start < normalised.size()) {
-    const std::size_t end = std::min(normalised.find(' ', start), normalised.size());
-    words.push_back(normalised.substr(start, end - start));
-    start = end + 1;
-  }
-  return words;
-}
-
 // Whether fewer than half of the word 4-grams are distinct.
 bool repeats_ngrams(std::string_view normalised, const std::vector<std::string_view>& words) {
   std::vector<std::uint64_t> grams;
@@ -253,6 +241,17 @@ bool is_empty_answer(std::string_view answer) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(), ascii_lower);
   return std::find(k_placeholders.begin(), k_placeholders.end(), lower) != k_placeholders.end();
+}
+
+std::vector<std::string_view> words_of(std::string_view normalised) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  while (start < normalised.size()) {
+    const std::size_t end = std::min(normalised.find(' ', start), normalised.size());
+    words.push_back(normalised.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
 }
 
 namespace {

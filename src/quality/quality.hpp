@@ -151,6 +151,9 @@ bool is_repetitive(std::string_view answer);
 // paragraph separators U+2028, U+2029. Bytes that are not UTF-8 are not looked at.
 bool has_control_chars(std::string_view text);
 
+// The words of a normalise()d text (it separates them by single spaces), as views into it.
+std::vector<std::string_view> words_of(std::string_view normalised);
+
 // A question is one when it ends with '?' (white space aside): "1.0.0.0" or "2. Why it is
 // written this way" is not.
 bool is_question(std::string_view question);
