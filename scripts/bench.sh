@@ -14,7 +14,8 @@
 # and the code model of `scripts/setup.sh --with-quality-model` (default: both) — in a fresh
 # folder $G2D_QUALITY_OUT/<tiny|code> (default build/quality/); scripts/quality/report.py then
 # measures what was stored, prints a markdown table row per model for docs/benchmarks.md, and
-# writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind.
+# writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind (and
+# reading-exported.md: 20 drawn from the export).
 # G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -56,7 +57,7 @@ quality_run() {
   (cd "$dir" && "$g2d" export --format raw --output dataset.jsonl >export.log 2>&1)
   python3 "$here/quality/report.py" --db "$dir/git2dataset.db" --dataset "$dir/dataset.jsonl" \
     --model "$label" --prepare-seconds "$(python3 -c "print($end - $start)")" --files "$files" \
-    --reading "$dir/reading.md" --json "$dir/report.json" >"$dir/report.md"
+    --reading "$dir/reading.md" --reading-exported "$dir/reading-exported.md" --json "$dir/report.json" >"$dir/report.md"
 }
 
 if [[ "$which" == quality ]]; then

@@ -2,12 +2,14 @@
 """report.py — measures the quality of what one `git2dataset prepare` stored (scripts/bench.sh quality).
 
     report.py --db git2dataset.db --dataset dataset.jsonl --model LABEL --prepare-seconds S
-              --reading reading.md [--samples 20] [--seed 2026] [--json report.json]
+              --reading reading.md [--reading-exported reading-exported.md] [--samples 20]
+              [--seed 2026] [--json report.json]
 
 Reads the SQLite database read-only (TrainingSamples, SampleUnits, FileHashes, FailedFiles) and
 the exported JSONL file, prints a markdown summary and, last, one markdown table row for
 docs/benchmarks.md; writes --samples samples drawn at random with a fixed seed to the --reading
-file for a blind reading by a person (question, answer, path and lines, the unit's code).
+file for a blind reading by a person (question, answer, path and lines, the unit's code), and as
+many drawn from the samples the export wrote to --reading-exported (the dataset a user trains on).
 
 What it measures, per model:
   files            files done and failed
@@ -234,10 +236,16 @@ TABLE_HEADER = ("| model | files | stored / file | exported / file | well-formed
                 "completion tokens / sample | s / file |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
+def exported_samples(samples, exported):
+    """The stored samples the export wrote (raw format rows carry the sample's `id`)."""
+    ids = {row.get("id") for row in exported}
+    return [s for s in samples if s["id"] in ids]
+
+
 def reading(model, samples, count, seed):
     chosen = random.Random(seed).sample(samples, min(count, len(samples)))
     out = [f"# Samples for a blind reading: {model}", "",
-           f"{len(chosen)} of {len(samples)} stored samples, drawn with random.Random({seed}).", ""]
+           f"{len(chosen)} of {len(samples)} samples, drawn with random.Random({seed}).", ""]
     for n, s in enumerate(chosen, 1):
         fence = "````" if "```" in (s["code"] or "") else "```"
         out += [f"## {n}. `{s['file_path']}` lines {s['line_start']}–{s['line_end']}", "",
@@ -254,7 +262,8 @@ def main(argv):
     parser.add_argument("--model", required=True)
     parser.add_argument("--prepare-seconds", type=float, required=True)
     parser.add_argument("--files", type=int, default=0, help="files given (default: the database's)")
-    parser.add_argument("--reading", required=True)
+    parser.add_argument("--reading", required=True, help="a reading of stored samples")
+    parser.add_argument("--reading-exported", help="a reading of exported samples")
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json")
@@ -262,10 +271,15 @@ def main(argv):
 
     samples, statuses, failed = load(args.db)
     with open(args.dataset, encoding="utf-8") as f:
-        exported_paths = [json.loads(line).get("path", "") for line in f if line.strip()]
+        exported = [json.loads(line) for line in f if line.strip()]
+    exported_paths = [row.get("path", "") for row in exported]
     m = measure(samples, statuses, failed, len(exported_paths), args.prepare_seconds, args.files)
     with open(args.reading, "w", encoding="utf-8") as f:
         f.write(reading(args.model, samples, args.samples, args.seed))
+    if args.reading_exported:
+        with open(args.reading_exported, "w", encoding="utf-8") as f:
+            f.write(reading(args.model + " (exported)", exported_samples(samples, exported),
+                            args.samples, args.seed))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(m, f, indent=2)

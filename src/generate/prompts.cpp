@@ -116,7 +116,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-2", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
+  return {"builtin-3", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
           std::string(builtin::k_questions_txt), std::string(builtin::k_answer_txt)};
 }
 

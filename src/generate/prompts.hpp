@@ -1,7 +1,7 @@
 // generate/prompts.hpp — the prompts the pipeline sends, and the questions' JSON schema.
 //
 // Prompts are template files: system.txt, code.txt, questions.txt and answer.txt. The built-in
-// set (src/generate/prompts/, compiled in) is version "builtin-2"; `llm.prompts_dir` may name a
+// set (src/generate/prompts/, compiled in) is version "builtin-3"; `llm.prompts_dir` may name a
 // folder holding any of the four files to replace the built-in ones, and then the version is
 // "custom-" + the first 12 hex digits of the SHA-256 of all four texts, so editing a prompt
 // changes the settings fingerprint and the affected files are regenerated.
@@ -33,7 +33,7 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-2" or "custom-<hash>"
+  std::string version;    // "builtin-3" or "custom-<hash>"
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}

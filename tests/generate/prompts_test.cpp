@@ -1,11 +1,13 @@
 // The prompt templates, their stable-first layout, overrides and the questions' schema.
 #include "generate/prompts.hpp"
 
+#include <sstream>
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/text.hpp"
 #include "llm/json_schema.hpp"
 #include "support.hpp"
 
@@ -21,12 +23,28 @@ CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
 
 TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(p.version, "builtin-2");
+  EXPECT_EQ(p.version, "builtin-3");
   for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer})
     EXPECT_FALSE(text->empty());
   EXPECT_THAT(p.code, HasSubstr("{{code}}"));
   EXPECT_THAT(p.questions, HasSubstr("{{count}}"));
   EXPECT_THAT(p.answer, HasSubstr("{{question}}"));
+}
+
+// The questions prompt asks for varied questions in prose, never as a list the model could copy
+// into its reply (a list of topics became the questions, issue 17); the answer prompt says how
+// long an answer should be, so that a normal answer fits its budget.
+TEST(Prompts, TheTasksAskForVariedQuestionsAndSayHowLongAnAnswerIs) {
+  PromptSet p = builtin_prompts();
+  EXPECT_THAT(p.questions, HasSubstr("vary the kind of question"));
+  std::istringstream lines(p.questions);
+  for (std::string line; std::getline(lines, line);) {
+    std::string_view t = trim(line);
+    EXPECT_FALSE(t.starts_with("- ") || t.starts_with("* ") ||
+                 (!t.empty() && t[0] >= '0' && t[0] <= '9'))
+        << "a list line in questions.txt: " << line;
+  }
+  EXPECT_THAT(p.answer, HasSubstr("a few sentences"));
 }
 
 TEST(Prompts, QuestionAndAnswerCallsShareTheirPrefix) {

@@ -125,6 +125,15 @@ class Measures(unittest.TestCase):
         self.assertEqual(report.reading("m", samples, 20, 7).count("**Question:**"), 20)
 
 
+    def test_the_exported_reading_draws_only_exported_samples(self):
+        samples = [dict(id=i, file_path="a.py", line_start=1, line_end=2, question=f"q{i}?",
+                        answer="a", code="x") for i in range(50)]
+        kept = report.exported_samples(samples, [{"id": 3}, {"id": 17}, {"id": 99}])
+        self.assertEqual([s["id"] for s in kept], [3, 17])
+        text = report.reading("m", kept, 20, 7)
+        self.assertEqual(text.count("**Question:**"), 2)
+        self.assertIn("q17?", text)
+
 def gguf_header(pairs, version=3):
     def string(s):
         b = s.encode()
