@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <set>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -82,31 +81,23 @@ std::string_view first_question(std::string_view s) {
   return {};
 }
 
-std::vector<std::string> words(std::string_view text) {
-  const std::string norm = quality::normalise(text);
-  auto views = quality::words_of(norm);
-  return {views.begin(), views.end()};
-}
-
 constexpr size_t k_echo_words = 5;
 
+// Whether `question` shares a run of k_echo_words words with `prompt` (both normalised). The
+// runs are compared as spans of words, without building a string per run.
 bool echoes(std::string_view question, std::string_view prompt) {
-  auto prompt_words = words(prompt);
-  auto question_words = words(question);
-  if (prompt_words.size() < k_echo_words || question_words.size() < k_echo_words)
+  const std::string prompt_norm = quality::normalise(prompt);
+  const std::string question_norm = quality::normalise(question);
+  const auto p = quality::words_of(prompt_norm);
+  const auto q = quality::words_of(question_norm);
+  if (p.size() < k_echo_words || q.size() < k_echo_words)
     return false;
-  auto gram = [](const std::vector<std::string>& w, size_t at) {
-    std::string g;
-    for (size_t k = at; k < at + k_echo_words; ++k)
-      g += w[k] + ' ';
-    return g;
-  };
-  std::set<std::string> grams;
-  for (size_t i = 0; i + k_echo_words <= prompt_words.size(); ++i)
-    grams.insert(gram(prompt_words, i));
-  for (size_t i = 0; i + k_echo_words <= question_words.size(); ++i)
-    if (grams.contains(gram(question_words, i)))
-      return true;
+  for (size_t i = 0; i + k_echo_words <= q.size(); ++i)
+    for (size_t j = 0; j + k_echo_words <= p.size(); ++j)
+      if (std::equal(q.begin() + static_cast<std::ptrdiff_t>(i),
+                     q.begin() + static_cast<std::ptrdiff_t>(i + k_echo_words),
+                     p.begin() + static_cast<std::ptrdiff_t>(j)))
+        return true;
   return false;
 }
 

@@ -172,7 +172,7 @@ Status QuestionIndex::ready_filter(Connection& db) {
   return {};
 }
 
-Result<std::string> QuestionIndex::signature_of(Connection& db, std::int64_t id) {
+Result<std::string_view> QuestionIndex::signature_of(Connection& db, std::int64_t id) {
   if (auto cached = m_signatures.find(id); cached != m_signatures.end())
     return cached->second;
   auto sig = db.prepare("read a question's signature",
@@ -183,7 +183,7 @@ Result<std::string> QuestionIndex::signature_of(Connection& db, std::int64_t id)
   if (!row)
     return tl::unexpected(row.error());
   if (!*row)
-    return std::string();
+    return std::string_view();
   if (m_signatures.size() >= k_max_cached_signatures)
     m_signatures.clear();
   return m_signatures.emplace(id, sig->column_blob(0)).first->second;

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -73,7 +74,9 @@ class QuestionIndex {
                     const std::vector<std::int64_t>& keys);
   Result<std::vector<std::int64_t>> keys_of(sqlite::Connection& db, std::int64_t id);
   void remember(std::int64_t id, std::vector<std::int64_t> keys);
-  Result<std::string> signature_of(sqlite::Connection& db, std::int64_t id);
+  // The stored signature of question `id` (empty when it has none), from the cache or the
+  // database; the view is valid until the next call.
+  Result<std::string_view> signature_of(sqlite::Connection& db, std::int64_t id);
   // Loads the filter at the first call, and rebuilds it larger once it holds more keys than it
   // was sized for.
   Status ready_filter(sqlite::Connection& db);

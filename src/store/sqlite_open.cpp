@@ -81,7 +81,7 @@ Status configure_writer(sqlite::Connection& connection) {
   // disk traffic.
   return connection.exec("set the connection's pragmas",
                          "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-                         "PRAGMA wal_autocheckpoint = 10000");
+                         "PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -65536");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <future>
 #include <map>
 #include <mutex>
@@ -492,11 +493,14 @@ TEST_F(PrepareTest, AContextOverflowSplitsThatUnitAgainAtItsPlaceInTheFile) {
   add("a.c", code);
   options.max_tokens = 1000;
   int overflows = 0;
+  std::pair<int, int> overflowed{0, 0};  // the lines of the unit that overflowed, from its prompt
   ScriptedFakeBackend backend(
       [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
         const std::string& user = r.messages.back().content;
         if (user.find("int f40(") != std::string::npos && user.size() > 2000) {
           ++overflows;
+          std::sscanf(user.c_str() + user.find("(lines "), "(lines %d-%d", &overflowed.first,
+                      &overflowed.second);
           return fail(ErrorKind::context_overflow, "the prompt is 5000 tokens (injected)");
         }
         return two_questions(r, n);
@@ -508,15 +512,18 @@ TEST_F(PrepareTest, AContextOverflowSplitsThatUnitAgainAtItsPlaceInTheFile) {
   EXPECT_EQ(summary->failed, 0);
   EXPECT_EQ(overflows, 1);
   auto units = covering_units(samples_of("a.c"), code);
-  // The pieces carry the file's line numbers: one of them ends just before f40's unit piece
-  // begins, somewhere past the first unit.
+  // The pieces carry the file's line numbers: f40's piece lies inside the unit that overflowed,
+  // past the file's first unit, and is at most about half of it.
   int f40 = line_of(code, "int f40(");
   auto holding = std::find_if(units.begin(), units.end(),
                               [&](auto u) { return u.first <= f40 && f40 <= u.second; });
   ASSERT_NE(holding, units.end());
-  EXPECT_GT(holding->first, 1);
-  EXPECT_LT((holding->second - holding->first) * 4, (units[0].second - units[0].first) * 3)
+  EXPECT_GT(overflowed.first, 1);
+  EXPECT_GE(holding->first, overflowed.first);
+  EXPECT_LE(holding->second, overflowed.second);
+  EXPECT_LT((holding->second - holding->first) * 4, (overflowed.second - overflowed.first) * 3)
       << "f40's unit was not cut again";
+  EXPECT_TRUE(std::count(units.begin(), units.end(), overflowed) == 0);
 }
 
 TEST_F(PrepareTest, AFailedAnswerInALaterUnitIsTheOnlyCallOfTheNextRun) {
