@@ -1,42 +1,46 @@
-// questions_fuzzer — the parsing of a model's questions reply (generate::parse_questions) on any
-// text (JSON, JSON in prose or a fence, a list): no crash, and what it returns is what the
-// pipeline relies on — exactly `count` questions, each non-empty, trimmed and distinct.
+// questions_fuzzer — what the pipeline does with a model's questions reply on any text (JSON, a
+// cut JSON reply, JSON in prose or a fence, a list, prose): generate::candidate_questions finds
+// the candidates, generate::usable_question judges each against a code unit. No crash, a refused
+// question is bad_output, and a kept one is what question_check.hpp promises: trimmed, ending
+// with '?', 10 to 200 characters.
 #include <cstddef>
 #include <cstdint>
 #include <fuzzer/FuzzedDataProvider.h>
-#include <set>
 #include <string>
 
+#include "core/utf8.hpp"
 #include "fuzz_check.hpp"
-#include "generate/prompts.hpp"
+#include "generate/question_check.hpp"
 
 using g2d::fuzz::check;
 
 namespace {
 
-// What the parser trims.
+// What the check trims.
 bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  const int count = in.ConsumeIntegralInRange(1, 8);
+  const std::string code = in.ConsumeRandomLengthString(256);
   const std::string reply = in.ConsumeRemainingBytesAsString();
-  const auto questions = g2d::generate::parse_questions(reply, count);
-  if (!questions) {
-    check(questions.error().kind == g2d::ErrorKind::bad_output, "a bad reply is bad_output");
-    return 0;
+  for (const auto& candidate : g2d::generate::candidate_questions(reply)) {
+    const auto question =
+        g2d::generate::usable_question(candidate, code, "Write questions about the code above.");
+    if (!question) {
+      check(question.error().kind == g2d::ErrorKind::bad_output,
+            "a refused question is bad_output");
+      continue;
+    }
+    check(!question->empty() && question->back() == '?', "a question ends with '?'");
+    check(!is_space(question->front()), "a question is trimmed");
+    const auto length = g2d::count_code_points(*question);
+    check(length >= static_cast<std::size_t>(g2d::generate::k_min_question_chars) &&
+              length <= static_cast<std::size_t>(g2d::generate::k_max_question_chars),
+          "a question is 10 to 200 characters long");
   }
-  check(questions->size() == static_cast<std::size_t>(count), "exactly `count` questions");
-  std::set<std::string> distinct;
-  for (const auto& question : *questions) {
-    check(!question.empty(), "a question is not empty");
-    check(!is_space(question.front()) && !is_space(question.back()), "a question is trimmed");
-    distinct.insert(question);
-  }
-  check(distinct.size() == questions->size(), "the questions are distinct");
   return 0;
 }

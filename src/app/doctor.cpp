@@ -3,12 +3,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/text.hpp"
 #include "generate/prompts.hpp"
+#include "generate/question_check.hpp"
+#include "llm/json_schema.hpp"
 #include "store/store.hpp"
 #include "sys/process.hpp"
 
@@ -69,15 +72,24 @@ void check_generation(Report& report, llm::Backend& backend, const generate::Pro
     report.add(Verdict::fail, "generation", result.error().describe());
     return;
   }
-  auto questions = generate::parse_questions(result->text, 1);
-  if (!questions) {
+  // What the pipeline does with the reply: the schema's shape, then its own check of the question.
+  auto json = nlohmann::json::parse(result->text, nullptr, false);
+  auto problems = json.is_discarded() ? std::vector<std::string>{"the reply is not JSON"}
+                                      : llm::validate_json(json, *probe.json_schema);
+  auto candidates = generate::candidate_questions(result->text);
+  if (!problems.empty() || candidates.empty()) {
     report.add(Verdict::warn, "generation",
-               fmt::format("{}: {}", questions.error().message, result->text.substr(0, 120)));
+               fmt::format("{}{}: {}", problems.empty() ? "no question" : problems.front(),
+                           candidates.empty() ? "" : " (the pipeline takes the questions it finds)",
+                           printable(result->text.substr(0, 120))));
     return;
   }
+  auto usable = generate::usable_question(candidates.front(), unit.code, prompts.questions);
   report.add(
       Verdict::ok, "generation",
-      fmt::format("schema-valid JSON, {} tokens in {:.1f} s", result->completion_tokens, seconds));
+      fmt::format("schema-valid JSON, {} tokens in {:.1f} s: \"{}\"{}", result->completion_tokens,
+                  seconds, printable(candidates.front()),
+                  usable ? "" : "; the pipeline would ask again: " + usable.error().message));
 }
 
 void check_backend(Report& report, const config::LoadedConfig& cfg) {

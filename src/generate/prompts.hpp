@@ -77,11 +77,5 @@ std::vector<llm::Message> question_messages(const PromptSet& prompts, const Code
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question);
 
-// The questions in a model's reply: JSON matching questions_schema(count), each trimmed; a reply
-// that does not match, or holds an empty or duplicate question, is bad_output. For servers that do
-// not enforce the schema (mlx_lm.server), a reply that is not JSON may hold it inside prose or a
-// ``` fence, or list the questions one per line ("1. ...?", "- ...?"): then the first `count`
-// distinct list items ending with '?' are the questions.
-Result<std::vector<std::string>> parse_questions(std::string_view reply, int count);
 
 }  // namespace g2d::generate

@@ -189,6 +189,8 @@ TEST_F(CliTest, DoctorPassesWithTheDefaultModel) {
   EXPECT_THAT(result.output, HasSubstr("ok    model:"));
   EXPECT_THAT(result.output, HasSubstr("1024 tokens per request"));
   EXPECT_THAT(result.output, HasSubstr("ok    generation: schema-valid JSON"));
+  // The question it got is shown, with the pipeline's verdict on it when it would be refused.
+  EXPECT_THAT(result.output, testing::ContainsRegex("generation: .* tokens in .* s: \"[A-Z]"));
   EXPECT_THAT(result.output, HasSubstr("will be created"));
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
   EXPECT_FALSE(fs::exists(m_dir / "git2dataset.db"));  // doctor does not create the database

@@ -85,6 +85,18 @@ TEST(QuestionCheck, CandidatesComeFromJsonACutReplyOrAList) {
   EXPECT_TRUE(candidate_questions("no questions here").empty());
 }
 
+// Servers that do not enforce the schema (mlx_lm.server): models wrap the JSON in prose or a fence.
+TEST(QuestionCheck, CandidatesComeFromJsonInsideProseOrAFence) {
+  for (std::string_view reply :
+       {"Here you are:\n```json\n{\"questions\": [\"Why does `add` exist?\", \"How to call "
+        "`add`?\"]}\n```\n",
+        "Sure! {\"questions\": [\"Why does `add` exist?\", \"How to call `add`?\"]} Hope it "
+        "helps."})
+    EXPECT_EQ(candidate_questions(reply),
+              (std::vector<std::string>{"Why does `add` exist?", "How to call `add`?"}))
+        << reply;
+}
+
 TEST(QuestionCheck, AListWrittenOnOneLineOfProseGivesOneCandidatePerItem) {
   EXPECT_EQ(candidate_questions("Here are two questions: 1. What does add do? 2. Can it overflow?"),
             (std::vector<std::string>{"What does add do?", "Can it overflow?"}));
