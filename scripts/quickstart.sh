@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # quickstart.sh — the README's first command: sets everything up, builds git2dataset (release),
-# and runs it on the embedded default (in-process llama.cpp with the small model setup.sh
-# fetched) in ./workspace.
+# and runs it on the embedded default backend (in-process llama.cpp) in ./workspace, with the
+# pinned code model (Qwen2.5-Coder-0.5B-Instruct, `setup.sh --with-quality-model`): on 2 cores it
+# takes a few minutes more than the tiny default model and writes a dataset worth reading (see
+# docs/benchmarks.md, "Dataset quality"). A new workspace's git2dataset.yaml names it as llm.model.
 #
 # The run: `init`, `doctor` (the model loads and writes schema-valid JSON), `scrape` of a small
 # example repository made from three of this clone's own files (a local repository, so it works
 # offline), `prepare --dry-run` (what will be processed), then `run`: scrape, prepare (questions
-# and answers by the small model, stored in workspace/git2dataset.db) and export (the dataset in
+# and answers by the code model, stored in workspace/git2dataset.db) and export (the dataset in
 # workspace/dataset.jsonl, OpenAI chat format), then `status`. A second run finds nothing to redo.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-"$here/setup.sh"
+"$here/setup.sh" --with-quality-model
 # shellcheck source=scripts/env.sh
 source "$here/env.sh"
 cd "$root"
@@ -22,7 +24,12 @@ exe="$root/build/release/src/git2dataset"
 
 mkdir -p workspace
 cd workspace
-[[ -f git2dataset.yaml ]] || "$exe" init
+if [[ ! -f git2dataset.yaml ]]; then
+  "$exe" init
+  sed -i "s|^  model: \"\"\$|  model: \"$G2D_QUALITY_MODEL\"|" git2dataset.yaml
+  grep -qF "model: \"$G2D_QUALITY_MODEL\"" git2dataset.yaml ||
+    { echo "quickstart: could not set llm.model in git2dataset.yaml" >&2; exit 1; }
+fi
 # A small example repository: three of git2dataset's own source files, committed with git.
 if [[ ! -d example-repo/.git ]]; then
   mkdir -p example-repo
@@ -36,9 +43,9 @@ grep -q '^example-repo' repos.txt || echo 'example-repo    # added by quickstart
 "$exe" doctor
 "$exe" scrape
 "$exe" prepare --dry-run
-# scrape + prepare + export in one go. Small settings so it takes a minute or two on a laptop CPU
-# with the 135M model.
-"$exe" run --set llm.questions_per_file=2 --set llm.default_max_tokens=256 \
+# scrape + prepare + export in one go: three questions a file, answers of at most 256 tokens (the
+# code model's average is about 60), half a minute on 2 cores once the model is loaded.
+"$exe" run --set llm.questions_per_file=3 --set llm.default_max_tokens=256 \
   --format openai --output dataset.jsonl
 "$exe" status
 echo "the dataset: $(pwd)/dataset.jsonl; its first line:"
