@@ -15,3 +15,14 @@ G2D_MLX_DIR="$G2D_CACHE/mlx-lm-0.32.2"
 # Hugging Face `datasets` for the export formats' consumer tests (setup.sh --with-datasets).
 G2D_DATASETS_VENV="$G2D_CACHE/datasets-5.2.0"
 export G2D_CACHE G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_QUALITY_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA
+
+# A compiler cache for git2dataset's own builds (setup.sh installs ccache): a fresh clone's builds
+# come from the cache of earlier ones instead of from scratch. Paths below the clone are hashed
+# relative to it (base_dir), so clones in different folders share it. A launcher already set in
+# the environment is kept; G2D_NO_CCACHE=1 builds without the cache.
+if [[ -z "${G2D_NO_CCACHE:-}" && -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]] && command -v ccache >/dev/null; then
+  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CCACHE_DIR="${CCACHE_DIR:-$G2D_CACHE/ccache}"
+  CCACHE_BASEDIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  export CCACHE_BASEDIR CCACHE_NOHASHDIR=true CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
+fi

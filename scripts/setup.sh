@@ -78,7 +78,7 @@ readonly DEBIAN_PACKAGES=(
   libcurl4-openssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libssl-dev libexpected-dev libncurses-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format clang-tidy libclang-rt-14-dev tmux
+  clang clang-format clang-tidy libclang-rt-14-dev tmux ccache
   libstb-dev
 )
 

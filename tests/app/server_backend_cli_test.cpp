@@ -82,6 +82,11 @@ TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
   expect_prepared_once(config, server->log());
 }
 
+// Through Ollama on a CPU this was the suite's longest test at two questions per file (100 s in the
+// dev build, 389 s in a loaded CI run on 2 cores): two files of one question each still put two
+// files at once through it.
+constexpr Work kOllamaWork{2, 1};
+
 TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
   std::string why;
   auto server = test::OllamaServer::start(test::tiny_model_path(), "tiny", why,
@@ -90,14 +95,15 @@ TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
     GTEST_SKIP() << why;
   ASSERT_NE(server, nullptr) << why;
   test::TempDir tmp;
-  const std::string config =
-      make_workspace(tmp.path(), "  backend: ollama\n  base_url: " + server->url() +
-                                     "\n  model: tiny\n  context_window: 2048\n")
-          .string();
+  const std::string config = make_workspace(tmp.path(),
+                                            "  backend: ollama\n  base_url: " + server->url() +
+                                                "\n  model: tiny\n  context_window: 2048\n",
+                                            kOllamaWork)
+                                 .string();
   auto doctor = test::run_git2dataset({"doctor", "--config", config});
   EXPECT_THAT(doctor.output, HasSubstr("ollama backend"));
   EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));
-  expect_prepared_once(config, "");
+  expect_prepared_once(config, "", {}, kOllamaWork);
 }
 
 // The mlx backend without a base_url: git2dataset starts mlx_lm.server (found on PATH) itself and
