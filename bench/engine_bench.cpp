@@ -1,5 +1,9 @@
 // Embedded engine throughput: the same requests decoded one at a time (the reference) and
-// decoded together by continuous batching. scripts/bench.sh reports the ratio.
+// decoded together by continuous batching; a file's calls with and without prefix sharing; and
+// answers about a file with and without prompt-lookup drafts (on the tiny model, and on the code
+// model of `scripts/setup.sh --with-quality-model` when $G2D_QUALITY_MODEL names it).
+// scripts/bench.sh reports the ratios.
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -29,12 +33,15 @@ GenerateRequest request(int i) {
   return r;
 }
 
-// An engine on the default model, loaded; null (and the benchmark skipped) when it cannot be.
+// An engine on `options.model` (default: the default model), loaded; null (and the benchmark
+// skipped) when it cannot be.
 std::unique_ptr<g2d::llm::llama::Engine> loaded_engine(benchmark::State& state,
                                                        g2d::llm::llama::EngineOptions options) {
-  options.model = g2d::sys::default_model_path();
+  if (options.model.empty())
+    options.model = g2d::sys::default_model_path();
   if (!std::filesystem::exists(options.model)) {
-    state.SkipWithError("default model missing: run scripts/setup.sh");
+    state.SkipWithError(
+        ("no model at " + options.model.string() + ": run scripts/setup.sh").c_str());
     return nullptr;
   }
   auto engine = std::make_unique<g2d::llm::llama::Engine>(options);
@@ -149,6 +156,92 @@ void BM_FileWithoutPrefixSharing(benchmark::State& state) {
 void BM_FileWithPrefixSharing(benchmark::State& state) {
   run_file(state, true);
 }
+
+// Answers about one file, four at a time after its prompt was evaluated (the questions call), as
+// the pipeline asks them: each names a function of the code and asks for its lines explained, so
+// answers quote the code. state.range(0): 0 = the tiny model,
+// 1 = the code model; `draft` = EngineOptions::draft_tokens (0 = the reference).
+void run_answers(benchmark::State& state, int draft) {
+  g2d::llm::llama::EngineOptions options;
+  if (state.range(0) == 1) {
+    const char* code_model = std::getenv("G2D_QUALITY_MODEL");
+    options.model = code_model != nullptr ? code_model : "";
+    if (options.model.empty()) {
+      state.SkipWithError("G2D_QUALITY_MODEL is not set (scripts/env.sh sets it)");
+      return;
+    }
+  }
+  options.context_window = 2048;
+  options.max_sequences = k_answers;
+  options.draft_tokens = draft;
+  auto owned = loaded_engine(state, options);
+  if (!owned)
+    return;
+  auto& engine = *owned;
+  int64_t iteration = 0;
+  int64_t generated = 0;
+  int64_t drafted = 0;
+  int64_t accepted = 0;
+  for (auto _ : state) {
+    // The file's prompt evaluated first, as its questions call does, and not timed: what is
+    // measured is the answers' decoding.
+    state.PauseTiming();
+    std::string code = file_code(++iteration);
+    auto warm = engine.submit(file_call(code, "Write questions.", iteration), {}).get();
+    state.ResumeTiming();
+    if (!warm) {
+      state.SkipWithError("generation failed");
+      return;
+    }
+    std::vector<std::future<g2d::Result<g2d::llm::GenerateResult>>> answers;
+    for (int a = 0; a < k_answers; ++a) {
+      auto r = file_call(code,
+                         "Quote the code of `step" + std::to_string(a * 3 + 1) +
+                             "` and explain what each of its lines does.",
+                         iteration);
+      r.max_tokens = 128;
+      answers.push_back(engine.submit(r, {}));
+    }
+    for (auto& f : answers) {
+      auto r = f.get();
+      if (!r) {
+        state.SkipWithError("generation failed");
+        return;
+      }
+      generated += r->completion_tokens;
+      drafted += r->draft_tokens;
+      accepted += r->accepted_draft_tokens;
+    }
+  }
+  state.counters["tokens_per_second"] =
+      benchmark::Counter(static_cast<double>(generated), benchmark::Counter::kIsRate);
+  state.counters["drafted_per_token"] =
+      static_cast<double>(drafted) / static_cast<double>(std::max<int64_t>(1, generated));
+  state.counters["accepted_per_token"] =
+      static_cast<double>(accepted) / static_cast<double>(std::max<int64_t>(1, generated));
+  state.counters["acceptance"] =
+      static_cast<double>(accepted) / static_cast<double>(std::max<int64_t>(1, drafted));
+}
+
+void BM_AnswersPlain(benchmark::State& state) {
+  run_answers(state, 0);
+}
+void BM_AnswersDrafted(benchmark::State& state) {
+  run_answers(state, 8);
+}
+
+BENCHMARK(BM_AnswersPlain)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
+BENCHMARK(BM_AnswersDrafted)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
 
 BENCHMARK(BM_FileWithoutPrefixSharing)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 BENCHMARK(BM_FileWithPrefixSharing)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();

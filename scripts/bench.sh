@@ -129,6 +129,17 @@ print(f"engine, one file (questions + 4 answers): without sharing {ref['real_tim
       f"sharing {shared['real_time']:.0f} ms ({shared['prompt_tokens_evaluated_per_file']:.0f}): "
       f"reference/shared time = {ref['real_time'] / shared['real_time']:.2f}x, prompt tokens "
       f"evaluated = {shared['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x")
+for arg, label in ((0, "tiny model"), (1, "code model")):
+    try:
+        ref, drafted = med(f"BM_AnswersPlain/{arg}"), med(f"BM_AnswersDrafted/{arg}")
+    except StopIteration:
+        print(f"engine, answers with prompt-lookup drafts, {label}: skipped")
+        continue
+    print(f"engine, 4 answers about a file, {label}: plain {ref['tokens_per_second']:.1f} tok/s, "
+          f"8-token prompt-lookup drafts {drafted['tokens_per_second']:.1f} tok/s "
+          f"(acceptance {drafted['acceptance']:.2f}, {drafted['accepted_per_token']:.2f} kept "
+          f"per token): drafted/plain = "
+          f"{drafted['tokens_per_second'] / ref['tokens_per_second']:.2f}x")
 PY
 )"
   rm -f "$out"

@@ -63,6 +63,7 @@ Result<std::unique_ptr<llm::Backend>> make_llama(const config::LoadedConfig& cfg
   options.max_sequences = cfg.config.pipeline.max_concurrent_files;
   options.threads = llm.threads;
   options.gpu_layers = llm.gpu_layers;
+  options.draft_tokens = llm.draft_tokens;
   options.idle_unload = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
   return llm::llama::make_llama_backend(std::move(options));
 }

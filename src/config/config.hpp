@@ -48,6 +48,7 @@ struct LlmConfig {
   int questions_per_file = 5;         // 1 .. 50
   int threads = 0;                    // 0 = all hardware threads, else 1 .. 1024
   int gpu_layers = -1;                // -1 = all layers, else >= 0
+  int draft_tokens = 0;               // llama_cpp: prompt-lookup draft per step; 0 = off, .. 32
   std::string prompts_dir;            // empty: the built-in prompt templates
 
   bool operator==(const LlmConfig&) const = default;

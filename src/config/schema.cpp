@@ -131,6 +131,12 @@ std::vector<KeySpec> build_llm() {
                              "Model layers llama_cpp puts on the GPU: -1 = all layers, 0 = none "
                              "(CPU only),\nelse that many."),
       {0, k_int_max, false, -1}));
+  keys.push_back(with_ints(
+      key<s, &L::draft_tokens>("llm", "draft_tokens", Type::integer,
+                               "llama_cpp: tokens drafted per step from the prompt's own text\n"
+                               "(prompt-lookup speculative decoding; the output is unchanged),\n"
+                               "0 = off, else up to 32."),
+      {0, 32, true, std::nullopt}));
   keys.push_back(key<s, &L::prompts_dir>(
       "llm", "prompts_dir", Type::text,
       "Folder with prompt templates replacing the built-in ones (system.txt, code.txt,\n"

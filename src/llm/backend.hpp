@@ -50,6 +50,10 @@ struct GenerateResult {
   int cached_prompt_tokens = 0;  // of those, reused from an earlier evaluation
   int completion_tokens = 0;
   FinishReason finish = FinishReason::stop;
+  // Speculative decoding (the embedded engine's prompt lookup): tokens drafted and verified, and
+  // of those the ones kept (each one a decode step saved).
+  int draft_tokens = 0;
+  int accepted_draft_tokens = 0;
 };
 
 struct ModelInfo {

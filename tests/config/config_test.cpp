@@ -25,6 +25,7 @@ void expect_documented_defaults(const Config& c) {
   EXPECT_EQ(c.llm.questions_per_file, 5);
   EXPECT_EQ(c.llm.threads, 0);
   EXPECT_EQ(c.llm.gpu_layers, -1);
+  EXPECT_EQ(c.llm.draft_tokens, 0);
   EXPECT_EQ(c.llm.prompts_dir, "");
   EXPECT_EQ(c.pipeline.repos_file, "repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "repos");
@@ -65,17 +66,18 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 42u);
+  ASSERT_EQ(paths.size(), 43u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
   EXPECT_EQ(paths[6], "llm.seconds_per_token");
-  EXPECT_EQ(paths[12], "llm.prompts_dir");
-  EXPECT_EQ(paths[13], "pipeline.repos_file");
-  EXPECT_EQ(paths[20], "pipeline.max_units_per_file");
-  EXPECT_EQ(paths[22], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[23], "pipeline.clone_depth");
-  EXPECT_EQ(paths[27], "resources.unload_after_idle_seconds");
-  EXPECT_EQ(paths[28], "export.format");
+  EXPECT_EQ(paths[12], "llm.draft_tokens");
+  EXPECT_EQ(paths[13], "llm.prompts_dir");
+  EXPECT_EQ(paths[14], "pipeline.repos_file");
+  EXPECT_EQ(paths[21], "pipeline.max_units_per_file");
+  EXPECT_EQ(paths[23], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[24], "pipeline.clone_depth");
+  EXPECT_EQ(paths[28], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[29], "export.format");
   EXPECT_EQ(paths.back(), "export.card");
 }
 
@@ -102,6 +104,7 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   questions_per_file: 9
   threads: 6
   gpu_layers: 0
+  draft_tokens: 6
   prompts_dir: my-prompts
 pipeline:
   repos_file: lists/repos.txt
@@ -156,6 +159,7 @@ export:
   EXPECT_EQ(c.llm.questions_per_file, 9);
   EXPECT_EQ(c.llm.threads, 6);
   EXPECT_EQ(c.llm.gpu_layers, 0);
+  EXPECT_EQ(c.llm.draft_tokens, 6);
   EXPECT_EQ(c.llm.prompts_dir, "my-prompts");
   EXPECT_EQ(c.pipeline.repos_file, "lists/repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "/srv/repos");
@@ -176,7 +180,7 @@ export:
     EXPECT_EQ(loaded->origins.at(path).source, Source::file) << path;
   }
   EXPECT_EQ(loaded->origins.at("llm.backend").detail, "git2dataset.yaml:2");
-  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:20");
+  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:21");
 }
 
 TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {

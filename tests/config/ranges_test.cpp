@@ -86,6 +86,8 @@ INSTANTIATE_TEST_SUITE_P(ConfigBounds, ConfigRangeTest, ::testing::Values(
     Bound{"llm.threads", "1024", "1025", "integer from 0 to 1024"},
     Bound{"llm.gpu_layers", "-1", "-2", "integer >= 0 (or -1)"},
     Bound{"llm.gpu_layers", "999", "99999999999", "integer <= 2147483647"},
+    Bound{"llm.draft_tokens", "0", "-1", "integer from 0 to 32"},
+    Bound{"llm.draft_tokens", "32", "33", "integer from 0 to 32"},
     Bound{"pipeline.max_file_bytes", "1", "0", "integer >= 1"},
     Bound{"pipeline.max_file_bytes", "9223372036854775807", "9223372036854775808",
           "integer <= 9223372036854775807"},

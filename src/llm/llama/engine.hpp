@@ -19,6 +19,12 @@
 // sliding-window or recurrent layers evaluate every prompt in full (their cells cannot be shared
 // by position), as does EngineOptions::share_prefixes = false.
 //
+// Speculative decoding (EngineOptions::draft_tokens): each step, a generating sequence's next
+// token goes into the batch with a draft of the tokens that followed its last tokens earlier in
+// its prompt or output; the sampler takes the tokens one position at a time and stops at the
+// first that differs from the draft, so what is kept is what plain decoding samples, and the
+// rejected drafts' cells are removed. GenerateResult says how many were drafted and kept.
+//
 // Thread-safety: every public member may be called from any thread.
 // Errors: model_missing / model_invalid / unavailable from loading (a failed load answers every
 // queued request); context_overflow when a prompt does not fit the per-sequence context;
@@ -45,6 +51,9 @@ struct EngineOptions {
   int batch_size = 512;                 // tokens per llama_decode call
   std::chrono::seconds idle_unload{0};  // 0 = keep the model loaded
   bool share_prefixes = true;           // false: every prompt is evaluated in full (a reference)
+  // Prompt-lookup speculative decoding: up to this many tokens a step drafted from the sequence's
+  // own prompt and output (llm/prompt_lookup.hpp) and verified in the same decode; 0 = off.
+  int draft_tokens = 0;
 };
 
 class Engine {

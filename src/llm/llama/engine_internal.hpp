@@ -52,7 +52,9 @@ struct Sequence {
   llama_sampler_ptr sampler;
   bool generating = false;
   llama_token last = 0;
-  int batch_index = -1;  // its logits' row in the current batch, or -1
+  int batch_index = -1;              // its logits' row in the current batch, or -1
+  std::vector<llama_token> history;  // prompt and output, for drafting (when drafting is on)
+  std::vector<llama_token> draft;    // drafted in this step, after `last` in the batch
   GenerateResult result;
   LoopWatch loop_watch;
   bool done = false;
@@ -129,6 +131,11 @@ class Engine::Worker {
   // One llama_decode over every active sequence: the next token of each generating one, then
   // prompt chunks of the others as room allows.
   void step();
+  // Samples `seq`'s tokens after a decode: the one after `last`, then one after each draft token
+  // that the sampler agreed with. Finishes the sequence when it ends.
+  void take_tokens(Sequence& seq);
+  // Appends a sampled token to `seq`'s reply; finishes it and returns false when it ends there.
+  bool take_token(Sequence& seq, llama_token token);
   // Answers `seq`'s caller, keeps its prefix when it succeeded, and frees its cells and id.
   void finish(Sequence& seq, Result<GenerateResult> result);
 

@@ -17,6 +17,7 @@
 #include "core/utf8.hpp"
 #include "llm/llama/engine_internal.hpp"
 #include "llm/llama/model.hpp"
+#include "llm/prompt_lookup.hpp"
 
 namespace g2d::llm::llama {
 
@@ -107,6 +108,8 @@ void Engine::Worker::admit() {
       seq->reserved = reserve;
       seq->sampler = std::move(*sampler);
       seq->result.prompt_tokens = n_prompt;
+      if (m_options.draft_tokens > 0)
+        seq->history = seq->prompt;
       m_reserved += reserve;
       m_active.push_back(std::move(seq));  // from here on, the loop's handler answers it
       share_prefix(*m_active.back());
@@ -149,12 +152,30 @@ void Engine::Worker::add_token(llama_batch& batch, llama_token token, llama_pos 
 
 void Engine::Worker::step() {
   m_batch.n_tokens = 0;
+  int generating = static_cast<int>(
+      std::count_if(m_active.begin(), m_active.end(), [](const auto& s) { return s->generating; }));
   for (auto& seq : m_active) {
     seq->batch_index = -1;
-    if (seq->generating) {
-      seq->batch_index = m_batch.n_tokens;
-      add_token(m_batch, seq->last, seq->n_past++, seq->id, true);
+    seq->draft.clear();
+    if (!seq->generating)
+      continue;
+    seq->batch_index = m_batch.n_tokens;
+    add_token(m_batch, seq->last, seq->n_past, seq->id, true);
+    --generating;
+    if (m_options.draft_tokens > 0) {
+      // Room: the batch keeps a place for every other generating sequence, and the draft plus the
+      // token after it stay within the budget (so within the cells reserved at admission).
+      int room =
+          std::min({m_options.draft_tokens, m_options.batch_size - m_batch.n_tokens - generating,
+                    seq->budget - seq->result.completion_tokens - 1});
+      if (room > 0)
+        seq->draft = draft_from_history(seq->history, static_cast<size_t>(room));
+      for (size_t i = 0; i < seq->draft.size(); ++i)
+        add_token(m_batch, seq->draft[i], seq->n_past + 1 + static_cast<llama_pos>(i), seq->id,
+                  true);
+      seq->result.draft_tokens += static_cast<int>(seq->draft.size());
     }
+    ++seq->n_past;
   }
   for (auto& seq : m_active) {
     while (!seq->generating && seq->n_evaluated < seq->prompt.size() &&
@@ -175,7 +196,6 @@ void Engine::Worker::step() {
     m_active.clear();
     return;
   }
-  const llama_vocab* vocab = m_model->vocab;
   for (auto& seq : m_active) {
     if (seq->job.stop.stop_requested()) {
       finish(*seq, fail(ErrorKind::cancelled, "generation cancelled"));
@@ -187,29 +207,57 @@ void Engine::Worker::step() {
       seq->generating = true;
       seq->n_past = static_cast<llama_pos>(seq->prompt.size());
     }
-    llama_token token = llama_sampler_sample(seq->sampler.get(), m_ctx.get(), seq->batch_index);
-    if (llama_vocab_is_eog(vocab, token)) {
-      seq->result.finish = FinishReason::stop;
-      finish(*seq, std::move(seq->result));
-      continue;
-    }
-    seq->result.text += token_piece(vocab, token);
-    seq->last = token;
-    ++seq->result.completion_tokens;
-    // A schema-constrained reply is not cut: its JSON would break, and its schema bounds it.
-    if (!seq->job.request.json_schema && seq->loop_watch.looping(seq->result.text)) {
-      seq->result.finish = FinishReason::loop;
-      seq->result.text = without_loop(seq->result.text);
-      finish(*seq, std::move(seq->result));
-      continue;
-    }
-    if (seq->result.completion_tokens >= seq->budget) {
-      seq->result.finish = FinishReason::length;
-      trim_partial_utf8(seq->result.text);
-      finish(*seq, std::move(seq->result));
-    }
+    take_tokens(*seq);
   }
   std::erase_if(m_active, [](const auto& seq) { return seq->done; });
+}
+
+void Engine::Worker::take_tokens(Sequence& seq) {
+  size_t accepted = 0;
+  for (;;) {
+    llama_token token = llama_sampler_sample(seq.sampler.get(), m_ctx.get(),
+                                             seq.batch_index + static_cast<int>(accepted));
+    if (!take_token(seq, token))
+      return;  // finished: its cells are gone
+    if (accepted < seq.draft.size() && token == seq.draft[accepted]) {
+      // The draft token at this position is what was sampled: it is in the cache already, and
+      // the batch holds the logits after it.
+      ++accepted;
+      ++seq.n_past;
+      continue;
+    }
+    break;
+  }
+  seq.result.accepted_draft_tokens += static_cast<int>(accepted);
+  if (accepted < seq.draft.size())  // the cells of the drafts after the first disagreement
+    llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, seq.n_past, -1);
+}
+
+bool Engine::Worker::take_token(Sequence& seq, llama_token token) {
+  if (llama_vocab_is_eog(m_model->vocab, token)) {
+    seq.result.finish = FinishReason::stop;
+    finish(seq, std::move(seq.result));
+    return false;
+  }
+  seq.result.text += token_piece(m_model->vocab, token);
+  seq.last = token;
+  ++seq.result.completion_tokens;
+  if (m_options.draft_tokens > 0)
+    seq.history.push_back(token);
+  // A schema-constrained reply is not cut: its JSON would break, and its schema bounds it.
+  if (!seq.job.request.json_schema && seq.loop_watch.looping(seq.result.text)) {
+    seq.result.finish = FinishReason::loop;
+    seq.result.text = without_loop(seq.result.text);
+    finish(seq, std::move(seq.result));
+    return false;
+  }
+  if (seq.result.completion_tokens >= seq.budget) {
+    seq.result.finish = FinishReason::length;
+    trim_partial_utf8(seq.result.text);
+    finish(seq, std::move(seq.result));
+    return false;
+  }
+  return true;
 }
 
 void Engine::Worker::finish(Sequence& seq, Result<GenerateResult> result) {
