@@ -1,11 +1,13 @@
 #include "app/context.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unistd.h>
 
 #include <fmt/chrono.h>
@@ -19,6 +21,7 @@
 #include "sys/host.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
+#include "sys/resources.hpp"
 
 namespace g2d::app {
 
@@ -55,13 +58,33 @@ namespace {
 
 using Factory = std::function<Result<std::unique_ptr<llm::Backend>>(const config::LoadedConfig&)>;
 
+// llm.threads, or when it is 0 the cores other processes leave free (measured over a fifth of a
+// second), with a warning when that is fewer than the machine has.
+int engine_threads(int configured) {
+  if (configured > 0)
+    return configured;
+  auto before = sys::cpu_times();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto after = sys::cpu_times();
+  if (!before || !after)
+    return 0;
+  auto busy = sys::busy_cores(*before, *after);
+  int threads = sys::engine_threads(0, busy, after->cpus);
+  if (threads > 0 && threads < after->cpus)
+    spdlog::warn(
+        "{:.1f} of {} CPU cores are busy with other work: the model runs on {} thread{} "
+        "(llm.threads sets the number)",
+        *busy, after->cpus, threads, threads == 1 ? "" : "s");
+  return threads;
+}
+
 Result<std::unique_ptr<llm::Backend>> make_llama(const config::LoadedConfig& cfg) {
   const auto& llm = cfg.config.llm;
   llm::llama::EngineOptions options;
   options.model = model_path(cfg);
   options.context_window = llm.context_window;
   options.max_sequences = cfg.config.pipeline.max_concurrent_files;
-  options.threads = llm.threads;
+  options.threads = engine_threads(llm.threads);
   options.gpu_layers = llm.gpu_layers;
   options.draft_tokens = llm.draft_tokens;
   options.idle_unload = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);

@@ -46,7 +46,7 @@ struct LlmConfig {
   int default_max_tokens = 4096;      // 1 .. 100000
   double temperature = 0.2;           // 0 .. 2
   int questions_per_file = 5;         // 1 .. 50
-  int threads = 0;                    // 0 = all hardware threads, else 1 .. 1024
+  int threads = 0;                    // 0 = the cores other work leaves free, else 1 .. 1024
   int gpu_layers = -1;                // -1 = all layers, else >= 0
   int draft_tokens = 0;               // llama_cpp: prompt-lookup draft per step; 0 = off, .. 32
   std::string prompts_dir;            // empty: the built-in prompt templates

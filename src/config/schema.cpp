@@ -123,8 +123,9 @@ std::vector<KeySpec> build_llm() {
                                      "file), 1 .. 50."),
       {1, 50, true, std::nullopt}));
   keys.push_back(with_ints(key<s, &L::threads>("llm", "threads", Type::integer,
-                                               "CPU threads for llama_cpp: 0 = all hardware "
-                                               "threads, else 1 .. 1024."),
+                                               "CPU threads for llama_cpp: 0 = the cores not "
+                                               "busy with other work at the start, else 1 .. "
+                                               "1024."),
                            {0, 1024, true, std::nullopt}));
   keys.push_back(with_ints(
       key<s, &L::gpu_layers>("llm", "gpu_layers", Type::integer,

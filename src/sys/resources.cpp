@@ -1,7 +1,9 @@
 #include "sys/resources.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -76,11 +78,11 @@ PowerReading combine(const PowerParts& p) {
 #ifndef __APPLE__
 
 // A small pseudo-file's content, or nothing when it cannot be read.
-std::optional<std::string> slurp(const std::filesystem::path& path) {
+std::optional<std::string> slurp(const std::filesystem::path& path, size_t max_bytes = 4096) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return std::nullopt;
-  std::string content(4096, '\0');
+  std::string content(max_bytes, '\0');
   in.read(content.data(), static_cast<std::streamsize>(content.size()));
   if (in.bad())
     return std::nullopt;
@@ -278,6 +280,66 @@ PowerReading power_reading(const ProbeRoots& /*roots*/) {
 }
 
 #endif
+
+#ifndef __APPLE__
+
+std::optional<CpuTimes> cpu_times(const ProbeRoots& roots) {
+  // A line per CPU besides the total: 1 MiB holds thousands of them.
+  auto stat = slurp(roots.proc / "stat", 1 << 20);
+  if (!stat)
+    return std::nullopt;
+  std::istringstream lines(*stat);
+  std::optional<CpuTimes> times;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("cpu ")) {
+      std::istringstream fields(line.substr(4));
+      std::uint64_t v[8] = {};  // user nice system idle iowait irq softirq steal
+      int n = 0;
+      for (std::string field; n < 8 && fields >> field; ++n) {
+        auto value = parse_u64(field);
+        if (!value)
+          return std::nullopt;
+        v[n] = *value;
+      }
+      if (n < 5)
+        return std::nullopt;
+      CpuTimes t;
+      t.busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+      t.total = t.busy + v[3] + v[4];
+      times = t;
+    } else if (times && line.starts_with("cpu") && line.size() > 3 &&
+               std::isdigit(static_cast<unsigned char>(line[3])) != 0) {
+      ++times->cpus;
+    }
+  }
+  if (times && times->cpus == 0)
+    return std::nullopt;
+  return times;
+}
+
+#else  // __APPLE__
+
+std::optional<CpuTimes> cpu_times(const ProbeRoots& /*roots*/) {
+  return std::nullopt;  // host_processor_info would tell; not needed where Metal does the work
+}
+
+#endif
+
+std::optional<double> busy_cores(const CpuTimes& before, const CpuTimes& after) {
+  if (after.total <= before.total || after.busy < before.busy || after.cpus <= 0)
+    return std::nullopt;
+  return static_cast<double>(after.busy - before.busy) /
+         static_cast<double>(after.total - before.total) * after.cpus;
+}
+
+int engine_threads(int configured, std::optional<double> busy, int cpus) {
+  if (configured > 0)
+    return configured;
+  if (!busy || cpus <= 0)
+    return 0;
+  int taken = static_cast<int>(std::lround(*busy));
+  return std::max(1, cpus - taken);
+}
 
 ResourceReadings read_resources(const ProbeRoots& roots) {
   ResourceReadings r;

@@ -57,4 +57,23 @@ MemoryReading memory_reading(const ProbeRoots& roots = {});
 PowerReading power_reading(const ProbeRoots& roots = {});
 ResourceReadings read_resources(const ProbeRoots& roots = {});
 
+// CPU time since boot, from /proc/stat's "cpu" line, in jiffies: busy (user, nice, system, irq,
+// softirq, steal) and total (busy, idle and iowait); and how many CPUs it has lines for.
+struct CpuTimes {
+  std::uint64_t busy = 0;
+  std::uint64_t total = 0;
+  int cpus = 0;
+};
+std::optional<CpuTimes> cpu_times(const ProbeRoots& roots = {});
+
+// How many cores were busy between two readings (the busy share of the time, times the CPUs);
+// empty when no time passed or the counters went back.
+std::optional<double> busy_cores(const CpuTimes& before, const CpuTimes& after);
+
+// The embedded engine's threads: `configured` when it is set (> 0); else the cores that `busy`
+// cores of other work leave free (rounded to the nearest core), at least one — ggml's threads
+// wait for each other at every step, so one more thread than free cores stalls them all; 0 (the
+// engine's own choice) when the load is unknown.
+int engine_threads(int configured, std::optional<double> busy, int cpus);
+
 }  // namespace g2d::sys

@@ -160,3 +160,61 @@ TEST(RealProbes, ThisProcessHasResidentMemoryAndTheMachineHasSome) {
 
 }  // namespace
 }  // namespace g2d::sys
+
+namespace g2d::sys {
+namespace {
+
+TEST(CpuProbe, ProcStatGivesBusyAndTotalJiffiesAndTheCpus) {
+  test::TempDir tmp;
+  ProbeRoots roots;
+  roots.proc = tmp.path();
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  test::write_file(tmp / "stat",
+                   "cpu  100 5 50 800 20 3 2 10 0 0\n"
+                   "cpu0 50 2 25 400 10 1 1 5 0 0\n"
+                   "cpu1 50 3 25 400 10 2 1 5 0 0\n"
+                   "intr 12345\nctxt 999\n");
+  auto t = cpu_times(roots);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->busy, 100u + 5 + 50 + 3 + 2 + 10);
+  EXPECT_EQ(t->total, t->busy + 800 + 20);
+  EXPECT_EQ(t->cpus, 2);
+  test::write_file(tmp / "stat", "intr 1\n");
+  EXPECT_FALSE(cpu_times(roots));
+}
+
+TEST(CpuProbe, BusyCoresAreTheBusyShareOfTheTimeBetweenTwoReadings) {
+  CpuTimes before{1000, 4000, 4};
+  CpuTimes after{1300, 4400, 4};  // 300 of 400 jiffies busy on 4 CPUs: 3 cores
+  auto busy = busy_cores(before, after);
+  ASSERT_TRUE(busy);
+  EXPECT_DOUBLE_EQ(*busy, 3.0);
+  EXPECT_FALSE(busy_cores(after, after));   // no time passed
+  EXPECT_FALSE(busy_cores(after, before));  // the counters went back
+}
+
+// The engine's threads when llm.threads is 0: the cores other work leaves free, at least one.
+TEST(CpuProbe, EngineThreadsAreTheFreeCores) {
+  EXPECT_EQ(engine_threads(6, 1.0, 2), 6);  // configured: kept
+  EXPECT_EQ(engine_threads(0, 0.2, 2), 2);
+  EXPECT_EQ(engine_threads(0, 1.2, 2), 1);
+  EXPECT_EQ(engine_threads(0, 1.6, 2), 1);
+  EXPECT_EQ(engine_threads(0, 2.0, 2), 1);
+  EXPECT_EQ(engine_threads(0, 3.4, 16), 13);
+  EXPECT_EQ(engine_threads(0, std::nullopt, 8), 0);  // unknown: the engine's own choice (all)
+}
+
+// The real /proc/stat (Linux): a reading, and busy cores within what the machine has.
+TEST(CpuProbe, TheRealMachineIsRead) {
+#ifdef __APPLE__
+  GTEST_SKIP() << "no /proc/stat on macOS (the probe reports nothing there)";
+#else
+  auto a = cpu_times();
+  ASSERT_TRUE(a);
+  EXPECT_GE(a->cpus, 1);
+  EXPECT_GT(a->total, a->busy);
+#endif
+}
+
+}  // namespace
+}  // namespace g2d::sys

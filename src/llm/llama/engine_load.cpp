@@ -8,6 +8,7 @@
 #include <limits>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "llm/llama/engine_internal.hpp"
@@ -79,8 +80,12 @@ Status Engine::Worker::ensure_loaded() {
   m_model = std::move(*model);
   m_ctx = std::move(ctx);
   m_loaded = true;
-  spdlog::info("loaded {} ({} tokens per request, {} in parallel, {} threads)", m_model->name,
-               m_ctx_seq, m_options.max_sequences, params.n_threads);
+  spdlog::info("loaded {} ({} tokens per request, {} in parallel, {} thread{}{})", m_model->name,
+               m_ctx_seq, m_options.max_sequences, params.n_threads,
+               params.n_threads == 1 ? "" : "s",
+               m_options.draft_tokens > 0
+                   ? fmt::format(", {}-token prompt-lookup drafts", m_options.draft_tokens)
+                   : "");
   return {};
 }
 
