@@ -77,5 +77,4 @@ std::vector<llm::Message> question_messages(const PromptSet& prompts, const Code
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question);
 
-
 }  // namespace g2d::generate
