@@ -300,13 +300,15 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   test::write_file(repo / "a.c", "int a;\nint twice(int x) { return 2 * x; }\n");
   auto edited = prepare({});
   ASSERT_EQ(edited.exit_code, 0) << edited.output;
-  EXPECT_THAT(edited.output, ContainsRegex("prepare: 1 done \\([12] samples?\\)"));
+  // The edited file is generated again (the tiny model may keep no question about the new code:
+  // a unit without a usable question stores nothing) and its old samples are gone.
+  EXPECT_THAT(edited.output, ContainsRegex("prepare: 1 done \\([0-9]+ samples?\\), 0 failed"));
   EXPECT_THAT(edited.output, HasSubstr("done       github.com/o/r/a.c"));
   EXPECT_THAT(edited.output, Not(HasSubstr("done       github.com/o/r/b.py")));
   EXPECT_EQ(samples_of("github.com/o/r/b.py"), b_ids);  // untouched
   auto new_a = samples_of("github.com/o/r/a.c");
-  EXPECT_FALSE(new_a.empty());
-  EXPECT_NE(new_a, a_ids);  // replaced
+  for (std::int64_t id : new_a)
+    EXPECT_EQ(std::count(a_ids.begin(), a_ids.end(), id), 0) << "sample " << id << " kept";
 
   fs::remove(repo / "b.py");
   auto deleted = prepare({});
