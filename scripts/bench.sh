@@ -17,6 +17,14 @@
 # writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind (and
 # reading-exported.md: 20 drawn from the export).
 # G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own).
+#
+#   scripts/bench.sh peers [N]   usable question/answer pairs per minute against a peer tool (not
+# part of "all"): synthetic-data-kit 0.0.5 (scripts/setup.sh --with-peers) and git2dataset's openai
+# backend on one llama-server (--metrics, 4 slots of 4096 tokens, 2 threads), then git2dataset's
+# embedded engine alone, all on the quality corpus with the code model, 3 pairs per file, answers
+# of at most 256 tokens (N: only the first N files, a trial). scripts/peers/run.py drives it and
+# writes report.md (the table), reading-A.md ... (20 pairs per tool for a blind reading) and
+# reading-key.json under $G2D_PEERS_OUT (default build/peers/).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -91,6 +99,28 @@ if [[ "$which" == quality ]]; then
       cat "$out/$m/report.md"
     fi
   done
+  exit 0
+fi
+
+if [[ "$which" == peers ]]; then
+  server="$G2D_LLAMA_PREFIX/bin/llama-server"
+  for need in "$G2D_PEERS_VENV/bin/synthetic-data-kit:--with-peers" \
+    "$G2D_QUALITY_MODEL:--with-quality-model" "$server:"; do
+    if [[ ! -e "${need%%:*}" ]]; then
+      echo "[bench] missing ${need%%:*}: run scripts/setup.sh ${need#*:}" >&2
+      exit 1
+    fi
+  done
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target git2dataset -j "$(nproc)" >/dev/null
+  corpus="$(python3 "$here/quality/corpus.py" "$here/quality/corpus.txt" "$G2D_CACHE")"
+  load="$(uptime | sed 's/.*load average: //')"
+  "$G2D_PEERS_VENV/bin/python" "$here/peers/run.py" --g2d "$root/build/release/src/git2dataset" \
+    --sdk-venv "$G2D_PEERS_VENV" --server "$server" --model "$G2D_QUALITY_MODEL" \
+    --corpus "$corpus" --out "${G2D_PEERS_OUT:-$root/build/peers}" --files "${2:-0}"
+  echo "$(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores" \
+    "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average" \
+    "before: $load; after: $(uptime | sed 's/.*load average: //')"
   exit 0
 fi
 

@@ -14,7 +14,9 @@ G2D_OLLAMA="$G2D_CACHE/ollama-v0.17.4/bin/ollama"
 G2D_MLX_DIR="$G2D_CACHE/mlx-lm-0.32.2"
 # Hugging Face `datasets` for the export formats' consumer tests (setup.sh --with-datasets).
 G2D_DATASETS_VENV="$G2D_CACHE/datasets-5.2.0"
-export G2D_CACHE G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_QUALITY_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA
+# synthetic-data-kit, the peer tool of scripts/bench.sh peers (setup.sh --with-peers).
+G2D_PEERS_VENV="$G2D_CACHE/synthetic-data-kit-0.0.5"
+export G2D_CACHE G2D_PEERS_VENV G2D_MLX_DIR G2D_DATASETS_VENV G2D_LLAMA_DIR G2D_LLAMA_PREFIX G2D_MODEL G2D_QUALITY_MODEL G2D_TREE_SITTER_DIR G2D_OLLAMA
 
 # A compiler cache for git2dataset's own builds (setup.sh installs ccache): a fresh clone's builds
 # come from the cache of earlier ones instead of from scratch. Paths below the clone are hashed

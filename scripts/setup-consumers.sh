@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup-consumers.sh VENV_DIR [LOCK_FILE] — setup.sh --with-datasets calls it (scripts/test.sh asks
-# for it); the tests find the venv at scripts/env.sh's G2D_DATASETS_VENV.
+# for it); the tests find the venv at scripts/env.sh's G2D_DATASETS_VENV. setup.sh --with-peers
+# calls it with scripts/peers/requirements.lock for synthetic-data-kit (G2D_PEERS_VENV).
 #
 # Creates (or reuses) a Python 3.11 virtual environment holding the Hugging Face `datasets`
 # library and its dependencies, hash-pinned by scripts/consumers/requirements.lock. The test suite
@@ -15,6 +16,9 @@
 # Needs: Python 3.11 with the venv module (Debian 12: `apt-get install python3-venv`; installed
 # here automatically when running as root) and pip access to PyPI. PYTHON=... picks the
 # interpreter (default python3). Prints the venv's python path on stdout when done.
+#
+# CONSUMERS_CHECK=CODE (optional): the Python code that proves the venv works (default: imports
+# datasets, pyarrow and pandas and prints their versions); setup.sh --with-peers passes its own.
 #
 # CONSUMERS_WHEELHOUSE=DIR (optional): keep the downloaded wheels in DIR and install from there
 # offline when they are all present. pip's own HTTP cache does not help behind a
@@ -54,6 +58,7 @@ if ! "$PY" -c 'import ensurepip, venv' 2>/dev/null; then
   fi
 fi
 
+default_check='import datasets, pyarrow, pandas; print("datasets", datasets.__version__, "pyarrow", pyarrow.__version__, "pandas", pandas.__version__)'
 log "creating $VENV from $(basename "$LOCK") (about 30-60 s)"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
@@ -75,7 +80,7 @@ fi
 "$VENV/bin/python" -m compileall -q -x '/tests?/' "$VENV/lib" >/dev/null
 "$VENV/bin/python" -m pip check >&2
 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_HOME="$VENV/.hf-home" \
-  "$VENV/bin/python" -c 'import datasets, pyarrow, pandas; print("datasets", datasets.__version__, "pyarrow", pyarrow.__version__, "pandas", pandas.__version__)' >&2
+  "$VENV/bin/python" -c "${CONSUMERS_CHECK:-$default_check}" >&2
 rm -rf "$VENV/.hf-home"
 echo "$want" > "$VENV/.stamp"
 log "ready: $VENV"

