@@ -133,6 +133,7 @@ Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) 
 Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cfg) {
   auto options = server_options<llm::ollama::OllamaOptions>(cfg);
   options.keep_alive = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
+  options.threads = cfg.config.llm.threads;
   return llm::ollama::make_ollama_backend(std::move(options));
 }
 

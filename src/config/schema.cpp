@@ -123,9 +123,10 @@ std::vector<KeySpec> build_llm() {
                                      "file), 1 .. 50."),
       {1, 50, true, std::nullopt}));
   keys.push_back(with_ints(key<s, &L::threads>("llm", "threads", Type::integer,
-                                               "CPU threads for llama_cpp: 0 = the cores not "
-                                               "busy with other work at the start, else 1 .. "
-                                               "1024."),
+                                               "CPU threads for llama_cpp (and Ollama's "
+                                               "num_thread): 0 = the cores not busy with other "
+                                               "work at the start (Ollama: its own choice), else "
+                                               "1 .. 1024."),
                            {0, 1024, true, std::nullopt}));
   keys.push_back(with_ints(
       key<s, &L::gpu_layers>("llm", "gpu_layers", Type::integer,

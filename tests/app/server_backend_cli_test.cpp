@@ -95,11 +95,12 @@ TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
     GTEST_SKIP() << why;
   ASSERT_NE(server, nullptr) << why;
   test::TempDir tmp;
-  const std::string config = make_workspace(tmp.path(),
-                                            "  backend: ollama\n  base_url: " + server->url() +
-                                                "\n  model: tiny\n  context_window: 2048\n",
-                                            kOllamaWork)
-                                 .string();
+  const std::string config =
+      make_workspace(tmp.path(),
+                     "  backend: ollama\n  base_url: " + server->url() +
+                         "\n  model: tiny\n  context_window: 2048\n  threads: 1\n",
+                     kOllamaWork)
+          .string();
   auto doctor = test::run_git2dataset({"doctor", "--config", config});
   EXPECT_THAT(doctor.output, HasSubstr("ollama backend"));
   EXPECT_THAT(doctor.output, HasSubstr("JSON schema enforced"));

@@ -68,8 +68,10 @@ struct Fake {
     return chat(r);
   }};
   std::unique_ptr<Backend> backend(int context_window = 0,
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                   int threads = 0) {
     OllamaOptions o;
+    o.threads = threads;
     o.base_url = server.url();
     o.model = "tiny";
     o.context_window = context_window;
@@ -100,6 +102,23 @@ TEST(OllamaContract, AStreamedChatIsAssembledAndCarriesTheSchemaAndLimits) {
   EXPECT_EQ(body["options"]["num_predict"], 64);
   EXPECT_EQ(body["keep_alive"], 120);
   EXPECT_EQ(body["messages"][1]["role"], "user");
+}
+
+// llm.threads reaches Ollama's runner as num_thread; left at 0, Ollama chooses.
+TEST(OllamaContract, TheThreadsGoToOllamaOnlyWhenSet) {
+  for (int threads : {0, 3}) {
+    Fake fake;
+    fake.chat = [](const ReceivedRequest&) { return lines({k_hello, k_done}); };
+    auto result = fake.backend(2048, std::chrono::seconds(10), threads)->generate(ask(), {});
+    ASSERT_TRUE(result) << result.error().describe();
+    auto requests = fake.server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    auto options = nlohmann::json::parse(requests[1].body)["options"];
+    if (threads == 0)
+      EXPECT_FALSE(options.contains("num_thread")) << options;
+    else
+      EXPECT_EQ(options["num_thread"], threads);
+  }
 }
 
 TEST(OllamaContract, TheContextLengthComesFromTheModelWhenNotConfigured) {
@@ -223,6 +242,7 @@ class OllamaReal : public ::testing::Test {
     o.context_window = context;
     o.request_timeout = std::chrono::seconds(120);  // a loaded machine loads the model slowly
     o.keep_alive = std::chrono::seconds(300);
+    o.threads = 1;  // one runner thread: a second one stalls both on a machine shared with others
     return make_ollama_backend(o);
   }
 

@@ -80,6 +80,8 @@ class OllamaBackend final : public Backend {
                    {"temperature", request.temperature}}}};
     if (request.seed != 0)
       body["options"]["seed"] = request.seed;
+    if (m_options.threads > 0)
+      body["options"]["num_thread"] = m_options.threads;
     for (const auto& m : request.messages)
       body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
     if (request.json_schema)

@@ -35,6 +35,7 @@ struct OllamaOptions {
   double seconds_per_token = 1.0;
   int context_window = 0;               // num_ctx; 0 = the model's own (from /api/show)
   std::chrono::seconds keep_alive{60};  // 0 = keep loaded while git2dataset runs
+  int threads = 0;                      // num_thread for Ollama's runner; 0 = Ollama's choice
 };
 
 std::unique_ptr<Backend> make_ollama_backend(OllamaOptions options);
