@@ -78,7 +78,9 @@ Status configure_writer(sqlite::Connection& connection) {
   // Checkpoints every 40 MB of log instead of SQLite's 4 MB: each file's commit dirties pages all
   // over the duplicate-key index (and each batch of band keys most of the band index), and a page
   // written back once per 10,000 log pages instead of once per 1,000 is most of a prepare run's
-  // disk traffic.
+  // disk traffic. A 64 MiB page cache (SQLite's default is 2 MiB) keeps the hot index pages of a
+  // large store in memory: measured 701 → 745 files/s in the pipeline benchmark beside a model
+  // run, within that run's noise, and kept because it costs only memory on the one writer.
   return connection.exec("set the connection's pragmas",
                          "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
                          "PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -65536");
