@@ -45,7 +45,7 @@ class PrepareDryRun : public ::testing::Test {
     repo = ws / "repos/github.com/o/r";
     fs::create_directories(repo);
     git({"init", "-q"});
-    test::write_file(repo / "a.c", "int a;\n");
+    test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
     test::write_file(repo / "b.py", std::string("b = 1\npassword = \"") + kPlanted + "\"\n");
     test::write_file(repo / "README.md", "# r\n");
     test::write_file(repo / ".env", "TOKEN=secret\n");
@@ -196,12 +196,15 @@ TEST_F(PrepareDryRun, NoRepositoriesIsAClearMessage) {
 TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
   if (test::tiny_model_path().empty())
     GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  // One file at a time: each questions call is then alone in its batch, so at temperature 0 the
+  // tiny model writes the same questions on every run and machine (two files in flight share
+  // batches in an order the scheduler picks, and a.c's only question was sometimes unusable).
   test::write_file(ws / "git2dataset.yaml",
                    "llm:\n  model: " + test::tiny_model_path().string() +
                        "\n  threads: 1\n  questions_per_file: 2\n  context_window: 2048\n"
                        "  default_max_tokens: 120\n  temperature: 0\n"
                        "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
-                       "  max_file_bytes: 1000\n  max_concurrent_files: 2\n");
+                       "  max_file_bytes: 1000\n  max_concurrent_files: 1\n");
   auto first = prepare({});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   // A unit keeps only the questions that are real questions about its code: the tiny model
@@ -297,7 +300,9 @@ TEST_F(PrepareDryRun, GeneratesOnceThenOnlyWhatChanged) {
                                       "unchanged"));
   EXPECT_THAT(again.output, Not(HasSubstr("loaded"))) << "no LLM call for unchanged files";
 
-  test::write_file(repo / "a.c", "int a;\nint twice(int x) { return 2 * x; }\n");
+  test::write_file(
+      repo / "a.c",
+      "int add(int a, int b) { return a + b; }\nint sub(int a, int b) { return a - b; }\n");
   auto edited = prepare({});
   ASSERT_EQ(edited.exit_code, 0) << edited.output;
   // The edited file is generated again (the tiny model may keep no question about the new code:
