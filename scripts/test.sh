@@ -33,7 +33,7 @@ source "$here/env.sh"
 cd "$root"
 
 jobs="$(nproc)"
-step() { printf '\n=== %s\n' "$*" >&2; }
+step() { printf '\n=== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 if ((quick)); then
   step "configure + build: dev"
