@@ -166,6 +166,11 @@ Result<generate::PromptSet> prompt_set(const config::LoadedConfig& cfg) {
   return generate::load_prompts(config::resolve_path(cfg, dir));
 }
 
+generate::GenerationMode generation_mode(const config::LoadedConfig& cfg) {
+  return cfg.config.generation.mode == "pairs" ? generate::GenerationMode::pairs
+                                               : generate::GenerationMode::two_step;
+}
+
 fs::path database_path(const config::LoadedConfig& cfg) {
   return config::resolve_path(cfg, cfg.config.pipeline.database);
 }

@@ -33,6 +33,9 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
 // configuration's folder). Errors: load_prompts's.
 Result<generate::PromptSet> prompt_set(const config::LoadedConfig& cfg);
 
+// generation.mode (validated by the configuration's schema).
+generate::GenerationMode generation_mode(const config::LoadedConfig& cfg);
+
 // pipeline.database as a file path, resolved against the configuration's folder.
 std::filesystem::path database_path(const config::LoadedConfig& cfg);
 

@@ -95,10 +95,13 @@ void check_generation(Report& report, llm::Backend& backend, const generate::Pro
 void check_backend(Report& report, const config::LoadedConfig& cfg) {
   auto prompts = prompt_set(cfg);
   if (prompts) {
+    const std::string version = generate::prompts_version(*prompts, generation_mode(cfg));
     report.add(Verdict::ok, "prompts",
-               cfg.config.llm.prompts_dir.empty()
-                   ? prompts->version
-                   : fmt::format("{} from {}", prompts->version, cfg.config.llm.prompts_dir));
+               fmt::format("{}{}, generation.mode {}", version,
+                           cfg.config.llm.prompts_dir.empty()
+                               ? ""
+                               : fmt::format(" from {}", cfg.config.llm.prompts_dir),
+                           cfg.config.generation.mode));
   } else {
     report.add(Verdict::fail, "prompts", prompts.error().message);
   }

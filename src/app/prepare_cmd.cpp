@@ -47,6 +47,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   options.repo_urls = repo_urls(cfg);
   options.settings_fingerprint = fingerprint;
   options.questions_per_file = llm.questions_per_file;
+  options.mode = generation_mode(cfg);
   options.max_tokens = llm.default_max_tokens;
   options.temperature = llm.temperature;
   options.max_retries = llm.max_retries;
@@ -147,7 +148,8 @@ int run_prepare(const cli::Invocation& inv, std::ostream& out) {
   auto prompts = prompt_set(cfg);
   if (!prompts)
     throw UsageError(prompts.error().message);
-  pipeline::Settings settings{model_identity(cfg), prompts->version,
+  pipeline::Settings settings{model_identity(cfg),
+                              generate::prompts_version(*prompts, generation_mode(cfg)),
                               cfg.config.llm.questions_per_file};
   auto plan =
       pipeline::make_plan(store->get(), std::move(found), pipeline::settings_fingerprint(settings));

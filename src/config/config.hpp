@@ -54,6 +54,13 @@ struct LlmConfig {
   bool operator==(const LlmConfig&) const = default;
 };
 
+// How the model writes a unit's pairs.
+struct GenerationConfig {
+  std::string mode = "two_step";  // two_step (questions, then an answer each) | pairs (one call)
+
+  bool operator==(const GenerationConfig&) const = default;
+};
+
 struct PipelineConfig {
   std::string repos_file = "repos.txt";
   std::string repos_dir = "repos";
@@ -105,6 +112,7 @@ struct ExportConfig {
 
 struct Config {
   LlmConfig llm;
+  GenerationConfig generation;
   PipelineConfig pipeline;
   ResourcesConfig resources;
   ExportConfig export_;  // the `export:` section (`export` is a C++ keyword)

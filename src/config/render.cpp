@@ -20,8 +20,12 @@ constexpr std::size_t k_max_comment_column = 48;
 const char* section_comment(const std::string& section) {
   if (section == "llm")
     return "The language model that writes the questions and answers.";
+  if (section == "generation")
+    return "How the model writes each unit's question/answer pairs.";
   if (section == "pipeline")
     return "What is read, and where progress and the dataset are kept.";
+  if (section == "export")
+    return "What `export` (and `run`) write: the dataset's format, filters and split.";
   return "How much of the machine git2dataset may use.";
 }
 

@@ -146,6 +146,17 @@ std::vector<KeySpec> build_llm() {
   return keys;
 }
 
+std::vector<KeySpec> build_generation() {
+  using G = GenerationConfig;
+  constexpr auto s = &Config::generation;
+  KeySpec mode = key<s, &G::mode>(
+      "generation", "mode", Type::choice,
+      "two_step: one call writes a unit's questions, then one call per question its\n"
+      "answer | pairs: one call writes every question with its answer (fewer calls).");
+  mode.choices = {"two_step", "pairs"};
+  return {std::move(mode)};
+}
+
 std::vector<KeySpec> build_pipeline() {
   using P = PipelineConfig;
   constexpr auto s = &Config::pipeline;
@@ -334,7 +345,8 @@ bool is_plain_safe(std::string_view s) {
 const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> table = [] {
     std::vector<KeySpec> all;
-    for (auto part : {build_llm(), build_pipeline(), build_resources(), build_export()}) {
+    for (auto part :
+         {build_llm(), build_generation(), build_pipeline(), build_resources(), build_export()}) {
       for (auto& k : part)
         all.push_back(std::move(k));
     }
@@ -344,7 +356,8 @@ const std::vector<KeySpec>& schema() {
 }
 
 const std::vector<std::string>& section_names() {
-  static const std::vector<std::string> names{"llm", "pipeline", "resources", "export"};
+  static const std::vector<std::string> names{"llm", "generation", "pipeline", "resources",
+                                              "export"};
   return names;
 }
 

@@ -20,6 +20,7 @@ extern const std::string_view k_system_txt;
 extern const std::string_view k_code_txt;
 extern const std::string_view k_questions_txt;
 extern const std::string_view k_answer_txt;
+extern const std::string_view k_pairs_txt;
 }  // namespace builtin
 
 namespace {
@@ -78,14 +79,17 @@ struct TemplateFile {
   std::set<std::string_view> placeholders;
 };
 
-const std::array<TemplateFile, 4>& template_files() {
-  static const std::array<TemplateFile, 4> files{{
+// The two-step files first: the set's version covers those four (k_versioned_files).
+constexpr size_t k_versioned_files = 4;
+const std::array<TemplateFile, 5>& template_files() {
+  static const std::array<TemplateFile, 5> files{{
       {"system.txt", &PromptSet::system, {}},
       {"code.txt",
        &PromptSet::code,
        {"path", "language", "line_start", "line_end", "scope", "code"}},
       {"questions.txt", &PromptSet::questions, {"count"}},
       {"answer.txt", &PromptSet::answer, {"question"}},
+      {"pairs.txt", &PromptSet::pairs, {"count"}},
   }};
   return files;
 }
@@ -116,8 +120,12 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-3", std::string(builtin::k_system_txt), std::string(builtin::k_code_txt),
-          std::string(builtin::k_questions_txt), std::string(builtin::k_answer_txt)};
+  return {"builtin-3",
+          std::string(builtin::k_system_txt),
+          std::string(builtin::k_code_txt),
+          std::string(builtin::k_questions_txt),
+          std::string(builtin::k_answer_txt),
+          std::string(builtin::k_pairs_txt)};
 }
 
 Result<PromptSet> load_prompts(const fs::path& dir) {
@@ -125,8 +133,9 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
   if (!fs::is_directory(dir, ec))
     return fail(ErrorKind::not_found, "llm.prompts_dir: {} is not a directory", dir.string());
   PromptSet set = builtin_prompts();
-  bool overridden = false;
-  for (const auto& t : template_files()) {
+  bool overridden = false;  // one of the versioned (two-step) files
+  for (size_t i = 0; i < template_files().size(); ++i) {
+    const auto& t = template_files()[i];
     fs::path path = dir / t.file;
     if (!fs::exists(path, ec))
       continue;
@@ -146,11 +155,12 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
                   path.string(), unknown.front(), known.empty() ? "none" : known);
     }
     set.*t.member = std::move(content);
-    overridden = true;
+    overridden = overridden || i < k_versioned_files;
   }
   if (overridden) {
     std::string all;
-    for (const auto& t : template_files()) {
+    for (size_t i = 0; i < k_versioned_files; ++i) {
+      const auto& t = template_files()[i];
       all += t.file;
       all += '\0';
       all += set.*t.member;
@@ -181,6 +191,28 @@ nlohmann::json questions_schema(int count) {
           {"required", {"questions"}}};
 }
 
+nlohmann::json pairs_schema(int count) {
+  nlohmann::json question = questions_schema(1)["properties"]["questions"]["items"];
+  return {{"type", "object"},
+          {"properties",
+           {{"pairs",
+             {{"type", "array"},
+              {"items",
+               {{"type", "object"},
+                {"properties",
+                 {{"question", question}, {"response", {{"type", "string"}, {"minLength", 1}}}}},
+                {"required", {"question", "response"}}}},
+              {"minItems", count},
+              {"maxItems", count}}}}},
+          {"required", {"pairs"}}};
+}
+
+int pairs_budget(int count, int answer_tokens) {
+  // Per pair: its braces, the two keys with their quotes, colons and commas.
+  constexpr int k_per_pair = 12;
+  return questions_budget(count) + count * (answer_tokens + k_per_pair);
+}
+
 int questions_budget(int count) {
   // `{"questions": [` and `]}`, and per question its quotes, a comma and a space.
   constexpr int k_json_tokens = 16;
@@ -188,9 +220,17 @@ int questions_budget(int count) {
   return count * (k_max_question_chars + k_per_question) + k_json_tokens;
 }
 
-std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
-                                            int count, const std::vector<std::string>& asked) {
-  std::string task = render(prompts.questions, {{"count", std::to_string(count)}});
+std::string prompts_version(const PromptSet& prompts, GenerationMode mode) {
+  if (mode == GenerationMode::two_step)
+    return prompts.version;
+  return prompts.version + "+pairs-" + sys::sha256_hex(prompts.pairs).substr(0, 12);
+}
+
+namespace {
+
+// A task for `count` more, listing those the unit has so that the model writes others.
+std::string task_for(std::string_view tmpl, int count, const std::vector<std::string>& asked) {
+  std::string task = render(tmpl, {{"count", std::to_string(count)}});
   if (!asked.empty()) {
     task +=
         "\n\nThese questions are already written; write different ones, about other parts of "
@@ -198,7 +238,19 @@ std::vector<llm::Message> question_messages(const PromptSet& prompts, const Code
     for (const auto& q : asked)
       task += "\n- " + q;
   }
-  return messages(prompts, unit, task);
+  return task;
+}
+
+}  // namespace
+
+std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
+                                            int count, const std::vector<std::string>& asked) {
+  return messages(prompts, unit, task_for(prompts.questions, count, asked));
+}
+
+std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit& unit, int count,
+                                        const std::vector<std::string>& asked) {
+  return messages(prompts, unit, task_for(prompts.pairs, count, asked));
 }
 
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,

@@ -1,10 +1,14 @@
 // generate/prompts.hpp — the prompts the pipeline sends, and the questions' JSON schema.
 //
-// Prompts are template files: system.txt, code.txt, questions.txt and answer.txt. The built-in
-// set (src/generate/prompts/, compiled in) is version "builtin-3"; `llm.prompts_dir` may name a
-// folder holding any of the four files to replace the built-in ones, and then the version is
-// "custom-" + the first 12 hex digits of the SHA-256 of all four texts, so editing a prompt
-// changes the settings fingerprint and the affected files are regenerated.
+// Prompts are template files: system.txt, code.txt, questions.txt and answer.txt (the two-step
+// mode: a questions call, then an answer call per question), and pairs.txt (pairs mode: one call
+// writes questions and answers together). The built-in set (src/generate/prompts/, compiled in) is
+// version "builtin-3"; `llm.prompts_dir` may name a folder holding any of the five files to replace
+// the built-in ones. Overriding one of the first four makes the version "custom-" + the first 12
+// hex digits of the SHA-256 of those four texts; pairs mode's version (prompts_version) adds
+// "+pairs-" + 12 hex digits of pairs.txt's. Editing a prompt thus changes the settings fingerprint
+// of the mode that uses it, and the affected files are regenerated — a database written in
+// two-step mode before pairs.txt existed keeps its version.
 //
 // Layout, stable first, so that a file's code is evaluated once and its prefix shared by all of
 // its calls: [system: system.txt] [user: code.txt + "\n\n" + task], where the task (questions.txt
@@ -33,15 +37,26 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-3" or "custom-<hash>"
+  std::string version;    // "builtin-3" or "custom-<hash>": of the two-step files
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}
   std::string questions;  // questions.txt: {{count}}
   std::string answer;     // answer.txt: {{question}}
+  std::string pairs;      // pairs.txt: {{count}}
 };
 
 PromptSet builtin_prompts();
+
+// How a unit's pairs are written (`generation.mode`).
+enum class GenerationMode {
+  two_step,  // a questions call, then one answer call per question (sharing the unit's prefix)
+  pairs,     // one call writes every question with its answer
+};
+
+// What the samples record and the settings fingerprint holds: the set's version in two-step mode;
+// in pairs mode, that version + "+pairs-" + the first 12 hex digits of pairs.txt's SHA-256.
+std::string prompts_version(const PromptSet& prompts, GenerationMode mode);
 
 constexpr std::size_t k_max_prompt_bytes = std::size_t{256} << 10;  // one template file
 
@@ -69,11 +84,23 @@ nlohmann::json questions_schema(int count);
 // cap, not what is paid.
 int questions_budget(int count);
 
+// {"pairs": [exactly `count` objects {"question": a string shaped as questions_schema's,
+// "response": a non-empty string}]}. The keys sort in the order they are written (a grammar built
+// from the schema writes an object's properties in key order): each question before its answer.
+nlohmann::json pairs_schema(int count);
+
+// A pairs call's token budget: every question at its longest (as questions_budget) and every
+// answer at `answer_tokens` (llm.default_max_tokens), with the JSON around them.
+int pairs_budget(int count, int answer_tokens);
+
 // The questions call for `count` questions. `asked` are the unit's questions so far (a further
 // call asks only for the missing ones): listed after the task, so the model writes others; the
 // unit's prefix (system message and code) is the same whatever they are.
 std::vector<llm::Message> question_messages(const PromptSet& prompts, const CodeUnit& unit,
                                             int count, const std::vector<std::string>& asked = {});
+// The pairs call for `count` pairs; `asked` as for question_messages.
+std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit& unit, int count,
+                                        const std::vector<std::string>& asked = {});
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question);
 

@@ -124,15 +124,41 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
 
 namespace {
 
-void strings_of(const nlohmann::json& list, std::vector<std::string>& out) {
+template <class List>
+void strings_of(const List& list, std::vector<std::string>& out) {
   for (const auto& item : list)
     if (item.is_string())
-      out.push_back(item.get<std::string>());
+      out.push_back(item.template get<std::string>());
 }
 
-// The complete string literals of the array after `"questions"`, up to where the reply ends.
-std::vector<std::string> salvaged(std::string_view reply, size_t key) {
-  std::vector<std::string> out;
+// Where the string literal opened by the quote at `open` closes; reply.size() when it does not.
+size_t closing_quote(std::string_view reply, size_t open) {
+  size_t end = open + 1;
+  while (end < reply.size() && reply[end] != '"')
+    end += reply[end] == '\\' ? 2 : 1;
+  return std::min(end, reply.size());
+}
+
+// Where the object opened by the brace at `open` closes (strings skipped); reply.size() when it
+// does not.
+size_t closing_brace(std::string_view reply, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < reply.size(); ++i) {
+    if (reply[i] == '"') {
+      i = closing_quote(reply, i);
+    } else if (reply[i] == '{') {
+      ++depth;
+    } else if (reply[i] == '}' && --depth == 0) {
+      return i;
+    }
+  }
+  return reply.size();
+}
+
+// The complete elements of the array after `key` that open with `open` ('"': string literals,
+// '{': objects), parsed, up to where the reply ends or an element of another kind begins.
+std::vector<nlohmann::json> complete_elements(std::string_view reply, size_t key, char open) {
+  std::vector<nlohmann::json> out;
   size_t i = reply.find('[', key);
   if (i == std::string_view::npos)
     return out;
@@ -142,19 +168,24 @@ std::vector<std::string> salvaged(std::string_view reply, size_t key) {
       ++i;
       continue;
     }
-    if (c != '"')
+    if (c != open)
       break;
-    size_t end = i + 1;
-    while (end < reply.size() && reply[end] != '"')
-      end += reply[end] == '\\' ? 2 : 1;
+    size_t end = open == '"' ? closing_quote(reply, i) : closing_brace(reply, i);
     if (end >= reply.size())
-      break;  // cut inside this string
-    auto literal = nlohmann::json::parse(reply.substr(i, end + 1 - i), nullptr, false);
-    if (!literal.is_string())
+      break;  // cut inside this element
+    auto element = nlohmann::json::parse(reply.substr(i, end + 1 - i), nullptr, false);
+    if (element.is_discarded())
       break;
-    out.push_back(literal.get<std::string>());
+    out.push_back(std::move(element));
     i = end + 1;
   }
+  return out;
+}
+
+// The complete string literals of the array after `"questions"`, up to where the reply ends.
+std::vector<std::string> salvaged(std::string_view reply, size_t key) {
+  std::vector<std::string> out;
+  strings_of(complete_elements(reply, key, '"'), out);
   return out;
 }
 
@@ -206,6 +237,23 @@ std::vector<std::string> candidate_questions(std::string_view reply) {
       if (!item.empty())
         out.emplace_back(item);
     }
+  }
+  return out;
+}
+
+std::vector<CandidatePair> candidate_pairs(std::string_view reply) {
+  std::vector<CandidatePair> out;
+  size_t key = reply.find("\"pairs\"");
+  if (key == std::string_view::npos)
+    return out;
+  for (const auto& pair : complete_elements(reply, key, '{')) {
+    auto question = pair.find("question");
+    auto answer = pair.find("response");
+    if (answer == pair.end())
+      answer = pair.find("answer");
+    if (question != pair.end() && question->is_string() && answer != pair.end() &&
+        answer->is_string())
+      out.push_back({question->get<std::string>(), answer->get<std::string>()});
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // generate/question_check.hpp — what makes a model's question worth storing, and where the
-// candidates come from in a reply.
+// candidates (questions, or pairs mode's question-answer pairs) come from in a reply.
 //
 // A usable question is one specific, well-formed question about its unit's code:
 //   - list markers, numbering ("1.", "2)", "-", "*", "•", "Q3:", "Question 4:") and wrapping
@@ -38,5 +38,18 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
 // (the complete ones when the reply was cut before the array closed), else its list items and
 // lines ending with '?'. Nothing is judged here.
 std::vector<std::string> candidate_questions(std::string_view reply);
+
+// One question with its answer, as a pairs-mode reply holds it; nothing judged yet.
+struct CandidatePair {
+  std::string question;
+  std::string answer;
+
+  bool operator==(const CandidatePair&) const = default;
+};
+
+// The pairs of a {"pairs": [{"question": ..., "response": ...}]} reply, in order: the complete
+// ones when the reply was cut, wherever the JSON starts (after prose, inside a fence). "answer" is
+// read where "response" is missing; an object without both strings is skipped.
+std::vector<CandidatePair> candidate_pairs(std::string_view reply);
 
 }  // namespace g2d::generate

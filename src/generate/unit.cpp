@@ -90,52 +90,149 @@ Result<int> count_tokens(llm::Backend& backend, std::string_view text, const Uni
 
 namespace {
 
-// The unit's questions: every usable, distinct one a reply holds is kept, and a further call asks
-// only for the ones still missing (showing those it has), within options.max_attempts calls. Fewer
-// than asked is a success when at least one is usable; none is the last reason one was refused.
-Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
-                                               const CodeUnit& unit, const UnitOptions& options,
-                                               const std::stop_token& stop) {
-  std::vector<std::string> kept;
-  std::set<std::string> seen;  // normalised
+// The questions a unit keeps: usable (usable_question), and none a repeat of another.
+class KeptQuestions {
+ public:
+  KeptQuestions(const CodeUnit& unit, std::string_view prompt) : m_unit(unit), m_prompt(prompt) {}
+
+  // The candidate as it is kept, or nothing (and `last` says why not).
+  std::optional<std::string> keep(std::string_view candidate, Error& last) {
+    auto question = usable_question(candidate, m_unit.code, m_prompt);
+    if (!question) {
+      last = question.error();
+      return std::nullopt;
+    }
+    if (!m_seen.insert(quality::normalise(*question)).second) {
+      last = Error{ErrorKind::bad_output, "a repeated question: " + *question};
+      return std::nullopt;
+    }
+    m_kept.push_back(*question);
+    return std::move(*question);
+  }
+  const std::vector<std::string>& kept() const { return m_kept; }
+  int count() const { return static_cast<int>(m_kept.size()); }
+
+ private:
+  const CodeUnit& m_unit;
+  std::string_view m_prompt;
+  std::set<std::string> m_seen;  // normalised
+  std::vector<std::string> m_kept;
+};
+
+// A call of the unit whose reply the schema constrains.
+llm::GenerateRequest constrained_call(std::vector<llm::Message> messages, nlohmann::json schema,
+                                      int max_tokens, const UnitOptions& options) {
+  llm::GenerateRequest ask;
+  ask.messages = std::move(messages);
+  ask.json_schema = std::move(schema);
+  ask.max_tokens = max_tokens;
+  ask.temperature = options.temperature;
+  ask.prefix_key = options.prefix_key;
+  return ask;
+}
+
+// Calls until `wanted` questions are kept or options.max_attempts calls are made: `request_for`
+// builds a call for the ones still missing, `take` keeps what its reply holds. The last reason
+// something was refused, or a call failed, is the result (a permanent error ends the asking).
+Error ask_until(llm::Backend& backend, const UnitOptions& options, const std::stop_token& stop,
+                std::string_view what, const KeptQuestions& kept, int wanted,
+                const std::function<llm::GenerateRequest(int missing)>& request_for,
+                const std::function<void(const llm::GenerateResult&, Error& last)>& take) {
   Error last{ErrorKind::internal, "no attempt made"};
-  for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
-    int missing = options.questions - static_cast<int>(kept.size());
-    llm::GenerateRequest ask;
-    ask.messages = question_messages(prompts, unit, missing, kept);
-    ask.json_schema = questions_schema(missing);
-    ask.max_tokens = questions_budget(missing);
-    ask.temperature = options.temperature;
-    ask.prefix_key = options.prefix_key;
-    auto reply = attempt_call(backend, ask, options, stop, "questions", attempt, last);
+  for (int attempt = 0; attempt < std::max(1, options.max_attempts) && kept.count() < wanted;
+       ++attempt) {
+    auto reply = attempt_call(backend, request_for(wanted - kept.count()), options, stop, what,
+                              attempt, last);
     if (!reply) {
       last = reply.error();
       if (!is_transient(last.kind))
         break;
       continue;
     }
-    auto candidates = candidate_questions(reply->text);
+    take(*reply, last);
+  }
+  return last;
+}
+
+// The unit's questions: every usable, distinct one a reply holds is kept, and a further call asks
+// only for the ones still missing (showing those it has). Fewer than asked is a success when at
+// least one is usable; none is the last reason one was refused.
+Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
+                                               const CodeUnit& unit, const UnitOptions& options,
+                                               const std::stop_token& stop) {
+  KeptQuestions kept(unit, prompts.questions);
+  auto request_for = [&](int missing) {
+    return constrained_call(question_messages(prompts, unit, missing, kept.kept()),
+                            questions_schema(missing), questions_budget(missing), options);
+  };
+  auto take = [&](const llm::GenerateResult& reply, Error& last) {
+    auto candidates = candidate_questions(reply.text);
     if (candidates.empty())
       last = Error{ErrorKind::bad_output, "the reply holds no questions (neither JSON nor a list)"};
     for (const auto& candidate : candidates) {
-      auto question = usable_question(candidate, unit.code, prompts.questions);
-      if (!question) {
-        last = question.error();
-      } else if (!seen.insert(quality::normalise(*question)).second) {
-        last = Error{ErrorKind::bad_output, "a repeated question: " + *question};
-      } else {
-        kept.push_back(std::move(*question));
-        if (std::ssize(kept) == options.questions)
-          return kept;
+      if (kept.count() < options.questions)
+        kept.keep(candidate, last);
+    }
+  };
+  Error last =
+      ask_until(backend, options, stop, "questions", kept, options.questions, request_for, take);
+  if (kept.count() == 0)
+    return fail(last.kind, "questions: {}", last.message);
+  if (kept.count() < options.questions)
+    spdlog::debug("{}: kept {} of {} questions; the last refused: {}", options.prefix_key,
+                  kept.count(), options.questions, last.message);
+  return kept.kept();
+}
+
+// `total` shared out among `n` parts as evenly as integers allow (the first get the remainder).
+int share(int total, int n, int index) {
+  return total / n + (index < total % n ? 1 : 0);
+}
+
+// Pairs mode: every usable pair the replies hold, reported through `hooks` as each call's pairs
+// are kept; a further call asks only for the missing ones. None kept is the last reason.
+Result<std::vector<Pair>> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
+                                    const CodeUnit& unit, const UnitOptions& options,
+                                    const std::stop_token& stop, const UnitHooks& hooks) {
+  KeptQuestions kept(unit, prompts.pairs);
+  std::vector<Pair> pairs;
+  auto request_for = [&](int missing) {
+    return constrained_call(pair_messages(prompts, unit, missing, kept.kept()),
+                            pairs_schema(missing), pairs_budget(missing, options.max_tokens),
+                            options);
+  };
+  auto take = [&](const llm::GenerateResult& reply, Error& last) {
+    auto candidates = candidate_pairs(reply.text);
+    if (candidates.empty())
+      last = Error{ErrorKind::bad_output, "the reply holds no complete pair"};
+    const size_t first = pairs.size();
+    for (auto& candidate : candidates) {
+      std::string_view answer = trim(candidate.answer);
+      if (kept.count() == options.questions)
+        break;
+      if (answer.empty()) {
+        last = Error{ErrorKind::bad_output, "an empty answer to: " + candidate.question};
+      } else if (auto question = kept.keep(candidate.question, last)) {
+        pairs.push_back(Pair{std::move(*question), std::string(answer), 0, 0, 0, false});
       }
     }
-  }
-  if (!kept.empty()) {
-    spdlog::debug("{}: kept {} of {} questions; the last refused: {}", options.prefix_key,
-                  kept.size(), options.questions, last.message);
-    return kept;
-  }
-  return fail(last.kind, "questions: {}", last.message);
+    const int n = static_cast<int>(pairs.size() - first);
+    for (int i = 0; i < n; ++i) {
+      Pair& pair = pairs[first + static_cast<size_t>(i)];
+      pair.prompt_tokens = share(reply.prompt_tokens, n, i);
+      pair.cached_prompt_tokens = share(reply.cached_prompt_tokens, n, i);
+      pair.completion_tokens = share(reply.completion_tokens, n, i);
+    }
+    if (n > 0 && hooks.on_questions)
+      hooks.on_questions(kept.kept());
+    for (int i = 0; n > 0 && hooks.on_answer && i < n; ++i)
+      hooks.on_answer(static_cast<int>(first) + i, pairs[first + static_cast<size_t>(i)]);
+  };
+  Error last =
+      ask_until(backend, options, stop, "pairs", kept, options.questions, request_for, take);
+  if (pairs.empty() || (!is_transient(last.kind) && kept.count() < options.questions))
+    return fail(last.kind, "pairs: {}", last.message);
+  return pairs;
 }
 
 Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, const CodeUnit& unit,
@@ -194,6 +291,14 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
                                         const UnitHooks& hooks) {
   // A unit may have kept fewer questions than asked (some were refused); never more.
   bool resume = !known.questions.empty() && std::ssize(known.questions) <= options.questions;
+  if (options.mode == GenerationMode::pairs && !resume) {
+    auto pairs = ask_pairs(backend, prompts, unit, options, stop, hooks);
+    if (!pairs && pairs.error().kind == ErrorKind::bad_output) {
+      spdlog::warn("{}: no usable pair: {}", options.prefix_key, pairs.error().message);
+      return std::vector<Pair>{};
+    }
+    return pairs;
+  }
   Result<std::vector<std::string>> questions =
       resume ? Result<std::vector<std::string>>(known.questions)
              : ask_questions(backend, prompts, unit, options, stop);

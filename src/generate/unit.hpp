@@ -1,6 +1,10 @@
-// generate/unit.hpp — question/answer pairs for one code unit (a file, or a chunk of one): one
-// questions call constrained to the questions' schema, then one answer call per question, posted
-// together so that a batching backend decodes them at once and shares their prefix.
+// generate/unit.hpp — question/answer pairs for one code unit (a file, or a chunk of one). In the
+// two-step mode (the default): one questions call constrained to the questions' schema, then one
+// answer call per question, posted together so that a batching backend decodes them at once and
+// shares their prefix. In pairs mode: one call constrained to the pairs' schema writes every
+// question with its answer; a pair whose question is unusable or repeated, or whose answer is
+// empty, is dropped, and a further call (within max_attempts) asks only for the missing ones. A
+// pairs call's tokens are shared out among the pairs it gave (their sums are the call's).
 //
 // Every call carries the unit's prefix_key, so the engine keeps the evaluated system prompt and
 // code between the questions call and the answer calls. A call that fails with a transient error
@@ -43,6 +47,7 @@ struct UnitOptions {
   int max_attempts = 4;                    // per call: 1 + llm.max_retries
   std::chrono::milliseconds backoff{500};  // first retry's delay; doubles, with +-50% jitter
   std::string prefix_key;                  // shared by the unit's calls
+  GenerationMode mode = GenerationMode::two_step;
 };
 
 struct Pair {
@@ -57,7 +62,8 @@ struct Pair {
 };
 
 // What a unit already has from an earlier attempt (the store's partial work): generate_unit asks
-// only for what is missing. Questions of another count than `UnitOptions::questions` are ignored,
+// only for what is missing (in either mode, a missing answer of a known question by an answer
+// call). Questions of another count than `UnitOptions::questions` are ignored,
 // and with them the answers.
 struct UnitProgress {
   std::vector<std::string> questions;  // empty: the questions call is still to make

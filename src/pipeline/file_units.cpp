@@ -258,8 +258,12 @@ Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::Prompt
     return tl::unexpected(info.error());
   int context = info->context_length;
   generate::CodeUnit empty{"", "", 1, 1, "", ""};
+  const bool pairs = options.mode == generate::GenerationMode::pairs;
   auto ask = generate::count_tokens(
-      backend, joined(generate::question_messages(prompts, empty, options.questions)), options, {});
+      backend,
+      joined(pairs ? generate::pair_messages(prompts, empty, options.questions)
+                   : generate::question_messages(prompts, empty, options.questions)),
+      options, {});
   if (!ask)
     return tl::unexpected(ask.error());
   auto answer = generate::count_tokens(
@@ -269,10 +273,17 @@ Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::Prompt
   // Chat markup per message, the path and scope in the header, and the question's own text.
   constexpr int k_allowance = 256;
   int overhead = std::max(*ask, *answer) + k_allowance;
-  // The questions' JSON always gets its room; an answer gets up to half the context.
+  // The questions' JSON always gets its room; an answer gets up to half the context. In pairs
+  // mode one reply holds every answer: it gets what they ask for, up to half the context, and
+  // at least room for answers of k_least_pair_answer tokens.
+  constexpr int k_least_pair_answer = 64;
   int longest = std::max(options.max_tokens, options.longer_max_tokens);
   int reply =
-      std::max(generate::questions_budget(options.questions), std::min(longest, context / 2));
+      pairs
+          ? std::max(generate::pairs_budget(options.questions, k_least_pair_answer),
+                     std::min(generate::pairs_budget(options.questions, options.max_tokens),
+                              context / 2))
+          : std::max(generate::questions_budget(options.questions), std::min(longest, context / 2));
   int budget = context - overhead - reply;
   constexpr int k_smallest = 128;
   if (budget < k_smallest) {
@@ -284,6 +295,10 @@ Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::Prompt
   TokenBudgets budgets;
   budgets.code = budget;
   budgets.answer = std::min(options.max_tokens, reply);
+  if (pairs) {  // the largest answer for which the whole pairs reply fits its room
+    int each = (reply - generate::pairs_budget(options.questions, 0)) / options.questions;
+    budgets.answer = std::min(options.max_tokens, each);
+  }
   budgets.longer_answer = std::min(options.longer_max_tokens, reply);
   if (budgets.longer_answer <= budgets.answer)
     budgets.longer_answer = 0;

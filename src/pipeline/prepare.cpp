@@ -54,7 +54,11 @@ class Runner {
  public:
   Runner(store::Store& store, llm::Backend& backend, const generate::PromptSet& prompts,
          const PrepareOptions& options)
-      : m_store(store), m_backend(backend), m_prompts(prompts), m_options(options) {}
+      : m_store(store),
+        m_backend(backend),
+        m_prompts(prompts),
+        m_prompt_version(generate::prompts_version(prompts, options.mode)),
+        m_options(options) {}
 
   Result<PrepareSummary> run(const Plan& plan) {
     // In-flight calls stop when the caller abandons the run or the store fails; taking stops on
@@ -217,6 +221,7 @@ class Runner {
   generate::UnitOptions unit_options() const {
     generate::UnitOptions o;
     o.questions = m_options.questions_per_file;
+    o.mode = m_options.mode;
     o.max_tokens = m_options.max_tokens;
     o.longer_max_tokens = 2 * m_options.max_tokens;  // within the context's room: token_budgets
     o.temperature = m_options.temperature;
@@ -279,7 +284,7 @@ class Runner {
         s.file_hash = planned.file.sha256;
         s.line_start = unit.line_start;
         s.line_end = unit.line_end;
-        s.prompt_version = m_prompts.version;
+        s.prompt_version = m_prompt_version;
         s.settings_fingerprint = m_options.settings_fingerprint;
         s.prompt_tokens = p.prompt_tokens;
         s.completion_tokens = p.completion_tokens;
@@ -327,6 +332,7 @@ class Runner {
   store::Store& m_store;
   llm::Backend& m_backend;
   const generate::PromptSet& m_prompts;
+  const std::string m_prompt_version;  // what the samples record
   const PrepareOptions& m_options;
   std::map<std::string, int> m_retry_counts;  // read before the workers start
   std::vector<const PlannedFile*> m_work;

@@ -52,6 +52,7 @@ struct PrepareOptions {
   std::map<std::string, std::string> repo_urls;
   std::string settings_fingerprint;  // settings_fingerprint(...) of this run
   int questions_per_file = 5;
+  generate::GenerationMode mode = generate::GenerationMode::two_step;
   int max_tokens = 4096;
   double temperature = 0.2;
   int max_retries = 3;          // per call, and the runs after which a failing file is left alone

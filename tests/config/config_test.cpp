@@ -66,24 +66,25 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 43u);
+  ASSERT_EQ(paths.size(), 44u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
   EXPECT_EQ(paths[6], "llm.seconds_per_token");
   EXPECT_EQ(paths[12], "llm.draft_tokens");
   EXPECT_EQ(paths[13], "llm.prompts_dir");
-  EXPECT_EQ(paths[14], "pipeline.repos_file");
-  EXPECT_EQ(paths[21], "pipeline.max_units_per_file");
-  EXPECT_EQ(paths[23], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[24], "pipeline.clone_depth");
-  EXPECT_EQ(paths[28], "resources.unload_after_idle_seconds");
-  EXPECT_EQ(paths[29], "export.format");
+  EXPECT_EQ(paths[14], "generation.mode");
+  EXPECT_EQ(paths[15], "pipeline.repos_file");
+  EXPECT_EQ(paths[22], "pipeline.max_units_per_file");
+  EXPECT_EQ(paths[24], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[25], "pipeline.clone_depth");
+  EXPECT_EQ(paths[29], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[30], "export.format");
   EXPECT_EQ(paths.back(), "export.card");
 }
 
 TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   for (std::string_view yaml : {"", "# nothing but a comment\n\n# and another\n", "llm:\n",
-                                "llm:\npipeline:\nresources:\n", "---\n"}) {
+                                "llm:\ngeneration:\npipeline:\nresources:\n", "---\n"}) {
     auto loaded = load_yaml(yaml);
     ASSERT_TRUE(loaded) << yaml << ": " << loaded.error().message;
     EXPECT_EQ(loaded->config, Config{}) << yaml;
@@ -106,6 +107,8 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   gpu_layers: 0
   draft_tokens: 6
   prompts_dir: my-prompts
+generation:
+  mode: pairs
 pipeline:
   repos_file: lists/repos.txt
   repos_dir: /srv/repos
@@ -161,6 +164,7 @@ export:
   EXPECT_EQ(c.llm.gpu_layers, 0);
   EXPECT_EQ(c.llm.draft_tokens, 6);
   EXPECT_EQ(c.llm.prompts_dir, "my-prompts");
+  EXPECT_EQ(c.generation.mode, "pairs");
   EXPECT_EQ(c.pipeline.repos_file, "lists/repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "/srv/repos");
   EXPECT_EQ(c.pipeline.database, "out/data.db");
@@ -180,7 +184,7 @@ export:
     EXPECT_EQ(loaded->origins.at(path).source, Source::file) << path;
   }
   EXPECT_EQ(loaded->origins.at("llm.backend").detail, "git2dataset.yaml:2");
-  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:21");
+  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:23");
 }
 
 TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {

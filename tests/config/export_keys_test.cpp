@@ -102,6 +102,18 @@ TEST_F(ConfigTest, ExportErrorsNameTheKeyAndTheLine) {
               AllOf(HasSubstr("export.formt"), HasSubstr("did you mean")));
 }
 
+TEST_F(ConfigTest, GenerationModeIsTwoStepOrPairs) {
+  EXPECT_EQ(Config{}.generation.mode, "two_step");
+  auto loaded = load_yaml("generation:\n  mode: pairs\n");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->config.generation.mode, "pairs");
+  EXPECT_THAT(
+      error_of("generation:\n  mode: pair\n"),
+      AllOf(HasSubstr("generation.mode"), HasSubstr("did you mean pairs?"), HasSubstr("line 2")));
+  EXPECT_THAT(error_of("generation:\n  mood: pairs\n"),
+              AllOf(HasSubstr("generation.mood"), HasSubstr("did you mean generation.mode?")));
+}
+
 TEST_F(ConfigTest, ValidationSplitNeedsAnOutputFile) {
   EXPECT_THAT(error_of("export:\n  output: \"-\"\n  validation_fraction: 0.1\n"),
               AllOf(HasSubstr("export.validation_fraction"), HasSubstr("export.output")));

@@ -1,5 +1,8 @@
 // The file `init` writes and the `config show` listing.
+#include <algorithm>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 
@@ -46,6 +49,23 @@ TEST(ConfigRender, DefaultYamlCommentsEveryKey) {
   EXPECT_THAT(yaml, HasSubstr("llama_cpp (in-process, the default) | ollama | openai | mlx"));
   EXPECT_THAT(yaml, HasSubstr("WITHOUT progress"));
   EXPECT_THAT(yaml, HasSubstr("0 = the model's"));
+}
+
+// Each section opens with a comment of its own.
+TEST(ConfigRender, EverySectionSaysWhatItIsFor) {
+  const std::string yaml = render_default_yaml();
+  std::istringstream in(yaml);
+  std::vector<std::string> comments;
+  std::string previous;
+  for (std::string line; std::getline(in, line); previous = line) {
+    if (!line.empty() && line.back() == ':' && !line.starts_with(" ")) {
+      EXPECT_THAT(previous, StartsWith("# ")) << line;
+      comments.push_back(previous);
+    }
+  }
+  ASSERT_EQ(comments.size(), 5u) << yaml;
+  std::sort(comments.begin(), comments.end());
+  EXPECT_EQ(std::unique(comments.begin(), comments.end()), comments.end()) << yaml;
 }
 
 TEST(ConfigRender, DefaultYamlShowsTheDefaultValues) {

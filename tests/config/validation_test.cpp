@@ -151,14 +151,15 @@ TEST_F(ConfigTest, UnknownKeyFarFromAnyHasNoSuggestion) {
 }
 
 TEST_F(ConfigTest, UnknownSectionSuggestsTheNearestSection) {
-  EXPECT_THAT(
-      error_of("pipline:\n  repos_dir: x\n"),
-      HasSubstr("pipline: unknown section (expected llm, pipeline, resources, export) (line 1); "
-                "did you mean pipeline?"));
+  EXPECT_THAT(error_of("pipline:\n  repos_dir: x\n"),
+              HasSubstr("pipline: unknown section (expected llm, generation, pipeline, resources, "
+                        "export) (line 1); "
+                        "did you mean pipeline?"));
   EXPECT_THAT(
       error_of("context_window: 8192\n"),
-      HasSubstr("context_window: unknown section (expected llm, pipeline, resources, export) "
-                "(line 1); did you mean llm.context_window?"));
+      HasSubstr(
+          "context_window: unknown section (expected llm, generation, pipeline, resources, export) "
+          "(line 1); did you mean llm.context_window?"));
 }
 
 TEST_F(ConfigTest, AllErrorsAreReportedTogether) {
@@ -189,10 +190,10 @@ TEST_F(ConfigTest, YamlSyntaxErrorNamesTheLine) {
 }
 
 TEST_F(ConfigTest, TopLevelMustBeAMapping) {
-  EXPECT_THAT(
-      error_of("- llm\n- pipeline\n"),
-      HasSubstr("expected a mapping of sections (llm, pipeline, resources, export) at the top "
-                "level, got a list (line 1)"));
+  EXPECT_THAT(error_of("- llm\n- pipeline\n"),
+              HasSubstr("expected a mapping of sections (llm, generation, pipeline, resources, "
+                        "export) at the top "
+                        "level, got a list (line 1)"));
   EXPECT_THAT(error_of("just words\n"), HasSubstr("at the top level, got \"just words\""));
 }
 

@@ -24,11 +24,12 @@ CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
 TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
   PromptSet p = builtin_prompts();
   EXPECT_EQ(p.version, "builtin-3");
-  for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer})
+  for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer, &p.pairs})
     EXPECT_FALSE(text->empty());
   EXPECT_THAT(p.code, HasSubstr("{{code}}"));
   EXPECT_THAT(p.questions, HasSubstr("{{count}}"));
   EXPECT_THAT(p.answer, HasSubstr("{{question}}"));
+  EXPECT_THAT(p.pairs, HasSubstr("{{count}}"));
 }
 
 // The questions prompt asks for varied questions in prose, never as a list the model could copy
@@ -159,6 +160,75 @@ TEST(Prompts, QuestionsSchemaShapesEachQuestion) {
   EXPECT_FALSE(valid("What does `add` do? It adds `a` and `b`."));  // an embedded answer
   EXPECT_FALSE(valid("What does `add` do? Why?"));                  // two questions
   EXPECT_FALSE(valid("Why is `add` written this way"));             // no question mark
+}
+
+// Pairs mode: one call writes question and answer together. The grammar writes an object's
+// properties in key order, so the keys sort in the order the model must write them: the question
+// ("question"), then its answer ("response").
+TEST(Prompts, PairsSchemaDemandsExactlyNPairsEachAQuestionBeforeItsAnswer) {
+  auto schema = pairs_schema(2);
+  auto grammar = llm::json_schema_to_gbnf(schema);
+  ASSERT_TRUE(grammar.has_value()) << grammar.error().describe();
+  EXPECT_LT(grammar->find("question"), grammar->find("response"));
+  auto pair = [](std::string q, std::string a) {
+    return nlohmann::json{{"question", std::move(q)}, {"response", std::move(a)}};
+  };
+  nlohmann::json two = {{"pairs",
+                         {pair("What does `add` return?", "The sum of `a` and `b`."),
+                          pair("Can `add` overflow?", "Yes: `int` addition overflows.")}}};
+  EXPECT_TRUE(llm::validate_json(two, schema).empty());
+  nlohmann::json one = {{"pairs", {pair("What does `add` return?", "The sum.")}}};
+  EXPECT_FALSE(llm::validate_json(one, schema).empty());
+  nlohmann::json no_question = {
+      {"pairs", {pair("What does the code do?", "It adds."), pair("Can `add` overflow?", "Yes.")}}};
+  EXPECT_FALSE(llm::validate_json(no_question, schema).empty());
+  nlohmann::json empty_answer = {
+      {"pairs", {pair("What does `add` return?", ""), pair("Can `add` overflow?", "Yes.")}}};
+  EXPECT_FALSE(llm::validate_json(empty_answer, schema).empty());
+}
+
+// A pairs call is budgeted for its questions at their longest and each answer at the answers'
+// budget, so a reply that follows the prompt is never cut.
+TEST(Prompts, ThePairsBudgetHoldsEveryQuestionAndAnswer) {
+  EXPECT_GE(pairs_budget(3, 256), questions_budget(3) + 3 * 256);
+  EXPECT_LT(pairs_budget(3, 256), questions_budget(3) + 3 * 256 + 64);
+  EXPECT_GT(pairs_budget(3, 512), pairs_budget(3, 256));
+}
+
+TEST(Prompts, PairsCallsShareTheUnitsPrefixAndListWhatIsWritten) {
+  PromptSet p = builtin_prompts();
+  auto q = question_messages(p, unit(), 5);
+  auto first = pair_messages(p, unit(), 3);
+  auto again = pair_messages(p, unit(), 1, {"What does `add` return?"});
+  std::string code_part = q[1].content.substr(0, q[1].content.find("Write 5 questions"));
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].content, q[0].content);
+  EXPECT_THAT(first[1].content, StartsWith(code_part));
+  EXPECT_THAT(first[1].content, HasSubstr("Write 3 questions"));
+  EXPECT_THAT(first[1].content, HasSubstr("\"response\""));
+  EXPECT_THAT(again[1].content, StartsWith(code_part));
+  EXPECT_THAT(again[1].content, HasSubstr("- What does `add` return?"));
+}
+
+// The mode is part of what the prompts' version says: two-step keeps the set's own version (a
+// database written before pairs mode existed stays current); pairs mode adds the pairs prompt's
+// hash, so editing pairs.txt regenerates the files written in pairs mode only.
+TEST(Prompts, PairsModeHasItsOwnVersionThatItsPromptDecides) {
+  PromptSet p = builtin_prompts();
+  EXPECT_EQ(prompts_version(p, GenerationMode::two_step), "builtin-3");
+  std::string pairs = prompts_version(p, GenerationMode::pairs);
+  EXPECT_THAT(pairs, StartsWith("builtin-3+pairs-"));
+  test::TempDir dir;
+  test::write_file(dir / "pairs.txt", "Write {{count}} pairs.\n");
+  auto loaded = load_prompts(dir.path());
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_EQ(loaded->pairs, "Write {{count}} pairs.\n");
+  EXPECT_EQ(prompts_version(*loaded, GenerationMode::two_step), "builtin-3");
+  EXPECT_NE(prompts_version(*loaded, GenerationMode::pairs), pairs);
+  test::write_file(dir / "pairs.txt", "Write {{count}} {{question}}.\n");
+  auto bad = load_prompts(dir.path());
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("pairs.txt"));
 }
 
 }  // namespace

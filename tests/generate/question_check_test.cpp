@@ -114,5 +114,27 @@ TEST(QuestionCheck, AShortNameInACodeSpanNamesItsCode) {
   EXPECT_THAT(unknown.error().message, HasSubstr("names nothing"));
 }
 
+// Pairs mode: the pairs of a {"pairs": [{"question", "response"}]} reply, in order; when the reply
+// was cut, or wraps the JSON in prose or a fence (a server that does not enforce the schema), the
+// complete pairs; "answer" is read as "response" (models that write without the grammar).
+TEST(QuestionCheck, CandidatePairsComeFromJsonACutReplyOrProse) {
+  using Pairs = std::vector<CandidatePair>;
+  EXPECT_EQ(candidate_pairs(R"({"pairs": [{"question": "A?", "response": "a"},
+                                          {"question": "B?", "response": "b \"q\" {x}"}]})"),
+            (Pairs{{"A?", "a"}, {"B?", "b \"q\" {x}"}}));
+  EXPECT_EQ(candidate_pairs(R"({"pairs": [{"question": "A?", "response": "a }"}, {"question": "B?",
+                                          "response": "cut he)"),
+            (Pairs{{"A?", "a }"}}));
+  EXPECT_EQ(candidate_pairs("Sure:\n```json\n{\"pairs\": [{\"question\": \"A?\", \"answer\": "
+                            "\"a\"}]}\n```\n"),
+            (Pairs{{"A?", "a"}}));
+  // An object without both strings is no pair; the others are kept.
+  EXPECT_EQ(candidate_pairs(R"({"pairs": [{"question": "A?"}, {"question": "B?", "response": "b"},
+                                          {"question": 3, "response": "c"}]})"),
+            (Pairs{{"B?", "b"}}));
+  EXPECT_TRUE(candidate_pairs("no pairs here").empty());
+  EXPECT_TRUE(candidate_pairs(R"({"questions": ["A?"]})").empty());
+}
+
 }  // namespace
 }  // namespace g2d::generate

@@ -9,8 +9,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fake_backend.hpp"
+#include "generate/question_check.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "support.hpp"
 
@@ -375,6 +377,185 @@ TEST(GenerateUnit, AnAnswerCutTwiceIsStoredTruncatedAfterOneLongerTry) {
   o.longer_max_tokens = 0;
   ASSERT_TRUE(generate_unit(backend, builtin_prompts(), unit(), o, {}));
   EXPECT_EQ(budgets, (std::vector<int>{256}));
+}
+
+// Pairs mode: one call writes every pair of the unit.
+UnitOptions pairs_options(int pairs = 3) {
+  UnitOptions o = fast_options(pairs);
+  o.mode = GenerationMode::pairs;
+  return o;
+}
+
+std::string pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [q, a] : pairs)
+    list.push_back({{"question", q}, {"response", a}});
+  return nlohmann::json{{"pairs", list}}.dump();
+}
+
+const std::vector<std::pair<std::string, std::string>> k_three_pairs{
+    {"What does `add` return?", "The sum of `a` and `b`."},
+    {"Can `add` overflow?", "Yes: `a + b` is `int` addition."},
+    {"Which types does `add` take?", "Two `int` values."}};
+
+TEST(GenerateUnit, PairsModeWritesEveryPairInOneCall) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int) {
+        asked.push_back(r);
+        llm::GenerateResult result = reply(pairs_json(k_three_pairs));
+        result.prompt_tokens = 120;
+        result.cached_prompt_tokens = 30;
+        result.completion_tokens = 61;
+        return result;
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*pairs)[i].question, k_three_pairs[i].first);
+    EXPECT_EQ((*pairs)[i].answer, k_three_pairs[i].second);
+    EXPECT_FALSE((*pairs)[i].truncated);
+  }
+  EXPECT_EQ(backend.question_calls(), 1);
+  EXPECT_EQ(backend.answer_calls(), 0);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ((*asked[0].json_schema)["properties"]["pairs"]["maxItems"], 3);
+  EXPECT_EQ(asked[0].max_tokens, pairs_budget(3, 256));
+  // The call's tokens are shared out: the sums are the call's, nothing counted twice.
+  int prompt = 0, cached = 0, completion = 0;
+  for (const auto& p : *pairs) {
+    prompt += p.prompt_tokens;
+    cached += p.cached_prompt_tokens;
+    completion += p.completion_tokens;
+  }
+  EXPECT_EQ(prompt, 120);
+  EXPECT_EQ(cached, 30);
+  EXPECT_EQ(completion, 61);
+}
+
+// A pair whose question is unusable, repeated, or whose answer is empty is dropped; the next call
+// asks only for the missing ones, showing those kept, on the unit's prefix.
+TEST(GenerateUnit, PairsModeAsksOnlyForTheMissingPairs) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) {
+        asked.push_back(r);
+        if (n == 0)
+          return reply(pairs_json({k_three_pairs[0],
+                                   {"What does the code do?", "It adds."},
+                                   {"What does `add` return?", "Again."},
+                                   {"Can `add` overflow?", "   "}}));
+        return reply(pairs_json({k_three_pairs[1], k_three_pairs[2]}));
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[0].question, k_three_pairs[0].first);
+  EXPECT_EQ((*pairs)[1].answer, k_three_pairs[1].second);
+  EXPECT_EQ((*pairs)[2].question, k_three_pairs[2].first);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ((*asked[1].json_schema)["properties"]["pairs"]["maxItems"], 2);
+  EXPECT_EQ(asked[1].max_tokens, pairs_budget(2, 256));
+  EXPECT_THAT(asked[1].messages.back().content, HasSubstr("- What does `add` return?"));
+  EXPECT_EQ(asked[1].messages.front().content, asked[0].messages.front().content);
+  EXPECT_EQ(asked[1].prefix_key, asked[0].prefix_key);
+  EXPECT_EQ(backend.answer_calls(), 0);
+}
+
+// A reply cut at its budget or stopped in a loop keeps its complete pairs.
+TEST(GenerateUnit, PairsModeKeepsTheCompletePairsOfACutReply) {
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest&, int n) {
+        if (n == 0) {
+          std::string text = pairs_json(k_three_pairs);
+          return ended(text.substr(0, text.find("Which types")), llm::FinishReason::loop);
+        }
+        return reply(pairs_json({k_three_pairs[2]}));
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[2].answer, k_three_pairs[2].second);
+  EXPECT_EQ(backend.question_calls(), 2);
+}
+
+TEST(GenerateUnit, PairsModeWithoutOneUsablePairHasNoPairsAndIsNoFailure) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int) {
+        return reply(pairs_json({{"What does the code do?", "Adds."}}));
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_TRUE(pairs->empty());
+  EXPECT_EQ(backend.question_calls(), 3);  // max_attempts
+}
+
+TEST(GenerateUnit, PairsModeReportsThePairsAsTheyAreKeptAndEndsOnAPermanentError) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int n) {
+        if (n == 0)
+          return Result<llm::GenerateResult>(reply(pairs_json({k_three_pairs[0]})));
+        return Result<llm::GenerateResult>(fail(ErrorKind::rejected, "refused"));
+      },
+      echo_answer);
+  std::vector<std::string> questions;
+  std::map<int, Pair> answers;
+  UnitHooks hooks;
+  hooks.on_questions = [&](const std::vector<std::string>& q) { questions = q; };
+  hooks.on_answer = [&](int i, const Pair& p) { answers[i] = p; };
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {}, {}, hooks);
+  ASSERT_FALSE(pairs);
+  EXPECT_EQ(pairs.error().kind, ErrorKind::rejected);
+  // What the first call wrote is kept for the unit's next attempt.
+  EXPECT_EQ(questions, (std::vector<std::string>{k_three_pairs[0].first}));
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].answer, k_three_pairs[0].second);
+}
+
+// Resumed (a crash after some pairs were stored): the unit keeps what it has and asks for the
+// missing answers one by one; it never writes its questions anew.
+TEST(GenerateUnit, PairsModeResumesWithTheKnownQuestions) {
+  ScriptedFakeBackend backend([](const auto&, int) { return reply(pairs_json(k_three_pairs)); },
+                              echo_answer);
+  UnitProgress known;
+  for (const auto& [q, a] : k_three_pairs)
+    known.questions.push_back(q);
+  known.answers[0] = Pair{k_three_pairs[0].first, k_three_pairs[0].second, 1, 0, 1, false};
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {}, known);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 3u);
+  EXPECT_EQ((*pairs)[0].answer, k_three_pairs[0].second);
+  EXPECT_EQ((*pairs)[1].answer, "Answer to: " + k_three_pairs[1].first);
+  EXPECT_EQ(backend.question_calls(), 0);
+  EXPECT_EQ(backend.answer_calls(), 2);
+}
+
+TEST(GenerateUnit, TheTinyModelWritesSchemaValidPairsInOneCall) {
+  if (test::tiny_model_path().empty())
+    GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  llm::llama::EngineOptions eo;
+  eo.model = test::tiny_model_path();
+  eo.context_window = 2048;
+  eo.max_sequences = 1;
+  eo.threads = 1;
+  auto backend = llm::llama::make_llama_backend(eo);
+  UnitOptions o = pairs_options(2);
+  o.max_tokens = 120;
+  o.max_attempts = 1;
+  o.temperature = 0;
+  auto pairs = generate_unit(*backend, builtin_prompts(), unit(), o, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_FALSE(pairs->empty()) << "the tiny model wrote no usable pair about add.c";
+  for (const auto& p : *pairs) {
+    EXPECT_TRUE(usable_question(p.question, unit().code, builtin_prompts().pairs)) << p.question;
+    EXPECT_FALSE(p.answer.empty());
+    EXPECT_GT(p.completion_tokens, 0);
+  }
 }
 
 TEST(GenerateUnit, TheTinyModelWritesPairsAndAnswersReuseTheCodesPrefix) {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_backend.hpp"
+#include "pipeline/file_units.hpp"
 #include "support.hpp"
 #include "sys/sha256.hpp"
 
@@ -193,6 +194,55 @@ TEST_F(PrepareTest, EveryFileIsCommittedWithItsPairsAndLineRange) {
   EXPECT_EQ(samples_of("b.c").size(), 2u);
   EXPECT_EQ(backend.question_calls(), 2);
   EXPECT_EQ(backend.answer_calls(), 4);
+}
+
+// Pairs mode: one call per unit writes its pairs; they are stored as the two-step mode's are, with
+// pairs mode's prompt version.
+TEST_F(PrepareTest, PairsModeStoresEachUnitsPairsFromOneCall) {
+  add("a.c", c_functions(2));
+  add("b.c", "int b;\n");
+  options.mode = generate::GenerationMode::pairs;
+  ScriptedFakeBackend backend(
+      [](const llm::GenerateRequest& r, int) { return fake_reply(test::fake_pairs(r, 2)); },
+      echo_answer);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 2);
+  EXPECT_EQ(summary->samples, 4);
+  EXPECT_EQ(backend.question_calls(), 2);
+  EXPECT_EQ(backend.answer_calls(), 0);
+  auto a = samples_of("a.c");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].answer, "Answer to: " + a[0].question);
+  EXPECT_EQ(a[1].answer, "Answer to: " + a[1].question);
+  EXPECT_NE(a[0].question, a[1].question);
+  EXPECT_EQ(a[0].prompt_version, generate::prompts_version(generate::builtin_prompts(),
+                                                           generate::GenerationMode::pairs));
+  EXPECT_GT(a[0].completion_tokens, 0);
+}
+
+// A pairs call's reply needs room for every answer: the code's budget leaves it, and an answer's
+// budget is cut so that the whole reply fits.
+TEST(TokenBudgets, PairsModeLeavesRoomForTheWholeReply) {
+  ScriptedFakeBackend backend(two_questions, echo_answer, 4096);
+  generate::UnitOptions o;
+  o.questions = 5;
+  o.max_tokens = 4096;
+  o.longer_max_tokens = 8192;
+  auto two_step = token_budgets(backend, generate::builtin_prompts(), o);
+  ASSERT_TRUE(two_step) << two_step.error().describe();
+  o.mode = generate::GenerationMode::pairs;
+  auto pairs = token_budgets(backend, generate::builtin_prompts(), o);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_GT(pairs->answer, 64);
+  EXPECT_LT(pairs->answer, two_step->answer);
+  EXPECT_LE(pairs->code + generate::pairs_budget(5, pairs->answer), 4096);
+  o.max_tokens = 100;  // small answers: the reply's room is what they need, and the code gets more
+  o.longer_max_tokens = 200;
+  auto small = token_budgets(backend, generate::builtin_prompts(), o);
+  ASSERT_TRUE(small) << small.error().describe();
+  EXPECT_EQ(small->answer, 100);
+  EXPECT_GT(small->code, pairs->code);
 }
 
 // The model sees the file's path in its repository, never the folder it was cloned into under

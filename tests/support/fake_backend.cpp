@@ -127,6 +127,16 @@ std::string fake_questions(int count, const std::string& topic) {
   return nlohmann::json{{"questions", questions}}.dump();
 }
 
+std::string fake_pairs(const llm::GenerateRequest& request, int count) {
+  nlohmann::json pairs = nlohmann::json::array();
+  const auto questions = nlohmann::json::parse(fake_questions(request, count));
+  for (const auto& q : questions["questions"]) {
+    const auto question = q.get<std::string>();
+    pairs.push_back({{"question", question}, {"response", "Answer to: " + question}});
+  }
+  return nlohmann::json{{"pairs", pairs}}.dump();
+}
+
 Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& request, int /*calls_before*/) {
   const std::string& user = request.messages.back().content;
   auto at = user.rfind("Question: ");

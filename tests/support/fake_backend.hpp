@@ -69,6 +69,10 @@ std::string code_name(const llm::GenerateRequest& request);
 // {"questions": [...]}: `count` distinct questions naming code_name(request).
 std::string fake_questions(const llm::GenerateRequest& request, int count);
 
+// {"pairs": [...]}: `count` distinct pairs of pairs mode, each question naming code_name(request),
+// each answer "Answer to: <question>".
+std::string fake_pairs(const llm::GenerateRequest& request, int count);
+
 // An answer that names its question ("Answer to: <question>"), so pairings can be checked.
 Result<llm::GenerateResult> echo_answer(const llm::GenerateRequest& request, int calls_before);
 
