@@ -16,7 +16,8 @@
 # measures what was stored, prints a markdown table row per model for docs/benchmarks.md, and
 # writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind (and
 # reading-exported.md: 20 drawn from the export).
-# G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own).
+# G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own);
+# G2D_QUALITY_MODE sets generation.mode (default two_step; pairs writes to <tiny|code>-pairs).
 #
 #   scripts/bench.sh peers [N]   usable question/answer pairs per minute against a peer tool (not
 # part of "all"): synthetic-data-kit 0.0.5 (scripts/setup.sh --with-peers) and git2dataset's openai
@@ -44,6 +45,7 @@ quality_run() {
   # while one of them is descheduled (measured: 2 threads made almost no progress at load 13).
   printf 'llm:\n  backend: llama_cpp\n  model: "%s"\n  default_max_tokens: 512\n  threads: %s\n' \
     "$model" "${G2D_QUALITY_THREADS:-1}" >"$dir/git2dataset.yaml"
+  printf 'generation:\n  mode: %s\n' "$quality_mode" >>"$dir/git2dataset.yaml"
   printf 'resources:\n  enable_battery_monitoring: false\n' >>"$dir/git2dataset.yaml"
   printf '%s\n' "$corpus" >"$dir/repos.txt"
   local g2d="$root/build/release/src/git2dataset" files start end rc=0
@@ -82,21 +84,27 @@ if [[ "$which" == quality ]]; then
   cmake --build --preset release --target git2dataset -j "$(nproc)" >/dev/null
   corpus="$(python3 "$here/quality/corpus.py" "$here/quality/corpus.txt" "$G2D_CACHE")"
   out="${G2D_QUALITY_OUT:-$root/build/quality}"
+  quality_mode="${G2D_QUALITY_MODE:-two_step}"
+  suffix="" label=""
+  if [[ "$quality_mode" != two_step ]]; then
+    suffix="-$quality_mode" label=", $quality_mode"
+  fi
   load="$(uptime | sed 's/.*load average: //')"
-  rm -f "$out"/{tiny,code}/report.md
+  rm -f "$out"/{tiny,code}"$suffix"/report.md
   if [[ "$models" != code ]]; then
-    quality_run "SmolLM2-135M-Instruct Q4_1" "$G2D_MODEL" "$out/tiny" "$corpus"
+    quality_run "SmolLM2-135M-Instruct Q4_1$label" "$G2D_MODEL" "$out/tiny$suffix" "$corpus"
   fi
   if [[ "$models" != tiny ]]; then
-    quality_run "Qwen2.5-Coder-0.5B-Instruct Q4_K_M" "$G2D_QUALITY_MODEL" "$out/code" "$corpus"
+    quality_run "Qwen2.5-Coder-0.5B-Instruct Q4_K_M$label" "$G2D_QUALITY_MODEL" \
+      "$out/code$suffix" "$corpus"
   fi
   echo "$(date -u +%F), commit $(git rev-parse --short HEAD), $(nproc) cores" \
     "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average" \
     "before: $load; after: $(uptime | sed 's/.*load average: //')"
   for m in tiny code; do
-    if [[ -f "$out/$m/report.md" ]]; then
+    if [[ -f "$out/$m$suffix/report.md" ]]; then
       echo
-      cat "$out/$m/report.md"
+      cat "$out/$m$suffix/report.md"
     fi
   done
   exit 0

@@ -18,6 +18,7 @@ Reads what each tool wrote and turns it into the benchmark's numbers:
                    (TrainingSamples.prompt_tokens, .completion_tokens: the answers' calls only)
   table            the markdown table, each tool's pairs per minute as a ratio to the first row's
   reading          samples drawn with a fixed seed, for a person to read blind
+  g2d_config       the git2dataset.yaml of one git2dataset run (its llm keys, generation.mode)
 
 Errors: a malformed file raises (ValueError, json.JSONDecodeError, OSError): the benchmark must
 not report numbers from output it could not read. A missing synthetic-data-kit output file (the
@@ -139,3 +140,12 @@ def reading(title, pairs, count, seed):
         out += [f"## {i}. {p['file']}", "", f"**Q:** {p['question'].strip()}", "",
                 f"**A:** {p['answer'].strip()}", ""]
     return "\n".join(out)
+
+
+def g2d_config(llm, mode, pairs_per_file, answer_tokens):
+    """git2dataset.yaml text: the `llm` keys given (JSON scalars are valid YAML), the pairs per
+    file and the answers' token budget, generation.mode, and no battery monitoring."""
+    lines = ["llm:"] + [f"  {k}: {json.dumps(v)}" for k, v in llm.items()]
+    lines += [f"  questions_per_file: {pairs_per_file}", f"  default_max_tokens: {answer_tokens}",
+              "generation:", f"  mode: {mode}", "resources:", "  enable_battery_monitoring: false"]
+    return "\n".join(lines) + "\n"

@@ -3,13 +3,15 @@
 
     run.py --g2d BIN --sdk-venv DIR --server BIN --model GGUF --corpus REPO --out DIR
            [--files N] [--threads 2] [--ctx 4096] [--slots 4] [--samples 20] [--seed 2026]
+           [--modes two_step,pairs]
 
 Runs under synthetic-data-kit's venv python (it needs PyYAML to write that tool's configuration).
 On the corpus's source files (the first N with --files, for a trial), each tool in turn:
   1. synthetic-data-kit `create --type qa --num-pairs 3`, provider api-endpoint, on every file as
      a .txt document (what its `ingest` makes of a .txt file is the file itself);
-  2. git2dataset, backend openai, on the same llama-server;
-  3. git2dataset, the embedded engine (llama_cpp), after llama-server is stopped.
+  2. git2dataset, backend openai, on the same llama-server, in each generation mode of --modes
+     (default two_step,pairs);
+  3. git2dataset, the embedded engine (llama_cpp), after llama-server is stopped, in each mode.
 llama-server runs with the same flags for both: --metrics, a free loopback port, --slots slots of
 --ctx tokens each, --threads threads. Token counts come from /metrics read before and after each
 tool; the embedded engine's from its database (answers' calls only: that is what it stores).
@@ -170,17 +172,16 @@ def run_sdk(args, server, files, dir):
     return peers.sdk_pairs(os.path.join(dir, "generated"), names), seconds, tokens, calls
 
 
-def run_g2d(args, dir, llm):
-    """git2dataset scrape (untimed), then prepare + export (timed); returns (pairs, seconds)."""
-    lines = ["llm:"] + [f"  {k}: {json.dumps(v)}" for k, v in llm.items()]
-    lines += [f"  questions_per_file: {PAIRS_PER_FILE}", f"  default_max_tokens: {ANSWER_TOKENS}",
-              "resources:", "  enable_battery_monitoring: false"]
+def run_g2d(args, dir, llm, mode):
+    """git2dataset scrape (untimed), then prepare + export (timed) in generation mode `mode`;
+    returns (pairs, seconds)."""
+    os.makedirs(dir, exist_ok=True)
     with open(os.path.join(dir, "git2dataset.yaml"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(peers.g2d_config(llm, mode, PAIRS_PER_FILE, ANSWER_TOKENS))
     with open(os.path.join(dir, "repos.txt"), "w") as f:
         f.write(args.repo + "\n")
     run_logged([args.g2d, "scrape"], dir, os.path.join(dir, "scrape.log"))
-    log(f"git2dataset prepare, {llm['backend']} (see {dir}/prepare.log)")
+    log(f"git2dataset prepare, {llm['backend']}, {mode} (see {dir}/prepare.log)")
     start = time.monotonic()
     with open(os.path.join(dir, "prepare.log"), "w") as out:
         rc = subprocess.run([args.g2d, "prepare"], cwd=dir, stdout=out, stderr=subprocess.STDOUT,
@@ -210,6 +211,8 @@ def main(argv):
     ap.add_argument("--slots", type=int, default=4)
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--modes", default="two_step,pairs",
+                    help="git2dataset's generation modes to run, comma-separated")
     args = ap.parse_args(argv)
     args.out = os.path.abspath(args.out)
     if os.path.exists(args.out):
@@ -218,32 +221,36 @@ def main(argv):
     files = corpus_files(args.corpus, args.files)
     args.repo = os.path.join(args.out, "corpus")
     make_repo(args.corpus, files, args.repo)
-    dirs = {t: os.path.join(args.out, t) for t in ("synthetic-data-kit", "g2d-openai", "g2d-embedded")}
-    for d in dirs.values():
-        os.makedirs(d)
+    modes = [m for m in args.modes.split(",") if m]
+    sdk_dir = os.path.join(args.out, "synthetic-data-kit")
+    os.makedirs(sdk_dir)
 
     rows, pairs_of = [], {}
     server = Server(args.server, args.model, args, os.path.join(args.out, "llama-server.log"))
     try:
-        pairs, seconds, tokens, calls = run_sdk(args, server, files, dirs["synthetic-data-kit"])
+        pairs, seconds, tokens, calls = run_sdk(args, server, files, sdk_dir)
         rows.append(peers.measure("synthetic-data-kit 0.0.5 (llama-server)", pairs, seconds,
                                   len(files), tokens, calls))
         pairs_of[rows[-1]["tool"]] = pairs
-        before, calls = server.tokens(), server.calls()
-        pairs, seconds = run_g2d(args, dirs["g2d-openai"], {
-            "backend": "openai", "base_url": server.url, "model": MODEL_NAME})
-        rows.append(peers.measure("git2dataset, openai backend (llama-server)", pairs, seconds,
-                                  len(files), spent(before, server.tokens()),
-                                  server.calls() - calls))
-        pairs_of[rows[-1]["tool"]] = pairs
+        for mode in modes:
+            before, calls = server.tokens(), server.calls()
+            pairs, seconds = run_g2d(args, os.path.join(args.out, f"g2d-openai-{mode}"), {
+                "backend": "openai", "base_url": server.url, "model": MODEL_NAME}, mode)
+            rows.append(peers.measure(f"git2dataset {mode}, openai backend (llama-server)", pairs,
+                                      seconds, len(files), spent(before, server.tokens()),
+                                      server.calls() - calls))
+            pairs_of[rows[-1]["tool"]] = pairs
     finally:
         server.stop()
-    pairs, seconds = run_g2d(args, dirs["g2d-embedded"], {
-        "backend": "llama_cpp", "model": os.path.abspath(args.model), "threads": args.threads})
-    rows.append(peers.measure("git2dataset, embedded engine", pairs, seconds, len(files),
-                              peers.db_tokens(os.path.join(dirs["g2d-embedded"], "git2dataset.db")),
-                              tokens_note="answers' calls as sent, from the database"))
-    pairs_of[rows[-1]["tool"]] = pairs
+    for mode in modes:
+        dir = os.path.join(args.out, f"g2d-embedded-{mode}")
+        pairs, seconds = run_g2d(args, dir, {
+            "backend": "llama_cpp", "model": os.path.abspath(args.model), "threads": args.threads},
+            mode)
+        rows.append(peers.measure(f"git2dataset {mode}, embedded engine", pairs, seconds,
+                                  len(files), peers.db_tokens(os.path.join(dir, "git2dataset.db")),
+                                  tokens_note="calls as sent, from the database"))
+        pairs_of[rows[-1]["tool"]] = pairs
 
     letters = [chr(ord("A") + i) for i in range(len(rows))]
     random.Random(args.seed).shuffle(letters)

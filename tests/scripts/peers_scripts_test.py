@@ -150,5 +150,18 @@ class Reading(unittest.TestCase):
         self.assertTrue(text.startswith("# Reading A: 20 of 30 usable pairs"))
 
 
+
+class Config(unittest.TestCase):
+    def test_each_run_names_its_backend_and_generation_mode(self):
+        text = peers.g2d_config({"backend": "openai", "base_url": "http://127.0.0.1:1", "model": "m"},
+                                "pairs", 3, 256)
+        self.assertIn('  backend: "openai"\n', text)
+        self.assertIn('  base_url: "http://127.0.0.1:1"\n', text)
+        self.assertIn("  questions_per_file: 3\n", text)
+        self.assertIn("  default_max_tokens: 256\n", text)
+        self.assertIn("generation:\n  mode: pairs\n", text)
+        self.assertIn("resources:\n  enable_battery_monitoring: false\n", text)
+
+
 if __name__ == "__main__":
     unittest.main()
