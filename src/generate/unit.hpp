@@ -72,7 +72,8 @@ struct UnitProgress {
 
 // Called as each call finishes for good, so its result can be kept at once (a later failure of
 // a sibling, or a crash, then loses nothing). on_answer runs on the answer's own thread, several
-// at a time.
+// at a time. In pairs mode, after each call that kept pairs: on_questions with every question kept
+// so far, then on_answer for each of the call's pairs (on the unit's thread).
 struct UnitHooks {
   std::function<void(const std::vector<std::string>& questions)> on_questions;
   std::function<void(int index, const Pair& pair)> on_answer;

@@ -183,10 +183,12 @@ class FileJob {
     generate::UnitOptions options = m_context.unit_options;
     options.prefix_key = fmt::format("{}@{}#{}", m_file.file_path, m_file.sha256, key);
     generate::UnitHooks hooks;
+    size_t questions_told = 0;  // pairs mode tells the unit's questions again as calls add some
     hooks.on_questions = [&](const std::vector<std::string>& q) {
       keep(key, 0, {{"questions", q}});
-      if (m_context.progress != nullptr)
-        m_context.progress->on_call_done(static_cast<int>(q.size()), 0);
+      if (m_context.progress != nullptr && q.size() > questions_told)
+        m_context.progress->on_call_done(static_cast<int>(q.size() - questions_told), 0);
+      questions_told = std::max(questions_told, q.size());
     };
     hooks.on_answer = [&](int i, const generate::Pair& p) {
       keep(key, i + 1, to_json(p));
