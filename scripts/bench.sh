@@ -25,7 +25,8 @@
 # embedded engine alone, all on the quality corpus with the code model, 3 pairs per file, answers
 # of at most 256 tokens (N: only the first N files, a trial). scripts/peers/run.py drives it and
 # writes report.md (the table), reading-A.md ... (20 pairs per tool for a blind reading) and
-# reading-key.json under $G2D_PEERS_OUT (default build/peers/).
+# reading-key.json under $G2D_PEERS_OUT (default build/peers/). G2D_PEERS_MODES: git2dataset's
+# generation modes to run (default two_step,pairs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -125,7 +126,8 @@ if [[ "$which" == peers ]]; then
   load="$(uptime | sed 's/.*load average: //')"
   "$G2D_PEERS_VENV/bin/python" "$here/peers/run.py" --g2d "$root/build/release/src/git2dataset" \
     --sdk-venv "$G2D_PEERS_VENV" --server "$server" --model "$G2D_QUALITY_MODEL" \
-    --corpus "$corpus" --out "${G2D_PEERS_OUT:-$root/build/peers}" --files "${2:-0}"
+    --corpus "$corpus" --out "${G2D_PEERS_OUT:-$root/build/peers}" --files "${2:-0}" \
+    --modes "${G2D_PEERS_MODES:-two_step,pairs}"
   echo "$(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores" \
     "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average" \
     "before: $load; after: $(uptime | sed 's/.*load average: //')"

@@ -41,15 +41,41 @@ struct Job {
   std::optional<std::vector<llama_token>> prompt;  // kept while the job waits for room
 };
 
+// One request's sampling: greedy decoding at temperature 0, else top-k, top-p, temperature and a
+// seeded draw — and, when it has a JSON schema, that schema's grammar. The grammar is costly to
+// apply to the whole vocabulary at every step, and a constrained reply is mostly tokens it allows,
+// so a token is drawn from the model's full distribution first and only that token is checked
+// against the grammar; a refused draw is made again from the tokens the grammar allows (as
+// llama.cpp's common sampler does). At temperature 0 the pick is exactly grammar-first greedy
+// decoding's; above it, a draw the grammar allows is kept as drawn.
+// Errors: make gives json_schema_to_gbnf's, or internal when llama.cpp rejects the grammar.
+// Thread-safety: one sequence's; used by the worker thread only.
+class Sampler {
+ public:
+  static Result<Sampler> make(const LoadedModel& model, const GenerateRequest& request);
+
+  // The next token from the logits at `index` of ctx's last batch (-1: the last row); the token
+  // is accepted (the grammar's state moves past it).
+  llama_token sample(llama_context* ctx, int index);
+  int redraws() const { return m_redraws; }  // draws the grammar refused
+
+ private:
+  llama_sampler_ptr m_draw;
+  llama_sampler_ptr m_grammar;  // null: no schema
+  const llama_vocab* m_vocab = nullptr;
+  std::vector<llama_token_data> m_candidates;
+  int m_redraws = 0;
+};
+
 struct Sequence {
   Job job;
   llama_seq_id id = 0;
   std::vector<llama_token> prompt;
-  size_t n_evaluated = 0;  // prompt tokens in the KV cache
-  llama_pos n_past = 0;    // position of the next token to feed
-  int budget = 0;          // tokens it may generate
-  int reserved = 0;        // KV cells set aside for it
-  llama_sampler_ptr sampler;
+  size_t n_evaluated = 0;          // prompt tokens in the KV cache
+  llama_pos n_past = 0;            // position of the next token to feed
+  int budget = 0;                  // tokens it may generate
+  int reserved = 0;                // KV cells set aside for it
+  std::optional<Sampler> sampler;  // set when it is admitted
   bool generating = false;
   llama_token last = 0;
   int batch_index = -1;              // its logits' row in the current batch, or -1
@@ -68,11 +94,6 @@ struct Parked {
   std::vector<llama_token> tokens;
   std::uint64_t last_used = 0;
 };
-
-// The sampler chain for one request: the grammar of its JSON schema (when it has one), then
-// greedy decoding at temperature 0 or top-k, top-p, temperature and a seeded draw. Errors:
-// json_schema_to_gbnf's; internal when llama.cpp rejects the grammar.
-Result<llama_sampler_ptr> make_sampler(const LoadedModel& model, const GenerateRequest& request);
 
 class Engine::Worker {
  public:

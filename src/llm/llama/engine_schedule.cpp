@@ -93,7 +93,7 @@ void Engine::Worker::admit() {
         m_pending.push_front(std::move(job));
         return;
       }
-      auto sampler = make_sampler(*m_model, job.request);
+      auto sampler = Sampler::make(*m_model, job.request);
       if (!sampler) {
         job.promise.set_value(tl::unexpected(sampler.error()));
         continue;
@@ -215,8 +215,8 @@ void Engine::Worker::step() {
 void Engine::Worker::take_tokens(Sequence& seq) {
   size_t accepted = 0;
   for (;;) {
-    llama_token token = llama_sampler_sample(seq.sampler.get(), m_ctx.get(),
-                                             seq.batch_index + static_cast<int>(accepted));
+    llama_token token =
+        seq.sampler->sample(m_ctx.get(), seq.batch_index + static_cast<int>(accepted));
     if (!take_token(seq, token))
       return;  // finished: its cells are gone
     if (accepted < seq.draft.size() && token == seq.draft[accepted]) {
