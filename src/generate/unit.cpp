@@ -293,11 +293,12 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
   bool resume = !known.questions.empty() && std::ssize(known.questions) <= options.questions;
   if (options.mode == GenerationMode::pairs && !resume) {
     auto pairs = ask_pairs(backend, prompts, unit, options, stop, hooks);
-    if (!pairs && pairs.error().kind == ErrorKind::bad_output) {
-      spdlog::warn("{}: no usable pair: {}", options.prefix_key, pairs.error().message);
-      return std::vector<Pair>{};
-    }
-    return pairs;
+    if (pairs || pairs.error().kind != ErrorKind::bad_output)
+      return pairs;
+    // Not one usable pair in every call (a small model may loop inside its first answer every
+    // time): the unit is asked in two steps, whose answers are free text.
+    spdlog::info("{}: no usable pair ({}); asking for questions, then an answer each",
+                 options.prefix_key, pairs.error().message);
   }
   Result<std::vector<std::string>> questions =
       resume ? Result<std::vector<std::string>>(known.questions)

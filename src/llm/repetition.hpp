@@ -1,7 +1,8 @@
 // llm/repetition.hpp — noticing generated text that has fallen into a loop (the same block over
 // and over, which a small model writes until its token limit), so a backend can stop the call
-// early instead of spending the rest of the budget on it. Backends watch free-text replies only:
-// a schema-constrained one is never cut (its JSON would break; its schema bounds its length).
+// early instead of spending the rest of the budget on it. Backends watch every reply: a
+// schema-constrained one is cut too, its JSON left incomplete, and its caller keeps what it
+// completed (generate/ reads the whole questions and pairs out of a cut reply).
 //
 // A loop is a tail of the text that repeats one block of 1 to k_max_loop_period bytes at least
 // k_min_loop_repeats times and covers at least k_min_loop_bytes bytes: long enough that quoted

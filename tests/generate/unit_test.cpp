@@ -483,6 +483,31 @@ TEST(GenerateUnit, PairsModeKeepsTheCompletePairsOfACutReply) {
   EXPECT_EQ(backend.question_calls(), 2);
 }
 
+// A model that writes no usable pair in every pairs call it is given (a small one often loops
+// inside its first answer) gets the unit in two steps: its questions, then an answer each.
+TEST(GenerateUnit, PairsModeWithoutOneUsablePairAsksInTwoSteps) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int) {
+        asked.push_back(r);
+        if (r.json_schema->at("properties").contains("pairs"))
+          return ended(R"({"pairs":[{"question":"What does `add` return?","response":"It)",
+                       llm::FinishReason::length);
+        return reply(R"({"questions":["What does `add` return?","Can `add` overflow?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(2), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 2u);
+  EXPECT_EQ((*pairs)[0].question, "What does `add` return?");
+  EXPECT_EQ((*pairs)[0].answer, "Answer to: What does `add` return?");
+  ASSERT_EQ(asked.size(), 4u);  // max_attempts pairs calls, then one questions call
+  EXPECT_TRUE(asked[3].json_schema->at("properties").contains("questions"));
+  EXPECT_EQ(asked[3].prefix_key, asked[0].prefix_key);
+  EXPECT_EQ(backend.answer_calls(), 2);
+}
+
+// Neither way gives a usable question: the unit has nothing worth storing, and no failure.
 TEST(GenerateUnit, PairsModeWithoutOneUsablePairHasNoPairsAndIsNoFailure) {
   ScriptedFakeBackend backend(
       [](const auto&, int) {
@@ -492,7 +517,8 @@ TEST(GenerateUnit, PairsModeWithoutOneUsablePairHasNoPairsAndIsNoFailure) {
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_TRUE(pairs->empty());
-  EXPECT_EQ(backend.question_calls(), 3);  // max_attempts
+  EXPECT_EQ(backend.question_calls(), 6);  // max_attempts pairs calls, then questions calls
+  EXPECT_EQ(backend.answer_calls(), 0);
 }
 
 TEST(GenerateUnit, PairsModeReportsThePairsAsTheyAreKeptAndEndsOnAPermanentError) {

@@ -104,6 +104,34 @@ TEST(OllamaContract, AStreamedChatIsAssembledAndCarriesTheSchemaAndLimits) {
   EXPECT_EQ(body["messages"][1]["role"], "user");
 }
 
+// A schema-constrained reply that falls into a loop inside one of its strings is stopped there
+// too (the pairs it completed before are read from the cut JSON), not left to run to its budget.
+TEST(OllamaContract, AConstrainedReplyThatLoopsIsStoppedEarly) {
+  const std::string start = R"({"pairs":[{"question":"What does `add` do?","response":"It adds.)";
+  std::vector<std::string> chunks;
+  auto piece = [](const std::string& text) {
+    return nlohmann::json({{"model", "tiny"},
+                           {"message", {{"role", "assistant"}, {"content", text}}},
+                           {"done", false}})
+               .dump() +
+           "\n";
+  };
+  chunks.push_back(piece(start));
+  for (int i = 0; i < 200; ++i)
+    chunks.push_back(piece(" It adds a and b."));
+  chunks.push_back(k_done);
+  Fake fake;
+  fake.chat = [&](const ReceivedRequest&) { return lines(chunks); };
+  GenerateRequest r = ask();
+  r.max_tokens = 4000;
+  r.json_schema = generate::pairs_schema(1);
+  auto result = fake.backend(2048)->generate(r, {});
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->finish, FinishReason::loop);
+  EXPECT_THAT(result->text, ::testing::StartsWith(start));
+  EXPECT_LT(result->text.size(), start.size() + 200) << result->text;
+}
+
 // llm.threads reaches Ollama's runner as num_thread; left at 0, Ollama chooses.
 TEST(OllamaContract, TheThreadsGoToOllamaOnlyWhenSet) {
   for (int threads : {0, 3}) {

@@ -158,7 +158,8 @@ const std::string k_usage =
     "\n\ndata: [DONE]\n\n";
 
 Result<GenerateResult> against(const std::function<Reply(const ReceivedRequest&)>& completions,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                               std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                               const GenerateRequest& asked = ask(k_code, "Why?")) {
   TestHttpServer server([&](const ReceivedRequest& r) {
     if (r.target == "/v1/models")
       return models();
@@ -169,7 +170,7 @@ Result<GenerateResult> against(const std::function<Reply(const ReceivedRequest&)
   OpenAiOptions o;
   o.base_url = server.url();
   o.request_timeout = timeout;
-  return make_openai_backend(o)->generate(ask(k_code, "Why?"), {});
+  return make_openai_backend(o)->generate(asked, {});
 }
 
 // mlx_lm.server answers 404 with a Hugging Face message that does not say which model.
@@ -198,6 +199,29 @@ TEST(OpenAiFakeServer, AStreamedReplyIsAssembledWithItsUsage) {
   EXPECT_EQ(body["model"], "fake-model");
   EXPECT_EQ(body["stream"], true);
   EXPECT_FALSE(body.contains("id_slot")) << "slots are llama-server's only";
+}
+
+// A schema-constrained reply that falls into a loop inside one of its strings is stopped there
+// too (the pairs it completed before are read from the cut JSON), not left to run to its budget.
+TEST(OpenAiFakeServer, AConstrainedReplyThatLoopsIsStoppedEarly) {
+  const std::string start = R"({"pairs":[{"question":"What does `add` do?","response":"It adds.)";
+  auto delta = [](const std::string& text) {
+    return "data: " +
+           nlohmann::json({{"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}}}).dump() +
+           "\n\n";
+  };
+  std::vector<std::string> chunks = {delta(start)};
+  for (int i = 0; i < 200; ++i)
+    chunks.push_back(delta(" It adds a and b."));
+  chunks.push_back(k_usage);
+  GenerateRequest asked = ask(k_code, "Write 1 pair.", 4000);
+  asked.json_schema = generate::pairs_schema(1);
+  auto result = against([&](const ReceivedRequest&) { return events(chunks); },
+                        std::chrono::seconds(10), asked);
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->finish, FinishReason::loop);
+  EXPECT_THAT(result->text, ::testing::StartsWith(start));
+  EXPECT_LT(result->text.size(), start.size() + 200) << result->text;
 }
 
 TEST(OpenAiFakeServer, EachFaultHasItsErrorKind) {

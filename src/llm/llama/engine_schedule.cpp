@@ -244,8 +244,8 @@ bool Engine::Worker::take_token(Sequence& seq, llama_token token) {
   ++seq.result.completion_tokens;
   if (m_options.draft_tokens > 0)
     seq.history.push_back(token);
-  // A schema-constrained reply is not cut: its JSON would break, and its schema bounds it.
-  if (!seq.job.request.json_schema && seq.loop_watch.looping(seq.result.text)) {
+  // A loop is cut, in a schema-constrained reply too: its caller reads what the cut JSON completed.
+  if (seq.loop_watch.looping(seq.result.text)) {
     seq.result.finish = FinishReason::loop;
     seq.result.text = without_loop(seq.result.text);
     finish(seq, std::move(seq.result));

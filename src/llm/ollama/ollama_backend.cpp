@@ -86,7 +86,7 @@ class OllamaBackend final : public Backend {
       body["messages"].push_back({{"role", to_string(m.role)}, {"content", m.content}});
     if (request.json_schema)
       body["format"] = *request.json_schema;
-    auto reply = stream_chat(body, request.max_tokens, !request.json_schema, stop);
+    auto reply = stream_chat(body, request.max_tokens, stop);
     // Ollama cuts a prompt longer than num_ctx down to num_ctx tokens and says so only in its own
     // log; a prompt that filled the whole context was cut (a whole one leaves room for a reply).
     if (reply && reply->prompt_tokens >= info->context_length) {
@@ -144,9 +144,9 @@ class OllamaBackend final : public Backend {
   }
 
   // The reply of a chat asking for at most `max_tokens`, within its limits (reply_limits.hpp).
-  // `watch_loops`: stop the reply when it falls into a loop (not for a schema-constrained one,
-  // whose JSON a cut would break and whose budget its schema bounds).
-  Result<GenerateResult> stream_chat(const json& body, int max_tokens, bool watch_loops,
+  // A reply that falls into a loop is stopped there (llm/repetition.hpp), a schema-constrained
+  // one too: its caller reads what the cut JSON completed.
+  Result<GenerateResult> stream_chat(const json& body, int max_tokens,
                                      const std::stop_token& stop) {
     const std::string what = fmt::format("POST {}/api/chat", shown_base());
     const ReplyLimits limits =
@@ -180,7 +180,7 @@ class OllamaBackend final : public Backend {
       if (chunk.contains("message") && chunk["message"].is_object() &&
           chunk["message"].contains("content") && chunk["message"]["content"].is_string()) {
         result.text += chunk["message"]["content"].get<std::string>();
-        looped = looped || (watch_loops && loop_watch.looping(result.text));
+        looped = looped || loop_watch.looping(result.text);
       }
       if (chunk.contains("done") && chunk["done"].is_boolean() && chunk["done"].get<bool>()) {
         done = true;

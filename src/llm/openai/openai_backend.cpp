@@ -167,7 +167,7 @@ class OpenAiBackend final : public Backend {
         return fail(ErrorKind::cancelled, "stopped while waiting for the unit's slot");
       body["id_slot"] = slot->slot;
     }
-    return stream_completion(body, request.max_tokens, !request.json_schema, stop);
+    return stream_completion(body, request.max_tokens, stop);
   }
 
   void unload() override {}  // the server owns the model
@@ -257,9 +257,9 @@ class OpenAiBackend final : public Backend {
 
   // The reply of a completion asking for at most `max_tokens`, within its limits
   // (reply_limits.hpp).
-  // `watch_loops`: stop the reply when it falls into a loop (not for a schema-constrained one,
-  // whose JSON a cut would break and whose budget its schema bounds).
-  Result<GenerateResult> stream_completion(const json& body, int max_tokens, bool watch_loops,
+  // A reply that falls into a loop is stopped there (llm/repetition.hpp), a schema-constrained
+  // one too: its caller reads what the cut JSON completed.
+  Result<GenerateResult> stream_completion(const json& body, int max_tokens,
                                            const std::stop_token& stop) {
     const ReplyLimits limits =
         reply_limits(max_tokens, m_options.request_timeout, m_options.seconds_per_token);
@@ -306,7 +306,7 @@ class OpenAiBackend final : public Backend {
           const json& delta = choice["delta"];
           if (delta.contains("content") && delta["content"].is_string()) {
             result.text += delta["content"].get<std::string>();
-            looped = looped || (watch_loops && loop_watch.looping(result.text));
+            looped = looped || loop_watch.looping(result.text);
           }
         }
         if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
