@@ -87,6 +87,11 @@ class CrashTest : public ::testing::Test {
                      "llm:\n  model: " + test::tiny_model_path().string() +
                          "\n  threads: 1\n  questions_per_file: " + std::to_string(kQuestions) +
                          "\n  context_window: 2048\n  default_max_tokens: 40\n"
+                         // Two steps: every file then keeps all its questions (pairs mode may
+                         // keep fewer of the tiny model's, which the exact counts below cannot
+                         // tell from lost work), and the kills are timed to its run's length.
+                         // Pairs mode stores through the same hooks and resumes the same way.
+                         "generation:\n  mode: two_step\n"
                          "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
                          "  max_concurrent_files: 2\n");
     fs::path repo = ws / "repos/github.com/o/r";

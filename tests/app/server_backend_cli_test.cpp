@@ -1,6 +1,7 @@
 // The whole pipeline through the server backends against real servers serving the tiny model — the
-// openai backend against llama-server, the ollama backend against Ollama: `doctor` reports the
-// server's model, `prepare` stores every file's samples, and a re-run makes no call.
+// openai backend against llama-server, the ollama backend against Ollama (both in the default
+// generation mode, pairs), mlx (two-step): `doctor` reports the server's model, `prepare` stores
+// every file's samples, and a re-run makes no call.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -29,8 +30,9 @@ struct Work {
 };
 
 // A workspace with one repository of `work.files` small files and a configuration for `llm` (the
-// llm section's lines after "llm:"); returns the configuration's path.
-fs::path make_workspace(const fs::path& ws, const std::string& llm, Work work = {}) {
+// llm section's lines after "llm:") in generation mode `mode`; returns the configuration's path.
+fs::path make_workspace(const fs::path& ws, const std::string& llm, Work work = {},
+                        const std::string& mode = "pairs") {
   fs::path repo = ws / "repos/github.com/o/r";
   fs::create_directories(repo);
   test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
@@ -40,6 +42,9 @@ fs::path make_workspace(const fs::path& ws, const std::string& llm, Work work = 
   test::write_file(ws / "git2dataset.yaml",
                    "llm:\n" + llm + "  questions_per_file: " + std::to_string(work.questions) +
                        "\n  default_max_tokens: 60\n  temperature: 0\n"
+                       "generation:\n  mode: " +
+                       mode +
+                       "\n"
                        "pipeline:\n  repos_dir: repos\n  database: data/g2d.db\n"
                        "  max_concurrent_files: 2\n");
   return ws / "git2dataset.yaml";
@@ -108,8 +113,9 @@ TEST(ServerBackendCli, PrepareThroughOllamaStoresEveryFilesSamples) {
 }
 
 // The mlx backend without a base_url: git2dataset starts mlx_lm.server (found on PATH) itself and
-// stops it at the end. The tiny model does not write JSON unconstrained, so the questions prompt
-// is overridden (llm.prompts_dir) to ask for a numbered list, which the backend also reads. One
+// stops it at the end. The tiny model does not write JSON unconstrained, so the run is two-step
+// and its questions prompt is overridden (llm.prompts_dir) to ask for a numbered list, which the
+// backend also reads. One
 // file and one question: mlx on a CPU takes about 0.15 s a token (tests/llm/mlx_real_test.cpp
 // covers the backend itself).
 constexpr Work kMlxWork{1, 1};
@@ -125,7 +131,7 @@ TEST(ServerBackendCli, PrepareThroughAManagedMlxServerStoresEveryFilesSamples) {
       make_workspace(tmp.path(),
                      "  backend: mlx\n  model: " + test::mlx_model().string() +
                          "\n  prompts_dir: " + (tmp / "prompts").string() + "\n",
-                     kMlxWork)
+                     kMlxWork, "two_step")
           .string();
   const char* path = std::getenv("PATH");
   Env env = {{"PATH", test::mlx_server_command().parent_path().string() + ":" +

@@ -211,6 +211,7 @@ class TuiTmux : public ::testing::Test {
     test::write_file(config, "llm:\n  backend: openai\n  base_url: " + server.url() +
                                  "\n  model: fake-model\n  context_window: 4096\n"
                                  "  questions_per_file: 2\n  max_retries: 1\n"
+                                 "generation:\n  mode: two_step\n"
                                  "pipeline:\n  repos_dir: repos\n  database: g2d.db\n"
                                  "  max_concurrent_files: 2\n"
                                  "resources:\n  enable_battery_monitoring: false\n");
