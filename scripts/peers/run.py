@@ -9,12 +9,14 @@ Runs under synthetic-data-kit's venv python (it needs PyYAML to write that tool'
 On the corpus's source files (the first N with --files, for a trial), each tool in turn:
   1. synthetic-data-kit `create --type qa --num-pairs 3`, provider api-endpoint, on every file as
      a .txt document (what its `ingest` makes of a .txt file is the file itself);
-  2. git2dataset, backend openai, on the same llama-server, in each generation mode of --modes
+  2. git2dataset, backend openai, on llama-server, in each generation mode of --modes
      (default two_step,pairs);
-  3. git2dataset, the embedded engine (llama_cpp), after llama-server is stopped, in each mode.
-llama-server runs with the same flags for both: --metrics, a free loopback port, --slots slots of
---ctx tokens each, --threads threads. Token counts come from /metrics read before and after each
-tool; the embedded engine's from its database (answers' calls only: that is what it stores).
+  3. git2dataset, the embedded engine (llama_cpp), in each mode, with no server running.
+Each run of 1 and 2 gets a llama-server of its own, started fresh (a server keeps the prompts it
+evaluated, which would credit one tool with another's work), each with the same flags:
+--metrics, a free loopback port, --slots slots of --ctx tokens each, --threads threads. Token
+counts come from /metrics read before and after each tool; the embedded engine's from its
+database (answers' calls only: that is what it stores).
 Writes to --out: report.md (the table), report.json, reading-A.md ... (samples drawn with --seed,
 one file per tool under a letter assigned by the seed, for a blind reading) and reading-key.json
 (which letter is which tool), and each tool's folder with its logs and output.
@@ -226,22 +228,37 @@ def main(argv):
     os.makedirs(sdk_dir)
 
     rows, pairs_of = [], {}
-    server = Server(args.server, args.model, args, os.path.join(args.out, "llama-server.log"))
-    try:
+    # Each tool gets a server of its own, started fresh: llama-server keeps prompts it evaluated
+    # (its slots, and its host-memory prompt cache), so a tool run after another on the same
+    # server would find its prompts' common prefix (the system prompt and the code) already
+    # evaluated and be credited with the first tool's work.
+    def on_server(name, run):
+        server = Server(args.server, args.model, args,
+                        os.path.join(args.out, f"llama-server-{name}.log"))
+        try:
+            return run(server)
+        finally:
+            server.stop()
+
+    def sdk(server):
         pairs, seconds, tokens, calls = run_sdk(args, server, files, sdk_dir)
-        rows.append(peers.measure("synthetic-data-kit 0.0.5 (llama-server)", pairs, seconds,
-                                  len(files), tokens, calls))
-        pairs_of[rows[-1]["tool"]] = pairs
-        for mode in modes:
+        return peers.measure("synthetic-data-kit 0.0.5 (llama-server)", pairs, seconds,
+                             len(files), tokens, calls), pairs
+
+    def g2d(mode):
+        def run(server):
             before, calls = server.tokens(), server.calls()
             pairs, seconds = run_g2d(args, os.path.join(args.out, f"g2d-openai-{mode}"), {
                 "backend": "openai", "base_url": server.url, "model": MODEL_NAME}, mode)
-            rows.append(peers.measure(f"git2dataset {mode}, openai backend (llama-server)", pairs,
-                                      seconds, len(files), spent(before, server.tokens()),
-                                      server.calls() - calls))
-            pairs_of[rows[-1]["tool"]] = pairs
-    finally:
-        server.stop()
+            return peers.measure(f"git2dataset {mode}, openai backend (llama-server)", pairs,
+                                 seconds, len(files), spent(before, server.tokens()),
+                                 server.calls() - calls), pairs
+        return run
+
+    for name, run in [("sdk", sdk)] + [(f"g2d-{mode}", g2d(mode)) for mode in modes]:
+        row, pairs = on_server(name, run)
+        rows.append(row)
+        pairs_of[row["tool"]] = pairs
     for mode in modes:
         dir = os.path.join(args.out, f"g2d-embedded-{mode}")
         pairs, seconds = run_g2d(args, dir, {
