@@ -17,8 +17,8 @@
 # writes reading.md there: 20 samples drawn with a fixed seed, for a person to read blind (and
 # reading-exported.md: 20 drawn from the export).
 # G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own);
-# G2D_QUALITY_MODE sets generation.mode (default pairs, the default's; two_step writes to
-# <tiny|code>-two_step).
+# G2D_QUALITY_MODE sets generation.mode (default two_step, the default's; pairs writes to
+# <tiny|code>-pairs).
 #
 #   scripts/bench.sh peers [N]   usable question/answer pairs per minute against a peer tool (not
 # part of "all"): synthetic-data-kit 0.0.5 (scripts/setup.sh --with-peers) and git2dataset's openai
@@ -86,9 +86,9 @@ if [[ "$which" == quality ]]; then
   cmake --build --preset release --target git2dataset -j "$(nproc)" >/dev/null
   corpus="$(python3 "$here/quality/corpus.py" "$here/quality/corpus.txt" "$G2D_CACHE")"
   out="${G2D_QUALITY_OUT:-$root/build/quality}"
-  quality_mode="${G2D_QUALITY_MODE:-pairs}"
+  quality_mode="${G2D_QUALITY_MODE:-two_step}"
   suffix="" label=""
-  if [[ "$quality_mode" != pairs ]]; then
+  if [[ "$quality_mode" != two_step ]]; then
     suffix="-$quality_mode" label=", $quality_mode"
   fi
   load="$(uptime | sed 's/.*load average: //')"

@@ -56,7 +56,7 @@ struct LlmConfig {
 
 // How the model writes a unit's pairs.
 struct GenerationConfig {
-  std::string mode = "pairs";  // pairs (one call) | two_step (questions, then an answer each)
+  std::string mode = "two_step";  // two_step (questions, then an answer each) | pairs (one call)
 
   bool operator==(const GenerationConfig&) const = default;
 };

@@ -151,8 +151,8 @@ std::vector<KeySpec> build_generation() {
   constexpr auto s = &Config::generation;
   KeySpec mode = key<s, &G::mode>(
       "generation", "mode", Type::choice,
-      "pairs: one call writes every question with its answer (the default: fewer calls)\n"
-      "| two_step: one call writes a unit's questions, then one call per question its answer.");
+      "two_step: one call writes a unit's questions, then one call per question its\n"
+      "answer | pairs: one call writes every question with its answer (fewer calls).");
   mode.choices = {"two_step", "pairs"};
   return {std::move(mode)};
 }

@@ -1,8 +1,8 @@
 // generate/unit.hpp — question/answer pairs for one code unit (a file, or a chunk of one). In the
-// two-step mode: one questions call constrained to the questions' schema, then one answer call per
-// question, posted together so that a batching backend decodes them at once and shares their
-// prefix. In pairs mode (the configuration's default): one call constrained to the pairs' schema
-// writes every question with its answer; a pair whose question is unusable or repeated, or whose
+// two-step mode (the default): one questions call constrained to the questions' schema, then one
+// answer call per question, posted together so that a batching backend decodes them at once and
+// shares their prefix. In pairs mode: one call constrained to the pairs' schema writes every
+// question with its answer; a pair whose question is unusable or repeated, or whose
 // answer is empty, is dropped, and a further call (within max_attempts) asks only for the missing
 // ones; when no call gave one usable pair, the unit is asked in two steps. A pairs call's tokens
 // are shared out among the pairs it gave (their sums are the call's).

@@ -70,14 +70,12 @@ class PathsCli : public ::testing::Test {
       std::lock_guard lock(m_mutex);
       m_prompts.push_back(body.is_object() ? body["messages"].dump() : r.body);
     }
-    // The default generation mode, pairs: one call per file writes both pairs.
-    bool pairs = body.is_object() && body.contains("response_format");
-    json pair = {{"question", "What does `twice` return?"},
-                 {"response", "It returns `x + x`, twice its argument."}};
-    json other = {{"question", "Why is `x` added to itself?"},
-                  {"response", "To double it without a multiplication."}};
-    return test::chat_stream_reply(pairs ? json{{"pairs", {pair, other}}}.dump()
-                                         : "It returns `x + x`, twice its argument.");
+    bool questions = body.is_object() && body.contains("response_format");
+    return test::chat_stream_reply(
+        questions
+            ? json{{"questions", {"What does `twice` return?", "Why is `x` added to itself?"}}}
+                  .dump()
+            : "It returns `x + x`, twice its argument.");
   }};
 };
 
@@ -89,7 +87,7 @@ TEST_F(PathsCli, NeitherThePromptsNorTheDatasetNameTheCloneFolderOrTheLocalPath)
   EXPECT_THAT(prepared.output, HasSubstr("2 done (4 samples)"));
 
   const auto sent = prompts();
-  ASSERT_EQ(sent.size(), 2u);  // per file: one call writes its two pairs
+  ASSERT_EQ(sent.size(), 6u);  // per file: one questions call and two answers
   for (const auto& prompt : sent) {
     EXPECT_THAT(prompt, HasSubstr("src/x.c"));
     EXPECT_THAT(prompt, Not(HasSubstr("_local")));

@@ -1,6 +1,7 @@
 // The whole pipeline through the server backends against real servers serving the tiny model — the
-// openai backend against llama-server, the ollama backend against Ollama (both in the default
-// generation mode, pairs), mlx (two-step): `doctor` reports the server's model, `prepare` stores
+// openai backend against llama-server, the ollama backend against Ollama (both in generation
+// mode pairs, whose one schema-constrained call per unit each server enforces), mlx (two-step,
+// the default): `doctor` reports the server's model, `prepare` stores
 // every file's samples, and a re-run makes no call.
 #include <filesystem>
 #include <string>

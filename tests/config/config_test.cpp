@@ -108,7 +108,7 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   draft_tokens: 6
   prompts_dir: my-prompts
 generation:
-  mode: two_step
+  mode: pairs
 pipeline:
   repos_file: lists/repos.txt
   repos_dir: /srv/repos
@@ -164,7 +164,7 @@ export:
   EXPECT_EQ(c.llm.gpu_layers, 0);
   EXPECT_EQ(c.llm.draft_tokens, 6);
   EXPECT_EQ(c.llm.prompts_dir, "my-prompts");
-  EXPECT_EQ(c.generation.mode, "two_step");
+  EXPECT_EQ(c.generation.mode, "pairs");
   EXPECT_EQ(c.pipeline.repos_file, "lists/repos.txt");
   EXPECT_EQ(c.pipeline.repos_dir, "/srv/repos");
   EXPECT_EQ(c.pipeline.database, "out/data.db");

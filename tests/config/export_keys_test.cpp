@@ -103,10 +103,10 @@ TEST_F(ConfigTest, ExportErrorsNameTheKeyAndTheLine) {
 }
 
 TEST_F(ConfigTest, GenerationModeIsTwoStepOrPairs) {
-  EXPECT_EQ(Config{}.generation.mode, "pairs");
-  auto loaded = load_yaml("generation:\n  mode: two_step\n");
+  EXPECT_EQ(Config{}.generation.mode, "two_step");
+  auto loaded = load_yaml("generation:\n  mode: pairs\n");
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_EQ(loaded->config.generation.mode, "two_step");
+  EXPECT_EQ(loaded->config.generation.mode, "pairs");
   EXPECT_THAT(
       error_of("generation:\n  mode: pair\n"),
       AllOf(HasSubstr("generation.mode"), HasSubstr("did you mean pairs?"), HasSubstr("line 2")));
