@@ -81,6 +81,32 @@ std::string_view first_question(std::string_view s) {
   return {};
 }
 
+// A second question joined to the first: ", and" or " and" before a question word, outside code
+// spans ("What is `f` for, and is it a member?", "What does `f` return and why?").
+constexpr std::array<std::string_view, 14> k_second_question{
+    ", and is ",   ", and are ", ", and does ", ", and do ",   ", and can ",
+    ", and what ", ", and why ", ", and how ",  ", and when ", ", and which ",
+    " and why ",   " and how ",  " and what ",  " and is it ",
+};
+
+bool joins_two_questions(std::string_view question) {
+  std::string prose;  // lower case, each code span one placeholder character
+  prose.reserve(question.size());
+  bool in_code = false;
+  for (char c : question) {
+    if (c == '`') {
+      if (!in_code)
+        prose += 'x';
+      in_code = !in_code;
+    } else if (!in_code) {
+      prose += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return std::any_of(
+      k_second_question.begin(), k_second_question.end(),
+      [&](std::string_view joiner) { return prose.find(joiner) != std::string::npos; });
+}
+
 constexpr size_t k_echo_words = 5;
 
 // Whether `question` shares a run of k_echo_words words with `prompt` (both normalised). The
@@ -117,6 +143,8 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
                 k_max_question_chars, question.substr(0, 80));
   if (echoes(question, prompt))
     return fail(ErrorKind::bad_output, "repeats the prompt's own words: {}", question);
+  if (joins_two_questions(question))
+    return fail(ErrorKind::bad_output, "two questions in one: {}", question);
   if (!quality::names_code(question, code))
     return fail(ErrorKind::bad_output, "names nothing in its code: {}", question);
   return std::string(question);

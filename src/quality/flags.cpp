@@ -90,6 +90,14 @@ constexpr std::array<std::string_view, 53> k_refusal_phrases{
     "the code does not contain",
 };
 
+// Non-answers wherever they stand: an answer that says its code does not hold what was asked
+// contradicts whatever it said before (small models add it after a guess).
+constexpr std::array<std::string_view, 8> k_refusal_anywhere{
+    "does not show the answer",     "doesn't show the answer",     "does not contain the answer",
+    "doesn't contain the answer",   "does not provide the answer", "doesn't provide the answer",
+    "does not answer the question", "doesn't answer the question",
+};
+
 constexpr std::size_t k_refusal_window = 160;
 constexpr std::size_t k_short_answer = 400;
 constexpr std::size_t k_min_repetitive_words = 40;
@@ -276,6 +284,10 @@ bool claims_it_does_nothing(std::string_view answer) {
 
 bool is_refusal(std::string_view answer) {
   if (claims_it_does_nothing(answer))
+    return true;
+  if (const std::string all = fold_for_phrases(answer);
+      std::any_of(k_refusal_anywhere.begin(), k_refusal_anywhere.end(),
+                  [&](std::string_view p) { return contains_phrase(all, p, std::string::npos); }))
     return true;
   const bool short_answer = answer.size() < k_short_answer;
   // Enough of a long answer for any phrase that starts within the window.

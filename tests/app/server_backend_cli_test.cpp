@@ -1,8 +1,8 @@
 // The whole pipeline through the server backends against real servers serving the tiny model — the
-// openai backend against llama-server, the ollama backend against Ollama (both in generation
+// openai backend against llama-server and the ollama backend against Ollama (both in generation
 // mode pairs, whose one schema-constrained call per unit each server enforces), mlx (two-step,
-// the default): `doctor` reports the server's model, `prepare` stores
-// every file's samples, and a re-run makes no call.
+// the default): `doctor` reports the
+// server's model, `prepare` stores every file's samples, and a re-run makes no call.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -38,7 +38,7 @@ fs::path make_workspace(const fs::path& ws, const std::string& llm, Work work = 
   fs::create_directories(repo);
   test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
   if (work.files > 1)
-    test::write_file(repo / "b.py", "def greet(name):\n    return 'hello ' + name\n");
+    test::write_file(repo / "b.py", "def square(x):\n    return x * x\n");
   EXPECT_EQ(test::commit_all(repo), "");
   test::write_file(ws / "git2dataset.yaml",
                    "llm:\n" + llm + "  questions_per_file: " + std::to_string(work.questions) +

@@ -60,6 +60,22 @@ TEST(QuestionCheck, OnlyTheFirstQuestionIsKeptAndAnEmbeddedAnswerIsDropped) {
             "When does `val === true ? trustAll : trustNone` give `trustNone`?");
 }
 
+// Two questions joined into one sentence ask two things: the answer to one of them is short.
+TEST(QuestionCheck, TwoQuestionsJoinedByAndAreRefused) {
+  EXPECT_THAT(usable("What is the purpose of the `add` function, and is it a member function?"),
+              HasSubstr("two questions in one"));
+  EXPECT_THAT(usable("What does `compileTrust` return and why does it accept `true`?"),
+              HasSubstr("two questions in one"));
+  EXPECT_THAT(usable("What does `add` do, and how is it used?"), HasSubstr("two questions in one"));
+  // "and" inside one question, or inside code, is no second question.
+  EXPECT_EQ(usable("What does `add` return for `a` and `b` both negative?"),
+            "What does `add` return for `a` and `b` both negative?");
+  EXPECT_EQ(usable("Why does `compileTrust` compare `val` with `true` and return `trustAll`?"),
+            "Why does `compileTrust` compare `val` with `true` and return `trustAll`?");
+  EXPECT_EQ(usable("What does `a, and why` mean in `add`?"),
+            "What does `a, and why` mean in `add`?");
+}
+
 TEST(QuestionCheck, AnOverlongQuestionIsRefused) {
   std::string longest = "Why does `add` " + std::string(300, 'x') + "?";
   EXPECT_THAT(usable(longest), HasSubstr("too long"));

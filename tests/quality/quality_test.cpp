@@ -601,6 +601,21 @@ TEST(Flags, RefusalWindowInLongAnswers) {
                          " I cannot stress enough."));
 }
 
+// An answer that says, anywhere in it, that the code does not show its answer is no answer a
+// model should learn, however long the text before it.
+TEST(Flags, AnAnswerSayingTheCodeDoesNotShowTheAnswerIsARefusalAnywhere) {
+  const std::string body =
+      "The purpose of the Sha256 class is to compute the SHA-256 hash of a given string. " +
+      std::string(400, 'x') + " ";
+  for (std::string_view tail : {
+           "The code does not show the answer to the question, but it uses the class.",
+           "However, the code doesn't contain the answer to this question.",
+           "This snippet does not answer the question directly.",
+       })
+    EXPECT_TRUE(is_refusal(body + std::string(tail))) << tail;
+  EXPECT_FALSE(is_refusal(body + "The code does not show a destructor; the default one runs."));
+}
+
 TEST(Flags, TechnicalAnswersAreNotRefusals) {
   const std::string long_answer =
       "The function cannot return null because every path assigns `result` before returning: "
