@@ -90,13 +90,13 @@ constexpr std::array<std::string_view, 14> k_second_question{
 };
 
 bool joins_two_questions(std::string_view question) {
-  std::string prose;  // lower case, each code span one placeholder character
+  std::string prose;  // lower case, each code span one placeholder word (spaced: "is`f`")
   prose.reserve(question.size());
   bool in_code = false;
   for (char c : question) {
     if (c == '`') {
       if (!in_code)
-        prose += 'x';
+        prose += " x ";
       in_code = !in_code;
     } else if (!in_code) {
       prose += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -67,6 +67,8 @@ TEST(QuestionCheck, TwoQuestionsJoinedByAndAreRefused) {
   EXPECT_THAT(usable("What does `compileTrust` return and why does it accept `true`?"),
               HasSubstr("two questions in one"));
   EXPECT_THAT(usable("What does `add` do, and how is it used?"), HasSubstr("two questions in one"));
+  EXPECT_THAT(usable("What is `add` for, and is`compileTrust` a function?"),
+              HasSubstr("two questions in one"));
   // "and" inside one question, or inside code, is no second question.
   EXPECT_EQ(usable("What does `add` return for `a` and `b` both negative?"),
             "What does `add` return for `a` and `b` both negative?");
