@@ -561,15 +561,20 @@ TEST(GenerateUnit, PairsModeResumesWithTheKnownQuestions) {
   EXPECT_EQ(backend.answer_calls(), 2);
 }
 
-TEST(GenerateUnit, TheTinyModelWritesSchemaValidPairsInOneCall) {
-  if (test::tiny_model_path().empty())
-    GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+// The embedded engine on the tiny model, one thread, `sequences` decoded together.
+std::unique_ptr<llm::Backend> tiny_engine(int sequences) {
   llm::llama::EngineOptions eo;
   eo.model = test::tiny_model_path();
   eo.context_window = 2048;
-  eo.max_sequences = 1;
+  eo.max_sequences = sequences;
   eo.threads = 1;
-  auto backend = llm::llama::make_llama_backend(eo);
+  return llm::llama::make_llama_backend(eo);
+}
+
+TEST(GenerateUnit, TheTinyModelWritesSchemaValidPairsInOneCall) {
+  if (test::tiny_model_path().empty())
+    GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
+  auto backend = tiny_engine(1);
   UnitOptions o = pairs_options(2);
   o.max_tokens = 120;
   o.max_attempts = 1;
@@ -587,12 +592,7 @@ TEST(GenerateUnit, TheTinyModelWritesSchemaValidPairsInOneCall) {
 TEST(GenerateUnit, TheTinyModelWritesPairsAndAnswersReuseTheCodesPrefix) {
   if (test::tiny_model_path().empty())
     GTEST_SKIP() << "tiny model not installed; run scripts/setup.sh";
-  llm::llama::EngineOptions eo;
-  eo.model = test::tiny_model_path();
-  eo.context_window = 2048;
-  eo.max_sequences = 2;
-  eo.threads = 1;
-  auto backend = llm::llama::make_llama_backend(eo);
+  auto backend = tiny_engine(2);
   UnitOptions o = fast_options(2);
   o.max_tokens = 200;
   o.temperature = 0;
