@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "llm/repetition.hpp"
 #include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
+#include "llm/streamed_reply.hpp"
 #include "net/http.hpp"
 #include "net/stream.hpp"
 
@@ -148,40 +148,29 @@ class OllamaBackend final : public Backend {
   // one too: its caller reads what the cut JSON completed.
   Result<GenerateResult> stream_chat(const json& body, int max_tokens,
                                      const std::stop_token& stop) {
-    const std::string what = fmt::format("POST {}/api/chat", shown_base());
     const ReplyLimits limits =
         reply_limits(max_tokens, m_options.request_timeout, m_options.seconds_per_token);
-    GenerateResult result;
-    std::optional<Error> bad;
+    StreamedReply reply(fmt::format("POST {}/api/chat", shown_base()), max_tokens, limits,
+                        {"lines", "num_predict"});
+    GenerateResult& result = reply.result();
     bool done = false;
-    std::size_t count = 0;
-    LoopWatch loop_watch;
-    bool looped = false;  // the text fell into a loop: the transfer is ended there
     net::LineSplitter lines;
     auto on_line = [&](std::string_view line) {
-      if (bad)
+      if (!reply.take_message())
         return;
-      if (++count > limits.max_messages) {
-        bad = Error{ErrorKind::bad_output,
-                    fmt::format("{}: more than {} lines for a reply of at most {} tokens (the "
-                                "server does not stop at num_predict); it was cut off there",
-                                what, limits.max_messages, max_tokens)};
-        return;
-      }
       auto chunk = json::parse(line, nullptr, false);
       if (!chunk.is_object()) {
-        bad = Error{ErrorKind::bad_output, fmt::format("{}: a line is not JSON", what)};
+        reply.fail(
+            Error{ErrorKind::bad_output, fmt::format("{}: a line is not JSON", reply.what())});
         return;
       }
       if (chunk.contains("error")) {
-        bad = stream_error(what, line);
+        reply.fail(stream_error(reply.what(), line));
         return;
       }
       if (chunk.contains("message") && chunk["message"].is_object() &&
-          chunk["message"].contains("content") && chunk["message"]["content"].is_string()) {
-        result.text += chunk["message"]["content"].get<std::string>();
-        looped = looped || loop_watch.looping(result.text);
-      }
+          chunk["message"].contains("content") && chunk["message"]["content"].is_string())
+        reply.add_text(chunk["message"]["content"].get<std::string>());
       if (chunk.contains("done") && chunk["done"].is_boolean() && chunk["done"].get<bool>()) {
         done = true;
         result.finish = chunk.contains("done_reason") && chunk["done_reason"] == "length"
@@ -200,27 +189,21 @@ class OllamaBackend final : public Backend {
     auto l = m_pool.lease();
     auto res = l->send(r, stop, [&](std::string_view bytes) {
       lines.feed(bytes, on_line);
-      return !bad.has_value() && !looped;
+      return reply.keep_reading();
     });
-    if (bad)
-      return tl::unexpected(*bad);
-    if (looped)
-      return looped_reply(std::move(result), count);
+    if (auto early = reply.stopped())
+      return std::move(*early);
     if (!res)
       return tl::unexpected(res.error());
     if (res->status < 200 || res->status >= 300) {
-      Error e = status_error(what, res->status, res->body);
+      Error e = status_error(reply.what(), res->status, res->body);
       if (e.kind == ErrorKind::model_missing)
         e.message = fmt::format("Ollama at {} has no model \"{}\": {}", shown_base(),
                                 m_options.model, server_message(res->body));
       return tl::unexpected(e);
     }
     lines.finish(on_line);
-    if (bad)
-      return tl::unexpected(*bad);
-    if (!done)
-      return fail(ErrorKind::unavailable, "{}: the stream ended before the reply did", what);
-    return result;
+    return reply.finish(done, "reply");
   }
 
   OllamaOptions m_options;

@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "llm/repetition.hpp"
 #include "llm/reply_limits.hpp"
 #include "llm/server_errors.hpp"
+#include "llm/streamed_reply.hpp"
 #include "net/http.hpp"
 #include "net/stream.hpp"
 
@@ -268,46 +268,35 @@ class OpenAiBackend final : public Backend {
     r.headers.emplace_back("Accept", "text/event-stream");
     r.total_timeout = limits.total_time;
     r.max_body_bytes = limits.max_bytes;
-    const std::string what = fmt::format("POST {}/v1/chat/completions", shown_base());
-    GenerateResult result;
-    std::optional<Error> bad;
+    StreamedReply reply(fmt::format("POST {}/v1/chat/completions", shown_base()), max_tokens,
+                        limits, {"events", "max_tokens"});
+    GenerateResult& result = reply.result();
     bool finished = false;
     bool done = false;
-    std::size_t count = 0;
-    LoopWatch loop_watch;
-    bool looped = false;  // the text fell into a loop: the transfer is ended there
     net::SseParser sse;
     auto on_event = [&](std::string_view data) {
-      if (bad)
+      if (!reply.take_message())
         return;
-      if (++count > limits.max_messages) {
-        bad = Error{ErrorKind::bad_output,
-                    fmt::format("{}: more than {} events for a reply of at most {} tokens (the "
-                                "server does not stop at max_tokens); it was cut off there",
-                                what, limits.max_messages, max_tokens)};
-        return;
-      }
       if (data == "[DONE]") {
         done = true;
         return;
       }
       auto chunk = json::parse(data, nullptr, false);
       if (!chunk.is_object()) {
-        bad = Error{ErrorKind::bad_output, fmt::format("{}: an event is not JSON", what)};
+        reply.fail(
+            Error{ErrorKind::bad_output, fmt::format("{}: an event is not JSON", reply.what())});
         return;
       }
       if (chunk.contains("error")) {
-        bad = stream_error(what, data);
+        reply.fail(stream_error(reply.what(), data));
         return;
       }
       if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
         const json& choice = chunk["choices"][0];
         if (choice.contains("delta") && choice["delta"].is_object()) {
           const json& delta = choice["delta"];
-          if (delta.contains("content") && delta["content"].is_string()) {
-            result.text += delta["content"].get<std::string>();
-            looped = looped || loop_watch.looping(result.text);
-          }
+          if (delta.contains("content") && delta["content"].is_string())
+            reply.add_text(delta["content"].get<std::string>());
         }
         if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
           finished = true;
@@ -333,27 +322,21 @@ class OpenAiBackend final : public Backend {
     auto l = m_pool.lease();
     auto res = l->send(r, stop, [&](std::string_view bytes) {
       sse.feed(bytes, on_event);
-      return !bad.has_value() && !looped;
+      return reply.keep_reading();
     });
-    if (bad)
-      return tl::unexpected(*bad);
-    if (looped)
-      return looped_reply(std::move(result), count);
+    if (auto early = reply.stopped())
+      return std::move(*early);
     if (!res)
       return tl::unexpected(res.error());
     if (res->status < 200 || res->status >= 300) {
-      Error e = status_error(what, res->status, res->body);
+      Error e = status_error(reply.what(), res->status, res->body);
       if (e.kind == ErrorKind::model_missing)  // name what was asked for (mlx_lm.server does not)
-        e.message = fmt::format("{}: HTTP {}: no model \"{}\" there: {}", what, res->status,
+        e.message = fmt::format("{}: HTTP {}: no model \"{}\" there: {}", reply.what(), res->status,
                                 m_model, server_message(res->body));
       return tl::unexpected(e);
     }
     sse.finish(on_event);
-    if (bad)
-      return tl::unexpected(*bad);
-    if (!finished && !done)
-      return fail(ErrorKind::unavailable, "{}: the stream ended before the completion did", what);
-    return result;
+    return reply.finish(finished || done, "completion");
   }
 
   OpenAiOptions m_options;
