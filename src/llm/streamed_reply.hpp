@@ -19,6 +19,7 @@
 #include "llm/backend.hpp"
 #include "llm/repetition.hpp"
 #include "llm/reply_limits.hpp"
+#include "llm/server_errors.hpp"
 
 namespace g2d::llm {
 
@@ -54,6 +55,25 @@ class StreamedReply {
   // Once the transfer has ended, before its status is looked at: the held error, or the reply
   // ended at its loop. Nothing when the transfer ended on its own.
   std::optional<Result<GenerateResult>> stopped();
+
+  // Once the transfer has ended: what `stopped` says, else the transfer's own error, else an HTTP
+  // status outside 2xx as its error (server_errors.hpp), a model_missing one reworded by
+  // `missing_model(body)` to name the model asked for. Nothing when the body is the reply: the
+  // caller flushes its parser, then calls finish. `Response` has `status` and `body` (net's).
+  template <class Response, class MissingModel>
+  std::optional<Result<GenerateResult>> after_transfer(const Result<Response>& transfer,
+                                                       MissingModel&& missing_model) {
+    if (auto early = stopped())
+      return early;
+    if (!transfer)
+      return tl::unexpected(transfer.error());
+    if (transfer->status >= 200 && transfer->status < 300)
+      return std::nullopt;
+    Error e = status_error(m_what, transfer->status, transfer->body);
+    if (e.kind == ErrorKind::model_missing)
+      e.message = missing_model(std::string_view(transfer->body));
+    return tl::unexpected(std::move(e));
+  }
 
   // After the last message: the held error; the reply when the server said it was `complete`;
   // else unavailable "the stream ended before the <what_ended> did".

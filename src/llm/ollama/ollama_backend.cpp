@@ -191,17 +191,11 @@ class OllamaBackend final : public Backend {
       lines.feed(bytes, on_line);
       return reply.keep_reading();
     });
-    if (auto early = reply.stopped())
-      return std::move(*early);
-    if (!res)
-      return tl::unexpected(res.error());
-    if (res->status < 200 || res->status >= 300) {
-      Error e = status_error(reply.what(), res->status, res->body);
-      if (e.kind == ErrorKind::model_missing)
-        e.message = fmt::format("Ollama at {} has no model \"{}\": {}", shown_base(),
-                                m_options.model, server_message(res->body));
-      return tl::unexpected(e);
-    }
+    if (auto ended = reply.after_transfer(res, [&](std::string_view reply_body) {
+          return fmt::format("Ollama at {} has no model \"{}\": {}", shown_base(), m_options.model,
+                             server_message(reply_body));
+        }))
+      return std::move(*ended);
     lines.finish(on_line);
     return reply.finish(done, "reply");
   }

@@ -324,17 +324,12 @@ class OpenAiBackend final : public Backend {
       sse.feed(bytes, on_event);
       return reply.keep_reading();
     });
-    if (auto early = reply.stopped())
-      return std::move(*early);
-    if (!res)
-      return tl::unexpected(res.error());
-    if (res->status < 200 || res->status >= 300) {
-      Error e = status_error(reply.what(), res->status, res->body);
-      if (e.kind == ErrorKind::model_missing)  // name what was asked for (mlx_lm.server does not)
-        e.message = fmt::format("{}: HTTP {}: no model \"{}\" there: {}", reply.what(), res->status,
-                                m_model, server_message(res->body));
-      return tl::unexpected(e);
-    }
+    // A missing model: name what was asked for (mlx_lm.server does not).
+    if (auto ended = reply.after_transfer(res, [&](std::string_view reply_body) {
+          return fmt::format("{}: HTTP {}: no model \"{}\" there: {}", reply.what(), res->status,
+                             m_model, server_message(reply_body));
+        }))
+      return std::move(*ended);
     sse.finish(on_event);
     return reply.finish(finished || done, "completion");
   }
