@@ -161,15 +161,9 @@ std::vector<quality::Flag> flags_of(const Selection& selection, const store::Sam
   if (s.near_duplicate_of != 0 &&
       s.near_duplicate_similarity >= selection.near_duplicate_similarity)
     flags.push_back(quality::Flag::near_duplicate);
-  // Also for samples stored before the flag was measured at store time.
-  if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
-    flags.push_back(quality::Flag::control_chars);
-  if (!quality::is_question(s.question))
-    flags.push_back(quality::Flag::not_a_question);
-  if (quality::echoes_question(s.answer, s.question))
-    flags.push_back(quality::Flag::echo);
-  if (!s.code.empty() && !quality::names_code(s.answer, s.code))
-    flags.push_back(quality::Flag::names_no_code);
+  // Also for samples stored before a flag was measured at store time, or under older rules.
+  const auto from_text = quality::text_flags(s.question, s.answer, s.code);
+  flags.insert(flags.end(), from_text.begin(), from_text.end());
   std::sort(flags.begin(), flags.end());
   flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
   return flags;

@@ -303,23 +303,9 @@ class Runner {
   // dataset.
   static void measure_quality(store::SampleRecord& s, bool truncated,
                               const std::function<bool(std::string_view)>& in_file) {
-    std::vector<quality::Flag> flags;
+    std::vector<quality::Flag> flags = quality::text_flags(s.question, s.answer, s.code);
     if (truncated)
-      flags.push_back(quality::Flag::truncated);
-    if (quality::is_empty_answer(s.answer))
-      flags.push_back(quality::Flag::empty);
-    if (quality::is_refusal(s.answer))
-      flags.push_back(quality::Flag::refusal);
-    if (quality::is_repetitive(s.answer))
-      flags.push_back(quality::Flag::repetitive);
-    if (quality::has_control_chars(s.question) || quality::has_control_chars(s.answer))
-      flags.push_back(quality::Flag::control_chars);
-    if (!quality::is_question(s.question))
-      flags.push_back(quality::Flag::not_a_question);
-    if (quality::echoes_question(s.answer, s.question))
-      flags.push_back(quality::Flag::echo);
-    if (!quality::names_code(s.answer, s.code))
-      flags.push_back(quality::Flag::names_no_code);
+      flags.insert(flags.begin(), quality::Flag::truncated);
     s.quality_flags = quality::join_flags(flags);
     s.grounding = quality::grounding(s.answer, s.code, in_file).score;
     s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));

@@ -348,4 +348,24 @@ std::vector<Flag> split_flags(std::string_view list) {
   return ordered;
 }
 
+std::vector<Flag> text_flags(std::string_view question, std::string_view answer,
+                             std::string_view code) {
+  std::vector<Flag> flags;
+  if (is_empty_answer(answer))
+    flags.push_back(Flag::empty);
+  if (is_refusal(answer))
+    flags.push_back(Flag::refusal);
+  if (is_repetitive(answer))
+    flags.push_back(Flag::repetitive);
+  if (has_control_chars(question) || has_control_chars(answer))
+    flags.push_back(Flag::control_chars);
+  if (!is_question(question))
+    flags.push_back(Flag::not_a_question);
+  if (echoes_question(answer, question))
+    flags.push_back(Flag::echo);
+  if (!code.empty() && !names_code(answer, code))
+    flags.push_back(Flag::names_no_code);
+  return flags;
+}
+
 }  // namespace g2d::quality

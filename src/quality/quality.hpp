@@ -168,6 +168,13 @@ bool echoes_question(std::string_view answer, std::string_view question);
 // "value", "return", "function", ...).
 bool names_code(std::string_view text, std::string_view code);
 
+// The flags the texts alone decide, in enum order: empty, refusal, repetitive (of the answer),
+// control_chars (either), not_a_question, echo, and names_no_code (only when `code` is given).
+// prepare stores them with each sample; export derives them again, so samples stored under older
+// rules are judged by today's.
+std::vector<Flag> text_flags(std::string_view question, std::string_view answer,
+                             std::string_view code);
+
 // "refusal,ungrounded": enum order, each flag once; "" for none.
 std::string join_flags(const std::vector<Flag>& flags);
 // The flags named in a comma-separated list (spaces around names allowed), in enum order, each

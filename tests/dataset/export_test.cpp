@@ -306,6 +306,32 @@ TEST_F(ExportTest, ControlCharactersOfSamplesStoredWithoutTheFlagAreFoundAtExpor
   EXPECT_EQ(summary->removed["control_chars"], 1);
 }
 
+// The answer's own flags are derived again at export, so a rule added since a sample was stored
+// (a refusal said at the end, a placeholder answer, a loop of one sentence) leaves it out too.
+TEST_F(ExportTest, AnswerFlagsOfSamplesStoredUnderOlderRulesAreFoundAtExport) {
+  add_one("good.c", [&](auto&) {});
+  add_one("late_refusal.c", [&](auto& s) {
+    s.answer =
+        "The `add` function is declared in the file, but the code does not show the "
+        "answer to the question.";
+  });
+  add_one("placeholder.c", [&](auto& s) { s.answer = "N/A"; });
+  add_one("loop.c", [&](auto& s) {
+    s.answer =
+        "The `add` function adds two numbers together. The `add` function adds two numbers "
+        "together. The `add` function adds two numbers together.";
+  });
+  ExportOptions o;
+  o.output = dir / "d.jsonl";
+  o.format = Format::raw;
+  auto summary = run(o);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->train, 1);
+  EXPECT_EQ(summary->removed["refusal"], 1);
+  EXPECT_EQ(summary->removed["empty"], 1);
+  EXPECT_EQ(summary->removed["repetitive"], 1);
+}
+
 TEST_F(ExportTest, TheSummaryCountsWhatWasWrittenByRepositoryLanguageAndModel) {
   add("github.com/o/a", "x.c", 2);
   add("github.com/o/b", "y.py", 1, "python");

@@ -737,3 +737,36 @@ TEST(Concurrency, ThreadsGetTheSameResults) {
 
 }  // namespace
 }  // namespace g2d::quality
+
+namespace g2d::quality {
+namespace {
+
+// The flags a sample's text alone decides, one function for prepare (at store time) and export
+// (again, for samples stored under older rules).
+TEST(TextFlags, EachRuleOfTheQuestionAndAnswerTextGivesItsFlag) {
+  const std::string code = "int add(int a, int b) { return a + b; }";
+  EXPECT_TRUE(
+      text_flags("What does `add` return?", "The `add` function returns a + b.", code).empty());
+  auto has = [](const std::vector<Flag>& flags, Flag f) {
+    return std::find(flags.begin(), flags.end(), f) != flags.end();
+  };
+  EXPECT_TRUE(has(text_flags("What does `add` return?", "N/A", code), Flag::empty));
+  EXPECT_TRUE(
+      has(text_flags("What does `add` return?", "I'm sorry, I cannot help.", code), Flag::refusal));
+  EXPECT_TRUE(has(text_flags("What does `add` return", "The `add` function returns a + b.", code),
+                  Flag::not_a_question));
+  EXPECT_TRUE(has(text_flags("What does `add` return?", "What does add return", code), Flag::echo));
+  EXPECT_TRUE(has(text_flags("What does `add` return?", "It returns a number \x1b[2J.", code),
+                  Flag::control_chars));
+  EXPECT_TRUE(has(text_flags("What does `add` return?", "It returns the total.", code),
+                  Flag::names_no_code));
+  // Without code there is nothing to name.
+  EXPECT_FALSE(
+      has(text_flags("What does `add` return?", "It returns the total.", ""), Flag::names_no_code));
+  // In enum order, each once.
+  auto flags = text_flags("x", "", code);
+  EXPECT_TRUE(std::is_sorted(flags.begin(), flags.end()));
+}
+
+}  // namespace
+}  // namespace g2d::quality
