@@ -144,43 +144,34 @@ Statement::Statement(Connection& connection, std::unique_ptr<sqlite3_stmt, Final
                      std::string what)
     : m_connection(&connection), m_stmt(std::move(stmt)), m_what(std::move(what)) {}
 
-Statement& Statement::bind(int index, std::int64_t value) {
-  int rc = sqlite3_bind_int64(m_stmt.get(), index, value);
+Statement& Statement::bound(int rc) {
   if (rc != SQLITE_OK && m_bind_error == 0)
     m_bind_error = rc;
   return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  return bound(sqlite3_bind_int64(m_stmt.get(), index, value));
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
   // An empty view may have a null data(); SQLite would store NULL for it, so bind "" instead.
   const char* data = value.data() != nullptr ? value.data() : "";
-  int rc =
-      sqlite3_bind_text64(m_stmt.get(), index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  if (rc != SQLITE_OK && m_bind_error == 0)
-    m_bind_error = rc;
-  return *this;
+  return bound(
+      sqlite3_bind_text64(m_stmt.get(), index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 Statement& Statement::bind(int index, double value) {
-  int rc = sqlite3_bind_double(m_stmt.get(), index, value);
-  if (rc != SQLITE_OK && m_bind_error == 0)
-    m_bind_error = rc;
-  return *this;
+  return bound(sqlite3_bind_double(m_stmt.get(), index, value));
 }
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
   const char* data = bytes.data() != nullptr ? bytes.data() : "";
-  int rc = sqlite3_bind_blob64(m_stmt.get(), index, data, bytes.size(), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK && m_bind_error == 0)
-    m_bind_error = rc;
-  return *this;
+  return bound(sqlite3_bind_blob64(m_stmt.get(), index, data, bytes.size(), SQLITE_TRANSIENT));
 }
 
 Statement& Statement::bind_null(int index) {
-  int rc = sqlite3_bind_null(m_stmt.get(), index);
-  if (rc != SQLITE_OK && m_bind_error == 0)
-    m_bind_error = rc;
-  return *this;
+  return bound(sqlite3_bind_null(m_stmt.get(), index));
 }
 
 Result<bool> Statement::step() {

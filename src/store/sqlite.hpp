@@ -115,6 +115,9 @@ class Statement {
   Connection* m_connection;
   std::unique_ptr<sqlite3_stmt, Finalize> m_stmt;
   std::string m_what;
+  // Keeps the first failed bind's code (`rc` of a sqlite3_bind_* call) for step() to report.
+  Statement& bound(int rc);
+
   int m_bind_error = 0;
 
   friend class Connection;
