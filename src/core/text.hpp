@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace g2d {
 
@@ -35,6 +36,10 @@ bool displays_safely(std::string_view s);
 
 // `s` without the ASCII white space (space, \t, \n, \r, \f, \v) at either end.
 std::string_view trim(std::string_view s);
+
+// The pieces of `text` between `separator`s, empty ones left out ("a//b/" → "a", "b"); views
+// into `text`.
+std::vector<std::string_view> split_nonempty(std::string_view text, char separator);
 
 // Every `from` in `text` replaced by `to`, left to right (an empty `from` changes nothing).
 void replace_all(std::string& text, std::string_view from, std::string_view to);

@@ -58,16 +58,7 @@ fs::path remote_dir(std::string_view host, std::string_view port, std::string_vi
   if (!port.empty())
     first += ":" + std::string(port);
   fs::path dir = safe_component(first, first.starts_with('_'));
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t slash = path.find('/', pos);
-    if (slash == std::string_view::npos)
-      slash = path.size();
-    if (slash > pos)
-      parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
+  const std::vector<std::string_view> parts = split_nonempty(path, '/');
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];
     if (i + 1 == parts.size() && part.size() > 4 && part.substr(part.size() - 4) == ".git") {

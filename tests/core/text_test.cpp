@@ -1,5 +1,8 @@
 #include "core/text.hpp"
 
+#include <string_view>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace g2d {
@@ -10,6 +13,15 @@ TEST(TextTest, TrimRemovesAsciiWhiteSpaceAtBothEndsOnly) {
   EXPECT_EQ(trim("a  b"), "a  b");
   EXPECT_EQ(trim(" \n "), "");
   EXPECT_EQ(trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0");  // U+00A0 is not ASCII white space
+}
+
+TEST(TextTest, SplitNonEmptyDropsEmptyPieces) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(split_nonempty("a/b//c/", '/'), (V{"a", "b", "c"}));
+  EXPECT_EQ(split_nonempty("/x", '/'), (V{"x"}));
+  EXPECT_EQ(split_nonempty("", '/'), V{});
+  EXPECT_EQ(split_nonempty("\n\n", '\n'), V{});
+  EXPECT_EQ(split_nonempty("one line", '\n'), (V{"one line"}));
 }
 
 TEST(TextTest, ToLowerFoldsAsciiOnly) {

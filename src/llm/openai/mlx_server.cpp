@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
+#include "core/text.hpp"
 #include "net/http.hpp"
 #include "net/port.hpp"
 #include "sys/background_process.hpp"
@@ -25,16 +27,7 @@ constexpr auto k_poll_interval = 200ms;
 
 // The last `n` non-empty lines of `text`, joined with " | ".
 std::string last_lines(const std::string& text, int n) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos)
-      end = text.size();
-    if (end > start)
-      lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string_view> lines = split_nonempty(text, '\n');
   if (lines.size() > static_cast<size_t>(n))
     lines.erase(lines.begin(), lines.end() - n);
   return fmt::format("{}", fmt::join(lines, " | "));
