@@ -32,6 +32,19 @@ void StreamedReply::fail(Error error) {
     m_error = std::move(error);
 }
 
+std::optional<nlohmann::json> StreamedReply::parse_message(std::string_view text) {
+  auto message = nlohmann::json::parse(text, nullptr, false);
+  if (!message.is_object()) {
+    fail(Error{ErrorKind::bad_output, fmt::format("{}: {} is not JSON", m_what, m_words.message)});
+    return std::nullopt;
+  }
+  if (message.contains("error")) {
+    fail(stream_error(m_what, text));
+    return std::nullopt;
+  }
+  return message;
+}
+
 void StreamedReply::add_text(std::string_view piece) {
   m_result.text += piece;
   m_looped = m_looped || m_loop_watch.looping(m_result.text);

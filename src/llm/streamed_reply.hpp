@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 #include "llm/backend.hpp"
 #include "llm/repetition.hpp"
@@ -25,6 +27,7 @@ namespace g2d::llm {
 
 // How a backend's messages are named in errors.
 struct StreamWords {
+  std::string_view message;    // "an event", "a line"
   std::string_view messages;   // "events", "lines"
   std::string_view token_cap;  // the request's token limit: "max_tokens", "num_predict"
 };
@@ -42,6 +45,10 @@ class StreamedReply {
 
   // Holds `error` unless one is held already (the first one is the cause).
   void fail(Error error);
+
+  // One message's JSON object. Nothing when it is no JSON object (bad_output, held) or an
+  // {"error": ...} the server sent mid-reply (held as stream_error says).
+  std::optional<nlohmann::json> parse_message(std::string_view text);
 
   // Adds a piece of the reply's text and watches the whole for a loop.
   void add_text(std::string_view piece);

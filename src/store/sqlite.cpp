@@ -109,24 +109,23 @@ Result<Statement> Connection::prepare(std::string_view what, std::string_view sq
       std::string(what));
 }
 
-Result<std::int64_t> Connection::query_int(std::string_view what, std::string_view sql) {
+template <class T, class Read>
+Result<T> Connection::query_one(std::string_view what, std::string_view sql, Read read) {
   auto stmt = prepare(what, sql);
   if (!stmt)
     return tl::unexpected(stmt.error());
   auto row = stmt->step();
   if (!row)
     return tl::unexpected(row.error());
-  return *row ? stmt->column_int(0) : 0;
+  return *row ? read(*stmt) : T{};
+}
+
+Result<std::int64_t> Connection::query_int(std::string_view what, std::string_view sql) {
+  return query_one<std::int64_t>(what, sql, [](Statement& s) { return s.column_int(0); });
 }
 
 Result<std::string> Connection::query_text(std::string_view what, std::string_view sql) {
-  auto stmt = prepare(what, sql);
-  if (!stmt)
-    return tl::unexpected(stmt.error());
-  auto row = stmt->step();
-  if (!row)
-    return tl::unexpected(row.error());
-  return *row ? stmt->column_text(0) : std::string();
+  return query_one<std::string>(what, sql, [](Statement& s) { return s.column_text(0); });
 }
 
 void Statement::Finalize::operator()(sqlite3_stmt* stmt) const {

@@ -59,6 +59,9 @@ class Connection {
     void operator()(sqlite3* db) const;
   };
   Connection(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path);
+  // query_int and query_text: `read(statement)` on the first row, T{} without one.
+  template <class T, class Read>
+  Result<T> query_one(std::string_view what, std::string_view sql, Read read);
 
   // One cached statement; finalised when the connection goes (before m_db closes).
   struct Cached {

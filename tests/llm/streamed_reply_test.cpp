@@ -12,7 +12,7 @@ namespace {
 StreamedReply reply_of(int max_tokens) {
   return StreamedReply("POST http://h/v1/chat/completions", max_tokens,
                        reply_limits(max_tokens, std::chrono::milliseconds(1000), 0),
-                       {"events", "max_tokens"});
+                       {"an event", "events", "max_tokens"});
 }
 
 TEST(StreamedReply, AMessagePastTheLimitEndsTheReplyWithAnErrorNamingIt) {
@@ -68,6 +68,25 @@ TEST(StreamedReply, AReplyThatNeverSaidItWasCompleteIsUnavailable) {
   EXPECT_EQ(done.error().kind, ErrorKind::unavailable);
   EXPECT_EQ(done.error().message,
             "POST http://h/v1/chat/completions: the stream ended before the completion did");
+}
+
+TEST(StreamedReply, AMessageIsAJsonObjectOrTheReplyFails) {
+  StreamedReply reply = reply_of(100);
+  auto ok = reply.parse_message(R"({"choices": []})");
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->contains("choices"));
+  EXPECT_FALSE(reply.parse_message("[1, 2]"));
+  auto done = reply.finish(true, "reply");
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().message, "POST http://h/v1/chat/completions: an event is not JSON");
+
+  StreamedReply overflowing = reply_of(100);
+  EXPECT_FALSE(overflowing.parse_message(
+      R"({"error": {"message": "the request exceeds the available context size"}})"));
+  auto stopped = overflowing.stopped();
+  ASSERT_TRUE(stopped);
+  ASSERT_FALSE(*stopped);
+  EXPECT_EQ(stopped->error().kind, ErrorKind::context_overflow);
 }
 
 TEST(StreamedReply, ACompleteReplyIsItsResult) {

@@ -151,23 +151,17 @@ class OllamaBackend final : public Backend {
     const ReplyLimits limits =
         reply_limits(max_tokens, m_options.request_timeout, m_options.seconds_per_token);
     StreamedReply reply(fmt::format("POST {}/api/chat", shown_base()), max_tokens, limits,
-                        {"lines", "num_predict"});
+                        {"a line", "lines", "num_predict"});
     GenerateResult& result = reply.result();
     bool done = false;
     net::LineSplitter lines;
     auto on_line = [&](std::string_view line) {
       if (!reply.take_message())
         return;
-      auto chunk = json::parse(line, nullptr, false);
-      if (!chunk.is_object()) {
-        reply.fail(
-            Error{ErrorKind::bad_output, fmt::format("{}: a line is not JSON", reply.what())});
+      auto parsed = reply.parse_message(line);
+      if (!parsed)
         return;
-      }
-      if (chunk.contains("error")) {
-        reply.fail(stream_error(reply.what(), line));
-        return;
-      }
+      const json& chunk = *parsed;
       if (chunk.contains("message") && chunk["message"].is_object() &&
           chunk["message"].contains("content") && chunk["message"]["content"].is_string())
         reply.add_text(chunk["message"]["content"].get<std::string>());

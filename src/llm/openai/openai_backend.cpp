@@ -269,7 +269,7 @@ class OpenAiBackend final : public Backend {
     r.total_timeout = limits.total_time;
     r.max_body_bytes = limits.max_bytes;
     StreamedReply reply(fmt::format("POST {}/v1/chat/completions", shown_base()), max_tokens,
-                        limits, {"events", "max_tokens"});
+                        limits, {"an event", "events", "max_tokens"});
     GenerateResult& result = reply.result();
     bool finished = false;
     bool done = false;
@@ -281,16 +281,10 @@ class OpenAiBackend final : public Backend {
         done = true;
         return;
       }
-      auto chunk = json::parse(data, nullptr, false);
-      if (!chunk.is_object()) {
-        reply.fail(
-            Error{ErrorKind::bad_output, fmt::format("{}: an event is not JSON", reply.what())});
+      auto parsed = reply.parse_message(data);
+      if (!parsed)
         return;
-      }
-      if (chunk.contains("error")) {
-        reply.fail(stream_error(reply.what(), data));
-        return;
-      }
+      const json& chunk = *parsed;
       if (chunk.contains("choices") && chunk["choices"].is_array() && !chunk["choices"].empty()) {
         const json& choice = chunk["choices"][0];
         if (choice.contains("delta") && choice["delta"].is_object()) {
