@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 
 namespace g2d::llm {
@@ -22,6 +24,21 @@ bool mentions_context_overflow(std::string_view message);
 
 // `what` names the request ("POST http://127.0.0.1:8080/v1/chat/completions").
 Error status_error(std::string_view what, int status, std::string_view body);
+
+// A reply that is one JSON document (/api/show, /props, /v1/models): the transfer's error, an
+// HTTP status outside 2xx as status_error says, bad_output when the body is no JSON, else the
+// document. `Response` has `status` and `body` (net's).
+template <class Response>
+Result<nlohmann::json> json_reply(std::string_view what, const Result<Response>& transfer) {
+  if (!transfer)
+    return tl::unexpected(transfer.error());
+  if (transfer->status < 200 || transfer->status >= 300)
+    return tl::unexpected(status_error(what, transfer->status, transfer->body));
+  auto document = nlohmann::json::parse(transfer->body, nullptr, false);
+  if (document.is_discarded())
+    return fail(ErrorKind::bad_output, "{}: the reply is not JSON", what);
+  return document;
+}
 
 // An {"error": ...} message inside a streamed reply: context_overflow when it says so, else
 // unavailable (the server failed mid-reply: worth a retry).

@@ -132,15 +132,7 @@ class OllamaBackend final : public Backend {
   Result<json> post(const std::string& path, const json& body) {
     std::string what = fmt::format("POST {}{}", shown_base(), path);
     auto l = m_pool.lease();
-    auto res = l->send(request(path, body));
-    if (!res)
-      return tl::unexpected(res.error());
-    if (res->status < 200 || res->status >= 300)
-      return tl::unexpected(status_error(what, res->status, res->body));
-    auto j = json::parse(res->body, nullptr, false);
-    if (j.is_discarded())
-      return fail(ErrorKind::bad_output, "{}: the reply is not JSON", what);
-    return j;
+    return json_reply(what, l->send(request(path, body)));
   }
 
   // The reply of a chat asking for at most `max_tokens`, within its limits (reply_limits.hpp).

@@ -187,27 +187,16 @@ class OpenAiBackend final : public Backend {
     return r;
   }
 
-  Result<json> parse_reply(const std::string& what, const Result<net::Response>& res) const {
-    if (!res)
-      return tl::unexpected(res.error());
-    if (res->status < 200 || res->status >= 300)
-      return tl::unexpected(status_error(what, res->status, res->body));
-    auto j = json::parse(res->body, nullptr, false);
-    if (j.is_discarded())
-      return fail(ErrorKind::bad_output, "{}: the reply is not JSON", what);
-    return j;
-  }
-
   Result<json> get(const std::string& path) {
     auto l = m_pool.lease();
-    return parse_reply(fmt::format("GET {}{}", shown_base(), path), l->send(request("GET", path)));
+    return json_reply(fmt::format("GET {}{}", shown_base(), path), l->send(request("GET", path)));
   }
 
   Result<json> post_json(const std::string& path, const json& body) {
     auto r = request("POST", path);
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     auto l = m_pool.lease();
-    return parse_reply(fmt::format("POST {}{}", shown_base(), path), l->send(r));
+    return json_reply(fmt::format("POST {}{}", shown_base(), path), l->send(r));
   }
 
   // The slot of a prefix key: slots are handed out in turn, so the units in flight (at most
