@@ -184,8 +184,10 @@ size_t closing_brace(std::string_view reply, size_t open) {
 }
 
 // The complete elements of the array after `key` that open with `open` ('"': string literals,
-// '{': objects), parsed, up to where the reply ends or an element of another kind begins.
-std::vector<nlohmann::json> complete_elements(std::string_view reply, size_t key, char open) {
+// '{': objects), parsed, up to where the reply ends or an element of another kind begins. Where
+// the reply ends inside an element, `cut_at` (when given) is set to that element's start.
+std::vector<nlohmann::json> complete_elements(std::string_view reply, size_t key, char open,
+                                              size_t* cut_at = nullptr) {
   std::vector<nlohmann::json> out;
   size_t i = reply.find('[', key);
   if (i == std::string_view::npos)
@@ -199,8 +201,11 @@ std::vector<nlohmann::json> complete_elements(std::string_view reply, size_t key
     if (c != open)
       break;
     size_t end = open == '"' ? closing_quote(reply, i) : closing_brace(reply, i);
-    if (end >= reply.size())
-      break;  // cut inside this element
+    if (end >= reply.size()) {  // cut inside this element
+      if (cut_at != nullptr)
+        *cut_at = i;
+      break;
+    }
     auto element = nlohmann::json::parse(reply.substr(i, end + 1 - i), nullptr, false);
     if (element.is_discarded())
       break;
@@ -284,6 +289,54 @@ std::vector<CandidatePair> candidate_pairs(std::string_view reply) {
       out.push_back({question->get<std::string>(), answer->get<std::string>()});
   }
   return out;
+}
+
+std::optional<std::string> cut_question(std::string_view reply) {
+  size_t key = reply.find("\"pairs\"");
+  size_t cut = std::string_view::npos;
+  if (key == std::string_view::npos)
+    return std::nullopt;
+  (void)complete_elements(reply, key, '{', &cut);
+  if (cut == std::string_view::npos)
+    return std::nullopt;
+  // The cut object's members, read as far as they go: "name": "string" each.
+  std::optional<std::string> question;
+  bool answered = false;
+  size_t i = cut + 1;
+  auto skip = [&](std::string_view also) {
+    while (i < reply.size() &&
+           (is_space(reply[i]) || also.find(reply[i]) != std::string_view::npos))
+      ++i;
+  };
+  auto string_at = [&]() -> std::optional<std::string> {  // the complete literal at i, if any
+    if (i >= reply.size() || reply[i] != '"')
+      return std::nullopt;
+    size_t end = closing_quote(reply, i);
+    if (end >= reply.size())
+      return std::nullopt;
+    auto text = nlohmann::json::parse(reply.substr(i, end + 1 - i), nullptr, false);
+    i = end + 1;
+    if (!text.is_string())
+      return std::nullopt;
+    return text.get<std::string>();
+  };
+  while (true) {
+    skip(",");
+    auto name = string_at();
+    if (!name)
+      break;
+    skip(":");
+    auto value = string_at();
+    if (!value)
+      break;
+    if (*name == "question")
+      question = std::move(value);
+    else if (*name == "response" || *name == "answer")
+      answered = true;
+  }
+  if (answered)
+    return std::nullopt;
+  return question;
 }
 
 }  // namespace g2d::generate

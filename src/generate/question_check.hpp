@@ -18,6 +18,7 @@
 // (ErrorKind::bad_output, a short reason naming the question).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,5 +52,10 @@ struct CandidatePair {
 // ones when the reply was cut, wherever the JSON starts (after prose, inside a fence). "answer" is
 // read where "response" is missing; an object without both strings is skipped.
 std::vector<CandidatePair> candidate_pairs(std::string_view reply);
+
+// The question of the pair a pairs-mode reply was cut inside: its "question" string complete, its
+// answer not (the reply's budget ran out, or it was stopped in a loop, while answering). Nothing
+// when the reply was not cut inside a pair, or was cut before its question closed.
+std::optional<std::string> cut_question(std::string_view reply);
 
 }  // namespace g2d::generate

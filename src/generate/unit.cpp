@@ -109,6 +109,13 @@ class KeptQuestions {
     m_kept.push_back(*question);
     return std::move(*question);
   }
+  // Questions kept before (checked then), kept again as they are.
+  void adopt(const std::vector<std::string>& questions) {
+    for (const auto& q : questions) {
+      if (m_seen.insert(quality::normalise(q)).second)
+        m_kept.push_back(q);
+    }
+  }
   const std::vector<std::string>& kept() const { return m_kept; }
   int count() const { return static_cast<int>(m_kept.size()); }
 
@@ -137,9 +144,11 @@ llm::GenerateRequest constrained_call(std::vector<llm::Message> messages, nlohma
 Error ask_until(llm::Backend& backend, const UnitOptions& options, const std::stop_token& stop,
                 std::string_view what, const KeptQuestions& kept, int wanted,
                 const std::function<llm::GenerateRequest(int missing)>& request_for,
-                const std::function<void(const llm::GenerateResult&, Error& last)>& take) {
+                const std::function<void(const llm::GenerateResult&, Error& last)>& take,
+                const bool* give_up = nullptr) {
   Error last{ErrorKind::internal, "no attempt made"};
-  for (int attempt = 0; attempt < std::max(1, options.max_attempts) && kept.count() < wanted;
+  for (int attempt = 0; attempt < std::max(1, options.max_attempts) && kept.count() < wanted &&
+                        (give_up == nullptr || !*give_up);
        ++attempt) {
     auto reply = attempt_call(backend, request_for(wanted - kept.count()), options, stop, what,
                               attempt, last);
@@ -155,12 +164,15 @@ Error ask_until(llm::Backend& backend, const UnitOptions& options, const std::st
 }
 
 // The unit's questions: every usable, distinct one a reply holds is kept, and a further call asks
-// only for the ones still missing (showing those it has). Fewer than asked is a success when at
-// least one is usable; none is the last reason one was refused.
+// only for the ones still missing (showing those it has). `already` are kept first, as they are
+// (a pairs reply's). Fewer than asked is a success when at least one is usable; none is the last
+// reason one was refused.
 Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const PromptSet& prompts,
                                                const CodeUnit& unit, const UnitOptions& options,
-                                               const std::stop_token& stop) {
+                                               const std::stop_token& stop,
+                                               const std::vector<std::string>& already = {}) {
   KeptQuestions kept(unit, prompts.questions);
+  kept.adopt(already);
   auto request_for = [&](int missing) {
     return constrained_call(question_messages(prompts, unit, missing, kept.kept()),
                             questions_schema(missing), questions_budget(missing), options);
@@ -189,13 +201,25 @@ int share(int total, int n, int index) {
   return total / n + (index < total % n ? 1 : 0);
 }
 
+// What pairs mode's calls wrote: every question kept, in order, with the answers that came with
+// them; a question without one was the last of a reply cut inside its answer. `spent`: the tokens
+// of such a reply's share, by question index, for the pair its answer call completes.
+struct PairsReplies {
+  UnitProgress progress;
+  std::map<int, Pair> spent;
+};
+
 // Pairs mode: every usable pair the replies hold, reported through `hooks` as each call's pairs
-// are kept; a further call asks only for the missing ones. None kept is the last reason.
-Result<std::vector<Pair>> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
-                                    const CodeUnit& unit, const UnitOptions& options,
-                                    const std::stop_token& stop, const UnitHooks& hooks) {
+// are kept; a further call asks only for the missing ones. A reply cut inside an answer keeps
+// that pair's question, unanswered, and ends the pairs calls (a model whose answers outgrow the
+// budget would cut the next reply too): the caller asks the rest in two steps. None kept is the
+// last reason.
+Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
+                               const CodeUnit& unit, const UnitOptions& options,
+                               const std::stop_token& stop, const UnitHooks& hooks) {
   KeptQuestions kept(unit, prompts.pairs);
-  std::vector<Pair> pairs;
+  PairsReplies out;
+  bool cut_inside_an_answer = false;
   auto request_for = [&](int missing) {
     return constrained_call(pair_messages(prompts, unit, missing, kept.kept()),
                             pairs_schema(missing), pairs_budget(missing, options.max_tokens),
@@ -203,9 +227,10 @@ Result<std::vector<Pair>> ask_pairs(llm::Backend& backend, const PromptSet& prom
   };
   auto take = [&](const llm::GenerateResult& reply, Error& last) {
     auto candidates = candidate_pairs(reply.text);
-    if (candidates.empty())
+    const std::optional<std::string> cut = cut_question(reply.text);
+    if (candidates.empty() && !cut)
       last = Error{ErrorKind::bad_output, "the reply holds no complete pair"};
-    const size_t first = pairs.size();
+    const int first = kept.count();
     for (auto& candidate : candidates) {
       std::string_view answer = trim(candidate.answer);
       if (kept.count() == options.questions)
@@ -213,26 +238,35 @@ Result<std::vector<Pair>> ask_pairs(llm::Backend& backend, const PromptSet& prom
       if (answer.empty()) {
         last = Error{ErrorKind::bad_output, "an empty answer to: " + candidate.question};
       } else if (auto question = kept.keep(candidate.question, last)) {
-        pairs.push_back(Pair{std::move(*question), std::string(answer), 0, 0, 0, false});
+        out.progress.answers[kept.count() - 1] =
+            Pair{std::move(*question), std::string(answer), 0, 0, 0, false};
       }
     }
-    const int n = static_cast<int>(pairs.size() - first);
+    if (cut && kept.count() < options.questions && kept.keep(*cut, last))
+      cut_inside_an_answer = true;
+    // The call's tokens shared out among the questions it gave, answered or not.
+    const int n = kept.count() - first;
     for (int i = 0; i < n; ++i) {
-      Pair& pair = pairs[first + static_cast<size_t>(i)];
+      auto it = out.progress.answers.find(first + i);
+      Pair& pair = it != out.progress.answers.end() ? it->second : out.spent[first + i];
       pair.prompt_tokens = share(reply.prompt_tokens, n, i);
       pair.cached_prompt_tokens = share(reply.cached_prompt_tokens, n, i);
       pair.completion_tokens = share(reply.completion_tokens, n, i);
     }
     if (n > 0 && hooks.on_questions)
       hooks.on_questions(kept.kept());
-    for (int i = 0; n > 0 && hooks.on_answer && i < n; ++i)
-      hooks.on_answer(static_cast<int>(first) + i, pairs[first + static_cast<size_t>(i)]);
+    for (int i = first; n > 0 && hooks.on_answer && i < first + n; ++i) {
+      if (auto it = out.progress.answers.find(i); it != out.progress.answers.end())
+        hooks.on_answer(i, it->second);
+    }
   };
-  Error last =
-      ask_until(backend, options, stop, "pairs", kept, options.questions, request_for, take);
-  if (pairs.empty() || (!is_transient(last.kind) && kept.count() < options.questions))
+  Error last = ask_until(backend, options, stop, "pairs", kept, options.questions, request_for,
+                         take, &cut_inside_an_answer);
+  out.progress.questions = kept.kept();
+  if (kept.count() == 0 ||
+      (!is_transient(last.kind) && !cut_inside_an_answer && kept.count() < options.questions))
     return fail(last.kind, "pairs: {}", last.message);
-  return pairs;
+  return out;
 }
 
 Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, const CodeUnit& unit,
@@ -291,28 +325,55 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
                                         const UnitHooks& hooks) {
   // A unit may have kept fewer questions than asked (some were refused); never more.
   bool resume = !known.questions.empty() && std::ssize(known.questions) <= options.questions;
+  UnitProgress have = resume ? known : UnitProgress{};
+  std::map<int, Pair> spent;  // tokens a cut pairs reply spent on a question still unanswered
+  Result<std::vector<std::string>> questions = have.questions;
   if (options.mode == GenerationMode::pairs && !resume) {
-    auto pairs = ask_pairs(backend, prompts, unit, options, stop, hooks);
-    if (pairs || pairs.error().kind != ErrorKind::bad_output)
+    auto got = ask_pairs(backend, prompts, unit, options, stop, hooks);
+    if (!got && got.error().kind != ErrorKind::bad_output)
+      return tl::unexpected(got.error());
+    if (got && got->progress.answers.size() == got->progress.questions.size()) {
+      std::vector<Pair> pairs;
+      for (auto& [index, pair] : got->progress.answers)
+        pairs.push_back(std::move(pair));
       return pairs;
-    // Not one usable pair in every call (a small model may loop inside its first answer every
-    // time): the unit is asked in two steps, whose answers are free text.
-    spdlog::info("{}: no usable pair ({}); asking for questions, then an answer each",
-                 options.prefix_key, pairs.error().message);
+    }
+    if (got) {
+      // A reply was cut inside an answer: that question is answered alone, and the ones still
+      // missing are asked in two steps.
+      have = std::move(got->progress);
+      spent = std::move(got->spent);
+      questions = have.questions;
+      if (std::ssize(have.questions) < options.questions) {
+        auto more = ask_questions(backend, prompts, unit, options, stop, have.questions);
+        if (more)
+          questions = std::move(*more);
+        else if (more.error().kind != ErrorKind::bad_output)
+          return tl::unexpected(more.error());
+      }
+      if (hooks.on_questions && questions->size() > have.questions.size())
+        hooks.on_questions(*questions);
+    } else {
+      // Not one usable pair or question in every call (a small model may loop inside its first
+      // question every time): the unit is asked in two steps, whose answers are free text.
+      spdlog::info("{}: no usable pair ({}); asking for questions, then an answer each",
+                   options.prefix_key, got.error().message);
+    }
   }
-  Result<std::vector<std::string>> questions =
-      resume ? Result<std::vector<std::string>>(known.questions)
-             : ask_questions(backend, prompts, unit, options, stop);
-  if (!questions && questions.error().kind == ErrorKind::bad_output) {
-    // The model wrote no usable question in every call it was given: the unit has nothing worth
-    // storing, which is no failure of the file (asking the same model again gives the same).
-    spdlog::warn("{}: no usable question: {}", options.prefix_key, questions.error().message);
-    return std::vector<Pair>{};
+  if (questions->empty()) {
+    questions = ask_questions(backend, prompts, unit, options, stop);
+    if (!questions && questions.error().kind == ErrorKind::bad_output) {
+      // The model wrote no usable question in every call it was given: the unit has nothing
+      // worth storing, which is no failure of the file (asking the same model again gives the
+      // same).
+      spdlog::warn("{}: no usable question: {}", options.prefix_key, questions.error().message);
+      return std::vector<Pair>{};
+    }
+    if (!questions)
+      return tl::unexpected(questions.error());
+    if (hooks.on_questions)
+      hooks.on_questions(*questions);
   }
-  if (!questions)
-    return tl::unexpected(questions.error());
-  if (!resume && hooks.on_questions)
-    hooks.on_questions(*questions);
 
   std::vector<Result<Pair>> answers(questions->size(),
                                     tl::unexpected(Error{ErrorKind::internal, "not run"}));
@@ -321,8 +382,8 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
     std::vector<std::function<void()>> calls;
     calls.reserve(questions->size());
     for (size_t i = 0; i < questions->size(); ++i) {
-      if (auto it = known.answers.find(static_cast<int>(i));
-          resume && it != known.answers.end() && it->second.question == (*questions)[i]) {
+      if (auto it = have.answers.find(static_cast<int>(i));
+          it != have.answers.end() && it->second.question == (*questions)[i]) {
         answers[i] = it->second;
         continue;
       }
@@ -346,6 +407,12 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
     if (!a)
       return tl::unexpected(a.error());
     pairs.push_back(std::move(*a));
+  }
+  for (const auto& [index, tokens] : spent) {
+    Pair& pair = pairs[static_cast<size_t>(index)];
+    pair.prompt_tokens += tokens.prompt_tokens;
+    pair.cached_prompt_tokens += tokens.cached_prompt_tokens;
+    pair.completion_tokens += tokens.completion_tokens;
   }
   return pairs;
 }

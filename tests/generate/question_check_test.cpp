@@ -154,5 +154,22 @@ TEST(QuestionCheck, CandidatePairsComeFromJsonACutReplyOrProse) {
   EXPECT_TRUE(candidate_pairs(R"({"questions": ["A?"]})").empty());
 }
 
+// A reply cut inside a pair's answer (its budget spent, or stopped in a loop) still holds that
+// pair's question: it can be answered alone instead of written again.
+TEST(QuestionCheck, TheQuestionOfThePairAReplyWasCutInsideIsFound) {
+  EXPECT_EQ(
+      cut_question(R"({"pairs": [{"question": "A?", "response": "a }"}, {"question": "B \"x\"?",
+                                          "response": "cut he)"),
+      "B \"x\"?");
+  EXPECT_EQ(cut_question(R"({"pairs": [{"question": "A?", "respo)"), "A?");
+  EXPECT_EQ(cut_question(R"({"pairs": [{"question": "A?", "answer": "a, b)"), "A?");
+  EXPECT_EQ(cut_question(R"({"pairs": [{"question": "A?", "response": "a"}, {"question": "B)"),
+            std::nullopt);
+  EXPECT_EQ(cut_question(R"({"pairs": [{"question": "A?", "response": "a"}]})"), std::nullopt);
+  EXPECT_EQ(cut_question(R"({"pairs": [{"question": "A?", "response": "a"}, )"), std::nullopt);
+  EXPECT_EQ(cut_question(R"({"pairs": [{"response": "a", "question": "A?")"), std::nullopt);
+  EXPECT_EQ(cut_question("no pairs here"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace g2d::generate

@@ -483,16 +483,76 @@ TEST(GenerateUnit, PairsModeKeepsTheCompletePairsOfACutReply) {
   EXPECT_EQ(backend.question_calls(), 2);
 }
 
-// A model that writes no usable pair in every pairs call it is given (a small one often loops
-// inside its first answer) gets the unit in two steps: its questions, then an answer each.
+// A pairs reply cut inside an answer (its budget spent, or stopped in a loop) keeps that pair's
+// question: it is answered alone, as in two steps, and the missing questions are asked in one
+// questions call — never a whole pairs reply again, which a model whose answers outgrow the
+// pairs budget would cut again. The cut call's tokens count toward the pair it wrote.
+TEST(GenerateUnit, PairsModeAnswersTheQuestionOfACutPairAloneAndAsksTheRestInTwoSteps) {
+  std::vector<llm::GenerateRequest> asked;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int) {
+        asked.push_back(r);
+        if (r.json_schema->at("properties").contains("pairs")) {
+          auto cut = ended(R"({"pairs":[{"question":"What does `add` return?","response":"It)",
+                           llm::FinishReason::length);
+          cut.completion_tokens = 500;
+          return cut;
+        }
+        return reply(R"({"questions":["Can `add` overflow?"]})");
+      },
+      echo_answer);
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(2), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 2u);
+  EXPECT_EQ((*pairs)[0].question, "What does `add` return?");
+  EXPECT_EQ((*pairs)[0].answer, "Answer to: What does `add` return?");
+  EXPECT_EQ((*pairs)[1].question, "Can `add` overflow?");
+  EXPECT_EQ((*pairs)[1].answer, "Answer to: Can `add` overflow?");
+  ASSERT_EQ(asked.size(), 2u);  // one pairs call, one questions call for the one missing
+  EXPECT_TRUE(asked[1].json_schema->at("properties").contains("questions"));
+  EXPECT_EQ((*asked[1].json_schema)["properties"]["questions"]["maxItems"], 1);
+  EXPECT_THAT(asked[1].messages.back().content, HasSubstr("- What does `add` return?"));
+  EXPECT_EQ(asked[1].prefix_key, asked[0].prefix_key);
+  EXPECT_EQ(backend.answer_calls(), 2);
+  EXPECT_GE((*pairs)[0].completion_tokens, 500);
+}
+
+// The questions a cut reply left are kept for the unit's next attempt, as each answer is.
+TEST(GenerateUnit, PairsModeReportsTheQuestionOfACutPairBeforeItsAnswer) {
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest&, int) {
+        std::string text = pairs_json(k_three_pairs);
+        return ended(text.substr(0, text.find("Yes:")), llm::FinishReason::loop);
+      },
+      echo_answer);
+  std::vector<std::vector<std::string>> reported;
+  std::map<int, Pair> answers;
+  UnitHooks hooks;
+  hooks.on_questions = [&](const std::vector<std::string>& q) { reported.push_back(q); };
+  hooks.on_answer = [&](int i, const Pair& p) { answers[i] = p; };
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(2), {}, {}, hooks);
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 2u);
+  EXPECT_EQ((*pairs)[0].answer, k_three_pairs[0].second);
+  EXPECT_EQ((*pairs)[1].answer, "Answer to: " + k_three_pairs[1].first);
+  ASSERT_FALSE(reported.empty());
+  EXPECT_EQ(reported.back(),
+            (std::vector<std::string>{k_three_pairs[0].first, k_three_pairs[1].first}));
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[1].question, k_three_pairs[1].first);
+  EXPECT_EQ(backend.question_calls(), 1);
+  EXPECT_EQ(backend.answer_calls(), 1);
+}
+
+// A model that writes no usable pair in every pairs call it is given (not even a question before
+// its answer is cut) gets the unit in two steps: its questions, then an answer each.
 TEST(GenerateUnit, PairsModeWithoutOneUsablePairAsksInTwoSteps) {
   std::vector<llm::GenerateRequest> asked;
   ScriptedFakeBackend backend(
       [&](const llm::GenerateRequest& r, int) {
         asked.push_back(r);
         if (r.json_schema->at("properties").contains("pairs"))
-          return ended(R"({"pairs":[{"question":"What does `add` return?","response":"It)",
-                       llm::FinishReason::length);
+          return ended(R"({"pairs":[{"question":"What does `add` ret)", llm::FinishReason::length);
         return reply(R"({"questions":["What does `add` return?","Can `add` overflow?"]})");
       },
       echo_answer);
