@@ -24,10 +24,11 @@ namespace {
 
 constexpr std::array<std::string_view, 7> k_types = {"object", "array",   "string", "integer",
                                                      "number", "boolean", "null"};
-constexpr std::array<std::string_view, 12> k_keywords = {
-    "type",      "properties", "required", "additionalProperties",
-    "items",     "minItems",   "maxItems", "minLength",
-    "maxLength", "pattern",    "enum",     "const"};
+constexpr std::array<std::string_view, 13> k_keywords = {
+    "type",       "properties", "required", "additionalProperties",
+    "items",      "minItems",   "maxItems", "minLength",
+    "maxLength",  "pattern",    "enum",     "const",
+    "prefixItems"};
 constexpr std::array<std::string_view, 6> k_annotations = {"title",   "description", "$comment",
                                                            "$schema", "default",     "examples"};
 
@@ -226,10 +227,31 @@ Status check_schema(const json& schema, const std::string& path) {
   }
   if (auto status = check_object_keywords(schema, path); !status)
     return status;
+  auto prefix = schema.find("prefixItems");
+  if (prefix != schema.end()) {
+    if (!prefix->is_array() || prefix->empty()) {
+      return fail(ErrorKind::invalid_argument,
+                  "\"prefixItems\" at {} must be a non-empty array of schemas, not {}",
+                  display(path), brief(*prefix));
+    }
+    for (size_t i = 0; i < prefix->size(); ++i) {
+      if (auto status = check_schema((*prefix)[i], child(child(path, "prefixItems"), i)); !status)
+        return status;
+    }
+  }
   auto items = schema.find("items");
   if (items != schema.end()) {
     if (auto status = check_schema(*items, child(path, "items")); !status)
       return status;
+  } else if (prefix != schema.end()) {
+    // Elements after the prefix would be any JSON value, which the grammar does not write.
+    auto max = count_of(schema, "maxItems");
+    if (!max || *max > static_cast<int64_t>(prefix->size())) {
+      return fail(ErrorKind::invalid_argument,
+                  "array schema at {} needs \"items\" for the elements after its {} "
+                  "\"prefixItems\", or \"maxItems\" of at most {}",
+                  display(path), prefix->size(), prefix->size());
+    }
   } else if (declares(schema, "array")) {
     return fail(ErrorKind::invalid_argument, "array schema at {} needs \"items\"", display(path));
   }

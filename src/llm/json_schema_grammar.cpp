@@ -375,6 +375,8 @@ class GrammarBuilder {
     auto [min, max] = *limits;
     if (max == 0)
       return fmt::format(R"("[" {} "]")", use("ws"));
+    if (schema.contains("prefixItems"))
+      return prefix_array_body(schema, name, path, min, max);
     auto item = visit(schema["items"], name + "-item", child(path, "items"));
     if (!item)
       return item;
@@ -384,6 +386,47 @@ class GrammarBuilder {
     std::string filled = fmt::format(R"("[" {} {} ws "]")", use("ws"), items);
     // The empty array as an alternative rather than `(...)?` around the items: llama.cpp counts
     // the rules inside a repeated group (the items' repetition) against its limit of 2000.
+    return min == 0 ? filled + R"( | "[" ws "]")" : filled;
+  }
+
+  // An array whose first elements follow prefixItems one by one and later ones `items`:
+  // "[" ws e0 (ws "," ws e1 (ws "," ws e2 ...)?)? ws "]", the first `min` elements required.
+  Result<std::string> prefix_array_body(const json& schema, const std::string& name,
+                                        const std::string& path, int64_t min,
+                                        std::optional<int64_t> max) {
+    const json& prefix = schema["prefixItems"];
+    std::vector<std::string> elements;  // one rule per prefix element
+    for (size_t i = 0; i < prefix.size() && (!max || static_cast<int64_t>(i) < *max); ++i) {
+      auto element =
+          visit(prefix[i], fmt::format("{}-{}", name, i), child(child(path, "prefixItems"), i));
+      if (!element)
+        return element;
+      elements.push_back(*element);
+    }
+    const auto count = static_cast<int64_t>(elements.size());
+    // After the prefix: `items`, from where the prefix ends up to max (check_schema made sure
+    // there is an `items` when max allows more).
+    std::string rest;
+    if (!max || *max > count) {
+      auto item = visit(schema["items"], name + "-item", child(path, "items"));
+      if (!item)
+        return item;
+      std::optional<int64_t> more = max ? std::optional(*max - count) : std::nullopt;
+      rest =
+          repeat(fmt::format(R"((ws "," ws {}))", *item), std::max<int64_t>(min - count, 0), more);
+    }
+    // From the last element back: element i, then what may follow it.
+    std::string tail = rest;
+    for (int64_t i = count - 1; i >= 0; --i) {
+      std::string here = join({elements[static_cast<size_t>(i)], tail}, " ");
+      if (i == 0)
+        tail = here;
+      else if (i < min)
+        tail = fmt::format(R"(ws "," ws {})", here);
+      else
+        tail = fmt::format(R"((ws "," ws {})?)", here);
+    }
+    std::string filled = fmt::format(R"("[" {} {} ws "]")", use("ws"), tail);
     return min == 0 ? filled + R"( | "[" ws "]")" : filled;
   }
 

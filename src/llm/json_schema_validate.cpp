@@ -123,8 +123,14 @@ class Validator {
     if (auto max = count_of(schema, "maxItems"); max && size > *max) {
       report(path, "expected at most {} items, got {}", *max, size);
     }
-    if (auto items = schema.find("items"); items != schema.end()) {
-      for (size_t i = 0; i < array.size(); ++i)
+    static const json k_no_prefix = json::array();
+    auto found = schema.find("prefixItems");
+    const json& prefix = found == schema.end() ? k_no_prefix : *found;
+    auto items = schema.find("items");
+    for (size_t i = 0; i < array.size(); ++i) {
+      if (i < prefix.size())
+        visit(array[i], prefix[i], child(path, i));
+      else if (items != schema.end())
         visit(array[i], *items, child(path, i));
     }
   }

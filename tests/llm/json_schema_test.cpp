@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <llama-cpp.h>
 #include <llama.h>
@@ -21,6 +22,7 @@ namespace g2d::llm {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 json questions_schema(int n) {
   return {{"type", "object"},
@@ -294,6 +296,48 @@ std::vector<PatternCase> pattern_cases() {
       {"^\xe6\x97\xa5\xe6\x9c\xac$", "\xe6\x97\xa5\xe6\x9c\xac", true},
       {"^a}]$", "a}]", true},
   };
+}
+
+// prefixItems (JSON Schema 2020-12): element i follows prefixItems[i], later ones `items`.
+json prefix_schema(int min, std::optional<int> max, std::optional<json> items = std::nullopt) {
+  json schema = {
+      {"type", "array"},
+      {"prefixItems",
+       {{{"type", "string"}, {"pattern", "^A.*$"}}, {{"type", "string"}, {"pattern", "^B.*$"}}}},
+      {"minItems", min}};
+  if (max)
+    schema["maxItems"] = *max;
+  if (items)
+    schema["items"] = *items;
+  return schema;
+}
+
+TEST(JsonSchemaValidate, PrefixItemsCheckEachPositionAgainstItsOwnSchema) {
+  EXPECT_TRUE(validate_json(json{"Ax", "By"}, prefix_schema(2, 2)).empty());
+  auto swapped = validate_json(json{"Bx", "Ay"}, prefix_schema(2, 2));
+  ASSERT_EQ(swapped.size(), 2u);
+  EXPECT_THAT(swapped[0], HasSubstr("/0"));
+  EXPECT_THAT(swapped[1], HasSubstr("/1"));
+  EXPECT_EQ(validate_json(json{"Ax"}, prefix_schema(2, 2)).size(), 1u);
+  const json later = {{"type", "string"}, {"pattern", "^C.*$"}};
+  EXPECT_TRUE(validate_json(json{"Ax", "By", "Cz", "Cw"}, prefix_schema(1, 4, later)).empty());
+  auto third = validate_json(json{"Ax", "By", "Dz"}, prefix_schema(1, 4, later));
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_THAT(third[0], HasSubstr("/2"));
+}
+
+TEST(JsonSchemaToGbnf, PrefixItemsNeedItemsForElementsBeyondThem) {
+  EXPECT_TRUE(json_schema_to_gbnf(prefix_schema(2, 2)));
+  EXPECT_TRUE(json_schema_to_gbnf(prefix_schema(0, 1)));
+  EXPECT_TRUE(json_schema_to_gbnf(prefix_schema(1, std::nullopt, json{{"type", "string"}})));
+  auto unbounded = json_schema_to_gbnf(prefix_schema(2, std::nullopt));
+  ASSERT_FALSE(unbounded);
+  EXPECT_THAT(unbounded.error().message, HasSubstr("\"items\""));
+  EXPECT_EQ(validate_json(json{"Ax"}, prefix_schema(2, std::nullopt)).size(), 1u);  // same refusal
+  auto not_a_list =
+      json_schema_to_gbnf(json{{"type", "array"}, {"prefixItems", {{"type", "string"}}}});
+  ASSERT_FALSE(not_a_list);
+  EXPECT_THAT(not_a_list.error().message, HasSubstr("prefixItems"));
 }
 
 TEST(JsonSchemaValidate, PatternsMatchTheWholeString) {
@@ -707,6 +751,26 @@ TEST_F(JsonSchemaLlama, AcceptsOptionalPropertiesAndScalars) {
   std::string empty = gbnf({{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", 0}});
   EXPECT_TRUE(accepts(empty, "[]"));
   EXPECT_FALSE(accepts(empty, R"([""])"));
+}
+
+TEST_F(JsonSchemaLlama, PrefixItemsGrammarsAgreeWithTheValidator) {
+  const json later = {{"type", "string"}, {"pattern", "^C.*$"}};
+  const std::vector<std::pair<json, std::vector<std::string>>> schemas = {
+      {prefix_schema(2, 2),
+       {R"(["Ax","By"])", R"(["Bx","Ay"])", R"(["Ax"])", R"(["Ax","By","Bz"])"}},
+      {prefix_schema(0, 2),
+       {"[]", R"(["Ax"])", R"(["By"])", R"(["Ax","By"])", R"(["Ax","Bx","C"])"}},
+      {prefix_schema(1, 4, later),
+       {R"(["Ax"])", R"(["Ax","By","Cz"])", R"(["Ax","By","Cz","Cw"])", R"(["Ax","By","Dz"])",
+        R"(["Ax","By","C1","C2","C3"])", "[]"}},
+  };
+  for (const auto& [schema, texts] : schemas) {
+    const std::string grammar = gbnf(schema);
+    for (const auto& text : texts) {
+      const bool valid = validate_json(json::parse(text), schema).empty();
+      EXPECT_EQ(accepts(grammar, text), valid) << schema.dump() << " on " << text;
+    }
+  }
 }
 
 TEST_F(JsonSchemaLlama, PatternGrammarsAgreeWithTheValidator) {
