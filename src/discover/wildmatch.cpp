@@ -2,11 +2,16 @@
 // itself (tests/discover/ignore_test.cpp uses `git check-ignore` as the oracle): `*`, `?` and
 // brackets never match `/`, `**` as a whole path component matches any number of directories.
 // Matching is recursive only at stars and stops early when further text cannot help, which keeps
-// it linear in practice; it allocates nothing. Thread-safety: a pure function. Errors: none — a
-// malformed pattern (an unclosed bracket, an unknown class) matches nothing.
+// it linear in practice. A star met inside another star's loop (where hostile patterns such as
+// many `**/` against many '/' would take exponential time) remembers each (pattern, text)
+// position's outcome, so no position is matched twice: polynomial time for any input, and a
+// table of (pattern + 1) x (text + 1) bytes only for such patterns; single-star patterns allocate
+// nothing. Thread-safety: a pure function. Errors: none — a malformed pattern (an unclosed
+// bracket, an unknown class) matches nothing.
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "discover/ignore.hpp"
 #include "discover/ignore_internal.hpp"
@@ -103,8 +108,27 @@ class Wildmatcher {
  private:
   char pat(size_t i) const { return i < m_p.size() ? m_p[i] : '\0'; }
 
+  // run(pi, ti), remembered once a star is matched inside another star's loop.
+  Wild run_once(size_t pi, size_t ti) const {
+    if (m_memo.empty())
+      return run(pi, ti);
+    std::uint8_t& known = m_memo[pi * (m_t.size() + 1) + ti];
+    if (known == 0)
+      known = static_cast<std::uint8_t>(static_cast<std::uint8_t>(run(pi, ti)) + 1);
+    return static_cast<Wild>(known - 1);
+  }
+
   // `*`, `**` or a longer run of stars at m_p[pi], text from ti.
   Wild star(size_t pi, size_t ti) const {
+    if (m_stars_open > 0 && m_memo.empty())
+      m_memo.assign((m_p.size() + 1) * (m_t.size() + 1), 0);
+    ++m_stars_open;
+    const Wild outcome = star_from(pi, ti);
+    --m_stars_open;
+    return outcome;
+  }
+
+  Wild star_from(size_t pi, size_t ti) const {
     const size_t first = pi;
     bool crosses_slash = false;
     ++pi;
@@ -117,7 +141,7 @@ class Wildmatcher {
           pi == m_p.size() || m_p[pi] == '/' || (m_p[pi] == '\\' && pat(pi + 1) == '/');
       if (starts_component && ends_component) {
         // `**/` may match no directory at all: try the rest right here first.
-        if (pat(pi) == '/' && run(pi + 1, ti) == Wild::match)
+        if (pat(pi) == '/' && run_once(pi + 1, ti) == Wild::match)
           return Wild::match;
         crosses_slash = true;
       }
@@ -132,7 +156,7 @@ class Wildmatcher {
       const size_t slash = m_t.find('/', ti);
       if (slash == std::string_view::npos)
         return Wild::no_match;
-      return run(pi, slash);
+      return run_once(pi, slash);
     }
     const char next = m_p[pi];
     for (; ti < m_t.size(); ++ti) {
@@ -143,7 +167,7 @@ class Wildmatcher {
         if (ti == m_t.size() || m_t[ti] != next)
           return Wild::no_match;
       }
-      const Wild rest = run(pi, ti);
+      const Wild rest = run_once(pi, ti);
       if (rest != Wild::no_match) {
         if (!crosses_slash || rest != Wild::abort_to_double_star)
           return rest;
@@ -212,6 +236,8 @@ class Wildmatcher {
 
   std::string_view m_p;
   std::string_view m_t;
+  mutable int m_stars_open = 0;              // star() calls on the stack
+  mutable std::vector<std::uint8_t> m_memo;  // run()'s outcome + 1 by (pi, ti); 0: not yet
 };
 
 bool wild(std::string_view pattern, std::string_view text) {
