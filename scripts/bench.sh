@@ -27,7 +27,8 @@
 # of at most 256 tokens (N: only the first N files, a trial). scripts/peers/run.py drives it and
 # writes report.md (the table), reading-A.md ... (20 pairs per tool for a blind reading) and
 # reading-key.json under $G2D_PEERS_OUT (default build/peers/). G2D_PEERS_MODES: git2dataset's
-# generation modes to run (default two_step,pairs).
+# generation modes to run (default two_step,pairs). G2D_PEERS_RUNS: synthetic-data-kit's runs
+# (default 3; its row is the median one — its time varied 2x between single runs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -128,7 +129,7 @@ if [[ "$which" == peers ]]; then
   "$G2D_PEERS_VENV/bin/python" "$here/peers/run.py" --g2d "$root/build/release/src/git2dataset" \
     --sdk-venv "$G2D_PEERS_VENV" --server "$server" --model "$G2D_QUALITY_MODEL" \
     --corpus "$corpus" --out "${G2D_PEERS_OUT:-$root/build/peers}" --files "${2:-0}" \
-    --modes "${G2D_PEERS_MODES:-two_step,pairs}"
+    --modes "${G2D_PEERS_MODES:-two_step,pairs}" --peer-runs "${G2D_PEERS_RUNS:-3}"
   echo "$(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD), $(nproc) cores" \
     "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average" \
     "before: $load; after: $(uptime | sed 's/.*load average: //')"

@@ -113,6 +113,17 @@ def measure(tool, pairs, seconds, files, tokens, calls=None, tokens_note=""):
             "tokens_note": tokens_note}
 
 
+def median_run(runs):
+    """The row of the run of median speed (usable pairs per minute) among one tool's `runs`; of an
+    even count, the faster of the middle two (the ratios against the peer are not flattered by its
+    slower run). With more than one run the row lists every run's seconds under "runs"."""
+    ordered = sorted(runs, key=lambda r: r["usable_per_minute"])
+    row = dict(ordered[len(ordered) // 2])
+    if len(runs) > 1:
+        row["runs"] = [r["seconds"] for r in runs]
+    return row
+
+
 def table(rows):
     """Markdown table; ratios against rows[0] (the peer tool)."""
     ref = rows[0]["usable_per_minute"] if rows else math.nan
@@ -123,8 +134,12 @@ def table(rows):
     for r in rows:
         ratio = r["usable_per_minute"] / ref if ref and not math.isnan(ref) else math.nan
         note = f" ({r['tokens_note']})" if r["tokens_note"] else ""
+        tool = r["tool"]
+        if r.get("runs"):
+            tool += (f" (median of {len(r['runs'])} runs: "
+                     f"{', '.join(f'{s:.0f}' for s in r['runs'])} s)")
         calls = "-" if math.isnan(r["calls_per_usable"]) else f"{r['calls_per_usable']:.2f}"
-        out.append(f"| {r['tool']} | {r['usable']} ({r['pairs']}) | {r['seconds']:.0f} | "
+        out.append(f"| {tool} | {r['usable']} ({r['pairs']}) | {r['seconds']:.0f} | "
                    f"{r['usable_per_minute']:.1f} | {ratio:.2f}x | "
                    f"{calls} | "
                    f"{r['predicted_per_usable']:.0f}{note} | {r['prompt_per_file']:.0f}{note} |")

@@ -3,7 +3,7 @@
 
     run.py --g2d BIN --sdk-venv DIR --server BIN --model GGUF --corpus REPO --out DIR
            [--files N] [--threads 2] [--ctx 4096] [--slots 4] [--samples 20] [--seed 2026]
-           [--modes two_step,pairs]
+           [--modes two_step,pairs] [--peer-runs 1]
 
 Runs under synthetic-data-kit's venv python (it needs PyYAML to write that tool's configuration).
 On the corpus's source files (the first N with --files, for a trial), each tool in turn:
@@ -17,6 +17,9 @@ evaluated, which would credit one tool with another's work), each with the same 
 --metrics, a free loopback port, --slots slots of --ctx tokens each, --threads threads. Token
 counts come from /metrics read before and after each tool; the embedded engine's from its
 database (answers' calls only: that is what it stores).
+--peer-runs N runs synthetic-data-kit N times, each on a fresh server; its row is the run of
+median speed, and lists each run's time (its own time varies most between runs: its summary call
+samples at temperature 0.7 and may loop to its budget).
 Writes to --out: report.md (the table), report.json, reading-A.md ... (samples drawn with --seed,
 one file per tool under a letter assigned by the seed, for a blind reading) and reading-key.json
 (which letter is which tool), and each tool's folder with its logs and output.
@@ -213,6 +216,8 @@ def main(argv):
     ap.add_argument("--slots", type=int, default=4)
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--peer-runs", type=int, default=1,
+                    help="synthetic-data-kit's runs; its row is the median one")
     ap.add_argument("--modes", default="two_step,pairs",
                     help="git2dataset's generation modes to run, comma-separated")
     args = ap.parse_args(argv)
@@ -224,8 +229,6 @@ def main(argv):
     args.repo = os.path.join(args.out, "corpus")
     make_repo(args.corpus, files, args.repo)
     modes = [m for m in args.modes.split(",") if m]
-    sdk_dir = os.path.join(args.out, "synthetic-data-kit")
-    os.makedirs(sdk_dir)
 
     rows, pairs_of = [], {}
     # Each tool gets a server of its own, started fresh: llama-server keeps prompts it evaluated
@@ -240,10 +243,15 @@ def main(argv):
         finally:
             server.stop()
 
-    def sdk(server):
-        pairs, seconds, tokens, calls = run_sdk(args, server, files, sdk_dir)
-        return peers.measure("synthetic-data-kit 0.0.5 (llama-server)", pairs, seconds,
-                             len(files), tokens, calls), pairs
+    def sdk(run_dir):
+        def run(server):
+            os.makedirs(run_dir)
+            pairs, seconds, tokens, calls = run_sdk(args, server, files, run_dir)
+            row = peers.measure("synthetic-data-kit 0.0.5 (llama-server)", pairs, seconds,
+                                len(files), tokens, calls)
+            row["pairs_drawn"] = pairs
+            return row
+        return run
 
     def g2d(mode):
         def run(server):
@@ -255,7 +263,17 @@ def main(argv):
                                  server.calls() - calls), pairs
         return run
 
-    for name, run in [("sdk", sdk)] + [(f"g2d-{mode}", g2d(mode)) for mode in modes]:
+    peer_runs = []
+    for i in range(1, args.peer_runs + 1):
+        suffix = "" if args.peer_runs == 1 else f"-{i}"
+        peer_runs.append(on_server(f"sdk{suffix}",
+                                   sdk(os.path.join(args.out, f"synthetic-data-kit{suffix}"))))
+    peer = peers.median_run(peer_runs)
+    pairs_of[peer["tool"]] = peer.pop("pairs_drawn")
+    for r in peer_runs:
+        r.pop("pairs_drawn", None)
+    rows.append(peer)
+    for name, run in [(f"g2d-{mode}", g2d(mode)) for mode in modes]:
         row, pairs = on_server(name, run)
         rows.append(row)
         pairs_of[row["tool"]] = pairs

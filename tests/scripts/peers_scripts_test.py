@@ -139,6 +139,23 @@ class Table(unittest.TestCase):
         self.assertIn("| peer | 0 (0) |", peers.table([r]))
 
 
+class Median(unittest.TestCase):
+    def test_the_run_of_median_speed_stands_for_all_and_the_table_lists_each(self):
+        ok = {"question": "Q?", "answer": "A", "file": "f"}
+        tokens = {"prompt_tokens": 10, "predicted_tokens": 10}
+        runs = [peers.measure("peer", [ok] * 6, s, 3, tokens) for s in (120, 60, 240)]
+        row = peers.median_run(runs)
+        self.assertEqual(row["seconds"], 120)  # 3.0 / min: the middle of 1.5, 3.0 and 6.0
+        self.assertEqual(row["runs"], [120, 60, 240])
+        line = peers.table([row]).splitlines()[2]
+        self.assertIn("| peer (median of 3 runs: 120, 60, 240 s) | 6 (6) | 120 | 3.0 |", line)
+        # An even count: the faster of the two middle runs (the ratios against the peer are not
+        # flattered by its slower run).
+        two = peers.median_run(runs[:2])
+        self.assertEqual(two["seconds"], 60)
+        self.assertNotIn("runs", peers.median_run(runs[:1]))
+
+
 class Reading(unittest.TestCase):
     def test_a_fixed_seed_draws_the_same_usable_pairs(self):
         pairs = [{"question": f"Q{i}?", "answer": f"A{i}", "file": f"f{i}.py"} for i in range(30)]
