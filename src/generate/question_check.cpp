@@ -89,6 +89,21 @@ constexpr std::array<std::string_view, 14> k_second_question{
     " and why ",   " and how ",  " and what ",  " and is it ",
 };
 
+// Words a question cannot end with (before its '?'): a grammar's length cap, or the model, cut it
+// mid-sentence. Prepositions can end a question ("What does `f` depend on?"); these cannot.
+constexpr std::array<std::string_view, 12> k_no_last_word{
+    "a", "an", "and", "but", "if", "or", "than", "the", "when", "whether", "while", "whose"};
+
+bool stops_mid_sentence(std::string_view question) {
+  std::string_view body = trim(question.substr(0, question.rfind('?')));
+  if (body.empty() || body.back() == '-' || body.back() == ',')
+    return !body.empty();
+  const size_t space = body.find_last_of(" \t");
+  const std::string last =
+      to_lower(space == std::string_view::npos ? body : body.substr(space + 1));
+  return std::find(k_no_last_word.begin(), k_no_last_word.end(), last) != k_no_last_word.end();
+}
+
 bool joins_two_questions(std::string_view question) {
   std::string prose;  // lower case, each code span one placeholder word (spaced: "is`f`")
   prose.reserve(question.size());
@@ -145,6 +160,8 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
     return fail(ErrorKind::bad_output, "repeats the prompt's own words: {}", question);
   if (joins_two_questions(question))
     return fail(ErrorKind::bad_output, "two questions in one: {}", question);
+  if (stops_mid_sentence(question))
+    return fail(ErrorKind::bad_output, "stops mid-sentence: {}", question);
   if (!quality::names_code(question, code))
     return fail(ErrorKind::bad_output, "names nothing in its code: {}", question);
   return std::string(question);

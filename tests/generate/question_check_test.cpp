@@ -78,6 +78,21 @@ TEST(QuestionCheck, TwoQuestionsJoinedByAndAreRefused) {
             "What does `a, and why` mean in `add`?");
 }
 
+// A question the grammar's length cap (or the model) ended mid-sentence: its last word cannot end
+// a question. Prepositions can ("What does `add` depend on?"), articles and joiners cannot.
+TEST(QuestionCheck, AQuestionThatStopsMidSentenceIsRefused) {
+  EXPECT_THAT(
+      usable("What happens if `add` is called with a string that is not a number or a non-?"),
+      HasSubstr("stops mid-sentence"));
+  EXPECT_THAT(usable("What does the `add` function return when?"), HasSubstr("stops mid-sentence"));
+  EXPECT_THAT(usable("How does `add` handle a value of the?"), HasSubstr("stops mid-sentence"));
+  EXPECT_THAT(usable("Does `add` check `a` and?"), HasSubstr("stops mid-sentence"));
+  EXPECT_EQ(usable("What does `add` depend on?"), "What does `add` depend on?");
+  EXPECT_EQ(usable("What is `add` used for?"), "What is `add` used for?");
+  EXPECT_EQ(usable("Which value does `add` return when `a` is `-1`?"),
+            "Which value does `add` return when `a` is `-1`?");
+}
+
 TEST(QuestionCheck, AnOverlongQuestionIsRefused) {
   std::string longest = "Why does `add` " + std::string(300, 'x') + "?";
   EXPECT_THAT(usable(longest), HasSubstr("too long"));
