@@ -46,7 +46,10 @@ class PrepareDryRun : public ::testing::Test {
     fs::create_directories(repo);
     git({"init", "-q"});
     test::write_file(repo / "a.c", "int add(int a, int b) { return a + b; }\n");
-    test::write_file(repo / "b.py", std::string("b = 1\npassword = \"") + kPlanted + "\"\n");
+    // A secret beside code the tiny model can ask about (a file of two assignments gave it
+    // nothing to name once its questions were shaped by kind).
+    test::write_file(repo / "b.py", std::string("b = 1\npassword = \"") + kPlanted +
+                                        "\"\n\n\ndef greet(name):\n    return \"hi \" + name\n");
     test::write_file(repo / "README.md", "# r\n");
     test::write_file(repo / ".env", "TOKEN=secret\n");
     test::write_file(repo / "big.c", std::string(5000, 'x'));
