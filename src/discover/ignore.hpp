@@ -29,7 +29,8 @@
 namespace g2d::discover {
 
 // Whether `text` matches the glob `pattern` with git's wildmatch rules (WM_PATHNAME: `*` and `?`
-// do not match `/`; `**` as above).
+// do not match `/`; `**` as above). Polynomial time for any input; a pattern or text over 4096
+// bytes (longer than any path) matches nothing.
 bool wildmatch(std::string_view pattern, std::string_view text);
 
 enum class IgnoreMatch { none, ignored, included };  // included: the last match was a `!` pattern

@@ -2,12 +2,13 @@
 // itself (tests/discover/ignore_test.cpp uses `git check-ignore` as the oracle): `*`, `?` and
 // brackets never match `/`, `**` as a whole path component matches any number of directories.
 // Matching is recursive only at stars and stops early when further text cannot help, which keeps
-// it linear in practice. A star met inside another star's loop (where hostile patterns such as
-// many `**/` against many '/' would take exponential time) remembers each (pattern, text)
-// position's outcome, so no position is matched twice: polynomial time for any input, and a
-// table of (pattern + 1) x (text + 1) bytes only for such patterns; single-star patterns allocate
-// nothing. Thread-safety: a pure function. Errors: none — a malformed pattern (an unclosed
-// bracket, an unknown class) matches nothing.
+// it linear in practice. Where it is not (hostile patterns such as many `**/` against many '/'
+// took exponential time), the outcome of each (pattern, text) position is remembered once the
+// recursion passes a budget linear in the input, so no position is matched twice: polynomial
+// time for any input (about pattern x text steps), with two tables of (pattern + 1) x (text + 1)
+// bytes only then. A pattern or text over 4096 bytes (longer than any path) matches nothing, which
+// bounds the tables at 32 MiB. Thread-safety: a pure function. Errors: none — a malformed pattern
+// (an unclosed bracket, an unknown class) matches nothing.
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -27,6 +28,9 @@ using detail::is_glob_special;
 enum class Wild : std::uint8_t { match, no_match, abort_all, abort_to_double_star };
 
 enum class Bracket : std::uint8_t { hit, miss, malformed };
+
+// A pattern or path longer than this matches nothing (git's paths are at most PATH_MAX).
+constexpr std::size_t k_max_wild_bytes = 4096;
 
 // `[:name:]` holds `c`? nullopt for an unknown class name. ASCII only, as in git.
 std::optional<bool> in_class(std::string_view name, unsigned char c) {
@@ -108,11 +112,19 @@ class Wildmatcher {
  private:
   char pat(size_t i) const { return i < m_p.size() ? m_p[i] : '\0'; }
 
-  // run(pi, ti), remembered once a star is matched inside another star's loop.
+  size_t at(size_t pi, size_t ti) const { return pi * (m_t.size() + 1) + ti; }
+
+  // run(pi, ti) from inside a star's loop. Once such calls exceed a budget linear in the input
+  // (hostile patterns: many `**/` against many '/'), each outcome is remembered, so no position
+  // is matched twice; the common patterns stay within the budget and allocate nothing.
   Wild run_once(size_t pi, size_t ti) const {
-    if (m_memo.empty())
-      return run(pi, ti);
-    std::uint8_t& known = m_memo[pi * (m_t.size() + 1) + ti];
+    if (m_memo.empty()) {
+      if (++m_calls <= 4 * (m_p.size() + m_t.size()) + 64)
+        return run(pi, ti);
+      m_memo.assign((m_p.size() + 1) * (m_t.size() + 1), 0);
+      m_loops.assign(m_memo.size(), 0);
+    }
+    std::uint8_t& known = m_memo[at(pi, ti)];
     if (known == 0)
       known = static_cast<std::uint8_t>(static_cast<std::uint8_t>(run(pi, ti)) + 1);
     return static_cast<Wild>(known - 1);
@@ -120,15 +132,6 @@ class Wildmatcher {
 
   // `*`, `**` or a longer run of stars at m_p[pi], text from ti.
   Wild star(size_t pi, size_t ti) const {
-    if (m_stars_open > 0 && m_memo.empty())
-      m_memo.assign((m_p.size() + 1) * (m_t.size() + 1), 0);
-    ++m_stars_open;
-    const Wild outcome = star_from(pi, ti);
-    --m_stars_open;
-    return outcome;
-  }
-
-  Wild star_from(size_t pi, size_t ti) const {
     const size_t first = pi;
     bool crosses_slash = false;
     ++pi;
@@ -158,24 +161,48 @@ class Wildmatcher {
         return Wild::no_match;
       return run_once(pi, slash);
     }
+    return star_loop(pi, ti, crosses_slash);
+  }
+
+  // A star's loop over the text from ti, the rest of the pattern at m_p[pi]: the outcome at the
+  // first text position that decides, else abort_all. With the tables, the outcome from each
+  // position the loop tries is remembered too, so the loop from a later position is one lookup
+  // (without it, each of many `**/` would walk the rest of the text again).
+  Wild star_loop(size_t pi, size_t ti, bool crosses_slash) const {
     const char next = m_p[pi];
+    std::vector<size_t> tried;  // with the tables: the positions that share this outcome
+    Wild outcome = Wild::abort_all;
     for (; ti < m_t.size(); ++ti) {
       if (!is_glob_special(next)) {
         // A literal follows: skip text up to its next occurrence (within the component).
         while (ti < m_t.size() && m_t[ti] != next && (crosses_slash || m_t[ti] != '/'))
           ++ti;
-        if (ti == m_t.size() || m_t[ti] != next)
-          return Wild::no_match;
+        if (ti == m_t.size() || m_t[ti] != next) {
+          outcome = Wild::no_match;
+          break;
+        }
+      }
+      if (!m_loops.empty()) {
+        if (const std::uint8_t known = m_loops[at(pi, ti)]; known != 0) {
+          outcome = static_cast<Wild>(known - 1);
+          break;
+        }
+        tried.push_back(ti);
       }
       const Wild rest = run_once(pi, ti);
       if (rest != Wild::no_match) {
-        if (!crosses_slash || rest != Wild::abort_to_double_star)
-          return rest;
+        if (!crosses_slash || rest != Wild::abort_to_double_star) {
+          outcome = rest;
+          break;
+        }
       } else if (!crosses_slash && m_t[ti] == '/') {
-        return Wild::abort_to_double_star;
+        outcome = Wild::abort_to_double_star;
+        break;
       }
     }
-    return Wild::abort_all;
+    for (const size_t position : tried)
+      m_loops[at(pi, position)] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(outcome) + 1);
+    return outcome;
   }
 
   // A bracket expression whose first member is at m_p[pi]; leaves pi on its closing ']'. The
@@ -236,11 +263,15 @@ class Wildmatcher {
 
   std::string_view m_p;
   std::string_view m_t;
-  mutable int m_stars_open = 0;              // star() calls on the stack
-  mutable std::vector<std::uint8_t> m_memo;  // run()'s outcome + 1 by (pi, ti); 0: not yet
+  mutable std::size_t m_calls = 0;            // run_once calls before the table
+  mutable std::vector<std::uint8_t> m_memo;   // run()'s outcome + 1 by (pi, ti); 0: not yet
+  mutable std::vector<std::uint8_t> m_loops;  // star_loop()'s, the same way
 };
 
 bool wild(std::string_view pattern, std::string_view text) {
+  // Longer than any path (PATH_MAX): no real pattern; it keeps the tables within 32 MiB.
+  if (pattern.size() > k_max_wild_bytes || text.size() > k_max_wild_bytes)
+    return false;
   return Wildmatcher(pattern, text).run(0, 0) == Wild::match;
 }
 

@@ -98,9 +98,9 @@ bool stops_mid_sentence(std::string_view question) {
   std::string_view body = trim(question.substr(0, question.rfind('?')));
   if (body.empty() || body.back() == '-' || body.back() == ',')
     return !body.empty();
+  // As written: "... or A?" may end on a name, "... or a?" on the article.
   const size_t space = body.find_last_of(" \t");
-  const std::string last =
-      to_lower(space == std::string_view::npos ? body : body.substr(space + 1));
+  const std::string_view last = space == std::string_view::npos ? body : body.substr(space + 1);
   return std::find(k_no_last_word.begin(), k_no_last_word.end(), last) != k_no_last_word.end();
 }
 

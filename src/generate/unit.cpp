@@ -349,11 +349,9 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
       spent = std::move(got->spent);
       questions = have.questions;
       if (std::ssize(have.questions) < options.questions) {
-        auto more = ask_questions(backend, prompts, unit, options, stop, have.questions);
-        if (more)
-          questions = std::move(*more);
-        else if (more.error().kind != ErrorKind::bad_output)
-          return tl::unexpected(more.error());
+        // Never fails (it has the kept ones); a call that failed for good leaves them as they are,
+        // and the answer calls meet the same cause.
+        questions = ask_questions(backend, prompts, unit, options, stop, have.questions);
       }
       if (hooks.on_questions && questions->size() > have.questions.size())
         hooks.on_questions(*questions);

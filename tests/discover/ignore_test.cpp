@@ -72,6 +72,17 @@ TEST(Wildmatch, ManyDoubleStarsAgainstManySlashesAreQuick) {
   for (int i = 0; i < 40; ++i)
     stars += "*a";
   EXPECT_FALSE(wildmatch(stars + "b", std::string(300, 'a')));
+  // Steps grow with pattern x text, not faster: 1,000 `**/` against 2,000 '/'.
+  std::string many;
+  for (int i = 0; i < 1000; ++i)
+    many += "**/";
+  EXPECT_FALSE(wildmatch(many + "*/x", std::string(2000, '/') + "y"));
+  EXPECT_TRUE(wildmatch(many + "y", std::string(2000, '/') + "y"));
+  // Patterns and paths up to 4096 bytes are matched; one byte more matches nothing.
+  const std::string longest(4096, 'a');
+  EXPECT_TRUE(wildmatch(longest, longest));
+  EXPECT_FALSE(wildmatch(longest + "a", longest + "a"));
+  EXPECT_FALSE(wildmatch("**", longest + "a"));
 }
 
 TEST(Wildmatch, StarAndQuestionMarkStopAtSlash) {

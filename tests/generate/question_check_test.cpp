@@ -89,6 +89,7 @@ TEST(QuestionCheck, AQuestionThatStopsMidSentenceIsRefused) {
   EXPECT_THAT(usable("Does `add` check `a` and?"), HasSubstr("stops mid-sentence"));
   EXPECT_EQ(usable("What does `add` depend on?"), "What does `add` depend on?");
   EXPECT_EQ(usable("What is `add` used for?"), "What is `add` used for?");
+  EXPECT_EQ(usable("Does `add` take `B` or A?"), "Does `add` take `B` or A?");  // a name
   EXPECT_EQ(usable("Which value does `add` return when `a` is `-1`?"),
             "Which value does `add` return when `a` is `-1`?");
 }

@@ -551,9 +551,19 @@ TEST(GenerateUnit, PairsModeReportsTheQuestionOfACutPairBeforeItsAnswer) {
       echo_answer);
   std::vector<std::vector<std::string>> reported;
   std::map<int, Pair> answers;
+  std::vector<std::string> events;  // in order: "questions N", "answer I"
+  std::mutex events_mutex;          // answers come from their own threads
   UnitHooks hooks;
-  hooks.on_questions = [&](const std::vector<std::string>& q) { reported.push_back(q); };
-  hooks.on_answer = [&](int i, const Pair& p) { answers[i] = p; };
+  hooks.on_questions = [&](const std::vector<std::string>& q) {
+    std::lock_guard lock(events_mutex);
+    reported.push_back(q);
+    events.push_back("questions " + std::to_string(q.size()));
+  };
+  hooks.on_answer = [&](int i, const Pair& p) {
+    std::lock_guard lock(events_mutex);
+    answers[i] = p;
+    events.push_back("answer " + std::to_string(i));
+  };
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(2), {}, {}, hooks);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 2u);
@@ -564,6 +574,9 @@ TEST(GenerateUnit, PairsModeReportsTheQuestionOfACutPairBeforeItsAnswer) {
             (std::vector<std::string>{k_three_pairs[0].first, k_three_pairs[1].first}));
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[1].question, k_three_pairs[1].first);
+  // Both questions are kept before the cut one's answer comes, so a crash in between resumes with
+  // them (the resume path is PairsModeResumesWithTheKnownQuestions).
+  EXPECT_EQ(events, (std::vector<std::string>{"questions 2", "answer 0", "answer 1"}));
   EXPECT_EQ(backend.question_calls(), 1);
   EXPECT_EQ(backend.answer_calls(), 1);
 }

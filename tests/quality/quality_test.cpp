@@ -765,7 +765,9 @@ TEST(TextFlags, EachRuleOfTheQuestionAndAnswerTextGivesItsFlag) {
       has(text_flags("What does `add` return?", "It returns the total.", ""), Flag::names_no_code));
   // In enum order, each once.
   auto flags = text_flags("x", "", code);
+  EXPECT_FALSE(flags.empty());
   EXPECT_TRUE(std::is_sorted(flags.begin(), flags.end()));
+  EXPECT_EQ(std::adjacent_find(flags.begin(), flags.end()), flags.end());
 }
 
 }  // namespace
