@@ -3,12 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <functional>
 #include <map>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "core/text.hpp"
 #include "generate/question_check.hpp"
@@ -90,9 +87,9 @@ const std::array<TemplateFile, 5>& template_files() {
       {"code.txt",
        &PromptSet::code,
        {"path", "language", "line_start", "line_end", "scope", "code"}},
-      {"questions.txt", &PromptSet::questions, {"count", "kinds"}},
+      {"questions.txt", &PromptSet::questions, {"count"}},
       {"answer.txt", &PromptSet::answer, {"question"}},
-      {"pairs.txt", &PromptSet::pairs, {"count", "kinds"}},
+      {"pairs.txt", &PromptSet::pairs, {"count"}},
   }};
   return files;
 }
@@ -174,72 +171,37 @@ Result<PromptSet> load_prompts(const fs::path& dir) {
   return set;
 }
 
-namespace {
+// One question naming one identifier in backticks: a capital letter first, a `name`, one '?' at
+// the end (195 characters at most, within k_max_question_chars).
+constexpr const char* k_question_pattern =
+    "^[A-Z][^`?\\n]{2,70}`[A-Za-z_][A-Za-z0-9_.:]{0,40}`[^?\\n]{0,80}\\?$";
 
-// The kinds of question the places of a list ask in turn (a small model asks "What does `X` do?"
-// of everything unless each place is shaped): a pattern for the opening word(s), with the space
-// after them, and those words as the prompt names them. Only the words: a description of a kind
-// ("what something does, holds or returns") is what a small model copies into its questions.
-struct QuestionKind {
-  const char* opening;
-  const char* words;
-};
-constexpr std::array<QuestionKind, 3> k_kinds{{
-    {"What ", "\"What\""},
-    {"How ", "\"How\""},
-    {"(?:What happens (?:if|when)|Does|Is|Can|When|Which|Why) ",
-     "one of \"What happens if\", \"Does\", \"Is\", \"Can\", \"When\", \"Which\" or \"Why\""},
-}};
-
-const QuestionKind& kind_at(int place) {
-  return k_kinds[static_cast<size_t>(place) % k_kinds.size()];
-}
-
-// One question of the kind at `place`, naming one identifier in backticks: its opening word, a
-// `name`, one '?' at the end (200 characters at most: k_max_question_chars).
-nlohmann::json question_item(int place) {
-  const std::string pattern = std::string("^") + kind_at(place).opening +
-                              "[^`?\\n]{0,48}`[A-Za-z_][A-Za-z0-9_.:]{0,40}`[^?\\n]{0,90}\\?$";
-  return {{"type", "string"},
-          {"minLength", k_min_question_chars},
-          {"maxLength", k_max_question_chars},
-          {"pattern", pattern}};
-}
-
-// `count` items, one per place from `first`, each made by `item(place)`.
-nlohmann::json places(int count, int first, const std::function<nlohmann::json(int)>& item) {
-  nlohmann::json list = nlohmann::json::array();
-  for (int i = 0; i < count; ++i)
-    list.push_back(item(first + i));
-  return list;
-}
-
-}  // namespace
-
-nlohmann::json questions_schema(int count, int first) {
+nlohmann::json questions_schema(int count) {
   return {{"type", "object"},
           {"properties",
            {{"questions",
              {{"type", "array"},
-              {"prefixItems", places(count, first, question_item)},
+              {"items",
+               {{"type", "string"},
+                {"minLength", k_min_question_chars},
+                {"maxLength", k_max_question_chars},
+                {"pattern", k_question_pattern}}},
               {"minItems", count},
               {"maxItems", count}}}}},
           {"required", {"questions"}}};
 }
 
-nlohmann::json pairs_schema(int count, int first) {
-  auto pair = [](int place) {
-    return nlohmann::json{{"type", "object"},
-                          {"properties",
-                           {{"question", question_item(place)},
-                            {"response", {{"type", "string"}, {"minLength", 1}}}}},
-                          {"required", {"question", "response"}}};
-  };
+nlohmann::json pairs_schema(int count) {
+  nlohmann::json question = questions_schema(1)["properties"]["questions"]["items"];
   return {{"type", "object"},
           {"properties",
            {{"pairs",
              {{"type", "array"},
-              {"prefixItems", places(count, first, pair)},
+              {"items",
+               {{"type", "object"},
+                {"properties",
+                 {{"question", question}, {"response", {{"type", "string"}, {"minLength", 1}}}}},
+                {"required", {"question", "response"}}}},
               {"minItems", count},
               {"maxItems", count}}}}},
           {"required", {"pairs"}}};
@@ -264,25 +226,11 @@ std::string prompts_version(const PromptSet& prompts, GenerationMode mode) {
   return prompts.version + "+pairs-" + sys::sha256_hex(prompts.pairs).substr(0, 12);
 }
 
-namespace {}  // namespace
-
-std::string kinds_text(int count, int first) {
-  if (count == 1)
-    return fmt::format("Start the question with {}.", kind_at(first).words);
-  std::string text;
-  for (int i = 0; i < count; ++i) {
-    text += fmt::format("{}uestion {} with {}", i == 0 ? "Start q" : ", q", i + 1,
-                        kind_at(first + i).words);
-  }
-  return text + ".";
-}
-
 namespace {
 
 // A task for `count` more, listing those the unit has so that the model writes others.
 std::string task_for(std::string_view tmpl, int count, const std::vector<std::string>& asked) {
-  std::string task = render(tmpl, {{"count", std::to_string(count)},
-                                   {"kinds", kinds_text(count, static_cast<int>(asked.size()))}});
+  std::string task = render(tmpl, {{"count", std::to_string(count)}});
   if (!asked.empty()) {
     task +=
         "\n\nThese questions are already written; write different ones, about other parts of "

@@ -74,16 +74,9 @@ struct CodeUnit {
 };
 
 // {"questions": [exactly `count` strings of k_min_question_chars to k_max_question_chars
-// characters, each shaped by a pattern: a name in backticks, one '?' at the end, and the opening
-// of its place's kind]}. Places ask, in turn: what (something does, holds, returns), how (it works,
-// is used), then which / when / why or a yes/no question; `first` is the place of the first one (a
-// further call for missing questions goes on from the kept ones). A grammar-constrained backend
-// can then write nothing else.
-nlohmann::json questions_schema(int count, int first = 0);
-
-// What {{kinds}} says of `count` places from `first`: the words each question starts with, as the
-// schema shapes them ("Start question 1 with "What", question 2 with "How", ...").
-std::string kinds_text(int count, int first);
+// characters, each shaped by a pattern: a capital letter first, a name in backticks, one '?' at
+// the end]}. A grammar-constrained backend can then write nothing else.
+nlohmann::json questions_schema(int count);
 
 // The token budget of a questions call for `count` questions: the longest reply the schema allows
 // (every question at its longest, at most one token a character, and the JSON around them), so a
@@ -91,11 +84,10 @@ std::string kinds_text(int count, int first);
 // cap, not what is paid.
 int questions_budget(int count);
 
-// {"pairs": [exactly `count` objects {"question": a string shaped as questions_schema's for its
-// place, "response": a non-empty string}]}. The keys sort in the order they are written (a grammar
-// built from the schema writes an object's properties in key order): each question before its
-// answer.
-nlohmann::json pairs_schema(int count, int first = 0);
+// {"pairs": [exactly `count` objects {"question": a string shaped as questions_schema's,
+// "response": a non-empty string}]}. The keys sort in the order they are written (a grammar built
+// from the schema writes an object's properties in key order): each question before its answer.
+nlohmann::json pairs_schema(int count);
 
 // A pairs call's token budget: every question at its longest (as questions_budget) and every
 // answer at `answer_tokens` (llm.default_max_tokens), with the JSON around them.

@@ -93,10 +93,7 @@ namespace {
 // The questions a unit keeps: usable (usable_question), and none a repeat of another.
 class KeptQuestions {
  public:
-  // `prompt`: the task's template; a question sharing a run of its words, or of what {{kinds}}
-  // says, echoes the prompt.
-  KeptQuestions(const CodeUnit& unit, std::string_view prompt)
-      : m_unit(unit), m_prompt(std::string(prompt) + "\n" + kinds_text(3, 0)) {}
+  KeptQuestions(const CodeUnit& unit, std::string_view prompt) : m_unit(unit), m_prompt(prompt) {}
 
   // The candidate as it is kept, or nothing (and `last` says why not).
   std::optional<std::string> keep(std::string_view candidate, Error& last) {
@@ -124,7 +121,7 @@ class KeptQuestions {
 
  private:
   const CodeUnit& m_unit;
-  std::string m_prompt;
+  std::string_view m_prompt;
   std::set<std::string> m_seen;  // normalised
   std::vector<std::string> m_kept;
 };
@@ -178,8 +175,7 @@ Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const Prom
   kept.adopt(already);
   auto request_for = [&](int missing) {
     return constrained_call(question_messages(prompts, unit, missing, kept.kept()),
-                            questions_schema(missing, kept.count()), questions_budget(missing),
-                            options);
+                            questions_schema(missing), questions_budget(missing), options);
   };
   auto take = [&](const llm::GenerateResult& reply, Error& last) {
     auto candidates = candidate_questions(reply.text);
@@ -226,8 +222,8 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
   bool cut_inside_an_answer = false;
   auto request_for = [&](int missing) {
     return constrained_call(pair_messages(prompts, unit, missing, kept.kept()),
-                            pairs_schema(missing, kept.count()),
-                            pairs_budget(missing, options.max_tokens), options);
+                            pairs_schema(missing), pairs_budget(missing, options.max_tokens),
+                            options);
   };
   auto take = [&](const llm::GenerateResult& reply, Error& last) {
     auto candidates = candidate_pairs(reply.text);
