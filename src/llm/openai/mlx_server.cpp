@@ -11,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/text.hpp"
-#include "core/text.hpp"
 #include "net/http.hpp"
 #include "net/port.hpp"
 #include "sys/background_process.hpp"
