@@ -117,9 +117,16 @@ bool joins_two_questions(std::string_view question) {
       prose += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
   }
-  return std::any_of(
-      k_second_question.begin(), k_second_question.end(),
-      [&](std::string_view joiner) { return prose.find(joiner) != std::string::npos; });
+  // The question word ends the joiner at any non-letter ("and what, `x`, does"), not only a space.
+  return std::any_of(k_second_question.begin(), k_second_question.end(), [&](std::string_view j) {
+    const std::string_view words = j.substr(0, j.size() - 1);
+    for (size_t at = prose.find(words); at != std::string::npos; at = prose.find(words, at + 1)) {
+      const size_t after = at + words.size();
+      if (after == prose.size() || !std::isalpha(static_cast<unsigned char>(prose[after])))
+        return true;
+    }
+    return false;
+  });
 }
 
 constexpr size_t k_echo_words = 5;

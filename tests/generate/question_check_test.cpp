@@ -69,6 +69,12 @@ TEST(QuestionCheck, TwoQuestionsJoinedByAndAreRefused) {
   EXPECT_THAT(usable("What does `add` do, and how is it used?"), HasSubstr("two questions in one"));
   EXPECT_THAT(usable("What is `add` for, and is`compileTrust` a function?"),
               HasSubstr("two questions in one"));
+  // The question word may be followed by punctuation (the quick start stored this one).
+  EXPECT_THAT(usable("What is the SHA256 function in `sha256.cpp`, and what,`return`, does it "
+                     "return when it is called?"),
+              HasSubstr("two questions in one"));
+  EXPECT_EQ(usable("What does `add` return for `a` and whatever `b` holds?"),
+            "What does `add` return for `a` and whatever `b` holds?");
   // "and" inside one question, or inside code, is no second question.
   EXPECT_EQ(usable("What does `add` return for `a` and `b` both negative?"),
             "What does `add` return for `a` and `b` both negative?");
