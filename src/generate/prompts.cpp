@@ -7,7 +7,10 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "core/text.hpp"
+#include "generate/excerpt.hpp"
 #include "generate/question_check.hpp"
 #include "llm/json_schema.hpp"
 #include "sys/safe_read.hpp"
@@ -88,7 +91,7 @@ const std::array<TemplateFile, 5>& template_files() {
        &PromptSet::code,
        {"path", "language", "line_start", "line_end", "scope", "code"}},
       {"questions.txt", &PromptSet::questions, {"count"}},
-      {"answer.txt", &PromptSet::answer, {"question"}},
+      {"answer.txt", &PromptSet::answer, {"question", "excerpt"}},
       {"pairs.txt", &PromptSet::pairs, {"count"}},
   }};
   return files;
@@ -120,7 +123,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-3",
+  return {"builtin-4",
           std::string(builtin::k_system_txt),
           std::string(builtin::k_code_txt),
           std::string(builtin::k_questions_txt),
@@ -253,9 +256,34 @@ std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit
   return messages(prompts, unit, task_for(prompts.pairs, count, asked));
 }
 
+namespace {
+
+std::string excerpt_part(const CodeUnit& unit, std::string_view question) {
+  // Fewer lines when a long definition's lines are long too: the excerpt stays within what
+  // k_excerpt_tokens reserves.
+  for (int lines = k_excerpt_lines; lines >= k_excerpt_lines / 3; lines -= k_excerpt_lines / 3) {
+    auto e = excerpt_for_question(unit.code, question, lines);
+    if (!e)
+      return "";
+    if (e->text.size() > k_excerpt_bytes)
+      continue;
+    return fmt::format(
+        "\nThe part of the code above that the question is about (lines {}-{}):\n\n```{}\n{}\n```"
+        "\n",
+        unit.line_start + e->first_line - 1, unit.line_start + e->last_line - 1, unit.language,
+        e->text);
+  }
+  return "";
+}
+
+}  // namespace
+
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
-                                          std::string_view question) {
-  return messages(prompts, unit, render(prompts.answer, {{"question", std::string(question)}}));
+                                          std::string_view question, bool with_excerpt) {
+  return messages(
+      prompts, unit,
+      render(prompts.answer, {{"question", std::string(question)},
+                              {"excerpt", with_excerpt ? excerpt_part(unit, question) : ""}}));
 }
 
 }  // namespace g2d::generate

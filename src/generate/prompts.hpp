@@ -3,7 +3,7 @@
 // Prompts are template files: system.txt, code.txt, questions.txt and answer.txt (the two-step
 // mode: a questions call, then an answer call per question), and pairs.txt (pairs mode: one call
 // writes questions and answers together). The built-in set (src/generate/prompts/, compiled in) is
-// version "builtin-3"; `llm.prompts_dir` may name a folder holding any of the five files to replace
+// version "builtin-4"; `llm.prompts_dir` may name a folder holding any of the five files to replace
 // the built-in ones. Overriding one of the first four makes the version "custom-" + the first 12
 // hex digits of the SHA-256 of those four texts; pairs mode's version (prompts_version) adds
 // "+pairs-" + 12 hex digits of pairs.txt's. Editing a prompt thus changes the settings fingerprint
@@ -37,12 +37,12 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-3" or "custom-<hash>": of the two-step files
+  std::string version;    // "builtin-4" or "custom-<hash>": of the two-step files
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}
   std::string questions;  // questions.txt: {{count}}
-  std::string answer;     // answer.txt: {{question}}
+  std::string answer;     // answer.txt: {{question}} {{excerpt}}
   std::string pairs;      // pairs.txt: {{count}}
 };
 
@@ -101,7 +101,15 @@ std::vector<llm::Message> question_messages(const PromptSet& prompts, const Code
 // The pairs call for `count` pairs; `asked` as for question_messages.
 std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit& unit, int count,
                                         const std::vector<std::string>& asked = {});
+// The answer call for `question`. answer.txt's {{excerpt}} becomes, when `with_excerpt` and the
+// question names something the unit defines (generate/excerpt.hpp), that definition's lines
+// quoted again with their line numbers — at most k_excerpt_bytes — and "" otherwise.
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
-                                          std::string_view question);
+                                          std::string_view question, bool with_excerpt = true);
+
+// What an excerpt may add to an answer call: its bytes, and the tokens reserved for it in the
+// context (three bytes a token at the least, as code has, with its fence and heading).
+constexpr std::size_t k_excerpt_bytes = 1024;
+constexpr int k_excerpt_tokens = 400;
 
 }  // namespace g2d::generate

@@ -280,10 +280,20 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
   const std::string what = "answer " + std::to_string(index + 1);
   Error last{ErrorKind::internal, "no attempt made"};
   std::optional<Pair> incomplete;  // the last answer that looped or was cut: kept if nothing better
+  bool excerpted = true;  // the question's definition quoted under it, when answer.txt asks
   for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
     auto r = attempt_call(backend, request, options, stop, what, attempt, last);
     if (!r) {
       last = r.error();
+      if (last.kind == ErrorKind::context_overflow && excerpted) {
+        // The excerpt is what the questions call did not have: ask without it, if it had one.
+        excerpted = false;
+        auto plain = answer_messages(prompts, unit, question, false);
+        if (plain.back().content != request.messages.back().content) {
+          request.messages = std::move(plain);
+          continue;
+        }
+      }
       if (!is_transient(last.kind))
         break;
       continue;

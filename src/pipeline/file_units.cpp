@@ -272,6 +272,9 @@ Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::Prompt
       backend, joined(generate::answer_messages(prompts, empty, "")), options, {});
   if (!answer)
     return tl::unexpected(answer.error());
+  // An answer call may quote the definition its question names (generate/excerpt.hpp).
+  if (!pairs && prompts.answer.find("{{excerpt}}") != std::string::npos)
+    *answer += generate::k_excerpt_tokens;
   // Chat markup per message, the path and scope in the header, and the question's own text.
   constexpr int k_allowance = 256;
   int overhead = std::max(*ask, *answer) + k_allowance;

@@ -6,7 +6,8 @@
 // a healthy run writes once per file, not once per call.
 //
 // Token budget: a unit's code may take `token_budgets(...).code` tokens — the context window less
-// the prompts around the code (counted with the backend's tokenizer) and the room kept for a reply,
+// the prompts around the code (counted with the backend's tokenizer; an answer call's with room for
+// the definition it may quote, generate::k_excerpt_tokens) and the room kept for a reply,
 // max(what the questions' JSON needs, min(the longer answer's budget, context / 2)): an answer
 // first gets default_max_tokens within that room, and one cut there gets the whole room once. A
 // unit that still overflows (a backend whose tokenizer is only an estimate) is split again at half

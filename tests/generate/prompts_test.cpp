@@ -15,6 +15,7 @@ namespace g2d::generate {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
@@ -23,7 +24,7 @@ CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
 
 TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(p.version, "builtin-3");
+  EXPECT_EQ(p.version, "builtin-4");
   for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer, &p.pairs})
     EXPECT_FALSE(text->empty());
   EXPECT_THAT(p.code, HasSubstr("{{code}}"));
@@ -72,6 +73,32 @@ TEST(Prompts, QuestionAndAnswerCallsShareTheirPrefix) {
   EXPECT_THAT(again[1].content, HasSubstr("Write 1 questions"));
   EXPECT_THAT(again[1].content, HasSubstr("- What does add return?"));
   EXPECT_THAT(a1[1].content, HasSubstr("Question: What does add return?"));
+}
+
+// The definition the question names is quoted again under it, with its lines in the file; a
+// question naming nothing the unit defines gets the prompt as before.
+TEST(Prompts, AnAnswerCallQuotesTheDefinitionItsQuestionNames) {
+  PromptSet p = builtin_prompts();
+  CodeUnit u{
+      "src/m.c",
+      "c",
+      10,
+      14,
+      "",
+      "int a;\nint add(int x, int y) {\n  return x + y;\n}\nint neg(int x) { return -x; }\n"};
+  auto a = answer_messages(p, u, "What does `add` return?");
+  EXPECT_THAT(a[1].content,
+              HasSubstr("(lines 11-13):\n\n```c\nint add(int x, int y) {\n  return x + y;\n}\n```"
+                        "\n\nQuestion: What does `add` return?"));
+  // The prefix is the questions call's: the excerpt comes after the code and the task's start.
+  auto q = question_messages(p, u, 3);
+  std::string code_part = q[1].content.substr(0, q[1].content.find("Write 3 questions"));
+  EXPECT_THAT(a[1].content, StartsWith(code_part));
+  for (const auto& plain : {answer_messages(p, u, "What does `printf` do?"),
+                            answer_messages(p, u, "What does `add` return?", false)}) {
+    EXPECT_THAT(plain[1].content, Not(HasSubstr("```c\nint add")));
+    EXPECT_THAT(plain[1].content, HasSubstr("guessing.\n\nQuestion: What does `"));
+  }
 }
 
 TEST(Prompts, InsertedTextIsNeverScannedForPlaceholders) {
@@ -215,15 +242,15 @@ TEST(Prompts, PairsCallsShareTheUnitsPrefixAndListWhatIsWritten) {
 // hash, so editing pairs.txt regenerates the files written in pairs mode only.
 TEST(Prompts, PairsModeHasItsOwnVersionThatItsPromptDecides) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(prompts_version(p, GenerationMode::two_step), "builtin-3");
+  EXPECT_EQ(prompts_version(p, GenerationMode::two_step), "builtin-4");
   std::string pairs = prompts_version(p, GenerationMode::pairs);
-  EXPECT_THAT(pairs, StartsWith("builtin-3+pairs-"));
+  EXPECT_THAT(pairs, StartsWith("builtin-4+pairs-"));
   test::TempDir dir;
   test::write_file(dir / "pairs.txt", "Write {{count}} pairs.\n");
   auto loaded = load_prompts(dir.path());
   ASSERT_TRUE(loaded) << loaded.error().describe();
   EXPECT_EQ(loaded->pairs, "Write {{count}} pairs.\n");
-  EXPECT_EQ(prompts_version(*loaded, GenerationMode::two_step), "builtin-3");
+  EXPECT_EQ(prompts_version(*loaded, GenerationMode::two_step), "builtin-4");
   EXPECT_NE(prompts_version(*loaded, GenerationMode::pairs), pairs);
   test::write_file(dir / "pairs.txt", "Write {{count}} {{question}}.\n");
   auto bad = load_prompts(dir.path());

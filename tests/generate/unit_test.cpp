@@ -112,6 +112,27 @@ TEST(GenerateUnit, PermanentErrorsEndTheUnitAtOnce) {
   EXPECT_EQ(backend.question_calls(), 1);
 }
 
+// An answer call whose quoted definition does not fit the context is asked again without it.
+TEST(GenerateUnit, AnAnswerThatOverflowsWithItsExcerptIsAskedWithoutIt) {
+  CodeUnit u{"o/r/m.c", "c", 1,
+             5,         "",  "int zero;\nint add(int a, int b) {\n  return a + b;\n}\nint one;\n"};
+  std::vector<bool> excerpted;
+  ScriptedFakeBackend backend(
+      [](const auto&, int) { return reply(R"({"questions": ["What does `add` return?"]})"); },
+      [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        bool with = r.messages.back().content.find("```c\nint add") != std::string::npos;
+        excerpted.push_back(with);
+        if (with)
+          return fail(ErrorKind::context_overflow, "the prompt is 9000 tokens");
+        return echo_answer(r, n);
+      });
+  auto pairs = generate_unit(backend, builtin_prompts(), u, fast_options(1), {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].answer, "Answer to: What does `add` return?");
+  EXPECT_EQ(excerpted, (std::vector<bool>{true, false}));
+}
+
 TEST(GenerateUnit, TransientErrorsGiveUpAfterMaxAttempts) {
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); },
                               [](const auto&, int) -> Result<llm::GenerateResult> {

@@ -245,6 +245,24 @@ TEST(TokenBudgets, PairsModeLeavesRoomForTheWholeReply) {
   EXPECT_GT(small->code, pairs->code);
 }
 
+// An answer call may quote the definition its question names (answer.txt's {{excerpt}}): the
+// code's budget keeps room for it in two-step mode, and only when the answer prompt has one.
+TEST(TokenBudgets, TheAnswersExcerptHasItsRoom) {
+  ScriptedFakeBackend backend(two_questions, echo_answer, 4096);
+  generate::UnitOptions o;
+  o.questions = 3;
+  o.max_tokens = 256;
+  generate::PromptSet with = generate::builtin_prompts();
+  generate::PromptSet without = with;
+  without.answer = "Answer this: {{question}}\n";
+  auto a = token_budgets(backend, with, o);
+  auto b = token_budgets(backend, without, o);
+  ASSERT_TRUE(a && b);
+  // The prompts' room is the larger of the questions call's and the answer call's.
+  EXPECT_LT(a->code, b->code);
+  EXPECT_GE(b->code - a->code, generate::k_excerpt_tokens / 2);
+}
+
 // The model sees the file's path in its repository, never the folder it was cloned into under
 // repos_dir; the sample is stored with the repository's published name.
 TEST_F(PrepareTest, ThePromptShowsThePathInTheRepository) {
@@ -555,7 +573,7 @@ TEST_F(PrepareTest, AContextOverflowSplitsThatUnitAgainAtItsPlaceInTheFile) {
         }
         return two_questions(r, n);
       },
-      echo_answer, 2000);
+      echo_answer, 2000 + generate::k_excerpt_tokens);  // the answers' excerpt room comes off
   auto summary = run(backend);
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_EQ(summary->done, 1);
