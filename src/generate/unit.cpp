@@ -188,7 +188,9 @@ Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const Prom
   };
   Error last =
       ask_until(backend, options, stop, "questions", kept, options.questions, request_for, take);
-  if (kept.count() == 0)
+  // Refused questions leave fewer than asked; a call that failed for good (the server refused
+  // the request, the stop was requested) ends the unit as any other call's would.
+  if (kept.count() == 0 || (kept.count() < options.questions && !is_transient(last.kind)))
     return fail(last.kind, "questions: {}", last.message);
   if (kept.count() < options.questions)
     spdlog::debug("{}: kept {} of {} questions; the last refused: {}", options.prefix_key,
@@ -209,17 +211,18 @@ struct PairsReplies {
   std::map<int, Pair> spent;
 };
 
-// Pairs mode: every usable pair the replies hold, reported through `hooks` as each call's pairs
-// are kept; a further call asks only for the missing ones. A reply cut inside an answer keeps
-// that pair's question, unanswered, and ends the pairs calls (a model whose answers outgrow the
-// budget would cut the next reply too): the caller asks the rest in two steps. None kept is the
-// last reason.
+// Pairs mode: every usable pair the first reply that has one holds, reported through `hooks` as
+// they are kept; a reply with none is asked again (within max_attempts). The pairs calls end once
+// a reply kept something: the caller asks the rest in two steps — a further pairs reply would pay
+// for every answer again, and a small model's often repeats a question already kept. A reply cut
+// inside an answer keeps that pair's question, unanswered, for the caller to answer alone. None
+// kept is the last reason.
 Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
                                const CodeUnit& unit, const UnitOptions& options,
                                const std::stop_token& stop, const UnitHooks& hooks) {
   KeptQuestions kept(unit, prompts.pairs);
   PairsReplies out;
-  bool cut_inside_an_answer = false;
+  bool kept_some = false;  // a reply gave usable pairs: the rest are asked in two steps
   auto request_for = [&](int missing) {
     return constrained_call(pair_messages(prompts, unit, missing, kept.kept()),
                             pairs_schema(missing), pairs_budget(missing, options.max_tokens),
@@ -242,10 +245,11 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
             Pair{std::move(*question), std::string(answer), 0, 0, 0, false};
       }
     }
-    if (cut && kept.count() < options.questions && kept.keep(*cut, last))
-      cut_inside_an_answer = true;
+    if (cut && kept.count() < options.questions)
+      kept.keep(*cut, last);
     // The call's tokens shared out among the questions it gave, answered or not.
     const int n = kept.count() - first;
+    kept_some = kept_some || n > 0;
     for (int i = 0; i < n; ++i) {
       auto it = out.progress.answers.find(first + i);
       Pair& pair = it != out.progress.answers.end() ? it->second : out.spent[first + i];
@@ -261,10 +265,10 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
     }
   };
   Error last = ask_until(backend, options, stop, "pairs", kept, options.questions, request_for,
-                         take, &cut_inside_an_answer);
+                         take, &kept_some);
   out.progress.questions = kept.kept();
   if (kept.count() == 0 ||
-      (!is_transient(last.kind) && !cut_inside_an_answer && kept.count() < options.questions))
+      (!is_transient(last.kind) && !kept_some && kept.count() < options.questions))
     return fail(last.kind, "pairs: {}", last.message);
   return out;
 }
@@ -342,7 +346,8 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
     auto got = ask_pairs(backend, prompts, unit, options, stop, hooks);
     if (!got && got.error().kind != ErrorKind::bad_output)
       return tl::unexpected(got.error());
-    if (got && got->progress.answers.size() == got->progress.questions.size()) {
+    if (got && got->progress.answers.size() == got->progress.questions.size() &&
+        std::ssize(got->progress.questions) == options.questions) {
       std::vector<Pair> pairs;
       for (auto& [index, pair] : got->progress.answers)
         pairs.push_back(std::move(pair));
@@ -355,9 +360,10 @@ Result<std::vector<Pair>> generate_unit(llm::Backend& backend, const PromptSet& 
       spent = std::move(got->spent);
       questions = have.questions;
       if (std::ssize(have.questions) < options.questions) {
-        // Never fails (it has the kept ones); a call that failed for good leaves them as they are,
-        // and the answer calls meet the same cause.
+        // Refused questions leave the kept ones; a call that failed for good ends the unit.
         questions = ask_questions(backend, prompts, unit, options, stop, have.questions);
+        if (!questions)
+          return tl::unexpected(questions.error());
       }
       if (hooks.on_questions && questions->size() > have.questions.size())
         hooks.on_questions(*questions);

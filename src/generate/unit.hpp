@@ -3,9 +3,10 @@
 // answer call per question, posted together so that a batching backend decodes them at once and
 // shares their prefix. In pairs mode: one call constrained to the pairs' schema writes every
 // question with its answer; a pair whose question is unusable or repeated, or whose
-// answer is empty, is dropped, and a further call (within max_attempts) asks only for the missing
-// ones; when no call gave one usable pair, the unit is asked in two steps. A pairs call's tokens
-// are shared out among the pairs it gave (their sums are the call's).
+// answer is empty, is dropped, and the missing ones are asked in two steps (one questions call
+// showing the kept ones, then an answer call each); a reply with no usable pair is asked again
+// (within max_attempts), and when no call gave one, the whole unit is asked in two steps. A pairs
+// call's tokens are shared out among the pairs it gave (their sums are the call's).
 //
 // Every call carries the unit's prefix_key, so the engine keeps the evaluated system prompt and
 // code between the questions call and the answer calls. A call that fails with a transient error

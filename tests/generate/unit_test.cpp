@@ -456,9 +456,11 @@ TEST(GenerateUnit, PairsModeWritesEveryPairInOneCall) {
   EXPECT_EQ(completion, 61);
 }
 
-// A pair whose question is unusable, repeated, or whose answer is empty is dropped; the next call
-// asks only for the missing ones, showing those kept, on the unit's prefix.
-TEST(GenerateUnit, PairsModeAsksOnlyForTheMissingPairs) {
+// A pair whose question is unusable, repeated, or whose answer is empty is dropped; the missing
+// ones are asked in two steps — one questions call for them, showing those kept, on the unit's
+// prefix, then an answer call each — not in another whole pairs reply, which pays every answer
+// again and, from a small model, often brings back a question already kept.
+TEST(GenerateUnit, PairsModeAsksTheMissingPairsInTwoSteps) {
   std::vector<llm::GenerateRequest> asked;
   ScriptedFakeBackend backend(
       [&](const llm::GenerateRequest& r, int n) {
@@ -468,22 +470,23 @@ TEST(GenerateUnit, PairsModeAsksOnlyForTheMissingPairs) {
                                    {"What does the code do?", "It adds."},
                                    {"What does `add` return?", "Again."},
                                    {"Can `add` overflow?", "   "}}));
-        return reply(pairs_json({k_three_pairs[1], k_three_pairs[2]}));
+        return reply(R"({"questions":["Can `add` overflow?","Which types does `add` take?"]})");
       },
       echo_answer);
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 3u);
   EXPECT_EQ((*pairs)[0].question, k_three_pairs[0].first);
-  EXPECT_EQ((*pairs)[1].answer, k_three_pairs[1].second);
-  EXPECT_EQ((*pairs)[2].question, k_three_pairs[2].first);
+  EXPECT_EQ((*pairs)[0].answer, k_three_pairs[0].second);
+  EXPECT_EQ((*pairs)[1].answer, "Answer to: Can `add` overflow?");
+  EXPECT_EQ((*pairs)[2].question, "Which types does `add` take?");
   ASSERT_EQ(asked.size(), 2u);
-  EXPECT_EQ((*asked[1].json_schema)["properties"]["pairs"]["maxItems"], 2);
-  EXPECT_EQ(asked[1].max_tokens, pairs_budget(2, 256));
+  EXPECT_TRUE(asked[1].json_schema->at("properties").contains("questions"));
+  EXPECT_EQ((*asked[1].json_schema)["properties"]["questions"]["maxItems"], 2);
   EXPECT_THAT(asked[1].messages.back().content, HasSubstr("- What does `add` return?"));
   EXPECT_EQ(asked[1].messages.front().content, asked[0].messages.front().content);
   EXPECT_EQ(asked[1].prefix_key, asked[0].prefix_key);
-  EXPECT_EQ(backend.answer_calls(), 0);
+  EXPECT_EQ(backend.answer_calls(), 2);
 }
 
 // A reply cut at its budget or stopped in a loop keeps its complete pairs.
@@ -494,14 +497,16 @@ TEST(GenerateUnit, PairsModeKeepsTheCompletePairsOfACutReply) {
           std::string text = pairs_json(k_three_pairs);
           return ended(text.substr(0, text.find("Which types")), llm::FinishReason::loop);
         }
-        return reply(pairs_json({k_three_pairs[2]}));
+        return reply(R"({"questions":["Which types does `add` take?"]})");
       },
       echo_answer);
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 3u);
-  EXPECT_EQ((*pairs)[2].answer, k_three_pairs[2].second);
+  EXPECT_EQ((*pairs)[1].answer, k_three_pairs[1].second);
+  EXPECT_EQ((*pairs)[2].answer, "Answer to: Which types does `add` take?");
   EXPECT_EQ(backend.question_calls(), 2);
+  EXPECT_EQ(backend.answer_calls(), 1);
 }
 
 // A pairs reply cut inside an answer (its budget spent, or stopped in a loop) keeps that pair's
@@ -622,7 +627,9 @@ TEST(GenerateUnit, PairsModeReportsThePairsAsTheyAreKeptAndEndsOnAPermanentError
           return Result<llm::GenerateResult>(reply(pairs_json({k_three_pairs[0]})));
         return Result<llm::GenerateResult>(fail(ErrorKind::rejected, "refused"));
       },
-      echo_answer);
+      [](const auto&, int) -> Result<llm::GenerateResult> {
+        return fail(ErrorKind::rejected, "refused");
+      });
   std::vector<std::string> questions;
   std::map<int, Pair> answers;
   UnitHooks hooks;
