@@ -158,6 +158,9 @@ Error ask_until(llm::Backend& backend, const UnitOptions& options, const std::st
         break;
       continue;
     }
+    // A reply that kept fewer than wanted, none refused, is the reason unless take names another.
+    last = Error{ErrorKind::bad_output,
+                 "a reply held fewer usable " + std::string(what) + " than were asked for"};
     take(*reply, last);
   }
   return last;
@@ -267,8 +270,7 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
   Error last = ask_until(backend, options, stop, "pairs", kept, options.questions, request_for,
                          take, &kept_some);
   out.progress.questions = kept.kept();
-  if (kept.count() == 0 ||
-      (!is_transient(last.kind) && !kept_some && kept.count() < options.questions))
+  if (kept.count() == 0)  // else the caller asks the rest in two steps
     return fail(last.kind, "pairs: {}", last.message);
   return out;
 }

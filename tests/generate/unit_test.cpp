@@ -112,6 +112,22 @@ TEST(GenerateUnit, PermanentErrorsEndTheUnitAtOnce) {
   EXPECT_EQ(backend.question_calls(), 1);
 }
 
+// A reply with fewer questions than asked, none of them refused (a list of two where three were
+// asked), is no failure when no call is left: the unit keeps what it has.
+TEST(GenerateUnit, FewerQuestionsThanAskedWithNoCallLeftAreKept) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int) {
+        return reply(R"({"questions": ["What does `add` return?", "Can `add` overflow?"]})");
+      },
+      echo_answer);
+  UnitOptions o = fast_options(3);
+  o.max_attempts = 1;
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), o, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(pairs->size(), 2u);
+  EXPECT_EQ(backend.question_calls(), 1);
+}
+
 // An answer call whose quoted definition does not fit the context is asked again without it.
 TEST(GenerateUnit, AnAnswerThatOverflowsWithItsExcerptIsAskedWithoutIt) {
   CodeUnit u{"o/r/m.c", "c", 1,
