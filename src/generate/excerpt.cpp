@@ -11,6 +11,26 @@
 namespace g2d::generate {
 namespace {
 
+// What the scanner needs to know of a language; an unknown one ("") gets every rule.
+struct Syntax {
+  bool hash_comments = true;   // '#' starts a comment (Python, Ruby, shell, …)
+  bool slash_comments = true;  // '//' and '/* */' (C, C++, JavaScript, Go, Rust, …)
+  bool colon_blocks = true;    // a statement ending in ':' opens an indented block (Python)
+  bool lifetimes = false;      // 'a is a Rust lifetime, not a character literal
+};
+
+Syntax syntax_of(std::string_view language) {
+  if (language.empty())
+    return {};
+  if (language == "python" || language == "starlark")
+    return {true, false, true, false};
+  static constexpr std::array<std::string_view, 9> k_hash{
+      "ruby", "shell", "r", "julia", "elixir", "nim", "cmake", "meson", "just"};
+  if (std::find(k_hash.begin(), k_hash.end(), language) != k_hash.end())
+    return {true, false, false, false};
+  return {false, true, false, language == "rust"};
+}
+
 bool is_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '$' || static_cast<unsigned char>(c) >= 0x80;
@@ -23,7 +43,10 @@ std::vector<std::string_view> split_lines(std::string_view code) {
     std::size_t end = code.find('\n', start);
     if (end == std::string_view::npos)
       end = code.size();
-    lines.push_back(code.substr(start, end - start));
+    std::string_view line = code.substr(start, end - start);
+    if (line.ends_with('\r'))
+      line.remove_suffix(1);
+    lines.push_back(line);
     start = end + 1;
   }
   return lines;
@@ -40,18 +63,28 @@ bool blank(std::string_view line) {
   return indent_of(line) == line.size();
 }
 
-bool is_comment_line(std::string_view line) {
+bool is_comment_line(std::string_view line, const Syntax& syntax) {
   std::string_view t = trim(line);
-  if (t.starts_with("#"))
+  if (t.starts_with("#"))  // a comment, or a preprocessor line: only #define defines
     return !t.starts_with("#define");
-  return t.starts_with("//") || t.starts_with("/*") || t.starts_with("*");
+  return syntax.slash_comments &&
+         (t.starts_with("//") || t.starts_with("/*") || t.starts_with("*"));
 }
 
-bool ends_with_word(std::string_view before, std::string_view word) {
-  if (!before.ends_with(word))
-    return false;
-  std::size_t at = before.size() - word.size();
-  return at == 0 || !is_word_char(before[at - 1]);
+bool only_words(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return is_word_char(c) || c == ' ' || c == '\t'; });
+}
+
+bool has_word(std::string_view text, std::string_view word) {
+  for (std::size_t at = text.find(word); at != std::string_view::npos;
+       at = text.find(word, at + 1)) {
+    bool starts = at == 0 || !is_word_char(text[at - 1]);
+    bool ends = at + word.size() == text.size() || !is_word_char(text[at + word.size()]);
+    if (starts && ends)
+      return true;
+  }
+  return false;
 }
 
 // `before` is a declaration's or an assignment's left side up to the name: words, spaces, `*`,
@@ -65,17 +98,8 @@ bool declaration_like(std::string_view before) {
   static constexpr std::array<std::string_view, 16> k_not_declaring{
       "return", "if",    "while", "for", "elif", "else", "switch", "case",
       "await",  "throw", "yield", "not", "and",  "or",   "in",     "new"};
-  for (std::string_view word : k_not_declaring) {
-    std::size_t at = before.find(word);
-    while (at != std::string_view::npos) {
-      bool starts = at == 0 || !is_word_char(before[at - 1]);
-      bool ends = at + word.size() == before.size() || !is_word_char(before[at + word.size()]);
-      if (starts && ends)
-        return false;
-      at = before.find(word, at + 1);
-    }
-  }
-  return true;
+  return std::none_of(k_not_declaring.begin(), k_not_declaring.end(),
+                      [&](std::string_view word) { return has_word(before, word); });
 }
 
 // How the statement that starts at (line, col) ends.
@@ -87,10 +111,10 @@ struct StatementEnd {
 
 // Counts brackets from (first, col) on, skipping strings and comments, to where the statement
 // ends: a `{` block opened at its top level closes, a `;` at its top level, or a line ending at
-// its top level that nothing continues (an operator or comma at its end, a `{`, `.`, `?` or `:`
-// starting the next line).
+// its top level that nothing continues (an operator or comma at its end; a `{`, `.`, `?`, `:` or
+// `where` starting the next line).
 StatementEnd statement_end(const std::vector<std::string_view>& lines, std::size_t first,
-                           std::size_t col) {
+                           std::size_t col, const Syntax& syntax) {
   int depth = 0;
   bool opened = false;
   bool in_block_comment = false;
@@ -100,15 +124,16 @@ StatementEnd statement_end(const std::vector<std::string_view>& lines, std::size
     char last = 0;  // the last significant character of the line
     for (std::size_t i = (j == first ? col : 0); i < line.size(); ++i) {
       char c = line[i];
+      std::string_view rest = line.substr(i);
       if (in_block_comment) {
-        if (line.substr(i).starts_with("*/")) {
+        if (rest.starts_with("*/")) {
           in_block_comment = false;
           ++i;
         }
         continue;
       }
       if (!open_multiline.empty()) {
-        if (line.substr(i).starts_with(open_multiline)) {
+        if (rest.starts_with(open_multiline)) {
           i += open_multiline.size() - 1;
           open_multiline = {};
           last = c;
@@ -117,21 +142,26 @@ StatementEnd statement_end(const std::vector<std::string_view>& lines, std::size
         }
         continue;
       }
-      std::string_view rest = line.substr(i);
-      if (rest.starts_with("/*")) {
+      if (syntax.slash_comments && rest.starts_with("/*")) {
         in_block_comment = true;
         ++i;
         continue;
       }
-      if (rest.starts_with("//") ||
-          (c == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') &&
-           (i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '!')))
+      if (syntax.slash_comments && rest.starts_with("//"))
+        break;
+      if (c == '#' && syntax.hash_comments &&
+          (syntax.colon_blocks || !syntax.slash_comments ||  // a language of '#' comments
+           ((i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') &&
+            (i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '!'))))
         break;
       if (rest.starts_with("\"\"\"") || rest.starts_with("'''") || c == '`') {
         open_multiline = c == '`' ? rest.substr(0, 1) : rest.substr(0, 3);
         i += open_multiline.size() - 1;
         continue;
       }
+      if (c == '\'' && syntax.lifetimes && i + 2 < line.size() && is_word_char(line[i + 1]) &&
+          line[i + 2] != '\'')
+        continue;  // 'a, 'static
       if (c == '"' || c == '\'') {
         std::size_t k = i + 1;
         while (k < line.size() && line[k] != c)
@@ -157,18 +187,19 @@ StatementEnd statement_end(const std::vector<std::string_view>& lines, std::size
     }
     if (depth > 0 || in_block_comment || !open_multiline.empty())
       continue;
-    if (last == ':')
+    if (last == ':' && syntax.colon_blocks)
       return {j, false, true};
     bool continued = last == ',' || last == '=' || last == '+' || last == '-' || last == '*' ||
                      last == '/' || last == '|' || last == '&' || last == '?' || last == '\\' ||
-                     last == '>';
+                     last == '>' || last == ':';
     std::size_t next = j + 1;
     while (next < lines.size() && blank(lines[next]))
       ++next;
     if (!continued && next < lines.size()) {
       std::string_view t = trim(lines[next]);
       continued = t.starts_with("{") || t.starts_with(".") || t.starts_with("?") ||
-                  (t.starts_with(":") && !t.starts_with("::"));
+                  (t.starts_with(":") && !t.starts_with("::")) || t == "where" ||
+                  t.starts_with("where ");
     }
     if (!continued)
       return {j, opened, false};
@@ -176,52 +207,54 @@ StatementEnd statement_end(const std::vector<std::string_view>& lines, std::size
   return {lines.empty() ? 0 : lines.size() - 1, opened, false};
 }
 
-// Where the definition that starts on line `first` at column `col` ends (inclusive), when it is
-// one: `needs_block` asks for a `{` block (a call-shaped signature, not a call or a prototype).
-std::optional<std::size_t> definition_end(const std::vector<std::string_view>& lines,
-                                          std::size_t first, std::size_t col, bool needs_block) {
-  StatementEnd end = statement_end(lines, first, col);
-  if (needs_block && !end.brace_block)
-    return std::nullopt;
-  if (!end.colon)
-    return end.line;
-  // A Python block: every following line indented deeper, blank lines inside it included.
-  std::size_t own = indent_of(lines[first]);
-  std::size_t last = end.line;
-  for (std::size_t k = end.line + 1; k < lines.size(); ++k) {
-    if (blank(lines[k]))
-      continue;
-    if (indent_of(lines[k]) <= own)
-      break;
-    last = k;
-  }
-  return last;
-}
-
 // How `name` at a place in a line would be defined there.
 enum class Defines {
   no,
-  keyword,     // `def name`, `function name`, `#define name`, …
+  keyword,     // `def name(`, `class Name`, `function name(`, `struct name {`: needs a block
+  define,      // `#define NAME`
   signature,   // `type name(…)`: a definition only when a `{` block follows
   property,    // `name: function …`, `name: (…) =>`
-  assignment,  // `name = …`, `obj.name = …`, `size_t name = …`: weaker than the others
+  assignment,  // `name = …`, `const name = …`, `obj.name = …`, `size_t name = …`: weaker
 };
 
 Defines defines_here(std::string_view line, std::size_t at, std::size_t length) {
   std::string_view before = line.substr(0, at);
   std::string_view after = trim(line.substr(at + length));
-  static constexpr std::array<std::string_view, 17> k_keywords{
-      "def",   "class", "function", "func",  "fn",  "struct", "enum",  "union",    "interface",
-      "trait", "type",  "#define",  "const", "let", "var",    "macro", "function*"};
   std::string_view lead = before;
   while (!lead.empty() && (lead.back() == ' ' || lead.back() == '\t'))
     lead.remove_suffix(1);
-  if (lead.size() < before.size()) {  // a space between the keyword and the name
+  if (lead.ends_with("#define") && lead.size() < before.size())
+    return Defines::define;
+  // `keyword name`, the keyword where a statement starts (modifiers before it: `export`, `pub`,
+  // `static`, `async`, `typedef`), or `function` in an expression (`x = function name(`).
+  static constexpr std::array<std::string_view, 12> k_keywords{
+      "def",  "class", "function",  "func",  "fn",    "struct",
+      "enum", "union", "interface", "trait", "macro", "function*"};
+  if (lead.size() < before.size()) {
     for (std::string_view keyword : k_keywords) {
-      if (ends_with_word(lead, keyword) || (keyword == "#define" && lead.ends_with(keyword)))
-        return Defines::keyword;
+      if (!lead.ends_with(keyword))
+        continue;
+      std::string_view start = lead.substr(0, lead.size() - keyword.size());
+      if (!start.empty() && is_word_char(start.back()))
+        continue;
+      std::string_view t = trim(start);
+      bool expression = keyword.starts_with("function") &&
+                        (t.ends_with("=") || t.ends_with(":") || t.ends_with("(") ||
+                         t.ends_with(",") || t.ends_with("return"));
+      if (!only_words(t) && !expression)
+        continue;
+      bool callable = keyword == "def" || keyword == "func" || keyword == "fn" ||
+                      keyword.starts_with("function") || keyword == "macro";
+      if (callable && !(after.starts_with("(") || after.starts_with("<")))
+        return Defines::no;  // "the function tokenize for lexing"
+      return Defines::keyword;
     }
   }
+  // A Go method: `func (s *Server) Start(`.
+  if (std::string_view t = trim(before); t.starts_with("func") && t.ends_with(")") &&
+                                         t.size() > 4 && !is_word_char(t[4]) &&
+                                         after.starts_with("("))
+    return Defines::keyword;
   if (!declaration_like(before))
     return Defines::no;
   // `name = …`, `name: T = …` (not `==`, `=>`), `name: function`, `name: (…) =>`.
@@ -244,25 +277,45 @@ Defines defines_here(std::string_view line, std::size_t at, std::size_t length) 
   return Defines::no;
 }
 
-}  // namespace
+using Range = std::pair<std::size_t, std::size_t>;  // first and last line, 0-based, inclusive
 
-std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_view name,
-                                          int max_lines) {
-  if (name.empty() || max_lines < 1)
+// Where the definition that starts on line `first` at column `col` ends, when it is one.
+std::optional<std::size_t> definition_end(const std::vector<std::string_view>& lines,
+                                          std::size_t first, std::size_t col, Defines kind,
+                                          const Syntax& syntax) {
+  StatementEnd end = statement_end(lines, first, col, syntax);
+  bool block = end.brace_block || end.colon;
+  if ((kind == Defines::keyword || kind == Defines::signature) && !block)
+    return std::nullopt;  // a prototype, a forward declaration, `typedef struct a b;`
+  if (kind == Defines::signature && !end.brace_block)
     return std::nullopt;
-  std::vector<std::string_view> lines = split_lines(code);
-  std::size_t count = lines.size();
-  while (count > 0 && blank(lines[count - 1]))
-    --count;
-  // Where the definition starts and ends: a keyword, signature or property first; an assignment
-  // (`createDebug.enable = enable;`) only when the code has none of those.
-  std::optional<std::pair<std::size_t, std::size_t>> found;
-  std::optional<std::pair<std::size_t, std::size_t>> assigned;
-  for (std::size_t i = 0; i < count && !found; ++i) {
-    std::string_view line = lines[i];
-    if (is_comment_line(line))
+  if (!end.colon)
+    return end.line;
+  // An indented block: every following line indented deeper, blank lines and comments inside it.
+  std::size_t own = indent_of(lines[first]);
+  std::size_t last = end.line;
+  for (std::size_t k = end.line + 1; k < lines.size(); ++k) {
+    if (blank(lines[k]) || (syntax.hash_comments && trim(lines[k]).starts_with("#")))
       continue;
-    for (std::size_t at = line.find(name); at != std::string_view::npos && !found;
+    if (indent_of(lines[k]) <= own)
+      break;
+    last = k;
+  }
+  return last;
+}
+
+// The lines [0, count) of `lines` that define `name`: a keyword, signature or property first;
+// an assignment (`createDebug.enable = enable;`) only when there is none of those.
+std::optional<Range> find_definition(const std::vector<std::string_view>& lines, std::size_t count,
+                                     std::string_view name, const Syntax& syntax) {
+  if (name.empty())
+    return std::nullopt;
+  std::optional<Range> assigned;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string_view line = lines[i];
+    if (is_comment_line(line, syntax) && !trim(line).starts_with("#define"))
+      continue;
+    for (std::size_t at = line.find(name); at != std::string_view::npos;
          at = line.find(name, at + 1)) {
       bool whole = (at == 0 || !is_word_char(line[at - 1])) &&
                    (at + name.size() == line.size() || !is_word_char(line[at + name.size()]));
@@ -271,22 +324,43 @@ std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_vie
       Defines kind = defines_here(line, at, name.size());
       if (kind == Defines::no || (kind == Defines::assignment && assigned))
         continue;
-      auto end = definition_end(lines, i, at + name.size(), kind == Defines::signature);
+      auto end = definition_end(lines, i, at + name.size(), kind, syntax);
       if (!end)
         continue;
-      auto range = std::make_pair(i, std::min(*end, count - 1));
-      (kind == Defines::assignment ? assigned : found) = range;
+      Range range{i, std::min(*end, count - 1)};
+      if (kind != Defines::assignment)
+        return range;
+      assigned = range;
     }
   }
-  if (!found)
-    found = assigned;
-  if (!found || (found->first == 0 && found->second == count - 1))
+  return assigned;
+}
+
+std::size_t content_lines(const std::vector<std::string_view>& lines) {
+  std::size_t count = lines.size();
+  while (count > 0 && blank(lines[count - 1]))
+    --count;
+  return count;
+}
+
+// The excerpt of `range`; nullopt when the rest of the code is only comments, decorators and
+// blank lines (the definition is the code: quoting it again adds nothing).
+std::optional<Excerpt> excerpt_of(const std::vector<std::string_view>& lines, std::size_t count,
+                                  Range range, int max_lines, const Syntax& syntax) {
+  auto [first, last] = range;
+  bool rest_is_trivia = true;
+  for (std::size_t k = 0; k < count && rest_is_trivia; ++k) {
+    if (k >= first && k <= last)
+      continue;
+    rest_is_trivia =
+        blank(lines[k]) || is_comment_line(lines[k], syntax) || trim(lines[k]).starts_with("@");
+  }
+  if (rest_is_trivia)
     return std::nullopt;
-  auto [first, last] = *found;
   Excerpt e;
   e.first_line = static_cast<int>(first) + 1;
   e.last_line = static_cast<int>(last) + 1;
-  std::size_t limit = static_cast<std::size_t>(max_lines);
+  auto limit = static_cast<std::size_t>(max_lines);
   e.cut = last - first + 1 > limit;
   // A cut definition keeps its head and its tail (where it returns), a marker between them.
   std::size_t tail = e.cut ? limit / 3 : 0;
@@ -309,27 +383,76 @@ std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_vie
   return e;
 }
 
-std::string named_in_question(std::string_view question) {
+// `Foo<T>` → `Foo`, `parse()` → `parse`.
+std::string_view bare_name(std::string_view name) {
+  name = name.substr(0, std::min({name.find('('), name.find('<'), name.size()}));
+  return trim(name);
+}
+
+}  // namespace
+
+std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_view name,
+                                          int max_lines, std::string_view language) {
+  if (max_lines < 3)
+    return std::nullopt;
+  const Syntax syntax = syntax_of(language);
+  std::vector<std::string_view> lines = split_lines(code);
+  std::size_t count = content_lines(lines);
+  auto range = find_definition(lines, count, name, syntax);
+  if (!range)
+    return std::nullopt;
+  return excerpt_of(lines, count, *range, max_lines, syntax);
+}
+
+std::vector<std::string> names_in_question(std::string_view question) {
+  std::vector<std::string> names;
   std::size_t open = question.find('`');
-  if (open == std::string_view::npos)
-    return "";
-  std::size_t close = question.find('`', open + 1);
-  if (close == std::string_view::npos)
-    return "";
-  std::string_view name = question.substr(open + 1, close - open - 1);
-  name = name.substr(0, std::min(name.find('('), name.size()));
-  return std::string(trim(name));
+  while (open != std::string_view::npos) {
+    std::size_t close = question.find('`', open + 1);
+    if (close == std::string_view::npos)
+      break;
+    if (std::string_view name = bare_name(question.substr(open + 1, close - open - 1));
+        !name.empty())
+      names.emplace_back(name);
+    open = question.find('`', close + 1);
+  }
+  return names;
 }
 
 std::optional<Excerpt> excerpt_for_question(std::string_view code, std::string_view question,
-                                            int max_lines) {
-  std::string name = named_in_question(question);
-  if (auto e = definition_excerpt(code, name, max_lines))
-    return e;
-  std::size_t cut = name.find_last_of(".:>");
-  if (cut == std::string::npos)
+                                            int max_lines, std::string_view language) {
+  if (max_lines < 3)
     return std::nullopt;
-  return definition_excerpt(code, std::string_view(name).substr(cut + 1), max_lines);
+  const Syntax syntax = syntax_of(language);
+  std::vector<std::string_view> lines = split_lines(code);
+  std::size_t count = content_lines(lines);
+  for (const std::string& name : names_in_question(question)) {
+    if (auto range = find_definition(lines, count, name, syntax))
+      return excerpt_of(lines, count, *range, max_lines, syntax);
+    std::size_t cut = name.find_last_of(".:>");
+    if (cut == std::string::npos)
+      continue;
+    std::string_view member = std::string_view(name).substr(cut + 1);
+    // `B.forward`: B's own `forward` first, then any.
+    std::string_view qualifier = std::string_view(name).substr(0, cut);
+    while (!qualifier.empty() && (qualifier.back() == ':' || qualifier.back() == '-'))
+      qualifier.remove_suffix(1);
+    qualifier = qualifier.substr(qualifier.find_last_of(".:>") == std::string_view::npos
+                                     ? 0
+                                     : qualifier.find_last_of(".:>") + 1);
+    if (auto outer = find_definition(lines, count, qualifier, syntax)) {
+      std::vector<std::string_view> inner(
+          lines.begin() + static_cast<std::ptrdiff_t>(outer->first),
+          lines.begin() + static_cast<std::ptrdiff_t>(outer->second + 1));
+      if (auto range = find_definition(inner, inner.size(), member, syntax)) {
+        Range shifted{range->first + outer->first, range->second + outer->first};
+        return excerpt_of(lines, count, shifted, max_lines, syntax);
+      }
+    }
+    if (auto range = find_definition(lines, count, member, syntax))
+      return excerpt_of(lines, count, *range, max_lines, syntax);
+  }
+  return std::nullopt;
 }
 
 }  // namespace g2d::generate

@@ -5,15 +5,18 @@
 // another function's docstring (blind readings of the code model's answers). The whole unit stays
 // in the shared prefix; the definition quoted next to the question is what the answer is about.
 //
-// How, without a parser (any language): the first line on which the name is defined — after a
-// definition keyword (`def`, `class`, `function`, `struct`, `#define`, `const`, …), as the target
-// of an assignment or initialiser at the start of a statement (`X = …`, `size_t n = …`,
-// `module.exports.all = …`), as an object property holding a function (`name: function`), or as
-// a call-shaped signature followed by a `{` block (C, C++, JavaScript methods) — and from there
-// to the end of the definition: the end of its indented block when its statement ends with `:`
-// (Python), else where its brackets close again (`}`, `;`, or the end of a complete line).
-// Strings and comments are skipped while brackets are counted. A mention in a comment, a call
-// or a prototype is not a definition.
+// How, without a parser (any language; `language` as discover names it — "python", "rust", … —
+// picks the comment markers and whether ':' opens an indented block; "" allows every rule): the
+// first line on which the name is defined — after a definition keyword where a statement starts
+// (`def`, `class`, `function`, `fn`, `func`, `struct`, `enum`, `trait`, …, with a body: a
+// prototype or a forward declaration is none), a Go method's receiver, `#define`, as a
+// call-shaped signature followed by a `{` block (C, C++, JavaScript methods), or as an object
+// property holding a function (`name: function`); only when none of those exists, as the target
+// of an assignment or initialiser at the start of a statement (`X = …`, `const x = …`,
+// `size_t n = …`, `module.exports.all = …`) — and from there to the end of the definition: the
+// end of its indented block when its statement ends with `:` (Python), else where its brackets
+// close again (`}`, `;`, or the end of a complete line). Strings and comments are skipped while
+// brackets are counted; Windows line ends are line ends.
 //
 // Thread-safety: pure functions. Errors: none; "no excerpt" is std::nullopt.
 #pragma once
@@ -21,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace g2d::generate {
 
@@ -35,18 +39,22 @@ struct Excerpt {
   std::string text;
 };
 
-// The definition of `name` in `code`; nullopt when none is found, or when it is the whole code
-// (quoting it again adds nothing).
+// The definition of `name` in `code`; nullopt when none is found, when the rest of the code is
+// only comments, decorators and blank lines (quoting it again adds nothing), or when max_lines is
+// under 3 (a cut excerpt's head, marker and tail).
 std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_view name,
-                                          int max_lines = k_excerpt_lines);
+                                          int max_lines = k_excerpt_lines,
+                                          std::string_view language = "");
 
-// The first name a question writes in backticks, without a call's parentheses ("`parse()`" →
-// "parse"); "" when it has none.
-std::string named_in_question(std::string_view question);
+// The names a question writes in backticks, in order, without a call's parentheses or generic
+// arguments ("`parse()`" → "parse", "`Foo<T>`" → "Foo").
+std::vector<std::string> names_in_question(std::string_view question);
 
-// The definition of what `question` names; a qualified name (`api.enable`, `Foo::bar`,
-// `self.x`) whose whole is not defined falls back to its last part.
+// The definition of the first name of `question` that the code defines. A qualified name
+// (`B.forward`, `Foo::bar`, `self.x`) whose whole is not defined is looked for as its last part
+// inside its qualifier's definition first, then anywhere.
 std::optional<Excerpt> excerpt_for_question(std::string_view code, std::string_view question,
-                                            int max_lines = k_excerpt_lines);
+                                            int max_lines = k_excerpt_lines,
+                                            std::string_view language = "");
 
 }  // namespace g2d::generate

@@ -258,14 +258,29 @@ std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit
 
 namespace {
 
+// A generous count of the tokens `text` takes: tokenizers give each digit a token of its own and
+// take about a token for two bytes of UTF-8 beyond ASCII, three to four bytes of other code.
+int tokens_at_most(std::string_view text) {
+  std::size_t digits = 0;
+  std::size_t wide = 0;
+  for (char c : text) {
+    digits += (c >= '0' && c <= '9') ? 1 : 0;
+    wide += static_cast<unsigned char>(c) >= 0x80 ? 1 : 0;
+  }
+  std::size_t rest = text.size() - digits - wide;
+  return static_cast<int>(digits + (wide + 1) / 2 + (rest + 2) / 3);
+}
+
 std::string excerpt_part(const CodeUnit& unit, std::string_view question) {
   // Fewer lines when a long definition's lines are long too: the excerpt stays within what
-  // k_excerpt_tokens reserves.
+  // k_excerpt_bytes and k_excerpt_tokens allow (its heading and fence included).
+  constexpr int k_frame_tokens = 40;
   for (int lines = k_excerpt_lines; lines >= k_excerpt_lines / 3; lines -= k_excerpt_lines / 3) {
-    auto e = excerpt_for_question(unit.code, question, lines);
+    auto e = excerpt_for_question(unit.code, question, lines, unit.language);
     if (!e)
       return "";
-    if (e->text.size() > k_excerpt_bytes)
+    if (e->text.size() > k_excerpt_bytes ||
+        tokens_at_most(e->text) + k_frame_tokens > k_excerpt_tokens)
       continue;
     return fmt::format(
         "\nThe part of the code above that the question is about (lines {}-{}):\n\n```{}\n{}\n```"
@@ -282,8 +297,11 @@ std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUn
                                           std::string_view question, bool with_excerpt) {
   return messages(
       prompts, unit,
-      render(prompts.answer, {{"question", std::string(question)},
-                              {"excerpt", with_excerpt ? excerpt_part(unit, question) : ""}}));
+      render(prompts.answer,
+             {{"question", std::string(question)},
+              {"excerpt", with_excerpt && prompts.answer.find("{{excerpt}}") != std::string::npos
+                              ? excerpt_part(unit, question)
+                              : ""}}));
 }
 
 }  // namespace g2d::generate

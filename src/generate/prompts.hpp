@@ -108,7 +108,9 @@ std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUn
                                           std::string_view question, bool with_excerpt = true);
 
 // What an excerpt may add to an answer call: its bytes, and the tokens reserved for it in the
-// context (three bytes a token at the least, as code has, with its fence and heading).
+// context; an excerpt whose generous token count (a token per digit, per two bytes beyond ASCII,
+// per three other bytes, and its heading and fence) is over k_excerpt_tokens is quoted shorter,
+// or not at all.
 constexpr std::size_t k_excerpt_bytes = 1024;
 constexpr int k_excerpt_tokens = 400;
 

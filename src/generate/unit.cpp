@@ -279,14 +279,15 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
                              const UnitOptions& options, const std::stop_token& stop,
                              const std::string& question, int index) {
   llm::GenerateRequest request;
-  request.messages = answer_messages(prompts, unit, question);
+  // Pairs mode's answer calls quote no definition: its code budget keeps no room for one.
+  bool excerpted = options.mode == GenerationMode::two_step;
+  request.messages = answer_messages(prompts, unit, question, excerpted);
   request.max_tokens = options.max_tokens;
   request.temperature = options.temperature;
   request.prefix_key = options.prefix_key;
   const std::string what = "answer " + std::to_string(index + 1);
   Error last{ErrorKind::internal, "no attempt made"};
   std::optional<Pair> incomplete;  // the last answer that looped or was cut: kept if nothing better
-  bool excerpted = true;  // the question's definition quoted under it, when answer.txt asks
   for (int attempt = 0; attempt < std::max(1, options.max_attempts); ++attempt) {
     auto r = attempt_call(backend, request, options, stop, what, attempt, last);
     if (!r) {
@@ -297,6 +298,7 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
         auto plain = answer_messages(prompts, unit, question, false);
         if (plain.back().content != request.messages.back().content) {
           request.messages = std::move(plain);
+          --attempt;  // the same try again, without the excerpt: no backoff, no attempt spent
           continue;
         }
       }

@@ -64,8 +64,8 @@ constexpr std::string_view k_js =
     "  },\n"                                                         // 16
     "}\n";                                                           // 17
 
-std::string lines_of(std::string_view code, std::string_view name) {
-  auto e = definition_excerpt(code, name);
+std::string lines_of(std::string_view code, std::string_view name, std::string_view language = "") {
+  auto e = definition_excerpt(code, name, k_excerpt_lines, language);
   if (!e)
     return "none";
   return std::to_string(e->first_line) + "-" + std::to_string(e->last_line);
@@ -116,8 +116,11 @@ TEST(Excerpt, AFunctionIsPreferredToAnEarlierAssignmentOfIt) {
   EXPECT_EQ(lines_of(code, "names"), "4-4");
 }
 
+TEST(Excerpt, ADeclarationWithAnInitialiserIsADefinition) {
+  EXPECT_EQ(lines_of(k_c, "argc"), "6-6");
+}
+
 TEST(Excerpt, ANameThatIsOnlyUsedOrNotThereHasNone) {
-  EXPECT_EQ(lines_of(k_c, "argc"), "6-6");  // a declaration with an initialiser
   EXPECT_EQ(lines_of(k_c, "napi_value"), "none");
   EXPECT_EQ(lines_of(k_python, "group"), "none");
   EXPECT_EQ(lines_of(k_js, "missing"), "none");
@@ -134,7 +137,7 @@ TEST(Excerpt, ALongDefinitionIsCutToItsFirstLines) {
   for (int i = 0; i < 100; ++i)
     code += "  step(" + std::to_string(i) + ")\n";
   code += "}\n";
-  auto e = definition_excerpt(code, "big", 20);
+  auto e = definition_excerpt(code, "big", 20, "javascript");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->first_line, 2);
   EXPECT_EQ(e->last_line, 103);
@@ -144,6 +147,77 @@ TEST(Excerpt, ALongDefinitionIsCutToItsFirstLines) {
   EXPECT_TRUE(e->text.starts_with("function big() {\n  step(0)\n"));
   EXPECT_NE(e->text.find("  step(11)\n  ...\n  step(95)\n"), std::string::npos) << e->text;
   EXPECT_TRUE(e->text.ends_with("  step(99)\n}"));
+}
+
+TEST(Excerpt, FewerThanThreeLinesAreNoExcerpt) {
+  // Head, marker and tail need three lines at the least.
+  EXPECT_FALSE(definition_excerpt("def f():\n    x = 1\n    x = 2\ny = 1\n", "f", 2));
+  EXPECT_TRUE(definition_excerpt("def f():\n    x = 1\n    x = 2\ny = 1\n", "f", 3));
+}
+
+TEST(Excerpt, WindowsLineEndsAreLineEnds) {
+  constexpr std::string_view code =
+      "import os\r\n\r\ndef f(x):\r\n    y = x\r\n    return y\r\n\r\nz = 1\r\n";
+  EXPECT_EQ(lines_of(code, "f"), "3-5");
+  EXPECT_EQ(definition_excerpt(code, "f")->text, "def f(x):\n    y = x\n    return y");
+}
+
+// A keyword starts a definition only where a statement starts, and a declaration without a body
+// (a prototype, a forward declaration, a typedef of a struct) is not the definition.
+TEST(Excerpt, MentionsForwardDeclarationsAndLocalsAreNotTheDefinition) {
+  EXPECT_EQ(
+      lines_of("class Foo;\nvoid use(Foo* f);\nclass Foo {\n  int x;\n};\nint y;\n", "Foo", "cpp"),
+      "3-5");
+  EXPECT_EQ(lines_of("typedef struct buf buf_t;\nint n;\nstruct buf {\n  char* p;\n};\nint m;\n",
+                     "buf", "c"),
+            "3-5");
+  EXPECT_EQ(
+      lines_of("int run(const Options& options) {\n  return 0;\n}\nint x;\n", "Options", "cpp"),
+      "none");
+  EXPECT_EQ(lines_of("\"\"\"Use the function tokenize for lexing.\"\"\"\nimport re\n\n"
+                     "def tokenize(s):\n    return s.split()\n\nX = 1\n",
+                     "tokenize", "python"),
+            "4-5");
+  // A function beats an earlier local of the same name.
+  EXPECT_EQ(lines_of("function render() {\n  const format = 1;\n  return format;\n}\n"
+                     "function format(x) {\n  return String(x);\n}\n",
+                     "format", "javascript"),
+            "5-7");
+}
+
+TEST(Excerpt, CommentMarkersFollowTheLanguage) {
+  // Floor division in Python is no comment.
+  EXPECT_EQ(lines_of("import os\nCENTER = (WIDTH // 2, HEIGHT // 2)\nOTHER = 3\n\ndef f(a):\n"
+                     "    return a\n",
+                     "CENTER", "python"),
+            "2-2");
+  // A comment at the start of a line inside a Python body does not end it.
+  EXPECT_EQ(lines_of("def f():\n    x = 1\n# y = 2\n    return x\nz = 1\n", "f", "python"), "1-4");
+}
+
+TEST(Excerpt, RustGoAndCppShapes) {
+  // A Rust lifetime is no character literal.
+  EXPECT_EQ(lines_of("use std::fmt;\npub struct Parser<'a> {\n    s: &'a str,\n}\nfn x() {}\n",
+                     "Parser", "rust"),
+            "2-4");
+  EXPECT_EQ(lines_of("use x;\nfn parse<'a>(s: &'a str) -> Tok<'a> {\n    Tok(s)\n}\nfn y() {}\n",
+                     "parse", "rust"),
+            "2-4");
+  // A Go method has its receiver before its name.
+  EXPECT_EQ(
+      lines_of("package s\n\nfunc (s *Server) Start() error {\n\treturn nil\n}\n\nvar x = 1\n",
+               "Start", "go"),
+      "3-5");
+  // A C++ constructor with an initialiser list.
+  EXPECT_EQ(lines_of("#include <x>\nFoo::Foo(int x) :\n    x_(x) {\n  init();\n}\nint y;\n", "Foo",
+                     "cpp"),
+            "2-5");
+}
+
+TEST(Excerpt, ADefinitionThatIsMostOfTheCodeHasNone) {
+  EXPECT_EQ(lines_of("# Adds.\n@cache\ndef f(x):\n    y = x + 1\n    z = y * 2\n    return z\n",
+                     "f", "python"),
+            "none");
 }
 
 TEST(Excerpt, BracesInStringsAndCommentsDoNotEndADefinition) {
@@ -157,11 +231,13 @@ TEST(Excerpt, BracesInStringsAndCommentsDoNotEndADefinition) {
   EXPECT_EQ(lines_of(code, "f"), "2-5");
 }
 
-TEST(Excerpt, TheNameOfAQuestionIsItsFirstNameInBackticks) {
-  EXPECT_EQ(named_in_question("What does the `Mask` function do?"), "Mask");
-  EXPECT_EQ(named_in_question("What does `parse()` return for `x`?"), "parse");
-  EXPECT_EQ(named_in_question("What does `createDebug.enable` do?"), "createDebug.enable");
-  EXPECT_EQ(named_in_question("What does it do?"), "");
+TEST(Excerpt, TheNamesOfAQuestionAreItsNamesInBackticks) {
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names_in_question("What does the `Mask` function do?"), Names{"Mask"});
+  EXPECT_EQ(names_in_question("What does `parse()` return for `x`?"), (Names{"parse", "x"}));
+  EXPECT_EQ(names_in_question("What does `createDebug.enable` do?"), Names{"createDebug.enable"});
+  EXPECT_EQ(names_in_question("What does `Foo<T>` hold?"), Names{"Foo"});
+  EXPECT_EQ(names_in_question("What does it do?"), Names{});
 }
 
 TEST(Excerpt, AQualifiedNameFallsBackToItsLastPart) {
@@ -169,6 +245,36 @@ TEST(Excerpt, AQualifiedNameFallsBackToItsLastPart) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->first_line, 14);
   EXPECT_FALSE(excerpt_for_question(k_js, "What does `missing` do?"));
+}
+
+// `B.forward` is B's forward, not the first one in the file.
+TEST(Excerpt, AQualifiedNameIsLookedForInsideItsQualifierFirst) {
+  constexpr std::string_view code =
+      "class A:\n"
+      "    def forward(self, x):\n"
+      "        return x\n"
+      "\n"
+      "class B:\n"
+      "    def forward(self, x):\n"
+      "        return -x\n"
+      "\n"
+      "y = 1\n";
+  auto e = excerpt_for_question(code, "What does `B.forward` return?", k_excerpt_lines, "python");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->first_line, 6);
+  e = excerpt_for_question(code, "What does `B::forward` return?", k_excerpt_lines, "python");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->first_line, 6);
+  EXPECT_EQ(e->last_line, 7);
+}
+
+TEST(Excerpt, EveryNameInBackticksIsTriedInTurnAndGenericsAreDropped) {
+  auto e = excerpt_for_question(k_js, "When does `null` come from `emptyTarget`?");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->first_line, 2);
+  auto g = excerpt_for_question(k_js, "What does `emptyTarget<T>` return?");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->first_line, 2);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The prompt templates, their stable-first layout, overrides and the questions' schema.
 #include "generate/prompts.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -99,6 +100,34 @@ TEST(Prompts, AnAnswerCallQuotesTheDefinitionItsQuestionNames) {
     EXPECT_THAT(plain[1].content, Not(HasSubstr("```c\nint add")));
     EXPECT_THAT(plain[1].content, HasSubstr("guessing.\n\nQuestion: What does `"));
   }
+}
+
+// A long definition is quoted in fewer lines until it fits k_excerpt_bytes and the tokens kept
+// for it; one whose shortest excerpt is still too long, or a table of digits, is not quoted.
+TEST(Prompts, AnExcerptIsShortenedToFitItsRoomOrLeftOut) {
+  auto body = [](int lines, int width, char fill) {
+    std::string code = "int before;\nvoid f(void) {\n";
+    for (int i = 0; i < lines; ++i)
+      code += "  x(\"" + std::string(static_cast<size_t>(width), fill) + "\");\n";
+    return code + "}\nint after;\n";
+  };
+  PromptSet p = builtin_prompts();
+  auto quoted = [&](const std::string& code) {
+    CodeUnit u{"m.c", "c", 1, 40, "", code};
+    std::string content = answer_messages(p, u, "What does `f` do?")[1].content;
+    auto open = content.find("```c\nvoid f");
+    if (open == std::string::npos)
+      return -1;
+    auto close = content.find("\n```", open + 4);
+    std::string_view text(content.data() + open, close - open);
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  };
+  EXPECT_EQ(quoted(body(10, 20, 'a')), 12);   // all of it: 12 lines
+  EXPECT_EQ(quoted(body(30, 40, 'a')), 16);   // 24 lines are over 1 KiB; 16 are not
+  EXPECT_EQ(quoted(body(30, 110, 'a')), 8);   // only 8 fit
+  EXPECT_EQ(quoted(body(30, 200, 'a')), -1);  // not even 8
+  EXPECT_EQ(quoted(body(30, 40, '7')), 8);    // digits, a token each: 16 lines are too many
+  EXPECT_EQ(quoted(body(30, 80, '7')), -1);
 }
 
 TEST(Prompts, InsertedTextIsNeverScannedForPlaceholders) {

@@ -133,20 +133,33 @@ TEST(GenerateUnit, AnAnswerThatOverflowsWithItsExcerptIsAskedWithoutIt) {
   CodeUnit u{"o/r/m.c", "c", 1,
              5,         "",  "int zero;\nint add(int a, int b) {\n  return a + b;\n}\nint one;\n"};
   std::vector<bool> excerpted;
+  std::vector<double> temperatures;
   ScriptedFakeBackend backend(
       [](const auto&, int) { return reply(R"({"questions": ["What does `add` return?"]})"); },
       [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
         bool with = r.messages.back().content.find("```c\nint add") != std::string::npos;
         excerpted.push_back(with);
+        temperatures.push_back(r.temperature);
         if (with)
           return fail(ErrorKind::context_overflow, "the prompt is 9000 tokens");
         return echo_answer(r, n);
       });
-  auto pairs = generate_unit(backend, builtin_prompts(), u, fast_options(1), {});
+  UnitOptions o = fast_options(1);
+  o.max_attempts = 1;  // asking without the excerpt spends no attempt
+  o.temperature = 0;
+  auto pairs = generate_unit(backend, builtin_prompts(), u, o, {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 1u);
   EXPECT_EQ((*pairs)[0].answer, "Answer to: What does `add` return?");
   EXPECT_EQ(excerpted, (std::vector<bool>{true, false}));
+  EXPECT_EQ(temperatures, (std::vector<double>{0.0, 0.0}));  // the same try, not a retry
+  // Pairs mode's answer calls quote no definition (its budget keeps no room for one).
+  excerpted.clear();
+  UnitOptions p = o;
+  p.mode = GenerationMode::pairs;
+  auto two = generate_unit(backend, builtin_prompts(), u, p, {});
+  ASSERT_TRUE(two) << two.error().describe();
+  EXPECT_EQ(excerpted, (std::vector<bool>{false}));
 }
 
 TEST(GenerateUnit, TransientErrorsGiveUpAfterMaxAttempts) {

@@ -245,22 +245,29 @@ TEST(TokenBudgets, PairsModeLeavesRoomForTheWholeReply) {
   EXPECT_GT(small->code, pairs->code);
 }
 
-// An answer call may quote the definition its question names (answer.txt's {{excerpt}}): the
-// code's budget keeps room for it in two-step mode, and only when the answer prompt has one.
+// An answer call may quote the definition its question names (answer.txt's {{excerpt}}): in
+// two-step mode the code's budget keeps room for it, and only when the answer prompt has one;
+// pairs mode's answer calls quote none.
 TEST(TokenBudgets, TheAnswersExcerptHasItsRoom) {
   ScriptedFakeBackend backend(two_questions, echo_answer, 4096);
   generate::UnitOptions o;
   o.questions = 3;
   o.max_tokens = 256;
   generate::PromptSet with = generate::builtin_prompts();
+  with.questions = "Write {{count}}.";  // shorter than the answer prompt: the answer's room counts
+  with.answer = "Answer this.\n{{excerpt}}\nQuestion: {{question}}\n";
   generate::PromptSet without = with;
-  without.answer = "Answer this: {{question}}\n";
+  without.answer = "Answer this.\n\nQuestion: {{question}}\n";
   auto a = token_budgets(backend, with, o);
   auto b = token_budgets(backend, without, o);
   ASSERT_TRUE(a && b);
-  // The prompts' room is the larger of the questions call's and the answer call's.
-  EXPECT_LT(a->code, b->code);
-  EXPECT_GE(b->code - a->code, generate::k_excerpt_tokens / 2);
+  EXPECT_NEAR(b->code - a->code, generate::k_excerpt_tokens, 4);
+  o.mode = generate::GenerationMode::pairs;
+  with.pairs = without.pairs = "Write {{count}}.";
+  auto c = token_budgets(backend, with, o);
+  auto d = token_budgets(backend, without, o);
+  ASSERT_TRUE(c && d);
+  EXPECT_NEAR(c->code, d->code, 4);
 }
 
 // The model sees the file's path in its repository, never the folder it was cloned into under
