@@ -389,19 +389,32 @@ std::string_view bare_name(std::string_view name) {
   return trim(name);
 }
 
+// A unit's code as lines, with its language's rules.
+struct Source {
+  Source(std::string_view code, std::string_view language)
+      : syntax(syntax_of(language)), lines(split_lines(code)), count(content_lines(lines)) {}
+
+  std::optional<Range> find(std::string_view name) const {
+    return find_definition(lines, count, name, syntax);
+  }
+  std::optional<Excerpt> excerpt(Range range, int max_lines) const {
+    return excerpt_of(lines, count, range, max_lines, syntax);
+  }
+
+  Syntax syntax;
+  std::vector<std::string_view> lines;
+  std::size_t count;
+};
+
 }  // namespace
 
 std::optional<Excerpt> definition_excerpt(std::string_view code, std::string_view name,
                                           int max_lines, std::string_view language) {
   if (max_lines < 3)
     return std::nullopt;
-  const Syntax syntax = syntax_of(language);
-  std::vector<std::string_view> lines = split_lines(code);
-  std::size_t count = content_lines(lines);
-  auto range = find_definition(lines, count, name, syntax);
-  if (!range)
-    return std::nullopt;
-  return excerpt_of(lines, count, *range, max_lines, syntax);
+  Source source(code, language);
+  auto range = source.find(name);
+  return range ? source.excerpt(*range, max_lines) : std::nullopt;
 }
 
 std::vector<std::string> names_in_question(std::string_view question) {
@@ -423,12 +436,10 @@ std::optional<Excerpt> excerpt_for_question(std::string_view code, std::string_v
                                             int max_lines, std::string_view language) {
   if (max_lines < 3)
     return std::nullopt;
-  const Syntax syntax = syntax_of(language);
-  std::vector<std::string_view> lines = split_lines(code);
-  std::size_t count = content_lines(lines);
+  Source source(code, language);
   for (const std::string& name : names_in_question(question)) {
-    if (auto range = find_definition(lines, count, name, syntax))
-      return excerpt_of(lines, count, *range, max_lines, syntax);
+    if (auto range = source.find(name))
+      return source.excerpt(*range, max_lines);
     std::size_t cut = name.find_last_of(".:>");
     if (cut == std::string::npos)
       continue;
@@ -440,17 +451,16 @@ std::optional<Excerpt> excerpt_for_question(std::string_view code, std::string_v
     qualifier = qualifier.substr(qualifier.find_last_of(".:>") == std::string_view::npos
                                      ? 0
                                      : qualifier.find_last_of(".:>") + 1);
-    if (auto outer = find_definition(lines, count, qualifier, syntax)) {
-      std::vector<std::string_view> inner(
-          lines.begin() + static_cast<std::ptrdiff_t>(outer->first),
-          lines.begin() + static_cast<std::ptrdiff_t>(outer->second + 1));
-      if (auto range = find_definition(inner, inner.size(), member, syntax)) {
-        Range shifted{range->first + outer->first, range->second + outer->first};
-        return excerpt_of(lines, count, shifted, max_lines, syntax);
-      }
+    if (auto outer = source.find(qualifier)) {
+      auto begin = source.lines.begin();
+      std::vector<std::string_view> inner(begin + static_cast<std::ptrdiff_t>(outer->first),
+                                          begin + static_cast<std::ptrdiff_t>(outer->second + 1));
+      if (auto range = find_definition(inner, inner.size(), member, source.syntax))
+        return source.excerpt({range->first + outer->first, range->second + outer->first},
+                              max_lines);
     }
-    if (auto range = find_definition(lines, count, member, syntax))
-      return excerpt_of(lines, count, *range, max_lines, syntax);
+    if (auto range = source.find(member))
+      return source.excerpt(*range, max_lines);
   }
   return std::nullopt;
 }
