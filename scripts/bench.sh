@@ -18,7 +18,8 @@
 # reading-exported.md: 20 drawn from the export).
 # G2D_QUALITY_THREADS sets llm.threads (default 1; 0 = all cores, for a machine of its own);
 # G2D_QUALITY_MODE sets generation.mode (default two_step, the default's; pairs writes to
-# <tiny|code>-pairs).
+# <tiny|code>-pairs); G2D_QUALITY_PROMPTS names a folder of prompt files (llm.prompts_dir) to
+# compare with the built-in ones (write each run to its own G2D_QUALITY_OUT).
 #
 #   scripts/bench.sh peers [N]   usable question/answer pairs per minute against a peer tool (not
 # part of "all"): synthetic-data-kit 0.0.5 (scripts/setup.sh --with-peers) and git2dataset's openai
@@ -48,6 +49,9 @@ quality_run() {
   # while one of them is descheduled (measured: 2 threads made almost no progress at load 13).
   printf 'llm:\n  backend: llama_cpp\n  model: "%s"\n  default_max_tokens: 512\n  threads: %s\n' \
     "$model" "${G2D_QUALITY_THREADS:-1}" >"$dir/git2dataset.yaml"
+  if [[ -n "${G2D_QUALITY_PROMPTS:-}" ]]; then
+    printf '  prompts_dir: "%s"\n' "$G2D_QUALITY_PROMPTS" >>"$dir/git2dataset.yaml"
+  fi
   printf 'generation:\n  mode: %s\n' "$quality_mode" >>"$dir/git2dataset.yaml"
   printf 'resources:\n  enable_battery_monitoring: false\n' >>"$dir/git2dataset.yaml"
   printf '%s\n' "$corpus" >"$dir/repos.txt"
