@@ -123,7 +123,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-4",
+  return {"builtin-5",
           std::string(builtin::k_system_txt),
           std::string(builtin::k_code_txt),
           std::string(builtin::k_questions_txt),

@@ -3,7 +3,7 @@
 // Prompts are template files: system.txt, code.txt, questions.txt and answer.txt (the two-step
 // mode: a questions call, then an answer call per question), and pairs.txt (pairs mode: one call
 // writes questions and answers together). The built-in set (src/generate/prompts/, compiled in) is
-// version "builtin-4"; `llm.prompts_dir` may name a folder holding any of the five files to replace
+// version "builtin-5"; `llm.prompts_dir` may name a folder holding any of the five files to replace
 // the built-in ones. Overriding one of the first four makes the version "custom-" + the first 12
 // hex digits of the SHA-256 of those four texts; pairs mode's version (prompts_version) adds
 // "+pairs-" + 12 hex digits of pairs.txt's. Editing a prompt thus changes the settings fingerprint
@@ -37,7 +37,7 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-4" or "custom-<hash>": of the two-step files
+  std::string version;    // "builtin-5" or "custom-<hash>": of the two-step files
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}

@@ -25,7 +25,7 @@ CodeUnit unit(std::string code = "int add(int a, int b) { return a + b; }\n") {
 
 TEST(Prompts, BuiltinSetIsVersionedAndComplete) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(p.version, "builtin-4");
+  EXPECT_EQ(p.version, "builtin-5");
   for (const std::string* text : {&p.system, &p.code, &p.questions, &p.answer, &p.pairs})
     EXPECT_FALSE(text->empty());
   EXPECT_THAT(p.code, HasSubstr("{{code}}"));
@@ -47,7 +47,7 @@ TEST(Prompts, TheTasksAskForVariedQuestionsAndSayHowLongAnAnswerIs) {
                  (!t.empty() && t[0] >= '0' && t[0] <= '9'))
         << "a list line in questions.txt: " << line;
   }
-  EXPECT_THAT(p.answer, HasSubstr("a few sentences"));
+  EXPECT_THAT(p.answer, HasSubstr("one to\nthree sentences"));
 }
 
 TEST(Prompts, QuestionAndAnswerCallsShareTheirPrefix) {
@@ -98,7 +98,7 @@ TEST(Prompts, AnAnswerCallQuotesTheDefinitionItsQuestionNames) {
   for (const auto& plain : {answer_messages(p, u, "What does `printf` do?"),
                             answer_messages(p, u, "What does `add` return?", false)}) {
     EXPECT_THAT(plain[1].content, Not(HasSubstr("```c\nint add")));
-    EXPECT_THAT(plain[1].content, HasSubstr("guessing.\n\nQuestion: What does `"));
+    EXPECT_THAT(plain[1].content, HasSubstr("sentences.\n\nQuestion: What does `"));
   }
 }
 
@@ -271,15 +271,15 @@ TEST(Prompts, PairsCallsShareTheUnitsPrefixAndListWhatIsWritten) {
 // hash, so editing pairs.txt regenerates the files written in pairs mode only.
 TEST(Prompts, PairsModeHasItsOwnVersionThatItsPromptDecides) {
   PromptSet p = builtin_prompts();
-  EXPECT_EQ(prompts_version(p, GenerationMode::two_step), "builtin-4");
+  EXPECT_EQ(prompts_version(p, GenerationMode::two_step), "builtin-5");
   std::string pairs = prompts_version(p, GenerationMode::pairs);
-  EXPECT_THAT(pairs, StartsWith("builtin-4+pairs-"));
+  EXPECT_THAT(pairs, StartsWith("builtin-5+pairs-"));
   test::TempDir dir;
   test::write_file(dir / "pairs.txt", "Write {{count}} pairs.\n");
   auto loaded = load_prompts(dir.path());
   ASSERT_TRUE(loaded) << loaded.error().describe();
   EXPECT_EQ(loaded->pairs, "Write {{count}} pairs.\n");
-  EXPECT_EQ(prompts_version(*loaded, GenerationMode::two_step), "builtin-4");
+  EXPECT_EQ(prompts_version(*loaded, GenerationMode::two_step), "builtin-5");
   EXPECT_NE(prompts_version(*loaded, GenerationMode::pairs), pairs);
   test::write_file(dir / "pairs.txt", "Write {{count}} {{question}}.\n");
   auto bad = load_prompts(dir.path());
