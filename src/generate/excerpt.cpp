@@ -76,15 +76,16 @@ bool only_words(std::string_view text) {
                      [](char c) { return is_word_char(c) || c == ' ' || c == '\t'; });
 }
 
-bool has_word(std::string_view text, std::string_view word) {
-  for (std::size_t at = text.find(word); at != std::string_view::npos;
+// Where `word` next stands as a whole word in `text` at or after `from`; npos when nowhere.
+std::size_t find_word(std::string_view text, std::string_view word, std::size_t from = 0) {
+  for (std::size_t at = text.find(word, from); at != std::string_view::npos;
        at = text.find(word, at + 1)) {
     bool starts = at == 0 || !is_word_char(text[at - 1]);
     bool ends = at + word.size() == text.size() || !is_word_char(text[at + word.size()]);
     if (starts && ends)
-      return true;
+      return at;
   }
-  return false;
+  return std::string_view::npos;
 }
 
 // `before` is a declaration's or an assignment's left side up to the name: words, spaces, `*`,
@@ -98,8 +99,9 @@ bool declaration_like(std::string_view before) {
   static constexpr std::array<std::string_view, 16> k_not_declaring{
       "return", "if",    "while", "for", "elif", "else", "switch", "case",
       "await",  "throw", "yield", "not", "and",  "or",   "in",     "new"};
-  return std::none_of(k_not_declaring.begin(), k_not_declaring.end(),
-                      [&](std::string_view word) { return has_word(before, word); });
+  return std::none_of(k_not_declaring.begin(), k_not_declaring.end(), [&](std::string_view word) {
+    return find_word(before, word) != std::string_view::npos;
+  });
 }
 
 // How the statement that starts at (line, col) ends.
@@ -304,30 +306,27 @@ std::optional<std::size_t> definition_end(const std::vector<std::string_view>& l
   return last;
 }
 
-// The lines [0, count) of `lines` that define `name`: a keyword, signature or property first;
-// an assignment (`createDebug.enable = enable;`) only when there is none of those.
-std::optional<Range> find_definition(const std::vector<std::string_view>& lines, std::size_t count,
-                                     std::string_view name, const Syntax& syntax) {
+// The lines [from, to) of `lines` that define `name` (the definition ends before `to`): a
+// keyword, signature or property first; an assignment (`createDebug.enable = enable;`) only when
+// there is none of those.
+std::optional<Range> find_definition(const std::vector<std::string_view>& lines, std::size_t from,
+                                     std::size_t to, std::string_view name, const Syntax& syntax) {
   if (name.empty())
     return std::nullopt;
   std::optional<Range> assigned;
-  for (std::size_t i = 0; i < count; ++i) {
+  for (std::size_t i = from; i < to; ++i) {
     std::string_view line = lines[i];
-    if (is_comment_line(line, syntax) && !trim(line).starts_with("#define"))
+    if (is_comment_line(line, syntax))
       continue;
-    for (std::size_t at = line.find(name); at != std::string_view::npos;
-         at = line.find(name, at + 1)) {
-      bool whole = (at == 0 || !is_word_char(line[at - 1])) &&
-                   (at + name.size() == line.size() || !is_word_char(line[at + name.size()]));
-      if (!whole)
-        continue;
+    for (std::size_t at = find_word(line, name); at != std::string_view::npos;
+         at = find_word(line, name, at + 1)) {
       Defines kind = defines_here(line, at, name.size());
       if (kind == Defines::no || (kind == Defines::assignment && assigned))
         continue;
       auto end = definition_end(lines, i, at + name.size(), kind, syntax);
       if (!end)
         continue;
-      Range range{i, std::min(*end, count - 1)};
+      Range range{i, std::min(*end, to - 1)};
       if (kind != Defines::assignment)
         return range;
       assigned = range;
@@ -383,6 +382,12 @@ std::optional<Excerpt> excerpt_of(const std::vector<std::string_view>& lines, st
   return e;
 }
 
+// What follows the last `.`, `::` or `->` of a qualified name (all of it when it has none).
+std::string_view last_part(std::string_view name) {
+  std::size_t cut = name.find_last_of(".:>");
+  return cut == std::string_view::npos ? name : name.substr(cut + 1);
+}
+
 // `Foo<T>` → `Foo`, `parse()` → `parse`.
 std::string_view bare_name(std::string_view name) {
   name = name.substr(0, std::min({name.find('('), name.find('<'), name.size()}));
@@ -394,8 +399,10 @@ struct Source {
   Source(std::string_view code, std::string_view language)
       : syntax(syntax_of(language)), lines(split_lines(code)), count(content_lines(lines)) {}
 
-  std::optional<Range> find(std::string_view name) const {
-    return find_definition(lines, count, name, syntax);
+  // The definition of `name`, inside `within` when given.
+  std::optional<Range> find(std::string_view name, std::optional<Range> within = {}) const {
+    return within ? find_definition(lines, within->first, within->second + 1, name, syntax)
+                  : find_definition(lines, 0, count, name, syntax);
   }
   std::optional<Excerpt> excerpt(Range range, int max_lines) const {
     return excerpt_of(lines, count, range, max_lines, syntax);
@@ -440,24 +447,17 @@ std::optional<Excerpt> excerpt_for_question(std::string_view code, std::string_v
   for (const std::string& name : names_in_question(question)) {
     if (auto range = source.find(name))
       return source.excerpt(*range, max_lines);
-    std::size_t cut = name.find_last_of(".:>");
-    if (cut == std::string::npos)
+    std::string_view member = last_part(name);
+    if (member.size() == name.size())
       continue;
-    std::string_view member = std::string_view(name).substr(cut + 1);
     // `B.forward`: B's own `forward` first, then any.
-    std::string_view qualifier = std::string_view(name).substr(0, cut);
-    while (!qualifier.empty() && (qualifier.back() == ':' || qualifier.back() == '-'))
+    std::string_view qualifier = std::string_view(name).substr(0, name.size() - member.size());
+    while (!qualifier.empty() && (qualifier.back() == '.' || qualifier.back() == ':' ||
+                                  qualifier.back() == '-' || qualifier.back() == '>'))
       qualifier.remove_suffix(1);
-    qualifier = qualifier.substr(qualifier.find_last_of(".:>") == std::string_view::npos
-                                     ? 0
-                                     : qualifier.find_last_of(".:>") + 1);
-    if (auto outer = source.find(qualifier)) {
-      auto begin = source.lines.begin();
-      std::vector<std::string_view> inner(begin + static_cast<std::ptrdiff_t>(outer->first),
-                                          begin + static_cast<std::ptrdiff_t>(outer->second + 1));
-      if (auto range = find_definition(inner, inner.size(), member, source.syntax))
-        return source.excerpt({range->first + outer->first, range->second + outer->first},
-                              max_lines);
+    if (auto outer = source.find(last_part(qualifier))) {
+      if (auto range = source.find(member, outer))
+        return source.excerpt(*range, max_lines);
     }
     if (auto range = source.find(member))
       return source.excerpt(*range, max_lines);

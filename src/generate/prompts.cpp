@@ -295,13 +295,15 @@ std::string excerpt_part(const CodeUnit& unit, std::string_view question) {
 
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question, bool with_excerpt) {
-  return messages(
-      prompts, unit,
-      render(prompts.answer,
-             {{"question", std::string(question)},
-              {"excerpt", with_excerpt && prompts.answer.find("{{excerpt}}") != std::string::npos
-                              ? excerpt_part(unit, question)
-                              : ""}}));
+  return messages(prompts, unit,
+                  render(prompts.answer, {{"question", std::string(question)},
+                                          {"excerpt", with_excerpt && quotes_definitions(prompts)
+                                                          ? excerpt_part(unit, question)
+                                                          : ""}}));
+}
+
+bool quotes_definitions(const PromptSet& prompts) {
+  return prompts.answer.find("{{excerpt}}") != std::string::npos;
 }
 
 }  // namespace g2d::generate

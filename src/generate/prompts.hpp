@@ -107,6 +107,9 @@ std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question, bool with_excerpt = true);
 
+// Whether answer.txt quotes a definition under its question (it has {{excerpt}}).
+bool quotes_definitions(const PromptSet& prompts);
+
 // What an excerpt may add to an answer call: its bytes, and the tokens reserved for it in the
 // context; an excerpt whose generous token count (a token per digit, per two bytes beyond ASCII,
 // per three other bytes, and its heading and fence) is over k_excerpt_tokens is quoted shorter,

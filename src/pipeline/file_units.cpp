@@ -273,7 +273,7 @@ Result<TokenBudgets> token_budgets(llm::Backend& backend, const generate::Prompt
   if (!answer)
     return tl::unexpected(answer.error());
   // An answer call may quote the definition its question names (generate/excerpt.hpp).
-  if (!pairs && prompts.answer.find("{{excerpt}}") != std::string::npos)
+  if (!pairs && generate::quotes_definitions(prompts))
     *answer += generate::k_excerpt_tokens;
   // Chat markup per message, the path and scope in the header, and the question's own text.
   constexpr int k_allowance = 256;
