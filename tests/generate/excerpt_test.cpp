@@ -132,7 +132,7 @@ TEST(Excerpt, ADefinitionThatIsTheWholeCodeHasNone) {
   EXPECT_EQ(lines_of("def f(x):\n    return x\n", "f"), "none");
 }
 
-TEST(Excerpt, ALongDefinitionIsCutToItsFirstLines) {
+TEST(Excerpt, ALongDefinitionKeepsItsHeadAndItsTail) {
   std::string code = "x = 1\nfunction big() {\n";
   for (int i = 0; i < 100; ++i)
     code += "  step(" + std::to_string(i) + ")\n";
