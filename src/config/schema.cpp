@@ -290,8 +290,8 @@ std::vector<KeySpec> build_export() {
   keys.push_back(std::move(grounding));
   KeySpec near = key<s, &E::near_duplicate_similarity>(
       "export", "near_duplicate_similarity", Type::number,
-      "Questions at least this alike (estimated Jaccard of word 3-grams) are near duplicates;\n"
-      "the earliest is kept (0.5 .. 1).");
+      "Questions about the same code at least this alike (estimated Jaccard of word 3-grams)\n"
+      "are near duplicates; the earliest is kept (0.5 .. 1).");
   near.numbers = {0.5, false, 1};
   keys.push_back(std::move(near));
   KeySpec validation = key<s, &E::validation_fraction>(

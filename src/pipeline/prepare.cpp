@@ -308,8 +308,11 @@ class Runner {
       flags.insert(flags.begin(), quality::Flag::truncated);
     s.quality_flags = quality::join_flags(flags);
     s.grounding = quality::grounding(s.answer, s.code, in_file).score;
-    s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));
-    auto signature = quality::minhash(s.question);
+    // Scoped to the unit's code: the same question about other code is another sample.
+    const std::uint64_t scope = quality::code_key(s.code);
+    s.duplicate_key =
+        static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer, scope));
+    auto signature = quality::minhash(s.question, scope);
     s.question_signature = quality::encode_signature(signature);
     auto bands = quality::band_keys(signature);
     s.question_bands.assign(bands.begin(), bands.end());

@@ -37,8 +37,8 @@ std::vector<std::size_t> word_starts(std::string_view normalised) {
   return starts;
 }
 
-void add_shingle(Signature& signature, std::string_view shingle) {
-  const std::uint64_t h = fnv1a64(shingle);
+void add_shingle(Signature& signature, std::string_view shingle, std::uint64_t basis) {
+  const std::uint64_t h = fnv1a64(shingle, basis);
   for (int i = 0; i < k_min_hash_size; ++i) {
     const auto value = static_cast<std::uint32_t>(splitmix64(h ^ k_seeds[i]) >> 32);
     signature[i] = std::min(signature[i], value);
@@ -65,27 +65,41 @@ std::string normalise(std::string_view text) {
   return out;
 }
 
-std::uint64_t duplicate_key(std::string_view question, std::string_view answer) {
-  std::uint64_t h = fnv1a64(normalise(question));
-  h = fnv1a64(std::string_view("\0", 1), h);
-  return fnv1a64(normalise(answer), h) & k_top_bit_clear;
+std::uint64_t code_key(std::string_view code) {
+  const std::uint64_t key = fnv1a64(normalise(code));
+  return key != 0 ? key : 1;
 }
 
-Signature minhash(std::string_view text) {
+std::uint64_t duplicate_key(std::string_view question, std::string_view answer,
+                            std::uint64_t scope) {
+  std::uint64_t h = fnv1a64(normalise(question));
+  h = fnv1a64(std::string_view("\0", 1), h);
+  h = fnv1a64(normalise(answer), h);
+  if (scope != 0) {
+    std::array<char, 8> bytes{};
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<char>((scope >> (8 * i)) & 0xff);
+    h = fnv1a64(std::string_view(bytes.data(), bytes.size()), h);
+  }
+  return h & k_top_bit_clear;
+}
+
+Signature minhash(std::string_view text, std::uint64_t scope) {
+  const std::uint64_t basis = scope != 0 ? splitmix64(scope) : k_fnv1a64_offset_basis;
   Signature signature;
   signature.fill(0xffffffffU);
   const std::string normalised = normalise(text);
   const std::vector<std::size_t> starts = word_starts(normalised);
   if (starts.size() < k_shingle_words) {
     if (!starts.empty())
-      add_shingle(signature, normalised);
+      add_shingle(signature, normalised, basis);
     return signature;
   }
   // Words are separated by single spaces, so a shingle is a substring of `normalised`.
   for (std::size_t w = 0; w + k_shingle_words <= starts.size(); ++w) {
     const std::size_t end =
         w + k_shingle_words < starts.size() ? starts[w + k_shingle_words] - 1 : normalised.size();
-    add_shingle(signature, std::string_view(normalised).substr(starts[w], end - starts[w]));
+    add_shingle(signature, std::string_view(normalised).substr(starts[w], end - starts[w]), basis);
   }
   return signature;
 }

@@ -40,9 +40,17 @@ std::string normalise(std::string_view text);
 // FNV-1a 64 (core/hash.hpp).
 using g2d::fnv1a64;
 
-// FNV-1a 64 of normalise(question) + '\0' + normalise(answer), with its top bit cleared so that
-// it fits a signed 64-bit integer (an SQLite INTEGER): 0 <= key <= INT64_MAX.
-std::uint64_t duplicate_key(std::string_view question, std::string_view answer);
+// The scope of a sample's duplicate key and question signature: FNV-1a 64 of normalise(code),
+// never 0. A sample carries its code, so the same question (and answer) about other code is another
+// sample, while one about the same code (a file copied into two repositories, a question asked
+// twice of one unit) is a duplicate.
+std::uint64_t code_key(std::string_view code);
+
+// FNV-1a 64 of normalise(question) + '\0' + normalise(answer) (+ the 8 bytes of `scope`, unless
+// it is 0), with its top bit cleared so that it fits a signed 64-bit integer (an SQLite INTEGER):
+// 0 <= key <= INT64_MAX.
+std::uint64_t duplicate_key(std::string_view question, std::string_view answer,
+                            std::uint64_t scope = 0);
 
 // ---- Near duplicates (MinHash) ------------------------------------------------------------------
 
@@ -55,8 +63,10 @@ using Signature = std::array<std::uint32_t, k_min_hash_size>;
 
 // The MinHash signature of the word 3-grams of normalise(text): slot i holds the least
 // splitmix64(fnv1a64(shingle) ^ seed_i) >> 32 over the shingles. A text of one or two words is
-// one shingle (its words); a text without words has every slot 0xFFFFFFFF.
-Signature minhash(std::string_view text);
+// one shingle (its words); a text without words has every slot 0xFFFFFFFF. A non-zero `scope`
+// (code_key()) hashes each shingle from splitmix64(scope) instead of FNV's basis: texts of other
+// scopes share no shingle, so they are never alike (scope 0 is the signature of the text alone).
+Signature minhash(std::string_view text, std::uint64_t scope = 0);
 
 // The fraction of slots in which `a` and `b` agree: an estimate of the Jaccard similarity of
 // their shingle sets (standard error at most 1/16 with 64 slots).

@@ -337,6 +337,29 @@ TEST_F(PrepareTest, SamplesAreStoredWithTheirQualityMeasures) {
   EXPECT_DOUBLE_EQ(b[1].near_duplicate_similarity, 1.0);
 }
 
+// A sample carries its code, so the same question and answer about other code is another sample
+// (every `main` gets its "What does `main` do?"): neither a duplicate nor a near duplicate.
+TEST_F(PrepareTest, TheSameQuestionAboutOtherCodeIsNotADuplicate) {
+  add("a.c", "int add(int a, int b) { return a + b; }\n");
+  add("b.c", "int add(int a, int b) { return b + a; }\n");
+  options.concurrent_files = 1;
+  ScriptedFakeBackend backend(two_questions, [](const llm::GenerateRequest&, int) {
+    return Result<llm::GenerateResult>(fake_reply("`add` returns the sum of `a` and `b`."));
+  });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  auto a = samples_of("a.c");
+  auto b = samples_of("b.c");
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(a[0].question, b[0].question);
+  for (const auto& s : b) {  // (a link to b.c's other question, alike in part, is fine)
+    EXPECT_EQ(s.duplicate_of, 0) << s.question;
+    EXPECT_NE(s.near_duplicate_of, a[0].id) << s.question;
+    EXPECT_NE(s.near_duplicate_of, a[1].id) << s.question;
+  }
+}
+
 // NUL, ESC, BEL and bidirectional controls from the model, in an answer or a question, flag the
 // sample (control_chars); TAB, newlines and CRLF do not.
 TEST_F(PrepareTest, ControlCharactersFromTheModelFlagTheSample) {

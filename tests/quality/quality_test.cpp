@@ -60,6 +60,21 @@ TEST(DuplicateKey, IsStableAndFitsSignedInt64) {
   }
 }
 
+// A sample carries its code: the same question and answer about other code is another sample.
+TEST(DuplicateKey, IsScopedToTheCodeTheSampleIsAbout) {
+  const auto c = code_key("int init(void) { return 0; }");
+  const auto d = code_key("def init():\n    pass\n");
+  EXPECT_NE(c, 0u);
+  EXPECT_EQ(c, code_key("int  init(void)\n{ return 0; }"));  // spacing does not make other code
+  EXPECT_NE(c, d);
+  EXPECT_EQ(duplicate_key("What does `init` do?", "Nothing.", c),
+            duplicate_key("what does init do", "nothing", c));
+  EXPECT_NE(duplicate_key("What does `init` do?", "Nothing.", c),
+            duplicate_key("What does `init` do?", "Nothing.", d));
+  EXPECT_EQ(duplicate_key("q", "a", 0), duplicate_key("q", "a"));  // no scope: as before
+  EXPECT_LE(duplicate_key("q", "a", c), static_cast<std::uint64_t>(INT64_MAX));
+}
+
 // ---- MinHash ------------------------------------------------------------------------------------
 
 // The exact Jaccard similarity of the shingle sets minhash() uses.
@@ -130,6 +145,20 @@ constexpr std::array<std::string_view, 30> k_questions = {
     "Why are integer overflows checked before allocating the matrix?",
     "What does the shutdown hook flush before the process exits?",
 };
+
+TEST(MinHash, QuestionsAboutOtherCodeAreNeverAlike) {
+  const auto c = code_key("int init(void) { return 0; }");
+  const auto d = code_key("def init():\n    pass\n");
+  const std::string q = "What does the `init` function do when it is called twice?";
+  EXPECT_EQ(estimated_jaccard(minhash(q, c), minhash(q, c)), 1.0);
+  EXPECT_LT(estimated_jaccard(minhash(q, c), minhash(q, d)), 0.2);
+  EXPECT_FALSE(share_band(minhash(q, c), minhash(q, d)));
+  EXPECT_EQ(minhash(q, 0), minhash(q));  // no scope: the signatures stored before
+  // Alike questions about the same code stay alike.
+  EXPECT_GE(estimated_jaccard(minhash("How does `init` handle a second call to it?", c),
+                              minhash("How does `init` handle a second call?", c)),
+            0.5);
+}
 
 TEST(MinHash, EmptyTextHasAllSlotsSet) {
   Signature all;
