@@ -407,6 +407,40 @@ TEST_F(EngineTest, ConcurrentAnswersAllShareTheQuestionsPrefix) {
   EXPECT_EQ(shared, 3);
 }
 
+// A file's answers arrive together, each with the same task before its own question: the first
+// evaluates the common part and the others wait for it and copy its cells, instead of evaluating
+// the same tokens again. (That the copied cells decode as evaluated ones do is the test above;
+// the text of batches of other shapes may differ in the last digits, so it is not compared here.)
+GenerateRequest answer_about_the_file(const std::string& question) {
+  return about_the_file(
+      "Answer the question below from the code above: find what it names in the code, say what "
+      "that code does and cite the identifiers and lines involved, in one to three sentences.\n"
+      "Question: " +
+          question,
+      "f");
+}
+
+TEST_F(EngineTest, RequestsAdmittedTogetherShareTheirCommonPrefix) {
+  Engine engine(options(2048, 4));
+  // Posted before the model is loaded, so all three are admitted in one step.
+  std::vector<std::future<Result<GenerateResult>>> futures;
+  for (const char* q : {"Which loop is there?", "What if n is 0?", "Name the parameters."})
+    futures.push_back(engine.submit(answer_about_the_file(q), {}));
+  int evaluated = 0;
+  int prompt = 0;
+  std::string cached;
+  for (auto& f : futures) {
+    auto r = f.get();
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_FALSE(r->text.empty());
+    evaluated += r->prompt_tokens - r->cached_prompt_tokens;
+    prompt = r->prompt_tokens;
+    cached += std::to_string(r->cached_prompt_tokens) + " ";
+  }
+  // One prompt in full, and of the two others only their questions (and the template's end).
+  EXPECT_LT(evaluated, prompt + 2 * 24) << "cached: " << cached << "of about " << prompt;
+}
+
 TEST_F(EngineTest, KeptPrefixesYieldToNewWorkWhenTheCacheIsFull) {
   // A small cache: every kept prefix must be evicted for the next distinct file to fit.
   Engine engine(options(512, 1));

@@ -72,6 +72,10 @@ struct Sequence {
   llama_seq_id id = 0;
   std::vector<llama_token> prompt;
   size_t n_evaluated = 0;          // prompt tokens in the KV cache
+  // Waiting for another sequence admitted with it to evaluate their common prefix, up to
+  // `wait_until` tokens, to copy it from there; -1: not waiting.
+  llama_seq_id wait_source = -1;
+  size_t wait_until = 0;
   llama_pos n_past = 0;            // position of the next token to feed
   int budget = 0;                  // tokens it may generate
   int reserved = 0;                // KV cells set aside for it
@@ -166,6 +170,9 @@ class Engine::Worker {
   // evaluates only the rest of its prompt. At least the last prompt token is always evaluated,
   // for its logits.
   void share_prefix(Sequence& seq);
+  // At a step's start: each waiting sequence whose source has evaluated their common prefix
+  // copies it; one whose source is gone evaluates its prompt itself.
+  void resolve_waits();
   // Keeps a finished sequence's prompt for the requests that share its prefix_key's file.
   void park(Sequence& seq);
   size_t oldest_parked() const;  // the least recently used kept prefix

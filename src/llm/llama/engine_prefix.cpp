@@ -52,14 +52,52 @@ void Engine::Worker::share_prefix(Sequence& seq) {
     }
   }
   best = std::min(best, seq.prompt.size() - 1);
-  if (best < k_min_shared_tokens || source < 0)
-    return;
-  if (parked_source != nullptr)
-    parked_source->last_used = ++m_clock;
-  llama_memory_seq_cp(llama_get_memory(m_ctx.get()), source, seq.id, 0,
-                      static_cast<llama_pos>(best));
-  seq.n_evaluated = best;
-  seq.result.cached_prompt_tokens = static_cast<int>(best);
+  if (best >= k_min_shared_tokens && source >= 0) {
+    if (parked_source != nullptr)
+      parked_source->last_used = ++m_clock;
+    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), source, seq.id, 0,
+                        static_cast<llama_pos>(best));
+    seq.n_evaluated = best;
+    seq.result.cached_prompt_tokens = static_cast<int>(best);
+  }
+  // A sequence admitted with this one (a file's answers arrive together) may share more of its
+  // prompt than it has evaluated yet: wait for it rather than evaluate the same tokens twice.
+  size_t longest = seq.n_evaluated;
+  for (const auto& other : m_active) {
+    if (other.get() == &seq || other->generating)
+      continue;
+    size_t n = std::min(common_prefix(other->prompt, other->prompt.size(), seq.prompt),
+                        seq.prompt.size() - 1);
+    if (n >= seq.n_evaluated + k_min_shared_tokens && n > longest) {
+      longest = n;
+      seq.wait_source = other->id;
+      seq.wait_until = n;
+    }
+  }
+}
+
+void Engine::Worker::resolve_waits() {
+  for (auto& seq : m_active) {
+    if (seq->wait_source < 0)
+      continue;
+    auto source = std::find_if(m_active.begin(), m_active.end(), [&](const auto& other) {
+      return other->id == seq->wait_source && !other->done;
+    });
+    if (source == m_active.end()) {  // finished or cancelled before it got there
+      seq->wait_source = -1;
+      continue;
+    }
+    // Every token counted in n_evaluated was decoded by an earlier step.
+    if ((*source)->n_evaluated < seq->wait_until)
+      continue;
+    // Its cells before n_evaluated came from the same tokens (a kept prefix both copied).
+    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), seq->wait_source, seq->id,
+                        static_cast<llama_pos>(seq->n_evaluated),
+                        static_cast<llama_pos>(seq->wait_until));
+    seq->n_evaluated = seq->wait_until;
+    seq->result.cached_prompt_tokens = static_cast<int>(seq->wait_until);
+    seq->wait_source = -1;
+  }
 }
 
 void Engine::Worker::park(Sequence& seq) {

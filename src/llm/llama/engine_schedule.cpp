@@ -151,6 +151,7 @@ void Engine::Worker::add_token(llama_batch& batch, llama_token token, llama_pos 
 }
 
 void Engine::Worker::step() {
+  resolve_waits();
   m_batch.n_tokens = 0;
   int generating = static_cast<int>(
       std::count_if(m_active.begin(), m_active.end(), [](const auto& s) { return s->generating; }));
@@ -178,7 +179,7 @@ void Engine::Worker::step() {
     ++seq->n_past;
   }
   for (auto& seq : m_active) {
-    while (!seq->generating && seq->n_evaluated < seq->prompt.size() &&
+    while (!seq->generating && seq->wait_source < 0 && seq->n_evaluated < seq->prompt.size() &&
            m_batch.n_tokens < m_options.batch_size) {
       bool last = seq->n_evaluated + 1 == seq->prompt.size();
       if (last)
