@@ -71,7 +71,7 @@ struct Sequence {
   Job job;
   llama_seq_id id = 0;
   std::vector<llama_token> prompt;
-  size_t n_evaluated = 0;          // prompt tokens in the KV cache
+  size_t n_evaluated = 0;  // prompt tokens in the KV cache
   // Waiting for another sequence admitted with it to evaluate their common prefix, up to
   // `wait_until` tokens, to copy it from there; -1: not waiting.
   llama_seq_id wait_source = -1;
