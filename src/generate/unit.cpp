@@ -104,6 +104,7 @@ class KeptQuestions {
     }
     if (!m_seen.insert(quality::normalise(*question)).second) {
       last = Error{ErrorKind::bad_output, "a repeated question: " + *question};
+      ++m_repeats;
       return std::nullopt;
     }
     m_kept.push_back(*question);
@@ -118,10 +119,12 @@ class KeptQuestions {
   }
   const std::vector<std::string>& kept() const { return m_kept; }
   int count() const { return static_cast<int>(m_kept.size()); }
+  int repeats() const { return m_repeats; }  // candidates refused as a repeat, so far
 
  private:
   const CodeUnit& m_unit;
   std::string_view m_prompt;
+  int m_repeats = 0;
   std::set<std::string> m_seen;  // normalised
   std::vector<std::string> m_kept;
 };
@@ -180,17 +183,25 @@ Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const Prom
     return constrained_call(question_messages(prompts, unit, missing, kept.kept()),
                             questions_schema(missing), questions_budget(missing), options);
   };
+  // A reply of nothing but questions the unit has: the model has no other (a small unit), and
+  // asking again, however it is told which it has, only spends calls.
+  bool out_of_questions = false;
   auto take = [&](const llm::GenerateResult& reply, Error& last) {
     auto candidates = candidate_questions(reply.text);
     if (candidates.empty())
       last = Error{ErrorKind::bad_output, "the reply holds no questions (neither JSON nor a list)"};
+    const int repeats = kept.repeats();
+    int tried = 0;
     for (const auto& candidate : candidates) {
-      if (kept.count() < options.questions)
+      if (kept.count() < options.questions) {
         kept.keep(candidate, last);
+        ++tried;
+      }
     }
+    out_of_questions = tried > 0 && kept.repeats() - repeats == tried;
   };
-  Error last =
-      ask_until(backend, options, stop, "questions", kept, options.questions, request_for, take);
+  Error last = ask_until(backend, options, stop, "questions", kept, options.questions, request_for,
+                         take, &out_of_questions);
   // Refused questions leave fewer than asked; a call that failed for good (the server refused
   // the request, the stop was requested) ends the unit as any other call's would.
   if (kept.count() == 0 || (kept.count() < options.questions && !is_transient(last.kind)))

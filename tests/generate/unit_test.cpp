@@ -302,15 +302,34 @@ TEST(GenerateUnit, QuestionsThatAreNotQuestionsAreReplacedNeverStored) {
 
 TEST(GenerateUnit, AUnitKeepsItsGoodQuestionsWhenItsRetriesRunOut) {
   ScriptedFakeBackend backend(
-      [](const auto&, int) {
-        return reply(R"({"questions": ["What does add do?", "What does add do?",
-                                        "Can add overflow?"]})");
+      [](const auto&, int n) {
+        return n == 0 ? reply(R"({"questions": ["What does add do?", "What does add do?",
+                                                "Can add overflow?"]})")
+                      : reply(R"({"questions": ["1. What it does"]})");
       },
       echo_answer);
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_EQ(pairs->size(), 2u);
   EXPECT_EQ(backend.question_calls(), 3);  // max_attempts
+}
+
+// A model that has no other question about a small unit asks the same ones again however often it
+// is told which it has: once a reply holds nothing but questions the unit has, asking again
+// only spends calls.
+TEST(GenerateUnit, AReplyOfOnlyQuestionsItHasEndsTheAsking) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int n) {
+        return n == 0 ? reply(R"({"questions": ["What does add do?", "Can add overflow?"]})")
+                      : reply(R"({"questions": ["What does `add` do?"]})");
+      },
+      echo_answer);
+  auto options = fast_options();
+  options.max_attempts = 4;
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), options, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(pairs->size(), 2u);
+  EXPECT_EQ(backend.question_calls(), 2);
 }
 
 TEST(GenerateUnit, AUnitWithoutOneUsableQuestionHasNoPairsAndIsNoFailure) {

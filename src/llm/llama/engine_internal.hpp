@@ -197,6 +197,16 @@ class Engine::Worker {
   int m_parked_cells = 0;    // KV cells the kept prefixes hold
   bool m_can_share = false;  // the options allow it and the model's layers permit it
   std::uint64_t m_clock = 0;
+  // Since the model was loaded, for the line logged when it is freed.
+  struct Totals {
+    long prompt_evaluated = 0;  // prompt tokens decoded
+    long prompt_reused = 0;     // prompt tokens copied from a shared prefix
+    long generated = 0;         // tokens sampled
+    long steps = 0;             // llama_decode calls
+    double decode_seconds = 0;
+    long generation_steps = 0;  // of them, steps without prompt tokens
+    double generation_seconds = 0;
+  } m_totals;
   int m_ctx_seq = 0;
   int m_ctx_total = 0;
   int m_reserved = 0;

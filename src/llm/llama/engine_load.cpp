@@ -99,7 +99,13 @@ void Engine::Worker::free_model() {
   m_batch = {};
   m_model.reset();
   m_loaded = false;
-  spdlog::info("model unloaded");
+  const Totals& t = m_totals;
+  spdlog::info(
+      "model unloaded; since loading: {} prompt tokens evaluated and {} reused, {} generated, in "
+      "{} steps of {:.1f} s ({} steps of {:.1f} s generating only)",
+      t.prompt_evaluated, t.prompt_reused, t.generated, t.steps, t.decode_seconds,
+      t.generation_steps, t.generation_seconds);
+  m_totals = {};
 }
 
 }  // namespace g2d::llm::llama

@@ -59,6 +59,7 @@ void Engine::Worker::share_prefix(Sequence& seq) {
                         static_cast<llama_pos>(best));
     seq.n_evaluated = best;
     seq.result.cached_prompt_tokens = static_cast<int>(best);
+    m_totals.prompt_reused += static_cast<long>(best);
   }
   // A sequence admitted with this one (a file's answers arrive together) may share more of its
   // prompt than it has evaluated yet: wait for it rather than evaluate the same tokens twice.
@@ -94,6 +95,7 @@ void Engine::Worker::resolve_waits() {
     llama_memory_seq_cp(llama_get_memory(m_ctx.get()), seq->wait_source, seq->id,
                         static_cast<llama_pos>(seq->n_evaluated),
                         static_cast<llama_pos>(seq->wait_until));
+    m_totals.prompt_reused += static_cast<long>(seq->wait_until - seq->n_evaluated);
     seq->n_evaluated = seq->wait_until;
     seq->result.cached_prompt_tokens = static_cast<int>(seq->wait_until);
     seq->wait_source = -1;

@@ -5,6 +5,7 @@
 // only; m_pending is taken under m_mutex. Errors: each job's promise gets its own (cancelled,
 // invalid_argument, context_overflow, loading's, the sampler's; internal when llama_decode fails).
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -151,6 +152,7 @@ void Engine::Worker::add_token(llama_batch& batch, llama_token token, llama_pos 
 }
 
 void Engine::Worker::step() {
+  const long prompt_before = m_totals.prompt_evaluated;
   resolve_waits();
   m_batch.n_tokens = 0;
   int generating = static_cast<int>(
@@ -187,9 +189,20 @@ void Engine::Worker::step() {
       add_token(m_batch, seq->prompt[seq->n_evaluated], static_cast<llama_pos>(seq->n_evaluated),
                 seq->id, last);
       ++seq->n_evaluated;
+      ++m_totals.prompt_evaluated;
     }
   }
-  if (int rc = llama_decode(m_ctx.get(), m_batch); rc != 0) {
+  const auto decode_start = std::chrono::steady_clock::now();
+  const int rc = llama_decode(m_ctx.get(), m_batch);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - decode_start).count();
+  m_totals.decode_seconds += seconds;
+  ++m_totals.steps;
+  if (m_totals.prompt_evaluated == prompt_before) {
+    m_totals.generation_seconds += seconds;
+    ++m_totals.generation_steps;
+  }
+  if (rc != 0) {
     spdlog::error("llama_decode failed (code {}) with {} sequences in flight", rc, m_active.size());
     for (auto& seq : m_active) {
       finish(*seq, fail(ErrorKind::internal, "llama_decode failed (code {})", rc));
@@ -243,6 +256,7 @@ bool Engine::Worker::take_token(Sequence& seq, llama_token token) {
   seq.result.text += token_piece(m_model->vocab, token);
   seq.last = token;
   ++seq.result.completion_tokens;
+  ++m_totals.generated;
   if (m_options.draft_tokens > 0)
     seq.history.push_back(token);
   // A loop is cut, in a schema-constrained reply too: its caller reads what the cut JSON completed.
