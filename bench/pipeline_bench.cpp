@@ -46,8 +46,8 @@ std::vector<std::string> defined_functions(std::string_view prompt) {
 // only the pipeline's own work is measured. Like a model's, each question is about one function
 // of the file's code and names it, and they vary across files: question k of a file asks with one
 // of 8 phrasings (the file's first function's digits pick where it starts) about its (3k+1)-th
-// function — so questions of different files share phrasing but not names, and near-duplicate
-// detection finds candidates and compares them as it would in a real run.
+// function — so questions of different files share phrasing but not names. (Near duplicates are
+// looked for among the samples of the same code, so a file's own questions are compared.)
 class InstantFakeBackend : public llm::Backend {
  public:
   std::string_view name() const override { return "instant-fake"; }

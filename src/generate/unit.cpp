@@ -198,7 +198,9 @@ Result<std::vector<std::string>> ask_questions(llm::Backend& backend, const Prom
         ++tried;
       }
     }
-    out_of_questions = tried > 0 && kept.repeats() - repeats == tried;
+    // (A reply cut at its budget or in a loop says nothing of what else the model would ask.)
+    out_of_questions =
+        reply.finish == llm::FinishReason::stop && tried > 0 && kept.repeats() - repeats == tried;
   };
   Error last = ask_until(backend, options, stop, "questions", kept, options.questions, request_for,
                          take, &out_of_questions);

@@ -191,9 +191,11 @@ TEST_F(ExportTest, TheSelectionFiltersAndCountsWhatItLeavesOut) {
 // Samples with a quality flag are left out, each counted under its first flag, unless the flag is
 // kept; the thresholds for grounding and near duplicates are the selection's.
 TEST_F(ExportTest, QualityFlagsLeaveSamplesOutUnlessKept) {
-  auto keys = [](store::SampleRecord& s) {
-    s.duplicate_key = static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer));
-    auto sig = quality::minhash(s.question);
+  auto keys = [](store::SampleRecord& s) {  // scoped to the code, as prepare stores them
+    const std::uint64_t scope = quality::code_key(s.code);
+    s.duplicate_key =
+        static_cast<std::int64_t>(quality::duplicate_key(s.question, s.answer, scope));
+    auto sig = quality::minhash(s.question, scope);
     s.question_signature = quality::encode_signature(sig);
     auto bands = quality::band_keys(sig);
     s.question_bands.assign(bands.begin(), bands.end());

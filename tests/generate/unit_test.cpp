@@ -332,6 +332,27 @@ TEST(GenerateUnit, AReplyOfOnlyQuestionsItHasEndsTheAsking) {
   EXPECT_EQ(backend.question_calls(), 2);
 }
 
+TEST(GenerateUnit, ACutReplyOfARepeatedQuestionDoesNotEndTheAsking) {
+  ScriptedFakeBackend backend(
+      [](const auto&, int n) {
+        if (n == 0)
+          return reply(R"({"questions": ["What does add do?", "Can add overflow?"]})");
+        if (n == 1) {
+          auto cut = reply(R"({"questions": ["What does `add` do?", "Who)");
+          cut.finish = llm::FinishReason::length;
+          return cut;
+        }
+        return reply(R"({"questions": ["Who calls add?"]})");
+      },
+      echo_answer);
+  auto options = fast_options();
+  options.max_attempts = 4;
+  auto pairs = generate_unit(backend, builtin_prompts(), unit(), options, {});
+  ASSERT_TRUE(pairs) << pairs.error().describe();
+  EXPECT_EQ(pairs->size(), 3u);
+  EXPECT_EQ(backend.question_calls(), 3);
+}
+
 TEST(GenerateUnit, AUnitWithoutOneUsableQuestionHasNoPairsAndIsNoFailure) {
   ScriptedFakeBackend backend(
       [](const auto&, int) { return reply(R"({"questions": ["What does the code do?"]})"); },

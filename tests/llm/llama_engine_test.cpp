@@ -441,6 +441,29 @@ TEST_F(EngineTest, RequestsAdmittedTogetherShareTheirCommonPrefix) {
   EXPECT_LT(evaluated, prompt + 2 * 24) << "cached: " << cached << "of about " << prompt;
 }
 
+// A sequence waits for another by its id, which a finished sequence gives back: the first request
+// ends on its first token while the second still waits for it, and the third, queued, gets its id
+// and would wait for the second — each waiting for the other, nothing left to decode.
+TEST_F(EngineTest, AWaitEndsWhenItsSourceFinishesAndItsIdIsGivenToAnother) {
+  Engine engine(options(2048, 2));
+  auto first = answer_about_the_file("Which loop is there?");
+  first.prefix_key.clear();  // nothing kept to share from once it ends
+  first.max_tokens = 1;
+  auto second = answer_about_the_file("What if n is 0?");
+  second.prefix_key.clear();
+  auto third = answer_about_the_file("Name the parameters.");
+  third.prefix_key.clear();
+  // Posted before the model is loaded: the first two are admitted together, the third queued.
+  auto a = engine.submit(first, {});
+  auto b = engine.submit(second, {});
+  auto c = engine.submit(third, {});
+  for (auto* f : {&a, &b, &c}) {
+    ASSERT_EQ(f->wait_for(std::chrono::seconds(120)), std::future_status::ready);
+    auto r = f->get();
+    ASSERT_TRUE(r) << r.error().describe();
+  }
+}
+
 TEST_F(EngineTest, KeptPrefixesYieldToNewWorkWhenTheCacheIsFull) {
   // A small cache: every kept prefix must be evicted for the next distinct file to fit.
   Engine engine(options(512, 1));

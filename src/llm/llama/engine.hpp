@@ -15,12 +15,13 @@
 // a prefix_key keeps its prompt (one per key, under a parking sequence id, least recently used
 // first out) so that the same file's next calls — its answers after its questions — skip the
 // system prompt and the code. Kept prefixes count against the KV budget and give way to new
-// work. A sequence admitted in the same step as another whose prompt it shares beyond what it
-// found (a file's answers, which repeat one task before their questions) waits for that one to
-// evaluate the common part and copies it. Models with sliding-window or recurrent layers evaluate
-// every prompt in full (their cells cannot be shared by position), as does
-// EngineOptions::share_prefixes = false. When the model is freed, a line logs what it did since
-// loading: prompt tokens evaluated and reused, tokens generated, and the time spent decoding.
+// work. A sequence admitted while another still evaluates a prompt it shares beyond what it found
+// (a file's answers arrive together and repeat one task before their questions) waits for that
+// one to evaluate the common part and copies it; if that one ends first, it takes what is left.
+// Models with sliding-window or recurrent layers evaluate every prompt in full (their cells cannot
+// be shared by position), as does EngineOptions::share_prefixes = false. When the model is freed, a
+// line logs what it did since loading: prompt tokens evaluated and reused, tokens generated, and
+// the time spent decoding.
 //
 // Speculative decoding (EngineOptions::draft_tokens): each step, a generating sequence's next
 // token goes into the batch with a draft of the tokens that followed its last tokens earlier in

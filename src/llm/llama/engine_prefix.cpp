@@ -32,10 +32,14 @@ size_t common_prefix(const std::vector<llama_token>& a, size_t a_len,
 void Engine::Worker::share_prefix(Sequence& seq) {
   if (!m_can_share || seq.prompt.size() <= k_min_shared_tokens)
     return;
-  size_t best = 0;
+  // From the cells it has on (none when just admitted): every source's cells before them hold the
+  // same tokens.
+  size_t best = seq.n_evaluated;
   llama_seq_id source = -1;
   Parked* parked_source = nullptr;
   for (const auto& other : m_active) {
+    if (other->done || other.get() == &seq)
+      continue;
     size_t n = common_prefix(other->prompt, other->n_evaluated, seq.prompt);
     if (n > best) {
       best = n;
@@ -52,20 +56,20 @@ void Engine::Worker::share_prefix(Sequence& seq) {
     }
   }
   best = std::min(best, seq.prompt.size() - 1);
-  if (best >= k_min_shared_tokens && source >= 0) {
+  if (best >= seq.n_evaluated + k_min_shared_tokens && source >= 0) {
     if (parked_source != nullptr)
       parked_source->last_used = ++m_clock;
-    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), source, seq.id, 0,
-                        static_cast<llama_pos>(best));
+    llama_memory_seq_cp(llama_get_memory(m_ctx.get()), source, seq.id,
+                        static_cast<llama_pos>(seq.n_evaluated), static_cast<llama_pos>(best));
+    m_totals.prompt_reused += static_cast<long>(best - seq.n_evaluated);
     seq.n_evaluated = best;
     seq.result.cached_prompt_tokens = static_cast<int>(best);
-    m_totals.prompt_reused += static_cast<long>(best);
   }
   // A sequence admitted with this one (a file's answers arrive together) may share more of its
   // prompt than it has evaluated yet: wait for it rather than evaluate the same tokens twice.
   size_t longest = seq.n_evaluated;
   for (const auto& other : m_active) {
-    if (other.get() == &seq || other->generating)
+    if (other.get() == &seq || other->generating || other->done)
       continue;
     size_t n = std::min(common_prefix(other->prompt, other->prompt.size(), seq.prompt),
                         seq.prompt.size() - 1);
@@ -84,7 +88,7 @@ void Engine::Worker::resolve_waits() {
     auto source = std::find_if(m_active.begin(), m_active.end(), [&](const auto& other) {
       return other->id == seq->wait_source && !other->done;
     });
-    if (source == m_active.end()) {  // finished or cancelled before it got there
+    if (source == m_active.end()) {  // (finish() ends the waits for a sequence)
       seq->wait_source = -1;
       continue;
     }

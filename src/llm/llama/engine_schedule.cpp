@@ -192,6 +192,12 @@ void Engine::Worker::step() {
       ++m_totals.prompt_evaluated;
     }
   }
+  if (m_batch.n_tokens == 0) {
+    // Every sequence waits for another: a wait's source evaluates, so this is a bug; never spin.
+    for (auto& seq : m_active)
+      seq->wait_source = -1;
+    return;
+  }
   const auto decode_start = std::chrono::steady_clock::now();
   const int rc = llama_decode(m_ctx.get(), m_batch);
   const double seconds =
@@ -285,6 +291,15 @@ void Engine::Worker::finish(Sequence& seq, Result<GenerateResult> result) {
     llama_memory_seq_rm(llama_get_memory(m_ctx.get()), seq.id, -1, -1);
   m_free_ids.push_back(seq.id);
   seq.done = true;
+  // Those waiting for its prompt share what is left (its kept prefix, another sequence) or
+  // evaluate theirs: its id goes to the next sequence admitted.
+  for (auto& other : m_active) {
+    if (other->wait_source != seq.id || other->done)
+      continue;
+    other->wait_source = -1;
+    if (m_ctx)
+      share_prefix(*other);
+  }
   seq.job.promise.set_value(std::move(result));
 }
 
