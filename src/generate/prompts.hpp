@@ -42,7 +42,7 @@ struct PromptSet {
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}
   std::string questions;  // questions.txt: {{count}}
-  std::string answer;     // answer.txt: {{question}} {{excerpt}}
+  std::string answer;     // answer.txt: {{question}} {{excerpt}} {{definition}}
   std::string pairs;      // pairs.txt: {{count}}
 };
 
@@ -103,11 +103,14 @@ std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit
                                         const std::vector<std::string>& asked = {});
 // The answer call for `question`. answer.txt's {{excerpt}} becomes, when `with_excerpt` and the
 // question names something the unit defines (generate/excerpt.hpp), that definition's lines
-// quoted again with their line numbers — at most k_excerpt_bytes — and "" otherwise.
+// quoted again with their line numbers — at most k_excerpt_bytes — and "" otherwise;
+// {{definition}}, on the same condition, only its line numbers and its first line (at most 160
+// bytes) as inline code: a pointer into the code above, for a few tokens.
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question, bool with_excerpt = true);
 
-// Whether answer.txt quotes a definition under its question (it has {{excerpt}}).
+// Whether answer.txt quotes or points at a definition under its question ({{excerpt}} or
+// {{definition}}).
 bool quotes_definitions(const PromptSet& prompts);
 
 // What an excerpt may add to an answer call: its bytes, and the tokens reserved for it in the

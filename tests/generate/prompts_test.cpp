@@ -102,6 +102,44 @@ TEST(Prompts, AnAnswerCallQuotesTheDefinitionItsQuestionNames) {
   }
 }
 
+// answer.txt's {{definition}} points at the definition instead of quoting it: its lines and its
+// first line only (a few tokens where {{excerpt}} costs up to k_excerpt_tokens), after the same
+// prefix; nothing when the question names nothing the unit defines, or without the excerpt.
+TEST(Prompts, ADefinitionPlaceholderPointsAtTheDefinitionByItsFirstLine) {
+  PromptSet p = builtin_prompts();
+  p.answer = "Answer it.\n{{definition}}\nQuestion: {{question}}\n";
+  EXPECT_TRUE(quotes_definitions(p));
+  CodeUnit u{"src/m.c",
+             "c",
+             10,
+             16,
+             "",
+             "int a;\n  int add(int x, int y) {\n  int z = x + y;\n  return z;\n}\nint neg(int x) "
+             "{ return -x; }\n"};
+  auto a = answer_messages(p, u, "What does `add` return?");
+  EXPECT_THAT(a[1].content,
+              HasSubstr("Answer it.\n\nThe question is about lines 11-14 of the code above, which "
+                        "begin: `int add(int x, int y) {`\n\nQuestion: What does `add` return?"));
+  EXPECT_THAT(a[1].content, Not(HasSubstr("int z = x + y;\n  return z;\n}\n\nQuestion")));
+  for (const auto& plain : {answer_messages(p, u, "What does `printf` do?"),
+                            answer_messages(p, u, "What does `add` return?", false)})
+    EXPECT_THAT(plain[1].content, HasSubstr("Answer it.\n\nQuestion: What does `"));
+  // A first line with a backtick in it is set off with more backticks than it holds.
+  u.code = "x = 1\ndef q():\n    return '`'\ny = 2\n";
+  u.language = "python";
+  EXPECT_THAT(answer_messages(p, u, "What does `q` return?")[1].content,
+              HasSubstr("which begin: `def q():`\n"));
+  u.code = "x = 1\ns = '`' + 'a'\ny = 2\n";
+  EXPECT_THAT(answer_messages(p, u, "What is `s`?")[1].content,
+              HasSubstr("which begin: `` s = '`' + 'a' ``\n"));
+  // A set may use it (load_prompts knows the placeholder).
+  test::TempDir dir;
+  test::write_file(dir / "answer.txt", p.answer);
+  auto loaded = load_prompts(dir.path());
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_EQ(loaded->answer, p.answer);
+}
+
 // A long definition is quoted in fewer lines until it fits k_excerpt_bytes and the tokens kept
 // for it; one whose shortest excerpt is still too long, or a table of digits, is not quoted.
 TEST(Prompts, AnExcerptIsShortenedToFitItsRoomOrLeftOut) {
