@@ -4,6 +4,7 @@ real SQLite database of git2dataset's schema (the columns report.py reads), and 
 header reader on a GGUF header written here."""
 import contextlib
 import io
+import json
 import os
 import sqlite3
 import struct
@@ -16,6 +17,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts", "quality"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import gguf_info  # noqa: E402
+import paired  # noqa: E402
 import report  # noqa: E402
 
 CODE = '''def slugify(text, max_length=0, word_boundary=False):
@@ -189,6 +191,58 @@ class GgufInfo(unittest.TestCase):
         self.assertEqual(quiet_main([self.write(gguf_header([], version=1))]), 2)
         cut = gguf_header([("general.name", 8, "SmolLM2")])[:-3]
         self.assertEqual(quiet_main([self.write(cut)]), 2)
+
+
+class PairedReading(unittest.TestCase):
+    """paired.py: only questions every run asked are drawn; letters hide the runs; a reader's
+    table is tallied back per run."""
+
+    def export(self, folder, name, rows):
+        path = os.path.join(folder, name)
+        with open(path, "w", encoding="utf-8") as f:
+            for p, q, a in rows:
+                f.write(json.dumps({"path": p, "question": q, "answer": a}) + "\n")
+        return path
+
+    def test_draws_common_questions_and_tallies_a_reader(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = self.export(d, "a.jsonl", [("m.py", "What does `f` do?", "A says f"),
+                                           ("m.py", "Only in A?", "x"),
+                                           ("n.py", "What is `g`?", "A says g")])
+            b = self.export(d, "b.jsonl", [("n.py", "What is `g`?", "B says g"),
+                                           ("m.py", "What does `f` do?", "B says f"),
+                                           ("o.py", "What does `f` do?", "other file")])
+            out = os.path.join(d, "out")
+            with contextlib.redirect_stdout(io.StringIO()):
+                paired.main(["--out", out, "--count", "5", "A=" + a, "B=" + b])
+            text = open(os.path.join(out, "reading-paired.md"), encoding="utf-8").read()
+            key = json.load(open(os.path.join(out, "reading-paired-key.json"), encoding="utf-8"))
+            self.assertEqual(len(key), 2)  # the two questions both asked about the same file
+            self.assertNotIn("Only in A?", text)
+            self.assertNotIn("other file", text)
+            self.assertNotIn("A=", text)
+            for q in key.values():
+                self.assertEqual(sorted(q), ["X", "Y"])
+                self.assertEqual(sorted(q.values()), ["A", "B"])
+            # Each letter shows its run's answer.
+            for n, q in key.items():
+                block = text.split(f"## {n}. ")[1].split("\n## ")[0]
+                for letter, run in q.items():
+                    self.assertRegex(block, rf"\*\*{letter}:\*\* {run} says")
+            # A reader's table: question 1's X correct, Y wrong, X better; question 2 the same.
+            table = os.path.join(d, "reader.md")
+            with open(table, "w", encoding="utf-8") as f:
+                f.write("| # | X | Y | better | why |\n|---|---|---|---|---|\n"
+                        "| 1 | correct | wrong | X | |\n| 2 | partly | partly | same | |\n")
+            got = io.StringIO()
+            with contextlib.redirect_stdout(got):
+                paired.main(["--tally", table, "--key",
+                             os.path.join(out, "reading-paired-key.json")])
+            first_x = key["1"]["X"]
+            first_y = key["1"]["Y"]
+            self.assertIn(f"{first_x}: correct 1 / partly 1 / wrong 0 of 2, better 1", got.getvalue())
+            self.assertIn(f"{first_y}: correct 0 / partly 1 / wrong 1 of 2, better 0", got.getvalue())
+            self.assertIn("same: 1", got.getvalue())
 
 
 if __name__ == "__main__":
