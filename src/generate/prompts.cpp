@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
-#include "core/utf8.hpp"
 #include "generate/excerpt.hpp"
 #include "generate/question_check.hpp"
 #include "llm/json_schema.hpp"
@@ -92,7 +91,7 @@ const std::array<TemplateFile, 5>& template_files() {
        &PromptSet::code,
        {"path", "language", "line_start", "line_end", "scope", "code"}},
       {"questions.txt", &PromptSet::questions, {"count"}},
-      {"answer.txt", &PromptSet::answer, {"question", "excerpt", "definition"}},
+      {"answer.txt", &PromptSet::answer, {"question", "excerpt"}},
       {"pairs.txt", &PromptSet::pairs, {"count"}},
   }};
   return files;
@@ -124,7 +123,7 @@ std::string trimmed(std::string_view s) {
 }  // namespace
 
 PromptSet builtin_prompts() {
-  return {"builtin-5",
+  return {"builtin-6",
           std::string(builtin::k_system_txt),
           std::string(builtin::k_code_txt),
           std::string(builtin::k_questions_txt),
@@ -292,47 +291,19 @@ std::string excerpt_part(const CodeUnit& unit, std::string_view question) {
   return "";
 }
 
-// Where the definition is and its first line, set off as inline code with more backticks than
-// the line holds (CommonMark's rule); a line over k_definition_line_bytes is cut there.
-std::string definition_part(const CodeUnit& unit, std::string_view question) {
-  constexpr std::size_t k_definition_line_bytes = 160;
-  auto e = excerpt_for_question(unit.code, question, k_excerpt_lines, unit.language);
-  if (!e)
-    return "";
-  std::string_view first = trim(std::string_view(e->text).substr(0, e->text.find('\n')));
-  std::string line(first.substr(0, utf8_boundary(first, k_definition_line_bytes)));
-  if (line.size() < first.size())
-    line += "...";
-  std::size_t run = 0;
-  std::size_t longest = 0;
-  for (char c : line) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  std::string ticks(longest + 1, '`');
-  std::string pad = longest > 0 ? " " : "";
-  return fmt::format(
-      "\nThe question is about lines {}-{} of the code above, which begin: {}{}{}{}{}\n",
-      unit.line_start + e->first_line - 1, unit.line_start + e->last_line - 1, ticks, pad, line,
-      pad, ticks);
-}
-
 }  // namespace
 
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question, bool with_excerpt) {
-  const bool quote = with_excerpt && quotes_definitions(prompts);
-  Values values{{"question", std::string(question)}};
-  if (prompts.answer.find("{{excerpt}}") != std::string::npos)
-    values.emplace("excerpt", quote ? excerpt_part(unit, question) : "");
-  if (prompts.answer.find("{{definition}}") != std::string::npos)
-    values.emplace("definition", quote ? definition_part(unit, question) : "");
-  return messages(prompts, unit, render(prompts.answer, values));
+  return messages(prompts, unit,
+                  render(prompts.answer, {{"question", std::string(question)},
+                                          {"excerpt", with_excerpt && quotes_definitions(prompts)
+                                                          ? excerpt_part(unit, question)
+                                                          : ""}}));
 }
 
 bool quotes_definitions(const PromptSet& prompts) {
-  return prompts.answer.find("{{excerpt}}") != std::string::npos ||
-         prompts.answer.find("{{definition}}") != std::string::npos;
+  return prompts.answer.find("{{excerpt}}") != std::string::npos;
 }
 
 }  // namespace g2d::generate

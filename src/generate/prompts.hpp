@@ -3,7 +3,7 @@
 // Prompts are template files: system.txt, code.txt, questions.txt and answer.txt (the two-step
 // mode: a questions call, then an answer call per question), and pairs.txt (pairs mode: one call
 // writes questions and answers together). The built-in set (src/generate/prompts/, compiled in) is
-// version "builtin-5"; `llm.prompts_dir` may name a folder holding any of the five files to replace
+// version "builtin-6"; `llm.prompts_dir` may name a folder holding any of the five files to replace
 // the built-in ones. Overriding one of the first four makes the version "custom-" + the first 12
 // hex digits of the SHA-256 of those four texts; pairs mode's version (prompts_version) adds
 // "+pairs-" + 12 hex digits of pairs.txt's. Editing a prompt thus changes the settings fingerprint
@@ -37,12 +37,12 @@
 namespace g2d::generate {
 
 struct PromptSet {
-  std::string version;    // "builtin-5" or "custom-<hash>": of the two-step files
+  std::string version;    // "builtin-6" or "custom-<hash>": of the two-step files
   std::string system;     // system.txt
   std::string code;       // code.txt: {{path}} {{language}} {{line_start}} {{line_end}} {{scope}}
                           //           {{code}}
   std::string questions;  // questions.txt: {{count}}
-  std::string answer;     // answer.txt: {{question}} {{excerpt}} {{definition}}
+  std::string answer;     // answer.txt: {{question}} {{excerpt}}
   std::string pairs;      // pairs.txt: {{count}}
 };
 
@@ -103,14 +103,11 @@ std::vector<llm::Message> pair_messages(const PromptSet& prompts, const CodeUnit
                                         const std::vector<std::string>& asked = {});
 // The answer call for `question`. answer.txt's {{excerpt}} becomes, when `with_excerpt` and the
 // question names something the unit defines (generate/excerpt.hpp), that definition's lines
-// quoted again with their line numbers — at most k_excerpt_bytes — and "" otherwise;
-// {{definition}}, on the same condition, only its line numbers and its first line (at most 160
-// bytes) as inline code: a pointer into the code above, for a few tokens.
+// quoted again with their line numbers — at most k_excerpt_bytes — and "" otherwise.
 std::vector<llm::Message> answer_messages(const PromptSet& prompts, const CodeUnit& unit,
                                           std::string_view question, bool with_excerpt = true);
 
-// Whether answer.txt quotes or points at a definition under its question ({{excerpt}} or
-// {{definition}}).
+// Whether answer.txt quotes a definition under its question (it has {{excerpt}}).
 bool quotes_definitions(const PromptSet& prompts);
 
 // What an excerpt may add to an answer call: its bytes, and the tokens reserved for it in the

@@ -147,7 +147,10 @@ TEST(GenerateUnit, AnAnswerThatOverflowsWithItsExcerptIsAskedWithoutIt) {
   UnitOptions o = fast_options(1);
   o.max_attempts = 1;  // asking without the excerpt spends no attempt
   o.temperature = 0;
-  auto pairs = generate_unit(backend, builtin_prompts(), u, o, {});
+  PromptSet quoting =
+      builtin_prompts();  // as a prompts_dir may have it: the built-in one quotes none
+  quoting.answer = "Answer it.\n{{excerpt}}\nQuestion: {{question}}\n";
+  auto pairs = generate_unit(backend, quoting, u, o, {});
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 1u);
   EXPECT_EQ((*pairs)[0].answer, "Answer to: What does `add` return?");
@@ -157,7 +160,7 @@ TEST(GenerateUnit, AnAnswerThatOverflowsWithItsExcerptIsAskedWithoutIt) {
   excerpted.clear();
   UnitOptions p = o;
   p.mode = GenerationMode::pairs;
-  auto two = generate_unit(backend, builtin_prompts(), u, p, {});
+  auto two = generate_unit(backend, quoting, u, p, {});
   ASSERT_TRUE(two) << two.error().describe();
   EXPECT_EQ(excerpted, (std::vector<bool>{false}));
 }

@@ -603,7 +603,7 @@ TEST_F(PrepareTest, AContextOverflowSplitsThatUnitAgainAtItsPlaceInTheFile) {
         }
         return two_questions(r, n);
       },
-      echo_answer, 2000 + generate::k_excerpt_tokens);  // the answers' excerpt room comes off
+      echo_answer, 2000);
   auto summary = run(backend);
   ASSERT_TRUE(summary) << summary.error().describe();
   EXPECT_EQ(summary->done, 1);
