@@ -84,7 +84,8 @@ void check_generation(Report& report, llm::Backend& backend, const generate::Pro
                            printable(result->text.substr(0, 120))));
     return;
   }
-  auto usable = generate::usable_question(candidates.front(), unit.code, prompts.questions);
+  auto usable =
+      generate::usable_question(candidates.front(), unit.code, prompts.questions, unit.path);
   report.add(
       Verdict::ok, "generation",
       fmt::format("schema-valid JSON, {} tokens in {:.1f} s: \"{}\"{}", result->completion_tokens,

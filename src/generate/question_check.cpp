@@ -149,10 +149,46 @@ bool echoes(std::string_view question, std::string_view prompt) {
   return false;
 }
 
+// The source files' extensions a file name in a question is recognised by.
+constexpr std::array<std::string_view, 27> k_source_extensions{
+    "c",  "h",   "cc",  "cpp", "cxx",   "hpp", "hh", "hxx",   "py",
+    "js", "mjs", "cjs", "ts",  "tsx",   "jsx", "go", "rs",    "java",
+    "kt", "rb",  "php", "cs",  "swift", "m",   "mm", "scala", "lua"};
+
+bool is_path_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.' ||
+         c == '/';
+}
+
+// The first file name in `question` (a run of path characters ending in ".<source extension>")
+// that is neither the unit's file (its path, or a tail of it) nor found in its code; "" if none.
+std::string_view foreign_file(std::string_view question, std::string_view code,
+                              std::string_view path) {
+  for (auto at = question.begin(); at != question.end();) {
+    auto first = std::find_if(at, question.end(), is_path_char);
+    at = std::find_if_not(first, question.end(), is_path_char);
+    std::string_view word(first, at);
+    while (!word.empty() && (word.back() == '.' || word.back() == '/'))
+      word.remove_suffix(1);  // the sentence's full stop, not the name's
+    const size_t dot = word.rfind('.');
+    if (dot == std::string_view::npos || dot == 0)
+      continue;
+    std::string_view ext = word.substr(dot + 1);
+    if (std::find(k_source_extensions.begin(), k_source_extensions.end(), ext) ==
+        k_source_extensions.end())
+      continue;
+    const bool own = path.size() >= word.size() && path.ends_with(word) &&
+                     (path.size() == word.size() || path[path.size() - word.size() - 1] == '/');
+    if (!own && code.find(word) == std::string_view::npos)
+      return word;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> usable_question(std::string_view raw, std::string_view code,
-                                    std::string_view prompt) {
+                                    std::string_view prompt, std::string_view path) {
   std::string_view text = stripped(raw);
   std::string_view question = stripped(first_question(text));
   if (question.empty())
@@ -171,6 +207,8 @@ Result<std::string> usable_question(std::string_view raw, std::string_view code,
     return fail(ErrorKind::bad_output, "stops mid-sentence: {}", question);
   if (!quality::names_code(question, code))
     return fail(ErrorKind::bad_output, "names nothing in its code: {}", question);
+  if (auto file = foreign_file(question, code, path); !file.empty())
+    return fail(ErrorKind::bad_output, "names a file its code does not: {}: {}", file, question);
   return std::string(question);
 }
 

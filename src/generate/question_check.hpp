@@ -12,7 +12,10 @@
 //     `code span`, or shaped like code: snake_case, camelCase, called()) or as a plain word
 //     of at least 3 letters that the code holds as a name and that is no keyword or common word;
 //   - it shares no run of five words with the prompt that asked for it (an echo of the prompt's
-//     own wording, such as "why it is written this way").
+//     own wording, such as "why it is written this way");
+//   - a file it names (a name ending in a source file's extension: `src/file.c`, other.py) is
+//     its unit's own file or one its code names (an #include, an import path, a comment): a
+//     question about another file asks about code the model was not shown.
 //
 // Thread-safety: pure functions. Errors: usable_question reports why a question is refused
 // (ErrorKind::bad_output, a short reason naming the question).
@@ -31,9 +34,9 @@ namespace g2d::generate {
 constexpr int k_max_question_chars = 200;
 constexpr int k_min_question_chars = 10;
 
-// The question as it is stored, or why it is refused.
+// The question as it is stored, or why it is refused. `path`: the unit's file, in its repository.
 Result<std::string> usable_question(std::string_view raw, std::string_view code,
-                                    std::string_view prompt);
+                                    std::string_view prompt, std::string_view path = "");
 
 // Every question-like string of a reply, in order: the strings of its "questions" JSON array
 // (the complete ones when the reply was cut before the array closed), else its list items and

@@ -97,7 +97,7 @@ class KeptQuestions {
 
   // The candidate as it is kept, or nothing (and `last` says why not).
   std::optional<std::string> keep(std::string_view candidate, Error& last) {
-    auto question = usable_question(candidate, m_unit.code, m_prompt);
+    auto question = usable_question(candidate, m_unit.code, m_prompt, m_unit.path);
     if (!question) {
       last = question.error();
       return std::nullopt;

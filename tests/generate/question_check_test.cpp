@@ -50,6 +50,30 @@ TEST(QuestionCheck, AQuestionNamingNothingInItsCodeIsRefused) {
   EXPECT_THAT(usable("What does `parseConfig` return?"), HasSubstr("names nothing in its code"));
 }
 
+// A question about a file that is neither its unit's file nor named in its code asks about code
+// the model did not see ("What does the `file` function in `src/file.c` do?" of validation.c).
+TEST(QuestionCheck, AQuestionNamingAFileItsCodeDoesNotIsRefused) {
+  auto check = [](std::string_view q, std::string_view path) {
+    auto r = usable_question(q, "#include \"util.h\"\nint add(int a, int b) { return a + b; }\n",
+                             "", path);
+    return r ? *r : "ERROR: " + r.error().message;
+  };
+  EXPECT_THAT(check("What does the `add` function in `src/file.c` do?", "src/validation.c"),
+              HasSubstr("names a file its code does not: src/file.c"));
+  EXPECT_THAT(check("How does add in other.py handle overflow?", "src/m.c"),
+              HasSubstr("names a file its code does not: other.py"));
+  // Its own file, by name or path, and a file its code names are fine; so are dotted names.
+  EXPECT_EQ(check("What does `add` in validation.c return?", "src/validation.c"),
+            "What does `add` in validation.c return?");
+  EXPECT_EQ(check("What does `add` in `src/validation.c` return?", "src/validation.c"),
+            "What does `add` in `src/validation.c` return?");
+  EXPECT_EQ(check("Which functions of `util.h` does `add` use?", "src/m.c"),
+            "Which functions of `util.h` does `add` use?");
+  EXPECT_EQ(check("Is `add` exported through `module.exports`?", "src/m.c"),
+            "Is `add` exported through `module.exports`?");
+  EXPECT_EQ(check("Does `add` use `Math.hypot`?", "src/m.c"), "Does `add` use `Math.hypot`?");
+}
+
 TEST(QuestionCheck, OnlyTheFirstQuestionIsKeptAndAnEmbeddedAnswerIsDropped) {
   EXPECT_EQ(usable("What does `compileTrust` do? It takes a boolean and returns a function."),
             "What does `compileTrust` do?");
