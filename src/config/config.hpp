@@ -39,6 +39,10 @@ struct LlmConfig {
   std::string backend = "llama_cpp";  // llama_cpp | ollama | openai | mlx
   std::string model;                  // GGUF path (llama_cpp; empty: the default model) or name
   std::string base_url;               // empty, or http(s):// URL of an ollama / openai / mlx server
+  // Several servers, one line each: "URL [parallel=N] [weight=N] [api_key_env=NAME]"
+  // (config/endpoints.hpp); empty: base_url's one server.
+  std::vector<std::string> base_urls;
+  bool allow_mixed_models = false;  // base_urls' servers may serve different models
   int max_retries = 3;                // 0 .. 100
   int context_window = 4096;          // tokens; 0 = the model's own, else 512 .. 10000000
   int request_timeout = 300;          // seconds without progress; 0 = none

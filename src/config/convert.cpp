@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "config/endpoints.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
 #include "core/text.hpp"
@@ -15,7 +16,10 @@ namespace g2d::config::detail {
 
 namespace {
 
-constexpr std::size_t k_max_shown = 60;  // characters of a bad value quoted in a message
+constexpr std::size_t k_max_shown = 60;
+constexpr std::string_view k_endpoint_form =
+    "URL [parallel=N] [weight=N] [api_key_env=NAME]";  // characters of a bad value quoted in a
+                                                       // message
 
 std::string shown(const std::string& text) {
   if (text.size() <= k_max_shown)
@@ -86,6 +90,10 @@ std::optional<std::string> rule_violation(TextRule rule, const std::string& text
         return "non-empty string";
       if (text.find("://") != std::string::npos)
         return "a SQLite file path (PostgreSQL is not supported yet)";
+      return std::nullopt;
+    case TextRule::endpoint:
+      if (auto spec = parse_endpoint(text); !spec)
+        return fmt::format("{} ({})", k_endpoint_form, spec.error().message);
       return std::nullopt;
   }
   return std::nullopt;
@@ -221,8 +229,13 @@ tl::expected<Value, Invalid> to_list(const KeySpec& key, const Raw& raw, bool co
     const std::string path = fmt::format("{}[{}]", key.path, i);
     if (item.shape != Raw::Shape::scalar)
       return invalid(path, "string", item);
-    if (auto expected = rule_violation(key.rule, item.text))
-      return invalid(path, *expected, item);
+    if (auto expected = rule_violation(key.rule, item.text)) {
+      if (key.rule != TextRule::endpoint)
+        return invalid(path, *expected, item);
+      Raw safe = item;  // a server's line may hold a password
+      safe.text = without_userinfo(item.text);
+      return invalid(path, *expected, safe);
+    }
     if (!key.choices.empty() &&
         std::find(key.choices.begin(), key.choices.end(), item.text) == key.choices.end()) {
       const std::string expected = fmt::format("one of {}", fmt::join(key.choices, ", "));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "config/config.hpp"
+#include "config/endpoints.hpp"
 #include "config/layers.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
@@ -107,6 +108,41 @@ void apply_overrides(Layering& layers, const std::vector<Override>& overrides) {
   }
 }
 
+// llm.base_urls: with a server backend, instead of base_url, each server once.
+void check_servers(Layering& layers) {
+  const LlmConfig& llm = layers.config.llm;
+  if (llm.base_urls.empty())
+    return;
+  const std::string& where = layers.locations["llm.base_urls"];
+  if (llm.backend == "llama_cpp") {
+    layers.problems.push_back({"llm.base_urls",
+                               "the llama_cpp backend runs in this process and takes no server",
+                               where, "; set llm.backend to openai, ollama or mlx"});
+  }
+  if (!llm.base_url.empty()) {
+    layers.problems.push_back({"llm.base_urls",
+                               "set llm.base_url (one server) or llm.base_urls (several), not both",
+                               fmt::format("llm.base_url at {}", layers.locations["llm.base_url"]),
+                               {}});
+  }
+  // The URL is not shown: it may hold a password.
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < llm.base_urls.size(); ++i) {
+    auto spec = parse_endpoint(llm.base_urls[i]);
+    if (!spec)
+      continue;  // already reported
+    std::string identity = endpoint_identity(spec->url);
+    auto first = std::find(seen.begin(), seen.end(), identity);
+    if (first != seen.end())
+      layers.problems.push_back(
+          {fmt::format("llm.base_urls[{}]", i),
+           fmt::format("the same server as llm.base_urls[{}]", first - seen.begin()),
+           where,
+           {}});
+    seen.push_back(std::move(identity));
+  }
+}
+
 // Rules that involve more than one key, checked on the merged result.
 void check_cross_keys(Layering& layers) {
   const LlmConfig& llm = layers.config.llm;
@@ -118,6 +154,7 @@ void check_cross_keys(Layering& layers) {
          fmt::format("llm.backend at {}", where),
          {}});
   }
+  check_servers(layers);
   const ExportConfig& exp = layers.config.export_;
   if (exp.validation_fraction > 0 && exp.output == "-") {
     layers.problems.push_back(

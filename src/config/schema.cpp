@@ -86,6 +86,19 @@ std::vector<KeySpec> build_llm() {
                     "Server URL for ollama / openai / mlx, starting with http:// or https://\n"
                     "(empty: the backend's usual local address)."),
                 TextRule::http_url));
+  keys.push_back(with_rule(
+      key<s, &L::base_urls>(
+          "llm", "base_urls", Type::text_list,
+          "Several servers for ollama / openai / mlx, one line each instead of base_url:\n"
+          "\"URL [parallel=N] [weight=N] [api_key_env=NAME]\". parallel: files the server\n"
+          "takes at once (default pipeline.max_concurrent_files); weight: how much faster it\n"
+          "is than the others (1 .. 100); api_key_env: the variable holding its API key.\n"
+          "A file's calls all go to one server, which keeps the file's prompt evaluated."),
+      TextRule::endpoint));
+  keys.push_back(key<s, &L::allow_mixed_models>(
+      "llm", "allow_mixed_models", Type::boolean,
+      "Whether base_urls' servers may serve different models (each sample records its\n"
+      "server's model); false: a run refuses them."));
   keys.push_back(with_ints(
       key<s, &L::max_retries>("llm", "max_retries", Type::integer,
                               "Retries of a failed request before the file is recorded as failed "

@@ -26,7 +26,8 @@ enum class Type { text, choice, integer, number, boolean, text_list };
 
 // Extra rules for a text value, or for each item of a list.
 // sqlite_path: non-empty and no URL ("scheme://..."): PostgreSQL is not supported yet.
-enum class TextRule { any, non_empty, http_url, extension, file_name, sqlite_path };
+// endpoint: a server line of llm.base_urls (config/endpoints.hpp).
+enum class TextRule { any, non_empty, http_url, extension, file_name, sqlite_path, endpoint };
 
 struct IntRange {
   std::int64_t min = 0;

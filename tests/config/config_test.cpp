@@ -66,19 +66,21 @@ TEST(ConfigDefaults, EveryKeyHasADefaultOrigin) {
 
 TEST(ConfigDefaults, KeyPathsListEveryKeyInOrder) {
   auto paths = key_paths();
-  ASSERT_EQ(paths.size(), 44u);
+  ASSERT_EQ(paths.size(), 46u);
   EXPECT_EQ(paths.front(), "llm.backend");
   EXPECT_EQ(paths[1], "llm.model");
-  EXPECT_EQ(paths[6], "llm.seconds_per_token");
-  EXPECT_EQ(paths[12], "llm.draft_tokens");
-  EXPECT_EQ(paths[13], "llm.prompts_dir");
-  EXPECT_EQ(paths[14], "generation.mode");
-  EXPECT_EQ(paths[15], "pipeline.repos_file");
-  EXPECT_EQ(paths[22], "pipeline.max_units_per_file");
-  EXPECT_EQ(paths[24], "pipeline.scrape_jobs");
-  EXPECT_EQ(paths[25], "pipeline.clone_depth");
-  EXPECT_EQ(paths[29], "resources.unload_after_idle_seconds");
-  EXPECT_EQ(paths[30], "export.format");
+  EXPECT_EQ(paths[3], "llm.base_urls");
+  EXPECT_EQ(paths[4], "llm.allow_mixed_models");
+  EXPECT_EQ(paths[8], "llm.seconds_per_token");
+  EXPECT_EQ(paths[14], "llm.draft_tokens");
+  EXPECT_EQ(paths[15], "llm.prompts_dir");
+  EXPECT_EQ(paths[16], "generation.mode");
+  EXPECT_EQ(paths[17], "pipeline.repos_file");
+  EXPECT_EQ(paths[24], "pipeline.max_units_per_file");
+  EXPECT_EQ(paths[26], "pipeline.scrape_jobs");
+  EXPECT_EQ(paths[27], "pipeline.clone_depth");
+  EXPECT_EQ(paths[31], "resources.unload_after_idle_seconds");
+  EXPECT_EQ(paths[32], "export.format");
   EXPECT_EQ(paths.back(), "export.card");
 }
 
@@ -96,6 +98,8 @@ TEST_F(ConfigTest, EveryKeyIsReadFromTheFile) {
   backend: ollama
   model: qwen2.5-coder:7b
   base_url: http://localhost:11434
+  base_urls: []
+  allow_mixed_models: true
   max_retries: 7
   context_window: 0
   request_timeout: 0
@@ -153,6 +157,8 @@ export:
   EXPECT_EQ(c.llm.backend, "ollama");
   EXPECT_EQ(c.llm.model, "qwen2.5-coder:7b");
   EXPECT_EQ(c.llm.base_url, "http://localhost:11434");
+  EXPECT_TRUE(c.llm.base_urls.empty());
+  EXPECT_TRUE(c.llm.allow_mixed_models);
   EXPECT_EQ(c.llm.max_retries, 7);
   EXPECT_EQ(c.llm.context_window, 0);
   EXPECT_EQ(c.llm.request_timeout, 0);
@@ -184,7 +190,7 @@ export:
     EXPECT_EQ(loaded->origins.at(path).source, Source::file) << path;
   }
   EXPECT_EQ(loaded->origins.at("llm.backend").detail, "git2dataset.yaml:2");
-  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:23");
+  EXPECT_EQ(loaded->origins.at("pipeline.include_file_names").detail, "git2dataset.yaml:25");
 }
 
 TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {
