@@ -11,4 +11,17 @@ std::string_view to_string(Role role) {
   return name_of(k_role_names, role, "user");
 }
 
+Result<void> Backend::probe() {
+  auto info = model_info();
+  if (!info)
+    return tl::unexpected(info.error());
+  return {};
+}
+
+void Backend::end_prefix(const std::string&) {}
+
+std::vector<EndpointStatus> Backend::endpoints() const {
+  return {};
+}
+
 }  // namespace g2d::llm

@@ -54,6 +54,24 @@ struct GenerateResult {
   // of those the ones kept (each one a decode step saved).
   int draft_tokens = 0;
   int accepted_draft_tokens = 0;
+  std::string model;  // the model that answered, when a backend knows it (several servers)
+};
+
+// One server of a backend that drives several (llm/router.hpp), as `status` and the dashboard
+// show it.
+struct EndpointStatus {
+  std::string name;  // the URL without credentials
+  std::string model;
+  std::string state;  // "up", "down" (taken out, probed again), "starting" (not heard from yet)
+  int in_flight = 0;  // units (prefix keys) it holds
+  int parallel = 0;
+  std::int64_t calls = 0;  // finished, successful or not
+  std::int64_t errors = 0;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t cached_prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+
+  bool operator==(const EndpointStatus&) const = default;
 };
 
 struct ModelInfo {
@@ -79,6 +97,17 @@ class Backend {
 
   // Frees the model and its context; the next call loads it again.
   virtual void unload() = 0;
+
+  // Whether the backend can take calls now (a server: its health endpoint answers; loading counts
+  // as unavailable). The default asks model_info().
+  virtual Result<void> probe();
+
+  // No more calls will carry `prefix_key` (its unit is done, or failed): what was kept for it may
+  // go. The default does nothing.
+  virtual void end_prefix(const std::string& prefix_key);
+
+  // The servers behind the backend when it drives several (llm/router.hpp); else empty.
+  virtual std::vector<EndpointStatus> endpoints() const;
 };
 
 }  // namespace g2d::llm
