@@ -247,6 +247,30 @@ TEST(OllamaContract, UnloadAsksOllamaToFreeTheModelNow) {
   EXPECT_TRUE(body["messages"].empty());
 }
 
+TEST(OllamaContract, AProbeAsksForTheVersionAndSendsTheKeyWhenSet) {
+  Fake fake;
+  fake.chat = [](const ReceivedRequest& r) {
+    if (r.target == "/api/version")
+      return json_reply(200, R"({"version":"0.17.4"})");
+    return json_reply(503, R"({"error":"busy"})");
+  };
+  OllamaOptions o;
+  o.base_url = fake.server.url();
+  o.model = "tiny";
+  o.api_key = "proxy-key-5b1";
+  auto b = make_ollama_backend(o);
+  ASSERT_TRUE(b->probe());
+  auto requests = fake.server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].target, "/api/version");
+  EXPECT_EQ(requests[0].headers["authorization"], "Bearer proxy-key-5b1");
+  fake.chat = [](const ReceivedRequest&) { return json_reply(503, R"({"error":"busy"})"); };
+  auto down = b->probe();
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().kind, ErrorKind::unavailable);
+}
+
 // One real Ollama for the suite (starting it and loading the model take seconds).
 class OllamaReal : public ::testing::Test {
  protected:

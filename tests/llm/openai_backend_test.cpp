@@ -3,6 +3,7 @@
 // OpenAI server (tests/support/http_test_server) that injects each protocol and transport fault.
 #include "llm/openai/openai_backend.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -346,6 +347,74 @@ TEST(OpenAiFakeServer, ALlamaServersUnitKeepsOneSlotAndItsCallsTakeTurns) {
   EXPECT_EQ(slots[1], slots[2]);
   EXPECT_NE(slots[3], slots[0]) << "a second unit gets the other slot";
   EXPECT_EQ(most_in_flight, 1) << "a unit's calls take turns on its slot";
+}
+
+// Three units on two slots: the third, started after the second ended, takes the second's slot —
+// never the first's, whose unit is still working (it would wait and lose its prompt), though that
+// one is next in turn.
+TEST(OpenAiFakeServer, AnEndedUnitsSlotGoesToTheNextUnit) {
+  std::mutex m;
+  std::vector<std::pair<std::string, int>> slots;  // (question, slot)
+  TestHttpServer server([&](const ReceivedRequest& r) {
+    if (r.target == "/v1/models")
+      return models();
+    if (r.target == "/props")
+      return json_reply(200, R"({"default_generation_settings":{"n_ctx":2048},"total_slots":2})");
+    auto body = nlohmann::json::parse(r.body);
+    std::lock_guard lock(m);
+    slots.emplace_back(body["messages"].back()["content"].get<std::string>(),
+                       body["id_slot"].get<int>());
+    return events({k_delta_hello, k_usage});
+  });
+  OpenAiOptions o;
+  o.base_url = server.url();
+  auto b = make_openai_backend(o);
+  auto unit = [](std::string key, std::string question) {
+    GenerateRequest r = ask(k_code, std::move(question));
+    r.prefix_key = std::move(key);
+    return r;
+  };
+  ASSERT_TRUE(b->generate(unit("u1", "one"), {}));
+  ASSERT_TRUE(b->generate(unit("u2", "two"), {}));
+  b->end_prefix("u2");
+  ASSERT_TRUE(b->generate(unit("u3", "three"), {}));
+  ASSERT_TRUE(b->generate(unit("u1", "one again"), {}));
+  ASSERT_EQ(slots.size(), 4u);
+  EXPECT_NE(slots[0].second, slots[1].second);
+  EXPECT_EQ(slots[2].second, slots[1].second) << "u3 takes u2's slot";
+  EXPECT_EQ(slots[3].second, slots[0].second) << "u1 keeps its own";
+}
+
+TEST(OpenAiFakeServer, AProbeAsksLlamaServersHealthAndSaysWhenItIsGone) {
+  std::atomic<int> health{0};
+  std::atomic<int> health_status{200};
+  auto server = std::make_unique<TestHttpServer>([&](const ReceivedRequest& r) {
+    if (r.target == "/v1/models")
+      return models();
+    if (r.target == "/props")
+      return json_reply(200, R"({"default_generation_settings":{"n_ctx":2048},"total_slots":2})");
+    if (r.target == "/health") {
+      ++health;
+      return health_status == 200
+                 ? json_reply(200, R"({"status":"ok"})")
+                 : json_reply(503, R"({"error":{"code":503,"message":"Loading model"}})");
+    }
+    return events({k_delta_hello, k_usage});
+  });
+  OpenAiOptions o;
+  o.base_url = server->url();
+  auto b = make_openai_backend(o);
+  ASSERT_TRUE(b->probe());  // asks for the model first
+  ASSERT_TRUE(b->probe());
+  EXPECT_GE(health.load(), 1);
+  health_status = 503;
+  auto loading = b->probe();
+  ASSERT_FALSE(loading);
+  EXPECT_EQ(loading.error().kind, ErrorKind::unavailable);
+  server.reset();
+  auto gone = b->probe();
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().kind, ErrorKind::unavailable);
 }
 
 TEST(OpenAiFakeServer, UsageFieldsOfTheWrongTypeAreIgnored) {

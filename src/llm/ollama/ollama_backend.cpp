@@ -98,6 +98,22 @@ class OllamaBackend final : public Backend {
     return reply;
   }
 
+  // GET /api/version, within request_timeout and at most 10 s.
+  Result<void> probe() override {
+    auto r = request("/api/version", json::object());
+    r.method = "GET";
+    r.body.clear();
+    const std::chrono::milliseconds limit{10000};
+    r.idle_timeout =
+        m_options.request_timeout.count() > 0 ? std::min(m_options.request_timeout, limit) : limit;
+    r.total_timeout = r.idle_timeout;
+    auto l = m_pool.lease();
+    auto reply = json_reply(fmt::format("GET {}/api/version", shown_base()), l->send(r));
+    if (!reply)
+      return tl::unexpected(reply.error());
+    return {};
+  }
+
   void unload() override {
     if (m_options.model.empty())
       return;
@@ -126,6 +142,8 @@ class OllamaBackend final : public Backend {
     r.idle_timeout = m_options.request_timeout;
     r.total_timeout = m_options.request_timeout;
     r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (!m_options.api_key.empty())
+      r.headers.emplace_back("Authorization", "Bearer " + m_options.api_key);
     return r;
   }
 

@@ -4,7 +4,8 @@
 // (a missing model is an error naming it — never a silent fallback to another model) and gives its
 // context length; `keep_alive` keeps the model loaded between calls for
 // `unload_after_idle_seconds` (then Ollama frees it), and unload() frees it at once
-// (`keep_alive: 0`).
+// (`keep_alive: 0`); probe() asks `/api/version` (within 10 s). An API key, when set, goes as a
+// Bearer token (an Ollama behind an authenticating proxy).
 //
 // Ollama has no tokenizer endpoint: token counts are a conservative estimate (bytes / 3), so that
 // units fit; Ollama reuses a prompt's evaluated prefix by itself within a runner slot.
@@ -36,6 +37,7 @@ struct OllamaOptions {
   int context_window = 0;               // num_ctx; 0 = the model's own (from /api/show)
   std::chrono::seconds keep_alive{60};  // 0 = keep loaded while git2dataset runs
   int threads = 0;                      // num_thread for Ollama's runner; 0 = Ollama's choice
+  std::string api_key;  // sent as a Bearer token when not empty (an Ollama behind a proxy)
 };
 
 std::unique_ptr<Backend> make_ollama_backend(OllamaOptions options);

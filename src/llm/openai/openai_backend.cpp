@@ -22,6 +22,9 @@ namespace {
 
 using nlohmann::json;
 
+// A health check takes at most this long (or request_timeout when that is shorter).
+constexpr std::chrono::milliseconds k_probe_timeout{10000};
+
 std::string trimmed_base(std::string url) {
   while (!url.empty() && url.back() == '/')
     url.pop_back();
@@ -172,6 +175,42 @@ class OpenAiBackend final : public Backend {
 
   void unload() override {}  // the server owns the model
 
+  // llama-server's /health (503 while it loads), another server's /v1/models; before the server
+  // was ever heard from, model_info(). At most k_probe_timeout.
+  Result<void> probe() override {
+    bool llama_server = false;
+    {
+      std::unique_lock lock(m_info_mutex);
+      if (!m_info) {
+        lock.unlock();
+        auto info = model_info();
+        if (!info)
+          return tl::unexpected(info.error());
+        return {};
+      }
+      llama_server = m_llama_server;
+    }
+    const std::string path = llama_server ? "/health" : "/v1/models";
+    auto r = request("GET", path);
+    const std::chrono::milliseconds limit = k_probe_timeout;
+    r.idle_timeout =
+        m_options.request_timeout.count() > 0 ? std::min(m_options.request_timeout, limit) : limit;
+    r.total_timeout = r.idle_timeout;
+    auto l = m_pool.lease();
+    auto reply = json_reply(fmt::format("GET {}{}", shown_base(), path), l->send(r));
+    if (!reply)
+      return tl::unexpected(reply.error());
+    return {};
+  }
+
+  // The unit's slot is free for the next unit.
+  void end_prefix(const std::string& prefix_key) override {
+    std::lock_guard lock(m_slot_mutex);
+    if (m_slot_of.erase(prefix_key) == 0)
+      return;
+    m_slot_order.erase(std::find(m_slot_order.begin(), m_slot_order.end(), prefix_key));
+  }
+
  private:
   std::string shown_base() const { return net::redact_url(m_base); }
 
@@ -199,8 +238,6 @@ class OpenAiBackend final : public Backend {
     return json_reply(fmt::format("POST {}{}", shown_base(), path), l->send(r));
   }
 
-  // The slot of a prefix key: slots are handed out in turn, so the units in flight (at most
-  // one per slot when max_concurrent_files matches the server's slots) each get their own.
   // A slot held for one call; slot < 0 when the wait for it was stopped.
   struct SlotLease {
     OpenAiBackend& owner;
@@ -220,16 +257,16 @@ class OpenAiBackend final : public Backend {
     SlotLease& operator=(const SlotLease&) = delete;
   };
 
-  // The key's slot (slots are handed to new keys in turn, so the units in flight — at most one
-  // per slot when max_concurrent_files matches the server's slots — each get their own), once it
-  // is free; -1 when stopped first.
+  // The key's slot (a new key takes the slot held by the fewest keys, so the units in flight — at
+  // most one per slot when max_concurrent_files matches the server's slots — each get their own),
+  // once it is free; -1 when stopped first.
   int take_slot(const std::string& key, const std::stop_token& stop) {
     std::unique_lock lock(m_slot_mutex);
     int slot;
     if (auto it = m_slot_of.find(key); it != m_slot_of.end()) {
       slot = it->second;
     } else {
-      slot = m_next_slot++ % m_slots;
+      slot = least_held_slot();
       m_slot_of[key] = slot;
       m_slot_order.push_back(key);
       while (m_slot_order.size() > static_cast<size_t>(m_slots) * 8) {
@@ -242,6 +279,22 @@ class OpenAiBackend final : public Backend {
       return -1;
     m_busy[index] = true;
     return slot;
+  }
+
+  // A new key's slot: one held by the fewest keys (a unit's ended with end_prefix), the next in
+  // turn among those.
+  int least_held_slot() {
+    std::vector<int> held(static_cast<size_t>(m_slots), 0);
+    for (const auto& [key, slot] : m_slot_of)
+      ++held[static_cast<size_t>(slot)];
+    int best = -1;
+    for (int i = 0; i < m_slots; ++i) {
+      int candidate = (m_next_slot + i) % m_slots;
+      if (best < 0 || held[static_cast<size_t>(candidate)] < held[static_cast<size_t>(best)])
+        best = candidate;
+    }
+    m_next_slot = best + 1;
+    return best;
   }
 
   // The reply of a completion asking for at most `max_tokens`, within its limits

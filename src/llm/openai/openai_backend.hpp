@@ -7,7 +7,10 @@
 // `/tokenize` (other servers: a conservative estimate, bytes / 3, and a context overflow makes the
 // pipeline cut the unit again); the context length is its per-slot `n_ctx`; and the calls of one
 // prefix_key (a file's unit) are pinned to one slot (`id_slot`), so the server keeps that unit's
-// evaluated prompt and reuses it (its `timings.cache_n`, reported as cached_prompt_tokens).
+// evaluated prompt and reuses it (its `timings.cache_n`, reported as cached_prompt_tokens). A new
+// unit takes a slot held by the fewest units (end_prefix frees a unit's), so it does not queue
+// behind a unit still at work. probe() asks llama-server's `/health` (other servers:
+// `/v1/models`), within 10 s.
 // `/v1/models` checks that the configured model exists (an empty model name takes the server's
 // first).
 //
