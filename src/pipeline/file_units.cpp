@@ -197,6 +197,9 @@ class FileJob {
     };
     auto pairs = generate::generate_unit(m_context.backend, m_context.prompts, unit, options,
                                          m_stop, m_known[key], hooks);
+    // Its calls are over (a unit cut again below gets keys of its own): the backend may free the
+    // unit's place (a server's slot, the router's room).
+    m_context.backend.end_prefix(options.prefix_key);
     if (!pairs && pairs.error().kind == ErrorKind::context_overflow && depth < k_max_resplits) {
       auto smaller = split_again(c);
       if (!smaller)

@@ -563,6 +563,39 @@ TEST_F(PrepareTest, ALargeFileIsSplitIntoUnitsThatFitAndCoverIt) {
   EXPECT_EQ(next - 1, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
 }
 
+// A unit's prefix is ended once, after its last call (the router frees the unit's place on its
+// server, llama-server the unit's slot) — also for a unit that fails.
+TEST_F(PrepareTest, EveryUnitsPrefixIsEndedOnceAfterItsLastCall) {
+  add("big.c", c_functions(60, 4));
+  add("bad.c", "int broken(void) { return 0; }\n");
+  options.max_tokens = 1000;
+  ScriptedFakeBackend backend(
+      [&](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        if (r.messages.back().content.find("broken") != std::string::npos)
+          return fail(ErrorKind::rejected, "refused (fake)");
+        return two_questions(r, n);
+      },
+      echo_answer, 2000);
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->failed, 1);
+  std::map<std::string, int> calls;
+  std::map<std::string, int> ends;
+  for (const auto& [key, what] : backend.prefix_events()) {
+    ASSERT_FALSE(key.empty());
+    if (what == "call") {
+      EXPECT_EQ(ends[key], 0) << "a call after its prefix ended: " << key;
+      ++calls[key];
+    } else {
+      ++ends[key];
+    }
+  }
+  ASSERT_GT(calls.size(), 2U);
+  for (const auto& [key, n] : calls)
+    EXPECT_EQ(ends[key], 1) << key;
+  EXPECT_EQ(ends.size(), calls.size());
+}
+
 // The units of a file, in order, checked to cover all of its lines without gaps or overlaps.
 std::vector<std::pair<int, int>> covering_units(const std::vector<store::SampleRecord>& samples,
                                                 const std::string& code) {

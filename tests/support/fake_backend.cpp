@@ -41,6 +41,7 @@ int ScriptedFakeBackend::token_counts() const {
 Result<llm::GenerateResult> ScriptedFakeBackend::generate(const llm::GenerateRequest& request,
                                                           std::stop_token stop) {
   std::unique_lock lock(m_mutex);
+  m_prefix_events.emplace_back(request.prefix_key, "call");
   if (m_hold && m_hold(request)) {
     ++m_held;
     lock.unlock();
@@ -55,6 +56,16 @@ Result<llm::GenerateResult> ScriptedFakeBackend::generate(const llm::GenerateReq
   if (request.json_schema)
     return m_questions(request, m_question_calls++);
   return m_answers(request, m_answer_calls++);
+}
+
+void ScriptedFakeBackend::end_prefix(const std::string& prefix_key) {
+  std::lock_guard lock(m_mutex);
+  m_prefix_events.emplace_back(prefix_key, "end");
+}
+
+std::vector<std::pair<std::string, std::string>> ScriptedFakeBackend::prefix_events() const {
+  std::lock_guard lock(m_mutex);
+  return m_prefix_events;
 }
 
 void ScriptedFakeBackend::hold_calls(std::function<bool(const llm::GenerateRequest&)> hold) {

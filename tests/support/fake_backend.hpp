@@ -13,6 +13,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "llm/backend.hpp"
 
@@ -29,8 +31,12 @@ class ScriptedFakeBackend : public llm::Backend {
   Result<llm::GenerateResult> generate(const llm::GenerateRequest& request,
                                        std::stop_token stop) override;
   void unload() override {}
+  void end_prefix(const std::string& prefix_key) override;
 
   int question_calls() const;
+  // Each prefix key's calls and end_prefix calls, in the order they came (one list for both:
+  // "call" or "end" after the key).
+  std::vector<std::pair<std::string, std::string>> prefix_events() const;
   int answer_calls() const;
 
   // Calls for which `hold` is true wait (outside the fake's lock) until their stop is requested,
@@ -53,6 +59,7 @@ class ScriptedFakeBackend : public llm::Backend {
   int m_held = 0;
   std::function<std::optional<Error>(int)> m_count_fault;
   int m_counts = 0;
+  std::vector<std::pair<std::string, std::string>> m_prefix_events;
 };
 
 // A reply with `text`, 100 prompt tokens and 10 completion tokens.
