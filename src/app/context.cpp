@@ -13,11 +13,13 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include "config/endpoints.hpp"
 #include "core/text.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "llm/ollama/ollama_backend.hpp"
 #include "llm/openai/mlx_server.hpp"
 #include "llm/openai/openai_backend.hpp"
+#include "llm/router.hpp"
 #include "sys/host.hpp"
 #include "sys/logging.hpp"
 #include "sys/paths.hpp"
@@ -105,9 +107,56 @@ Options server_options(const config::LoadedConfig& cfg) {
   return options;
 }
 
+// The API key a server of llm.base_urls is sent: its api_key_env's variable (which must be set),
+// else `usual` (OPENAI_API_KEY for openai and mlx; none for ollama).
+Result<std::string> api_key_of(const config::EndpointSpec& spec, std::size_t index,
+                               const char* usual) {
+  const std::string variable =
+      spec.api_key_env.empty() ? std::string(usual ? usual : "") : spec.api_key_env;
+  if (variable.empty())
+    return std::string();
+  const char* key = std::getenv(variable.c_str());
+  if (key == nullptr && !spec.api_key_env.empty())
+    return fail(ErrorKind::config,
+                "llm.base_urls[{}]: api_key_env names {}, which is not set in the environment",
+                index, variable);
+  return std::string(key != nullptr ? key : "");
+}
+
+// llm.base_urls: one backend per server, made by `one` from the server's URL and key, behind the
+// router (llm/router.hpp).
+template <class Options>
+Result<std::unique_ptr<llm::Backend>> make_routed(
+    const config::LoadedConfig& cfg, const char* usual_key,
+    const std::function<std::unique_ptr<llm::Backend>(Options)>& one) {
+  std::vector<llm::RoutedServer> servers;
+  const auto specs = config::endpoints(cfg.config);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto options = server_options<Options>(cfg);
+    options.base_url = specs[i].url;
+    auto key = api_key_of(specs[i], i, usual_key);
+    if (!key)
+      return tl::unexpected(key.error());
+    options.api_key = std::move(*key);
+    llm::RoutedServer server;
+    server.name = config::without_userinfo(specs[i].url);
+    server.backend = one(std::move(options));
+    server.parallel =
+        specs[i].parallel > 0 ? specs[i].parallel : cfg.config.pipeline.max_concurrent_files;
+    server.weight = specs[i].weight;
+    servers.push_back(std::move(server));
+  }
+  llm::RouterOptions options;
+  options.allow_mixed_models = cfg.config.llm.allow_mixed_models;
+  return llm::make_router(std::move(servers), options);
+}
+
 // OpenAI-compatible servers; the API key comes from OPENAI_API_KEY (never from a file that could
 // be committed), and is only ever sent to base_url.
 Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cfg) {
+  if (!cfg.config.llm.base_urls.empty())
+    return make_routed<llm::openai::OpenAiOptions>(cfg, "OPENAI_API_KEY",
+                                                   llm::openai::make_openai_backend);
   auto options = server_options<llm::openai::OpenAiOptions>(cfg);
   if (const char* key = std::getenv("OPENAI_API_KEY"); key != nullptr)
     options.api_key = key;
@@ -117,6 +166,9 @@ Result<std::unique_ptr<llm::Backend>> make_openai(const config::LoadedConfig& cf
 // mlx_lm.server at base_url; without one, git2dataset starts mlx_lm.server with the model itself
 // (and stops it after unload_after_idle_seconds and at the end).
 Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) {
+  if (!cfg.config.llm.base_urls.empty())
+    return make_routed<llm::openai::OpenAiOptions>(cfg, "OPENAI_API_KEY",
+                                                   llm::openai::make_mlx_backend);
   auto options = server_options<llm::openai::OpenAiOptions>(cfg);
   if (!cfg.config.llm.base_url.empty())
     return llm::openai::make_mlx_backend(std::move(options));
@@ -131,9 +183,18 @@ Result<std::unique_ptr<llm::Backend>> make_mlx(const config::LoadedConfig& cfg) 
 
 // Ollama keeps the model loaded for unload_after_idle_seconds after each call.
 Result<std::unique_ptr<llm::Backend>> make_ollama(const config::LoadedConfig& cfg) {
+  const auto keep_alive = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
+  const int threads = cfg.config.llm.threads;
+  if (!cfg.config.llm.base_urls.empty())
+    return make_routed<llm::ollama::OllamaOptions>(
+        cfg, nullptr, [&](llm::ollama::OllamaOptions options) {
+          options.keep_alive = keep_alive;
+          options.threads = threads;
+          return llm::ollama::make_ollama_backend(std::move(options));
+        });
   auto options = server_options<llm::ollama::OllamaOptions>(cfg);
-  options.keep_alive = std::chrono::seconds(cfg.config.resources.unload_after_idle_seconds);
-  options.threads = cfg.config.llm.threads;
+  options.keep_alive = keep_alive;
+  options.threads = threads;
   return llm::ollama::make_ollama_backend(std::move(options));
 }
 
@@ -157,6 +218,24 @@ Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& c
                 name);
   }
   return it->second(cfg);
+}
+
+std::vector<store::EndpointView> endpoint_views(const llm::Backend& backend) {
+  std::vector<store::EndpointView> out;
+  for (const auto& e : backend.endpoints())
+    out.push_back({e.name, e.model, e.state, e.why, e.in_flight, e.parallel, e.calls, e.errors,
+                   e.prompt_tokens, e.cached_prompt_tokens, e.completion_tokens});
+  return out;
+}
+
+int concurrent_files(const config::LoadedConfig& cfg) {
+  const auto& c = cfg.config;
+  if (c.llm.backend == "llama_cpp" || c.llm.base_urls.empty())
+    return c.pipeline.max_concurrent_files;
+  int total = 0;
+  for (const auto& spec : config::endpoints(c))
+    total += spec.parallel > 0 ? spec.parallel : c.pipeline.max_concurrent_files;
+  return std::max(1, total);
 }
 
 Result<generate::PromptSet> prompt_set(const config::LoadedConfig& cfg) {

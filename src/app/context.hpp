@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "generate/prompts.hpp"
 #include "llm/backend.hpp"
+#include "store/run_state.hpp"
 #include "store/store.hpp"
 #include "sys/file_lock.hpp"
 
@@ -27,7 +28,16 @@ config::LoadedConfig load_config(const cli::Invocation& inv);
 // llm.model, or the default model scripts/setup.sh fetched when it is empty (llama_cpp only).
 std::filesystem::path model_path(const config::LoadedConfig& cfg);
 
+// The configured backend; with llm.base_urls, one per server behind llm/router.hpp. Errors: config
+// (a backend this build lacks; a server's api_key_env naming an unset variable).
 Result<std::unique_ptr<llm::Backend>> make_backend(const config::LoadedConfig& cfg);
+
+// The backend's servers (llm.base_urls) as the run's record keeps them; empty with one server.
+std::vector<store::EndpointView> endpoint_views(const llm::Backend& backend);
+
+// Files generated at once: pipeline.max_concurrent_files, or with llm.base_urls the sum of the
+// servers' parallel (each defaulting to max_concurrent_files).
+int concurrent_files(const config::LoadedConfig& cfg);
 
 // The prompt templates: built-in, or llm.prompts_dir's files over them (resolved against the
 // configuration's folder). Errors: load_prompts's.

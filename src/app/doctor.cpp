@@ -132,6 +132,18 @@ void check_backend(Report& report, const config::LoadedConfig& cfg) {
              fmt::format("{} tokens per request{}{}", info->context_length,
                          llm.context_window == 0 ? " (the model's own)" : " (llm.context_window)",
                          over ? ", more than the model was trained for" : ""));
+  // Several servers (llm.base_urls): each with what it serves, or why it is out.
+  for (const auto& e : (*backend)->endpoints()) {
+    if (e.state == "up")
+      report.add(Verdict::ok, fmt::format("server {}", e.name),
+                 fmt::format("{}, {} tokens per request, {} file{} at once", e.model, e.context,
+                             e.parallel, e.parallel == 1 ? "" : "s"));
+    else
+      report.add(Verdict::warn, fmt::format("server {}", e.name),
+                 fmt::format("{} ({}); the run goes on without it and takes it back when it "
+                             "answers",
+                             e.state, e.why));
+  }
   report.add(info->structured_output ? Verdict::ok : Verdict::warn, "structured output",
              info->structured_output ? "JSON schema enforced while decoding"
                                      : "not supported: questions are validated and retried");

@@ -51,7 +51,7 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   options.max_tokens = llm.default_max_tokens;
   options.temperature = llm.temperature;
   options.max_retries = llm.max_retries;
-  options.concurrent_files = cfg.config.pipeline.max_concurrent_files;
+  options.concurrent_files = concurrent_files(cfg);
   options.max_units_per_file = cfg.config.pipeline.max_units_per_file;
   // The first Ctrl-C stops taking files, the second abandons the work in flight.
   options.stop_taking = sys::stop_taking_token();
@@ -74,6 +74,8 @@ int generate_plan(const cli::Invocation& inv, const config::LoadedConfig& cfg, s
   for (const auto& f : plan.files)
     if (f.change != pipeline::Change::unchanged)
       start.repo_of_file[f.file.file_path] = f.file.repo;
+  if (!(*backend)->endpoints().empty())
+    start.endpoints = [&backend] { return endpoint_views(**backend); };
 
   // The console's lines and bar (log lines are written above it), and the run's record; the
   // recorder passes every event on to the console and is the pipeline's observer.

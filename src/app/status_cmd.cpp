@@ -54,6 +54,11 @@ nlohmann::json status_json(const store::Counts& c, const store::RunRecord& recor
            {"unchanged", record.unchanged},
            {"files_per_minute", view.files_per_minute}};
     run["eta_seconds"] = view.eta_seconds ? nlohmann::json(*view.eta_seconds) : nullptr;
+    // Several servers: as the record keeps them (store/run_state.hpp's encoding).
+    nlohmann::json servers = nlohmann::json::array();
+    if (record.live && !record.live->endpoints.empty())
+      servers = nlohmann::json::parse(store::live_view_json(*record.live))["endpoints"];
+    run["endpoints"] = std::move(servers);
   }
   j["last_run"] = run;
   j["skipped"] = nlohmann::json::object();
@@ -92,6 +97,20 @@ void print_text(const nlohmann::json& j, std::ostream& out) {
       out << "paused: " << printable(run["paused"].get<std::string>()) << "\n";
     else if (run["pause_requested"].get<bool>())
       out << "pause requested\n";
+    for (const auto& e : run["endpoints"]) {
+      const auto prompt = e["prompt_tokens"].get<std::int64_t>();
+      const auto cached = e["cached_prompt_tokens"].get<std::int64_t>();
+      out << fmt::format(
+          "  server {}: {}, {} of {} units, {} calls, {} errors, {} prompt tokens ({}% reused), "
+          "{} generated{}\n",
+          printable(e["name"].get<std::string>()), e["state"].get<std::string>(),
+          e["in_flight"].get<std::int64_t>(), e["parallel"].get<std::int64_t>(),
+          e["calls"].get<std::int64_t>(), e["errors"].get<std::int64_t>(), prompt,
+          prompt > 0 ? cached * 100 / prompt : 0, e["completion_tokens"].get<std::int64_t>(),
+          e["why"].get<std::string>().empty()
+              ? ""
+              : " (" + printable(e["why"].get<std::string>()) + ")");
+    }
     if (run["state"] == "interrupted")
       out << "  (recorded as running, but its heartbeat stopped or its process is gone: it was "
              "killed or the machine went down)\n";

@@ -63,6 +63,8 @@ struct EndpointStatus {
   std::string name;  // the URL without credentials
   std::string model;
   std::string state;  // "up", "down" (taken out, probed again), "starting" (not heard from yet)
+  std::string why;    // the error that took it out (down)
+  int context = 0;    // tokens per request it takes (0: not heard from)
   int in_flight = 0;  // units (prefix keys) it holds
   int parallel = 0;
   std::int64_t calls = 0;  // finished, successful or not

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace g2d::llm {
 
@@ -112,6 +113,7 @@ class Router final : public Backend {
         s.context = answers[i]->context_length;
         s.state = State::up;
       } else {
+        s.why = answers[i].error().message;
         take_out(s);
       }
     }
@@ -181,6 +183,7 @@ class Router final : public Backend {
       if (!retry_elsewhere)
         return result;
       std::lock_guard lock(m_mutex);
+      server.why = result.error().message;
       take_out(server);
     }
     return fail(ErrorKind::unavailable, "no server is up ({})", down_list());
@@ -220,6 +223,8 @@ class Router final : public Backend {
       e.name = s.routed.name;
       e.model = s.model;
       e.state = std::string(state_name(s.state));
+      e.why = s.state == State::down ? s.why : std::string();
+      e.context = s.context;
       e.in_flight = s.held;
       e.parallel = s.parallel;
       e.calls = s.calls;
@@ -238,6 +243,7 @@ class Router final : public Backend {
     int parallel = 1;
     int weight = 1;
     State state = State::starting;
+    std::string why;  // the error that took it out last
     std::string model;
     int context = 0;
     int held = 0;      // keys routed here and not yet released
@@ -345,6 +351,13 @@ class Router final : public Backend {
   void take_out(Server& server) {
     if (server.state == State::down)
       return;
+    if (server.state == State::up)
+      spdlog::warn("{} is out ({}): its units go to the other servers; it is asked again in {} s",
+                   server.routed.name, server.why,
+                   std::chrono::duration<double>(m_options.probe_first).count());
+    else
+      spdlog::warn("{} does not answer ({}): the run starts without it", server.routed.name,
+                   server.why);
     server.state = State::down;
     const bool flapping = Clock::now() - server.back_at < m_options.probe_max;
     server.backoff = flapping && server.backoff > std::chrono::milliseconds(0)
@@ -388,8 +401,7 @@ class Router final : public Backend {
     return fmt::format("{}", fmt::join(names, ", "));
   }
 
-  // The probing thread: each down server when its time comes; back up when it answers and serves
-  // the run's model with at least the run's context.
+  // The probing thread: each down server when its time comes (why_not_back).
   void probe_loop(const std::stop_token& stop) {
     std::unique_lock lock(m_mutex);
     while (!stop.stop_requested()) {
@@ -410,14 +422,16 @@ class Router final : public Backend {
         if (s.state != State::down || Clock::now() < s.next_probe)
           continue;
         lock.unlock();
-        const bool back = answers_as_before(s);
+        auto why_not = why_not_back(s);
         lock.lock();
-        if (back) {
+        if (!why_not) {
+          spdlog::info("{} answers again: it takes new units", s.routed.name);
           s.state = State::up;
           s.failures = 0;
           s.back_at = Clock::now();
           changed();
         } else {
+          s.why = std::move(*why_not);
           s.backoff = std::min(s.backoff * 2, m_options.probe_max);
           s.next_probe = Clock::now() + s.backoff;
         }
@@ -425,24 +439,27 @@ class Router final : public Backend {
     }
   }
 
-  // Outside the lock: the server answers its health check, serves what it served (or, never heard
-  // from, a model the run accepts) and has room for the run's units.
-  bool answers_as_before(Server& s) {
-    if (!s.routed.backend->probe())
-      return false;
+  // Outside the lock: why the server cannot be taken back, or nothing when it can — it answers
+  // its health check, serves what it served (or, never heard from, a model the run accepts) and
+  // takes units as large as the run's.
+  std::optional<std::string> why_not_back(Server& s) {
+    if (auto alive = s.routed.backend->probe(); !alive)
+      return alive.error().message;
     auto info = s.routed.backend->model_info();
     if (!info)
-      return false;
+      return info.error().message;
     std::lock_guard lock(m_mutex);
     if (m_info && info->context_length < m_info->context_length)
-      return false;
+      return fmt::format("it takes {} tokens per request, the run's units {}", info->context_length,
+                         m_info->context_length);
     if (!s.model.empty() && info->name != s.model)
-      return false;
+      return fmt::format("it serves {} now, {} before", info->name, s.model);
     if (s.model.empty() && m_info && !m_options.allow_mixed_models && info->name != m_info->name)
-      return false;
+      return fmt::format("it serves {}, the run {} (llm.allow_mixed_models is false)", info->name,
+                         m_info->name);
     s.model = info->name;
     s.context = info->context_length;
-    return true;
+    return std::nullopt;
   }
 
   RouterOptions m_options;

@@ -39,6 +39,11 @@ void LiveRun::generated(int questions, int answers) {
   m_answers += answers;
 }
 
+void LiveRun::set_endpoints(std::vector<store::EndpointView> endpoints) {
+  std::lock_guard lock(m_mutex);
+  m_endpoints = std::move(endpoints);
+}
+
 store::LiveView LiveRun::view() const {
   std::lock_guard lock(m_mutex);
   return view_locked();
@@ -63,6 +68,7 @@ store::LiveView LiveRun::view_locked() const {
   v.questions = m_questions;
   v.answers = m_answers;
   v.samples = m_samples;
+  v.endpoints = m_endpoints;
   return v;
 }
 

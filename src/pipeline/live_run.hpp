@@ -31,6 +31,8 @@ class LiveRun {
   // The file's outcome (before file_ended): counted for its repository.
   void file_finished(const std::string& file_path, bool ok, int samples);
   void generated(int questions, int answers);
+  // Several servers: what each is doing now.
+  void set_endpoints(std::vector<store::EndpointView> endpoints);
 
   store::LiveView view() const;
   // The view when it changed since the last call (or on the first call), else nullopt.
@@ -53,6 +55,7 @@ class LiveRun {
   std::int64_t m_questions = 0;
   std::int64_t m_answers = 0;
   std::int64_t m_samples = 0;
+  std::vector<store::EndpointView> m_endpoints;
   std::optional<store::LiveView> m_published;
 };
 

@@ -19,7 +19,10 @@ std::int64_t epoch_ms() {
 }  // namespace
 
 RunRecorder::RunRecorder(store::Store& store, RunStart start, ProgressObserver* forward)
-    : m_store(store), m_forward(forward), m_live(std::move(start.repo_of_file)) {
+    : m_store(store),
+      m_forward(forward),
+      m_endpoints(std::move(start.endpoints)),
+      m_live(std::move(start.repo_of_file)) {
   // A pause asked of an earlier run that ended while paused is not carried into this one.
   if (pause_requested()) {
     spdlog::info("a pause asked of an earlier run was cleared: this run starts working");
@@ -36,6 +39,7 @@ RunRecorder::RunRecorder(store::Store& store, RunStart start, ProgressObserver* 
   run.backend = std::move(start.backend);
   run.model = std::move(start.model);
   run.skips = std::move(start.skips);
+  read_endpoints();
   run.live = m_live.take_if_changed();
   record(run, store::k_all_run_fields &
                   ~static_cast<store::RunFields>(store::RunField::pause_requested));
@@ -62,9 +66,15 @@ void RunRecorder::finish(RunEnd end) {
   store::RunRecord run;
   run.state = end == RunEnd::finished ? "finished" : end == RunEnd::stopped ? "stopped" : "failed";
   run.finished_at_ms = epoch_ms();
+  read_endpoints();
   run.live = m_live.view();
   record(run, store::RunField::paused | store::RunField::live | store::RunField::state |
                   store::RunField::finished_at);
+}
+
+void RunRecorder::read_endpoints() {
+  if (m_endpoints)
+    m_live.set_endpoints(m_endpoints());
 }
 
 void RunRecorder::on_file_started(const std::string& file_path) {
@@ -125,6 +135,7 @@ void RunRecorder::beat(const std::stop_token& stop) {
         m_forward->on_tick();
       next_beat += k_heartbeat;
     }
+    read_endpoints();
     if (auto changed = m_live.take_if_changed()) {
       store::RunRecord run;
       run.live = std::move(changed);

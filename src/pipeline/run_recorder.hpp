@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stop_token>
@@ -43,6 +44,8 @@ struct RunStart {
   std::string backend;                              // llm.backend
   std::string model;                                // the model as shown
   std::map<std::string, std::string> repo_of_file;  // every file to generate → its repository
+  // Several servers: what each is doing now (read at each publish and at the end); else empty.
+  std::function<std::vector<store::EndpointView>()> endpoints;
 };
 
 enum class RunEnd { finished, stopped, failed };
@@ -70,11 +73,13 @@ class RunRecorder final : public ProgressObserver {
 
  private:
   void record(const store::RunRecord& run, store::RunFields fields);
+  void read_endpoints();  // into the live view
   void beat(const std::stop_token& stop);
   void stop_beating();
 
   store::Store& m_store;
   ProgressObserver* m_forward;
+  std::function<std::vector<store::EndpointView>()> m_endpoints;
   LiveRun m_live;
 
   std::mutex m_counts_mutex;  // guards the counts

@@ -70,6 +70,22 @@ std::string live_view_json(const LiveView& live) {
   j["questions"] = live.questions;
   j["answers"] = live.answers;
   j["samples"] = live.samples;
+  if (!live.endpoints.empty()) {
+    nlohmann::json servers = nlohmann::json::array();
+    for (const auto& e : live.endpoints)
+      servers.push_back({{"name", e.name},
+                         {"model", e.model},
+                         {"state", e.state},
+                         {"why", e.why},
+                         {"in_flight", e.in_flight},
+                         {"parallel", e.parallel},
+                         {"calls", e.calls},
+                         {"errors", e.errors},
+                         {"prompt_tokens", e.prompt_tokens},
+                         {"cached_prompt_tokens", e.cached_prompt_tokens},
+                         {"completion_tokens", e.completion_tokens}});
+    j["endpoints"] = std::move(servers);
+  }
   return dump(j);
 }
 
@@ -89,6 +105,14 @@ std::optional<LiveView> parse_live_view(std::string_view json) {
   v.questions = integer(j, "questions");
   v.answers = integer(j, "answers");
   v.samples = integer(j, "samples");
+  if (auto it = j.find("endpoints"); it != j.end() && it->is_array())
+    for (const auto& e : *it)
+      if (e.is_object())
+        v.endpoints.push_back({string(e, "name"), string(e, "model"), string(e, "state"),
+                               string(e, "why"), integer(e, "in_flight"), integer(e, "parallel"),
+                               integer(e, "calls"), integer(e, "errors"),
+                               integer(e, "prompt_tokens"), integer(e, "cached_prompt_tokens"),
+                               integer(e, "completion_tokens")});
   return v;
 }
 

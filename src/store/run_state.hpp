@@ -53,17 +53,39 @@ struct RepoProgress {
   bool operator==(const RepoProgress&) const = default;
 };
 
+// A model server of a run that drives several (llm.base_urls, llm/router.hpp), as last published.
+struct EndpointView {
+  std::string name;            // its URL without credentials
+  std::string model;           // what it serves
+  std::string state;           // up, down, starting
+  std::string why;             // why it is down
+  std::int64_t in_flight = 0;  // units it holds
+  std::int64_t parallel = 0;   // units it takes at once
+  std::int64_t calls = 0;
+  std::int64_t errors = 0;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t cached_prompt_tokens = 0;  // of those, reused
+  std::int64_t completion_tokens = 0;
+
+  bool operator==(const EndpointView&) const = default;
+};
+
 // What a running prepare shows beyond its counts (run.live, pipeline/live_run.hpp):
 //   {"in_flight": [{"file": "github.com/o/r/a.c", "started_at": 1700000000000}, ...],
 //    "repository": {"name": "github.com/o/r", "planned": 10, "done": 3, "failed": 1},
-//    "repositories": 2, "questions": 12, "answers": 10, "samples": 10}
+//    "repositories": 2, "questions": 12, "answers": 10, "samples": 10,
+//    "endpoints": [{"name": "http://gpu1:8080", "model": "qwen", "state": "up", "why": "",
+//                   "in_flight": 2, "parallel": 4, "calls": 30, "errors": 0,
+//                   "prompt_tokens": 40000, "cached_prompt_tokens": 31000,
+//                   "completion_tokens": 2000}, ...]}   (absent with one server)
 struct LiveView {
   std::vector<InFlightFile> in_flight;     // in the order the files were taken
   std::optional<RepoProgress> repository;  // the one of the file taken last
   std::int64_t repositories = 0;           // with files planned in this run
   std::int64_t questions = 0;              // calls finished in this run
   std::int64_t answers = 0;
-  std::int64_t samples = 0;  // pairs committed in this run
+  std::int64_t samples = 0;             // pairs committed in this run
+  std::vector<EndpointView> endpoints;  // several servers only
 
   bool operator==(const LiveView&) const = default;
 };

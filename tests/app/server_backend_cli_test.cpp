@@ -104,6 +104,40 @@ TEST(ServerBackendCli, PrepareThroughLlamaServerStoresEveryFilesSamples) {
   expect_prepared_once(config, server->log());
 }
 
+// llm.base_urls: two llama-servers in one run — doctor names each with its model, prepare spreads
+// the two files over them (one each at parallel=1), and status shows both with their calls.
+TEST(ServerBackendCli, PrepareThroughTwoLlamaServersStoresEveryFilesSamples) {
+  std::string why;
+  std::vector<std::unique_ptr<test::LlamaServer>> servers;
+  for (int i = 0; i < 2; ++i) {
+    servers.push_back(test::LlamaServer::start(test::tiny_model_path(),
+                                               {"-c", "4096", "-np", "1", "--alias", "tiny"}, why));
+    if (!servers.back())
+      GTEST_SKIP() << "no llama-server: " << why;
+  }
+  test::TempDir tmp;
+  const std::string config =
+      make_workspace(tmp.path(), "  backend: openai\n  model: tiny\n  base_urls:\n    - " +
+                                     servers[0]->url() + " parallel=1\n    - " + servers[1]->url() +
+                                     " parallel=1\n")
+          .string();
+  auto doctor = test::run_git2dataset({"doctor", "--config", config});
+  for (const auto& server : servers)
+    EXPECT_THAT(doctor.output, HasSubstr("server " + server->url() +
+                                         ": tiny, 4096 tokens per request, 1 file at once"));
+  auto first = test::run_git2dataset({"prepare", "--config", config});
+  ASSERT_EQ(first.exit_code, 0) << first.output << servers[0]->log() << servers[1]->log();
+  EXPECT_THAT(first.output, HasSubstr("prepare: 2 done"));
+  auto status = test::run_git2dataset({"status", "--json", "--config", config});
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  auto endpoints = nlohmann::json::parse(status.output)["last_run"]["endpoints"];
+  ASSERT_EQ(endpoints.size(), 2U) << status.output;
+  for (const auto& e : endpoints) {
+    EXPECT_GE(e["calls"].get<int>(), 1) << status.output;
+    EXPECT_EQ(e["model"], "tiny");
+  }
+}
+
 // Through Ollama on a CPU this was the suite's longest test at two questions per file (100 s in the
 // dev build, 389 s in a loaded CI run on 2 cores): two files of one question each still put two
 // files at once through it.

@@ -140,6 +140,40 @@ TEST_F(StatusCli, ALiveRunThatIsPausedSaysWhy) {
   EXPECT_FALSE(j["last_run"]["eta_seconds"].is_null());
 }
 
+// Several servers: a line each, with its state, units, calls, errors and tokens (and why it is
+// out); the same numbers in --json.
+TEST_F(StatusCli, EachServerOfTheRunIsShown) {
+  record_running(ws / "g2d.db", 1000, getpid(), "");
+  {
+    auto db = store::open_sqlite(ws / "g2d.db");
+    ASSERT_TRUE(db) << db.error().describe();
+    store::RunRecord r;
+    store::LiveView live;
+    live.endpoints = {
+        {"http://gpu1:8080", "qwen", "up", "", 2, 4, 30, 1, 40000, 31000, 2000},
+        {"http://gpu2:8080", "qwen", "down", "connection refused", 0, 4, 7, 3, 9000, 6000, 500}};
+    r.live = live;
+    ASSERT_TRUE((*db)->write_run(r, store::RunField::live));
+  }
+  auto r = status();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("  server http://gpu1:8080: up, 2 of 4 units, 30 calls, 1 errors, "
+                        "40000 prompt tokens (77% reused), 2000 generated\n"));
+  EXPECT_THAT(r.output,
+              HasSubstr("  server http://gpu2:8080: down, 0 of 4 units, 7 calls, 3 errors, "
+                        "9000 prompt tokens (66% reused), 500 generated (connection "
+                        "refused)\n"));
+  r = status({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto servers = nlohmann::json::parse(r.output)["last_run"]["endpoints"];
+  ASSERT_EQ(servers.size(), 2u);
+  EXPECT_EQ(servers[0]["name"], "http://gpu1:8080");
+  EXPECT_EQ(servers[0]["cached_prompt_tokens"], 31000);
+  EXPECT_EQ(servers[1]["state"], "down");
+  EXPECT_EQ(servers[1]["why"], "connection refused");
+}
+
 // A run that ended while paused (Ctrl-C during a pause) leaves the request behind; the next run
 // must not start paused without anyone asking.
 TEST_F(StatusCli, APauseLeftByAnEarlierRunIsClearedWhenTheNextRunStarts) {

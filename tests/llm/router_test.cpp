@@ -273,6 +273,7 @@ TEST(Router, ADeadServersUnitsMoveToTheOthersWithoutAFailedCall) {
   EXPECT_EQ(answered(*f.router, "a"), "http://s1");  // it stays there
   auto s0 = status_of(f.router->endpoints(), "http://s0");
   EXPECT_EQ(s0.state, "down");
+  EXPECT_THAT(s0.why, HasSubstr("http://s0: connection re"));
   EXPECT_EQ(s0.errors, 1);
   EXPECT_EQ(s0.in_flight, 0);
   EXPECT_EQ(answered(*f.router, "b"), "http://s1");  // new units avoid it
@@ -402,6 +403,8 @@ TEST(Router, AServerComingBackWithAnotherModelStaysOut) {
     std::this_thread::sleep_for(5ms);
   ASSERT_GE(f.servers[1]->probes, probes + 3);
   EXPECT_EQ(status_of(f.router->endpoints(), "http://s1").state, "down");
+  EXPECT_THAT(status_of(f.router->endpoints(), "http://s1").why,
+              HasSubstr("it serves other, the run m"));
   for (int i = 0; i < 4; ++i)
     EXPECT_EQ(answered(*f.router, "u" + std::to_string(i)), "http://s0");
 }
@@ -422,6 +425,7 @@ TEST(Router, CountsEachServersCallsTokensAndErrors) {
   EXPECT_EQ(s0.cached_prompt_tokens, 120);
   EXPECT_EQ(s0.completion_tokens, 20);
   EXPECT_EQ(s0.model, "m");
+  EXPECT_EQ(s0.context, 4096);
   const auto& s1 = status_of(all, "http://s1");
   EXPECT_EQ(s1.calls, 2);
   EXPECT_EQ(s1.errors, 1);

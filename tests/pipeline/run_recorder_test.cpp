@@ -174,6 +174,40 @@ TEST_F(RunRecorderTest, TheHeartbeatBeatsAndPublishesTheLiveView) {
   EXPECT_EQ(run.state, "running");
 }
 
+// Several servers: their counts are published with the live view at each beat, and the final
+// ones at the end.
+TEST_F(RunRecorderTest, TheServersCountsArePublishedWithTheLiveView) {
+  std::mutex mutex;
+  std::int64_t calls = 1;  // guarded by mutex
+  start.endpoints = [&] {
+    std::lock_guard lock(mutex);
+    return std::vector<store::EndpointView>{
+        {"http://a:1", "m", "up", "", 1, 2, calls, 0, 100, 60, 10},
+        {"http://b:2", "m", "down", "refused", 0, 2, 0, 1, 0, 0, 0}};
+  };
+  RunRecorder recorder(*db, start, &next);
+  auto run = read();
+  ASSERT_TRUE(run.live);
+  ASSERT_EQ(run.live->endpoints.size(), 2u);
+  EXPECT_EQ(run.live->endpoints[0].calls, 1);
+  EXPECT_EQ(run.live->endpoints[1].why, "refused");
+  {
+    std::lock_guard lock(mutex);
+    calls = 5;
+  }
+  int seen = next.ticks();
+  ASSERT_TRUE(next.wait_for_tick(seen + 2)) << "no heartbeat";
+  run = read();
+  ASSERT_TRUE(run.live);
+  EXPECT_EQ(run.live->endpoints.at(0).calls, 5);
+  {
+    std::lock_guard lock(mutex);
+    calls = 9;
+  }
+  recorder.finish(RunEnd::finished);
+  EXPECT_EQ(read().live->endpoints.at(0).calls, 9);
+}
+
 // Without finish() (the process died or the caller threw) the run stays recorded as running;
 // status tells it from a live one by its heartbeat and its process.
 TEST_F(RunRecorderTest, ARecorderGoneWithoutFinishLeavesTheRunRunning) {

@@ -16,51 +16,17 @@
 #include "llm/openai/openai_backend.hpp"
 #include "net/http.hpp"
 #include "pipeline/prepare.hpp"
+#include "planned_file.hpp"
+#include "relay.hpp"
 #include "support.hpp"
-#include "sys/sha256.hpp"
 
 namespace g2d::pipeline {
 namespace {
 
 using test::ReceivedRequest;
+using test::relay;
 using test::Reply;
-
-// Forwards a request to `upstream` and relays the whole reply.
-Reply relay(net::Client& client, const std::string& upstream, const ReceivedRequest& r) {
-  net::Request req;
-  req.method = r.method;
-  req.url = upstream + r.target;
-  req.body = r.body;
-  req.idle_timeout = std::chrono::seconds(120);
-  auto res = client.send(req);
-  Reply reply;
-  if (!res) {
-    reply.status = 502;
-    reply.chunks = {res.error().message};
-    return reply;
-  }
-  reply.status = res->status;
-  if (auto it = res->headers.find("content-type"); it != res->headers.end())
-    reply.headers = {{"Content-Type", it->second}};
-  reply.chunks = {res->body};
-  return reply;
-}
-
-// Forwards a completion request to `upstream` and relays its stream as it arrives.
-Reply stream_relay(net::ClientPool& pool, const std::string& upstream, const ReceivedRequest& r) {
-  Reply reply;
-  reply.headers = {{"Content-Type", "text/event-stream"}};
-  reply.produce = [&pool, upstream, r](const std::function<bool(std::string_view)>& write) {
-    auto client = pool.lease();
-    net::Request req;
-    req.method = r.method;
-    req.url = upstream + r.target;
-    req.body = r.body;
-    req.idle_timeout = std::chrono::seconds(120);
-    (void)client->send(req, {}, [&](std::string_view piece) { return write(piece); });
-  };
-  return reply;
-}
+using test::stream_relay;
 
 TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
   std::string why;
@@ -140,15 +106,7 @@ TEST(ServerFaults, EveryFaultHasItsDocumentedEffectAndTheRunCompletes) {
     for (int i = 0; i < 6; ++i)
       code += "int " + name + std::to_string(i) + "(int x) {\n  return x * " + std::to_string(i) +
               ";\n}\n\n";
-    test::write_file(options.repos_dir / "r" / (name + ".c"), code);
-    PlannedFile p;
-    p.file.repo = "r";
-    p.file.path = name + ".c";
-    p.file.file_path = "r/" + name + ".c";
-    p.file.language = "c";
-    p.file.size = code.size();
-    p.file.sha256 = sys::sha256_hex(code);
-    plan.files.push_back(p);
+    plan.files.push_back(planned_file(options.repos_dir, "r", name + ".c", code));
   }
   llm::openai::OpenAiOptions o;
   o.base_url = proxy.url();

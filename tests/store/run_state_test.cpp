@@ -87,6 +87,9 @@ RunRecord full_record() {
   live.questions = 22;
   live.answers = 20;
   live.samples = 19;
+  live.endpoints = {
+      {"http://gpu1:8080", "qwen", "up", "", 2, 4, 30, 1, 40'000, 31'000, 2'000},
+      {"http://gpu2:8080", "qwen", "down", "connection refused", 0, 4, 7, 3, 9'000, 6'000, 500}};
   r.live = live;
   r.skips = {{"not_source", 7}, {"sensitive", 1}};
   return r;

@@ -32,6 +32,20 @@ fs::path llama_server_path() {
   return {};
 }
 
+namespace {
+
+// One thread, loopback only, no web page; then the test's own arguments.
+std::vector<std::string> command(const fs::path& exe, const fs::path& model, int port,
+                                 const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args{exe.string(), "-m",        model.string(),       "--host",
+                                "127.0.0.1",  "--port",    std::to_string(port), "-t",
+                                "1",          "--no-webui"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return args;
+}
+
+}  // namespace
+
 std::unique_ptr<LlamaServer> LlamaServer::start(const fs::path& model,
                                                 const std::vector<std::string>& extra_args,
                                                 std::string& why) {
@@ -64,16 +78,23 @@ std::unique_ptr<LlamaServer> LlamaServer::start_on(const fs::path& exe, const fs
                                                    std::string& why) {
   fs::path log = fs::temp_directory_path() / ("g2d-llama-server-" + std::to_string(::getpid()) +
                                               "-" + std::to_string(port) + ".log");
-  std::vector<std::string> args{exe.string(), "-m",        model.string(),       "--host",
-                                "127.0.0.1",  "--port",    std::to_string(port), "-t",
-                                "1",          "--no-webui"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_t pid = spawn_logged(args, log, false);
+  pid_t pid = spawn_logged(command(exe, model, port, extra_args), log, false);
   if (pid < 0) {
     why = "cannot start " + exe.string();
     return nullptr;
   }
   std::unique_ptr<LlamaServer> server(new LlamaServer(pid, port, log));
+  server->m_exe = exe;
+  server->m_model = model;
+  server->m_args = extra_args;
+  if (!server->wait_ready(why))
+    return nullptr;
+  return server;
+}
+
+bool LlamaServer::wait_ready(std::string& why) {
+  const pid_t pid = m_pid;
+  LlamaServer* server = this;
   net::Client client;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -81,17 +102,35 @@ std::unique_ptr<LlamaServer> LlamaServer::start_on(const fs::path& exe, const fs
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       server->m_pid = -1;
       why = "llama-server exited at start:\n" + server->log();
-      return nullptr;
+      return false;
     }
     net::Request health;
     health.url = server->url() + "/health";
     health.idle_timeout = std::chrono::seconds(5);
     if (auto res = client.send(health); res && res->status == 200)
-      return server;
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   why = "llama-server did not become ready in 120 s:\n" + server->log();
-  return nullptr;
+  return false;
+}
+
+void LlamaServer::kill_now() {
+  if (m_pid <= 0)
+    return;
+  ::kill(m_pid, SIGKILL);
+  ::waitpid(m_pid, nullptr, 0);
+  m_pid = -1;
+}
+
+bool LlamaServer::restart(std::string& why) {
+  kill_now();
+  m_pid = spawn_logged(command(m_exe, m_model, m_port, m_args), m_log, false);
+  if (m_pid < 0) {
+    why = "cannot start " + m_exe.string();
+    return false;
+  }
+  return wait_ready(why);
 }
 
 LlamaServer::LlamaServer(pid_t pid, int port, fs::path log)

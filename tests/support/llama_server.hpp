@@ -30,6 +30,12 @@ class LlamaServer {
   std::string url() const;  // "http://127.0.0.1:<port>"
   std::string log() const;  // what the server printed so far
 
+  // SIGKILL, reaped: the server is gone at once, its connections reset.
+  void kill_now();
+  // Starts it again on the same port with the same arguments and waits until it is ready; false
+  // (and `why`) when it does not come up.
+  bool restart(std::string& why);
+
  private:
   LlamaServer(pid_t pid, int port, std::filesystem::path log);
   // One start on `port`; start() tries again on another port when this one was taken.
@@ -37,9 +43,14 @@ class LlamaServer {
                                                const std::filesystem::path& model, int port,
                                                const std::vector<std::string>& extra_args,
                                                std::string& why);
+  // Until /health answers 200 (at most 120 s); false and `why` when the server exits or is late.
+  bool wait_ready(std::string& why);
   pid_t m_pid;
   int m_port;
   std::filesystem::path m_log;
+  std::filesystem::path m_exe;
+  std::filesystem::path m_model;
+  std::vector<std::string> m_args;
 };
 
 }  // namespace g2d::test
