@@ -46,7 +46,7 @@ class Router final : public Backend {
       server.routed = std::move(s);
       m_servers.push_back(std::move(server));
     }
-    m_prober = std::jthread([this](std::stop_token stop) { probe_loop(stop); });
+    m_prober = std::jthread([this](const std::stop_token& stop) { probe_loop(stop); });
   }
 
   std::string_view name() const override {
@@ -64,10 +64,12 @@ class Router final : public Backend {
         return *m_info;
     }
     std::vector<std::future<Result<ModelInfo>>> asked;
+    asked.reserve(m_servers.size());
     for (auto& s : m_servers)
       asked.push_back(
           std::async(std::launch::async, [&s] { return s.routed.backend->model_info(); }));
     std::vector<Result<ModelInfo>> answers;
+    answers.reserve(asked.size());
     for (auto& a : asked)
       answers.push_back(a.get());
 
@@ -147,8 +149,11 @@ class Router final : public Backend {
     auto info = model_info();
     if (!info)
       return tl::unexpected(info.error());
-    // Each try that ends with its server taken out moves on to another server: at most one try
-    // per server, and one more.
+    // A call that fails on its way (refused, reset, timed out) is sent again at once to another
+    // server while one is up — its unit moves there — and the server it failed on is taken out
+    // when it is dead (its health check does not answer) or failed too often in a row. At most one
+    // try per server, and one more. With no other server up the error goes back to the caller,
+    // whose retries come back here.
     for (std::size_t attempt = 0; attempt <= m_servers.size(); ++attempt) {
       auto routed = route(request.prefix_key, stop);
       if (!routed)
@@ -156,7 +161,7 @@ class Router final : public Backend {
       const std::size_t index = *routed;
       Server& server = m_servers[index];
       auto result = server.routed.backend->generate(request, stop);
-      bool retry_elsewhere = false;
+      bool dead = false;
       {
         std::lock_guard lock(m_mutex);
         call_ended(request.prefix_key, index);
@@ -174,17 +179,21 @@ class Router final : public Backend {
         changed();
         if (stop.stop_requested() || !is_transient(result.error().kind))
           return result;
+        if (!another_up(index))
+          return result;
         ++server.failures;
-        retry_elsewhere = server.state != State::up || server.failures >= m_options.max_failures;
+        dead = server.state != State::up || server.failures >= m_options.max_failures;
       }
       // Dead, or only this call's bad luck? Ask the server (its health check is short).
-      if (!retry_elsewhere)
-        retry_elsewhere = !server.routed.backend->probe();
-      if (!retry_elsewhere)
-        return result;
+      if (!dead)
+        dead = !server.routed.backend->probe();
       std::lock_guard lock(m_mutex);
-      server.why = result.error().message;
-      take_out(server);
+      if (dead) {
+        server.why = result.error().message;
+        take_out(server);
+      } else {
+        move_unit(request.prefix_key, index);
+      }
     }
     return fail(ErrorKind::unavailable, "no server is up ({})", down_list());
   }
@@ -203,16 +212,10 @@ class Router final : public Backend {
   }
 
   void end_prefix(const std::string& prefix_key) override {
-    std::optional<std::size_t> index;
-    {
-      std::lock_guard lock(m_mutex);
-      auto it = m_keys.find(prefix_key);
-      if (it == m_keys.end())
-        return;
-      index = it->second.server;
+    std::lock_guard lock(m_mutex);
+    m_avoid.erase(prefix_key);
+    if (auto it = m_keys.find(prefix_key); it != m_keys.end())
       release(it);
-    }
-    m_servers[*index].routed.backend->end_prefix(prefix_key);
   }
 
   std::vector<EndpointStatus> endpoints() const override {
@@ -278,13 +281,19 @@ class Router final : public Backend {
           return it->second.server;
         }
       }
-      auto best = best_server(!key.empty());
-      if (!best && !key.empty() && any_up() && evict_idle_key())
+      // A unit moved off a server that failed it goes to the least loaded other one even when
+      // that one has no room left (it shares a place for a while), rather than back.
+      std::optional<std::size_t> avoid;
+      if (auto it = m_avoid.find(key); it != m_avoid.end() && another_up(it->second))
+        avoid = it->second;
+      auto best = best_server(!key.empty() && !avoid, avoid);
+      while (!best && !key.empty() && any_up() && evict_idle_key())
         best = best_server(true);
       if (best) {
         if (!key.empty()) {
           m_keys[key] = Key{*best, 1, ++m_clock};
           ++m_servers[*best].held;
+          m_avoid.erase(key);
         }
         return *best;
       }
@@ -294,13 +303,14 @@ class Router final : public Backend {
     }
   }
 
-  // The up server with room (when `need_room`) and the fewest keys per parallel × weight; ties go
-  // to the heavier, then the first listed.
-  std::optional<std::size_t> best_server(bool need_room) const {
+  // The up server with room (when `need_room`) and the fewest keys per parallel × weight, other
+  // than `avoid`; ties go to the heavier, then the first listed.
+  std::optional<std::size_t> best_server(bool need_room,
+                                         std::optional<std::size_t> avoid = std::nullopt) const {
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < m_servers.size(); ++i) {
       const Server& s = m_servers[i];
-      if (s.state != State::up || (need_room && s.held >= s.parallel))
+      if (s.state != State::up || (need_room && s.held >= s.parallel) || avoid == i)
         continue;
       if (!best) {
         best = i;
@@ -314,6 +324,13 @@ class Router final : public Backend {
         best = i;
     }
     return best;
+  }
+
+  bool another_up(std::size_t index) const {
+    for (std::size_t i = 0; i < m_servers.size(); ++i)
+      if (i != index && m_servers[i].state == State::up)
+        return true;
+    return false;
   }
 
   // Releases the least recently used key with no call in flight on an up server (a caller that
@@ -330,10 +347,24 @@ class Router final : public Backend {
     return true;
   }
 
+  // The key's place on its server is free; the server's backend forgets the key too (its slot).
   void release(KeyIt it) {
-    --m_servers[it->second.server].held;
+    Server& server = m_servers[it->second.server];
+    --server.held;
+    server.routed.backend->end_prefix(it->first);
     m_keys.erase(it);
     changed();
+  }
+
+  // A call of `key` failed on server `index`, which stays up: the unit goes on on another server
+  // (its next call is routed anew, never back to this one while another is up).
+  void move_unit(const std::string& key, std::size_t index) {
+    if (key.empty())
+      return;
+    m_avoid[key] = index;
+    auto it = m_keys.find(key);
+    if (it != m_keys.end() && it->second.server == index)
+      release(it);
   }
 
   // A call of `key` on server `index` is over.
@@ -366,10 +397,12 @@ class Router final : public Backend {
     server.next_probe = Clock::now() + server.backoff;
     const std::size_t index = static_cast<std::size_t>(&server - m_servers.data());
     for (auto it = m_keys.begin(); it != m_keys.end();) {
-      if (it->second.server == index)
+      if (it->second.server == index) {
+        server.routed.backend->end_prefix(it->first);
         it = m_keys.erase(it);
-      else
+      } else {
         ++it;
+      }
     }
     server.held = 0;
     changed();
@@ -471,6 +504,7 @@ class Router final : public Backend {
   std::uint64_t m_changes = 0;  // counts changed() calls, so that a wait knows it was woken
   std::optional<ModelInfo> m_info;
   std::map<std::string, Key> m_keys;
+  std::map<std::string, std::size_t> m_avoid;  // a moved unit's key → the server it left
   std::uint64_t m_clock = 0;
   std::jthread m_prober;  // last: starts after, and stops before, the rest
 };

@@ -8,13 +8,15 @@
 // its keys — until a new key needs the room and the key has no call in flight). Token counts go
 // to the first server that is up.
 //
-// Health: a call that fails as unavailable or timeout counts against its server; the server is
-// asked at once whether it is alive (Backend::probe) and is taken out when it is not, or after
-// `max_failures` such failures in a row. A call whose server was taken out is sent again, at once,
-// to another server (its key moves there; a unit's finished calls are the caller's and are kept),
-// so a server's death costs the units in flight there one call each, not a failure. A server that
-// is out is probed again with backoff (probe_first, doubling to probe_max) and taken back when it
-// answers and serves the run's model. A call fails as unavailable only when no server is left.
+// Health: a call that fails as unavailable or timeout (refused, reset, stalled) is sent again at
+// once to another server while one is up, and its unit moves there (the unit's finished calls are
+// the caller's and are kept), so a failing or dying server costs its units one call each, never a
+// failure. The server is asked at once whether it is alive (Backend::probe) and is taken out when
+// it is not, or after `max_failures` such failures in a row. A server that is out is probed again
+// with backoff (probe_first, doubling to probe_max; a server taken out again soon after it came
+// back keeps its backoff growing) and taken back when it answers and serves the run's model.
+// With no other server up, the error goes back to the caller (its retries come back here), and a
+// call fails as unavailable when no server is up at all.
 //
 // Models: model_info() asks every server at once. Servers serving different models are refused
 // (naming them) unless allow_mixed_models; either way each call's result names the model that

@@ -44,6 +44,12 @@ bool mentions_context_overflow(std::string_view message) {
   return false;
 }
 
+// llama-server's chat parser refusing what the model wrote (a reply cut short, or one outside the
+// format it expects): the model's output, not the server's health.
+bool mentions_unparsable_output(std::string_view message) {
+  return message.find("produced output that does not match") != std::string_view::npos;
+}
+
 Error status_error(std::string_view what, int status, std::string_view body) {
   std::string message = server_message(body);
   std::string described = fmt::format("{}: HTTP {}: {}", what, status, message);
@@ -52,6 +58,8 @@ Error status_error(std::string_view what, int status, std::string_view body) {
     return {ErrorKind::context_overflow, described};
   if (status == 404)
     return {ErrorKind::model_missing, described};
+  if (status == 500 && mentions_unparsable_output(message))
+    return {ErrorKind::bad_output, described};
   if (status == 408 || status == 429 || status >= 500)
     return {ErrorKind::unavailable, described};
   if (status == 401 || status == 403)
@@ -61,8 +69,10 @@ Error status_error(std::string_view what, int status, std::string_view body) {
 
 Error stream_error(std::string_view what, std::string_view message_json) {
   std::string message = server_message(message_json);
-  return {mentions_context_overflow(message) ? ErrorKind::context_overflow : ErrorKind::unavailable,
-          fmt::format("{}: {}", what, message)};
+  const ErrorKind kind = mentions_context_overflow(message)    ? ErrorKind::context_overflow
+                         : mentions_unparsable_output(message) ? ErrorKind::bad_output
+                                                               : ErrorKind::unavailable;
+  return {kind, fmt::format("{}: {}", what, message)};
 }
 
 }  // namespace g2d::llm

@@ -1,9 +1,11 @@
 // llm/server_errors.hpp — what the server backends (ollama, openai, mlx) share about a server's
 // error replies: the server's own message, and an HTTP status as the pipeline's error kinds.
 //
-// Mapping: 400 saying the context is exceeded → context_overflow; 404 → model_missing; 408, 429
-// and 5xx → unavailable (worth a retry); 401 and 403 → rejected (check the API key); other 4xx →
-// rejected. The server's message is part of the error's text.
+// Mapping: 400 saying the context is exceeded → context_overflow; 404 → model_missing; 500 saying
+// the model's output does not match the expected format (llama-server's chat parser) → bad_output
+// (asked again at once; not the server's health); 408, 429 and other 5xx → unavailable (worth a
+// retry); 401 and 403 → rejected (check the API key); other 4xx → rejected. The server's message
+// is part of the error's text.
 // Thread-safety: pure functions. Errors: none of their own.
 #pragma once
 
@@ -40,8 +42,8 @@ Result<nlohmann::json> json_reply(std::string_view what, const Result<Response>&
   return document;
 }
 
-// An {"error": ...} message inside a streamed reply: context_overflow when it says so, else
-// unavailable (the server failed mid-reply: worth a retry).
+// An {"error": ...} message inside a streamed reply: context_overflow or bad_output when it says
+// so (as status_error), else unavailable (the server failed mid-reply: worth a retry).
 Error stream_error(std::string_view what, std::string_view message_json);
 
 }  // namespace g2d::llm

@@ -249,6 +249,22 @@ TEST(OpenAiFakeServer, EachFaultHasItsErrorKind) {
        ErrorKind::rejected},
       {"malformed event", [](auto&) { return events({"data: {not json\n\n"}); },
        ErrorKind::bad_output},
+      // llama-server's chat parser refusing what the model wrote: the model's fault, not the
+      // server's (asked again at once, and never counted against the server's health).
+      {"unparsable output, in the stream",
+       [](auto&) {
+         return events({k_delta_hello,
+                        R"(data: {"error":{"code":500,"message":"The model produced output that )"
+                        R"(does not match the expected peg-native format","type":"server_error"}})"
+                        "\n\n"});
+       },
+       ErrorKind::bad_output},
+      {"unparsable output, as a 500",
+       [](auto&) {
+         return json_reply(500, R"({"error":{"code":500,"message":"The model produced output )"
+                                R"(that does not match the expected peg-native format"}})");
+       },
+       ErrorKind::bad_output},
       {"ends early",
        [](auto&) {
          return events({R"(data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]})"

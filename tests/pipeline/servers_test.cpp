@@ -2,7 +2,7 @@
 // loopback ports serving the tiny model: files spread over all three, each file's calls on one
 // server (seen by a relay in front of each), the prompt reused there; one server killed with
 // SIGKILL mid-run — the run completes on the other two with every file done once — then restarted
-// and taken back.
+// and taken back; one server behind a fault-injecting proxy (refusals, resets, stalls).
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -75,12 +75,13 @@ class ThreeServers : public ::testing::Test {
 
   // The router over `urls`, each server parallel 2.
   static std::unique_ptr<llm::Backend> router(const std::vector<std::string>& urls,
-                                              llm::RouterOptions options = {}) {
+                                              llm::RouterOptions options = {},
+                                              std::chrono::seconds timeout = 60s) {
     std::vector<llm::RoutedServer> servers;
     for (const auto& url : urls) {
       llm::openai::OpenAiOptions o;
       o.base_url = url;
-      o.request_timeout = 60s;
+      o.request_timeout = timeout;
       servers.push_back(llm::RoutedServer{url, llm::openai::make_openai_backend(o), 2, 1});
     }
     return llm::make_router(std::move(servers), options);
@@ -238,6 +239,51 @@ TEST_F(ThreeServers, AServerKilledMidRunLeavesItsFilesToTheOthersAndComesBackWhe
   ASSERT_TRUE(more) << more.error().describe();
   EXPECT_EQ(more->done, 6) << failed.text;
   EXPECT_GT(status_of(backend->endpoints(), victim.url()).calls, after_kill.calls);
+}
+
+// One server behind a proxy that, on every other completion, closes the connection before
+// replying or resets it in the middle of the stream, and once stalls past the idle timeout: the
+// run completes, every file done.
+TEST_F(ThreeServers, AFaultyServerAmongThemDoesNotFailTheRun) {
+  std::mutex mutex;
+  int completions = 0;  // guarded by mutex
+  int injected = 0;     // guarded by mutex
+  net::ClientPool upstream;
+  const std::string target = s_servers[0]->url();
+  test::TestHttpServer proxy([&](const test::ReceivedRequest& r) {
+    if (r.target != "/v1/chat/completions") {
+      auto client = upstream.lease();
+      return test::relay(*client, target, r);
+    }
+    test::Reply reply = test::stream_relay(upstream, target, r);
+    std::lock_guard lock(mutex);
+    const int n = completions++;
+    if (n % 2 == 1)
+      return reply;
+    ++injected;
+    if (injected == 3)  // nothing at all for longer than the idle timeout
+      reply.produce = [](const std::function<bool(std::string_view)>&) {
+        std::this_thread::sleep_for(32s);
+      };
+    else
+      reply.fault = injected % 2 == 0 ? test::Reply::Fault::reset_mid_body
+                                      : test::Reply::Fault::close_before_reply;
+    return reply;
+  });
+  llm::RouterOptions options;
+  options.probe_first = 200ms;
+  options.probe_max = 2s;
+  auto backend = router({proxy.url(), s_servers[1]->url(), s_servers[2]->url()}, options, 10s);
+  FailedFiles failed;
+  m_options.progress = &failed;
+  auto summary =
+      run_prepare(*m_db, *backend, generate::builtin_prompts(), files("faulty", 9), m_options);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  EXPECT_EQ(summary->done, 9) << failed.text;
+  EXPECT_EQ(summary->failed, 0);
+  std::lock_guard lock(mutex);
+  EXPECT_GE(injected, 3) << "too few faults injected to mean anything";
+  EXPECT_GT(status_of(backend->endpoints(), proxy.url()).errors, 0);
 }
 
 }  // namespace
