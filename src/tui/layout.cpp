@@ -322,6 +322,29 @@ void draw_bars(Frame& f, Rect r, const Snapshot& s) {
   } else {
     p.field(2, "Repo", "n/a");
   }
+  // Several servers: one line each, as room allows; a server that is out in red, with why.
+  if (!s.live)
+    return;
+  int i = 4;
+  for (const auto& e : s.live->endpoints) {
+    if (i >= p.lines())
+      break;
+    const bool up = e.state == "up";
+    std::string_view url = e.name;  // the scheme is noise in a narrow panel
+    for (std::string_view scheme : {"http://", "https://"})
+      if (url.starts_with(scheme))
+        url.remove_prefix(scheme.size());
+    const std::string name = printable(url);
+    std::string shorter =
+        up ? fmt::format("{} up {}/{}", name, e.in_flight, e.parallel) : name + " " + e.state;
+    std::string longer =
+        up ? fmt::format("{}  {} calls  {}% reused  {} errors", shorter, e.calls,
+                         e.prompt_tokens > 0 ? e.cached_prompt_tokens * 100 / e.prompt_tokens : 0,
+                         e.errors)
+           : fmt::format("{}  {}", shorter, printable(e.why));
+    p.field(i++, "Server", fit(longer, shorter, p.value_width()),
+            up ? Style{} : Style{false, false, false, Color::red});
+  }
 }
 
 // A line of the log file ("2024-05-01T12:00:00.123 warning [1234] message", sys/logging.cpp's

@@ -111,6 +111,30 @@ TEST(Layout, EverySizeShowsEveryPanelWithTheSnapshotsNumbers) {
   }
 }
 
+// Several servers: a line each under the bars, as room allows (the first at every size), a server
+// that is out in red with why.
+TEST(Layout, EachServerOfTheRunHasALineUnderTheBars) {
+  Snapshot s = live_snapshot();
+  s.live->endpoints = {
+      {"http://gpu1:8080", "qwen", "up", "", 2, 4, 30, 1, 40000, 31000, 2000},
+      {"http://gpu2:8080", "qwen", "down", "refused", 0, 4, 7, 3, 9000, 6000, 500}};
+  for (auto [cols, rows] : k_sizes) {
+    SCOPED_TRACE(std::to_string(cols) + "x" + std::to_string(rows));
+    Frame f = render(s, {}, cols, rows);
+    int first = row_of(f, "Server  gpu1:8080 up 2/4");
+    EXPECT_GT(first, row_of(f, "Repo    github.com/o/r")) << dump(f);
+    expect_contained(f);
+    if (rows < 30)
+      continue;
+    EXPECT_THAT(f.row_text(first), HasSubstr("30 calls  77% reused")) << dump(f);
+    int second = row_of(f, "Server  gpu2:8080 down");
+    EXPECT_EQ(second, first + 1) << dump(f);
+    const std::string text = f.row_text(second);
+    int col = display_width(text.substr(0, text.find("down")));
+    EXPECT_EQ(f.at(col, second).style.color, Color::red) << dump(f);
+  }
+}
+
 TEST(Layout, TheLogPaneShowsTheLastLinesAndScrollingMovesIt) {
   Snapshot s = live_snapshot();
   for (auto [cols, rows] : k_sizes) {
