@@ -258,7 +258,7 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
         last = Error{ErrorKind::bad_output, "an empty answer to: " + candidate.question};
       } else if (auto question = kept.keep(candidate.question, last)) {
         out.progress.answers[kept.count() - 1] =
-            Pair{std::move(*question), std::string(answer), 0, 0, 0, false};
+            Pair{std::move(*question), std::string(answer), 0, 0, 0, false, {}};
       }
     }
     if (cut && kept.count() < options.questions)
@@ -272,6 +272,7 @@ Result<PairsReplies> ask_pairs(llm::Backend& backend, const PromptSet& prompts,
       pair.prompt_tokens = share(reply.prompt_tokens, n, i);
       pair.cached_prompt_tokens = share(reply.cached_prompt_tokens, n, i);
       pair.completion_tokens = share(reply.completion_tokens, n, i);
+      pair.model = reply.model;
     }
     if (n > 0 && hooks.on_questions)
       hooks.on_questions(kept.kept());
@@ -329,7 +330,8 @@ Result<Pair> answer_question(llm::Backend& backend, const PromptSet& prompts, co
               r->prompt_tokens,
               r->cached_prompt_tokens,
               r->completion_tokens,
-              r->finish != llm::FinishReason::stop};
+              r->finish != llm::FinishReason::stop,
+              r->model};
     if (r->finish == llm::FinishReason::stop)
       return pair;
     incomplete = std::move(pair);

@@ -59,6 +59,7 @@ struct Pair {
   int cached_prompt_tokens = 0;  // of those, reused from the unit's earlier calls
   int completion_tokens = 0;     // of the answer call
   bool truncated = false;        // the answer hit its token budget
+  std::string model;             // the model that answered, when the backend names it
 
   bool operator==(const Pair&) const = default;
 };

@@ -27,7 +27,8 @@ nlohmann::json to_json(const generate::Pair& p) {
           {"prompt_tokens", p.prompt_tokens},
           {"cached_prompt_tokens", p.cached_prompt_tokens},
           {"completion_tokens", p.completion_tokens},
-          {"truncated", p.truncated}};
+          {"truncated", p.truncated},
+          {"model", p.model}};
 }
 
 std::optional<generate::Pair> pair_from(const nlohmann::json& j) {
@@ -35,7 +36,8 @@ std::optional<generate::Pair> pair_from(const nlohmann::json& j) {
     return generate::Pair{
         j.at("question").get<std::string>(),  j.at("answer").get<std::string>(),
         j.at("prompt_tokens").get<int>(),     j.at("cached_prompt_tokens").get<int>(),
-        j.at("completion_tokens").get<int>(), j.at("truncated").get<bool>()};
+        j.at("completion_tokens").get<int>(), j.at("truncated").get<bool>(),
+        j.value("model", std::string())};  // partial work stored before the model was kept
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }

@@ -276,7 +276,7 @@ class Runner {
         s.file_path = planned.file.file_path;
         s.question = p.question;
         s.answer = p.answer;
-        s.model_used = m_options.model;
+        s.model_used = p.model.empty() ? m_options.model : p.model;
         auto url = m_options.repo_urls.find(planned.file.repo);
         s.repo_url =
             url != m_options.repo_urls.end() ? url->second : name_of_folder(planned.file.repo);

@@ -199,7 +199,7 @@ TEST(GenerateUnit, ResumesFromEarlierWorkAndPaysOnlyForWhatIsMissing) {
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
   UnitProgress known;
   known.questions = three_questions();
-  known.answers[1] = Pair{"Can add overflow?", "Yes, signed overflow.", 100, 90, 5, false};
+  known.answers[1] = Pair{"Can add overflow?", "Yes, signed overflow.", 100, 90, 5, false, {}};
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_EQ(backend.question_calls(), 0);
@@ -214,7 +214,7 @@ TEST(GenerateUnit, EarlierQuestionsBeyondTheCountAreAskedAgain) {
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
   UnitProgress known;
   known.questions = {"What does add do?", "Can add overflow?", "Who calls add?", "Why int?"};
-  known.answers[0] = Pair{"What does add do?", "Adds.", 1, 0, 1, false};
+  known.answers[0] = Pair{"What does add do?", "Adds.", 1, 0, 1, false, {}};
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_EQ(backend.question_calls(), 1);
@@ -225,7 +225,7 @@ TEST(GenerateUnit, AUnitThatKeptFewerQuestionsResumesWithThem) {
   ScriptedFakeBackend backend([](const auto&, int) { return reply(k_three); }, echo_answer);
   UnitProgress known;
   known.questions = {"Can add overflow?"};
-  known.answers[0] = Pair{"Can add overflow?", "Yes.", 1, 0, 1, false};
+  known.answers[0] = Pair{"Can add overflow?", "Yes.", 1, 0, 1, false, {}};
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), fast_options(), {}, known);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   EXPECT_EQ(backend.question_calls(), 0);
@@ -724,7 +724,7 @@ TEST(GenerateUnit, PairsModeResumesWithTheKnownQuestions) {
   UnitProgress known;
   for (const auto& [q, a] : k_three_pairs)
     known.questions.push_back(q);
-  known.answers[0] = Pair{k_three_pairs[0].first, k_three_pairs[0].second, 1, 0, 1, false};
+  known.answers[0] = Pair{k_three_pairs[0].first, k_three_pairs[0].second, 1, 0, 1, false, {}};
   auto pairs = generate_unit(backend, builtin_prompts(), unit(), pairs_options(), {}, known);
   ASSERT_TRUE(pairs) << pairs.error().describe();
   ASSERT_EQ(pairs->size(), 3u);

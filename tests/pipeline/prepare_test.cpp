@@ -563,6 +563,29 @@ TEST_F(PrepareTest, ALargeFileIsSplitIntoUnitsThatFitAndCoverIt) {
   EXPECT_EQ(next - 1, static_cast<int>(std::count(code.begin(), code.end(), '\n')));
 }
 
+// Several servers (the router) name the model that answered each call: each sample records it;
+// a backend that names none leaves the run's model.
+TEST_F(PrepareTest, EachSampleRecordsTheModelThatAnsweredIt) {
+  add("a.c", "int alpha(int x) { return x + 1; }\n");
+  add("b.c", "int beta(int x) { return x - 1; }\n");
+  ScriptedFakeBackend backend(
+      two_questions, [](const llm::GenerateRequest& r, int n) -> Result<llm::GenerateResult> {
+        auto reply = echo_answer(r, n);
+        if (reply && r.messages.back().content.find("beta") != std::string::npos)
+          reply->model = "served-by-gpu1";
+        return reply;
+      });
+  auto summary = run(backend);
+  ASSERT_TRUE(summary) << summary.error().describe();
+  ASSERT_EQ(summary->done, 2);
+  for (const auto& sample : samples_of("a.c"))
+    EXPECT_EQ(sample.model_used, "fake");
+  auto b = samples_of("b.c");
+  ASSERT_FALSE(b.empty());
+  for (const auto& sample : b)
+    EXPECT_EQ(sample.model_used, "served-by-gpu1");
+}
+
 // A unit's prefix is ended once, after its last call (the router frees the unit's place on its
 // server, llama-server the unit's slot) — also for a unit that fails.
 TEST_F(PrepareTest, EveryUnitsPrefixIsEndedOnceAfterItsLastCall) {
