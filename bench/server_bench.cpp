@@ -4,13 +4,13 @@
 // flight, 2 questions each, answers of at most 32 tokens, greedy. The servers are started from
 // the project's own builds (setup.sh; setup.sh --with-ollama) with the tiny model, on 2 threads
 // like the engine. scripts/bench.sh reports the ratios.
-#include <atomic>
 #include <memory>
 #include <string>
 
 #include <benchmark/benchmark.h>
 
 #include "corpus.hpp"
+#include "counting_backend.hpp"
 #include "llama_server.hpp"
 #include "llm/llama/llama_backend.hpp"
 #include "llm/ollama/ollama_backend.hpp"
@@ -27,48 +27,8 @@ constexpr int k_files = 4;
 constexpr int k_in_flight = 4;
 constexpr int k_context = 2048;
 
-// Passes calls through, adding up the prompt tokens each one really evaluated.
-class CountingBackend : public llm::Backend {
- public:
-  explicit CountingBackend(llm::Backend& inner) : m_inner(inner) {}
-  std::string_view name() const override { return m_inner.name(); }
-  Result<llm::ModelInfo> model_info() override { return m_inner.model_info(); }
-  Result<int> count_tokens(std::string_view text) override { return m_inner.count_tokens(text); }
-  Result<llm::GenerateResult> generate(const llm::GenerateRequest& request,
-                                       std::stop_token stop) override {
-    auto r = m_inner.generate(request, stop);
-    if (r)
-      m_evaluated += r->prompt_tokens - r->cached_prompt_tokens;
-    return r;
-  }
-  void unload() override { m_inner.unload(); }
-  long long evaluated() const { return m_evaluated; }
-
- private:
-  llm::Backend& m_inner;
-  std::atomic<long long> m_evaluated{0};
-};
-
 void run_corpus(benchmark::State& state, llm::Backend& backend) {
-  Corpus corpus(k_files, 20);
-  CountingBackend counting(backend);
-  std::int64_t pairs = 0;
-  std::int64_t files = 0;
-  for (auto _ : state) {
-    auto options = prepare_options(corpus, k_in_flight, 32, 2);
-    options.temperature = 0;
-    auto summary = prepare_once(corpus, counting, options);
-    if (!summary || summary->done != k_files) {
-      state.SkipWithError(summary ? "not every file was done" : summary.error().describe().c_str());
-      return;
-    }
-    pairs += summary->samples;
-    files += summary->done;
-  }
-  state.counters["qa_per_minute"] =
-      benchmark::Counter(static_cast<double>(pairs) * 60.0, benchmark::Counter::kIsRate);
-  state.counters["prompt_tokens_evaluated_per_file"] =
-      static_cast<double>(counting.evaluated()) / static_cast<double>(files);
+  run_prepare_counting(state, backend, k_files, k_in_flight, 32, 2);
 }
 
 void BM_ServerEmbeddedEngine(benchmark::State& state) {

@@ -2,7 +2,7 @@
 # bench.sh — builds the release preset with benchmarks and runs them; prints each benchmark's
 # result as a ratio against its reference from the same run (for docs/benchmarks.md).
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh discover   one of: engine, discover, pipeline, servers, export
+#   scripts/bench.sh discover   one of: engine, discover, pipeline, servers, routing, export
 #   scripts/bench.sh quality [tiny|code|both]   the dataset's quality (not part of "all"; below)
 # The servers benchmark needs Ollama (scripts/setup.sh --with-ollama); it runs each backend once.
 # The discovery benchmark generates a 100,000-file tree (about 1 GB) once, under
@@ -142,7 +142,7 @@ fi
 
 cmake --preset release -DG2D_BUILD_BENCH=ON >/dev/null
 cmake --build --preset release --target engine_bench discover_bench pipeline_bench server_bench \
-  export_bench -j "$(nproc)"
+  routing_bench export_bench -j "$(nproc)"
 
 run_bench() { # binary output.json
   "build/release/bench/$1" --benchmark_out="$2" --benchmark_out_format=json \
@@ -238,6 +238,28 @@ for name, label in [("BM_ServerEmbeddedEngine", "embedded engine"),
         continue
     print(f"{label}: {b['qa_per_minute']:.1f} QA/min ({b['qa_per_minute'] / ref['qa_per_minute']:.2f}x "
           f"the engine), {b['prompt_tokens_evaluated_per_file']:.0f} prompt tokens evaluated per file "
+          f"({b['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x)")
+PY
+  rm -f "$out"
+fi
+
+if [[ "$which" == all || "$which" == routing ]]; then
+  out="$(mktemp)"
+  build/release/bench/routing_bench --benchmark_out="$out" --benchmark_out_format=json >/dev/null
+  python3 - "$out" <<'PY'
+import json, sys
+runs = {b["name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+ref = runs["BM_RoutingOneServer"]
+for name, label in [("BM_RoutingOneServer", "one llama-server, 4 slots, 2 threads"),
+                    ("BM_RoutingTwoServersRouted", "two servers, router"),
+                    ("BM_RoutingTwoServersRoundRobin", "two servers, round-robin proxy"),
+                    ("BM_RoutingThreeServersRouted", "three servers, router")]:
+    b = runs.get(name)
+    if b is None or b.get("error_occurred"):
+        print(f"{label}: not run ({b.get('error_message') if b else 'missing'})")
+        continue
+    print(f"{label}: {b['qa_per_minute']:.1f} QA/min ({b['qa_per_minute'] / ref['qa_per_minute']:.2f}x "
+          f"one server), {b['prompt_tokens_evaluated_per_file']:.0f} prompt tokens evaluated per file "
           f"({b['prompt_tokens_evaluated_per_file'] / ref['prompt_tokens_evaluated_per_file']:.2f}x)")
 PY
   rm -f "$out"
