@@ -154,17 +154,18 @@ class Router final : public Backend {
     // when it is dead (its health check does not answer) or failed too often in a row. At most one
     // try per server, and one more. With no other server up the error goes back to the caller,
     // whose retries come back here.
+    std::optional<Error> last;
     for (std::size_t attempt = 0; attempt <= m_servers.size(); ++attempt) {
       auto routed = route(request.prefix_key, stop);
       if (!routed)
         return tl::unexpected(routed.error());
-      const std::size_t index = *routed;
+      const std::size_t index = routed->server;
       Server& server = m_servers[index];
       auto result = server.routed.backend->generate(request, stop);
       bool dead = false;
       {
         std::lock_guard lock(m_mutex);
-        call_ended(request.prefix_key, index);
+        call_ended(request.prefix_key, routed->place);
         ++server.calls;
         if (result) {
           server.failures = 0;
@@ -188,14 +189,15 @@ class Router final : public Backend {
       if (!dead)
         dead = !server.routed.backend->probe();
       std::lock_guard lock(m_mutex);
+      last = result.error();
       if (dead) {
         server.why = result.error().message;
         take_out(server);
       } else {
-        move_unit(request.prefix_key, index);
+        move_unit(request.prefix_key, index, routed->place);
       }
     }
-    return fail(ErrorKind::unavailable, "no server is up ({})", down_list());
+    return tl::unexpected(*last);  // every try failed on its way
   }
 
   void unload() override {
@@ -264,12 +266,21 @@ class Router final : public Backend {
     std::size_t server = 0;
     int calls = 0;           // in flight
     std::uint64_t used = 0;  // when last routed (m_clock)
+    std::uint64_t place =
+        0;  // when it was routed here (m_clock): tells this place from earlier ones
   };
   using KeyIt = std::map<std::string, Key>::iterator;
 
+  // Where a call went: its server, and which place of its key there (a key routed anew, after it
+  // moved or was released, is a new place: a late call of the old one does not count against it).
+  struct Routed {
+    std::size_t server = 0;
+    std::uint64_t place = 0;  // 0: a call without a key
+  };
+
   // The server a call of `key` goes to (its key's, or a new one's), counted in flight there; waits
   // for room; fails when stopped or when no server is up.
-  Result<std::size_t> route(const std::string& key, const std::stop_token& stop) {
+  Result<Routed> route(const std::string& key, const std::stop_token& stop) {
     std::unique_lock lock(m_mutex);
     for (;;) {
       if (stop.stop_requested())
@@ -278,7 +289,7 @@ class Router final : public Backend {
         if (auto it = m_keys.find(key); it != m_keys.end()) {
           ++it->second.calls;
           it->second.used = ++m_clock;
-          return it->second.server;
+          return Routed{it->second.server, it->second.place};
         }
       }
       // A unit moved off a server that failed it goes to the least loaded other one even when
@@ -290,12 +301,13 @@ class Router final : public Backend {
       while (!best && !key.empty() && any_up() && evict_idle_key())
         best = best_server(true);
       if (best) {
-        if (!key.empty()) {
-          m_keys[key] = Key{*best, 1, ++m_clock};
-          ++m_servers[*best].held;
-          m_avoid.erase(key);
-        }
-        return *best;
+        if (key.empty())
+          return Routed{*best, 0};
+        const std::uint64_t place = ++m_clock;
+        m_keys[key] = Key{*best, 1, place, place};
+        ++m_servers[*best].held;
+        m_avoid.erase(key);
+        return Routed{*best, place};
       }
       if (!any_up())
         return fail(ErrorKind::unavailable, "no server is up ({})", down_list_locked());
@@ -358,21 +370,21 @@ class Router final : public Backend {
 
   // A call of `key` failed on server `index`, which stays up: the unit goes on on another server
   // (its next call is routed anew, never back to this one while another is up).
-  void move_unit(const std::string& key, std::size_t index) {
+  void move_unit(const std::string& key, std::size_t index, std::uint64_t place) {
     if (key.empty())
       return;
     m_avoid[key] = index;
     auto it = m_keys.find(key);
-    if (it != m_keys.end() && it->second.server == index)
+    if (it != m_keys.end() && it->second.place == place)
       release(it);
   }
 
-  // A call of `key` on server `index` is over.
-  void call_ended(const std::string& key, std::size_t index) {
+  // A call of `key` at `place` is over.
+  void call_ended(const std::string& key, std::uint64_t place) {
     if (key.empty())
       return;
     auto it = m_keys.find(key);
-    if (it != m_keys.end() && it->second.server == index && it->second.calls > 0)
+    if (it != m_keys.end() && it->second.place == place && it->second.calls > 0)
       --it->second.calls;
   }
 
@@ -452,6 +464,8 @@ class Router final : public Backend {
         continue;
       }
       for (auto& s : m_servers) {
+        if (stop.stop_requested())
+          return;
         if (s.state != State::down || Clock::now() < s.next_probe)
           continue;
         lock.unlock();

@@ -51,7 +51,10 @@ class FakeServer final : public Backend {
       m_keys.push_back(request.prefix_key);
       ++m_in_flight;
       m_changed.notify_all();
-      m_changed.wait(lock, stop, [&] { return !m_hold.contains(request.prefix_key); });
+      m_changed.wait(lock, stop, [&] {
+        return !m_hold.contains(request.prefix_key) &&
+               !m_hold.contains(request.messages.back().content);
+      });
       --m_in_flight;
     }
     if (stop.stop_requested())
@@ -81,7 +84,7 @@ class FakeServer final : public Backend {
     m_ended.push_back(key);
   }
 
-  // Calls of `key` wait until release(key).
+  // Calls of `key`, or whose last message is `key`, wait until release(key).
   void hold(const std::string& key) {
     std::lock_guard lock(m_mutex);
     m_hold.insert(key);
@@ -153,16 +156,17 @@ Fleet fleet(const std::vector<ServerSpec>& specs, RouterOptions options = {}) {
   return f;
 }
 
-GenerateRequest call(std::string key) {
+GenerateRequest call(std::string key, std::string content = "q") {
   GenerateRequest r;
-  r.messages = {{Role::user, "q"}};
+  r.messages = {{Role::user, std::move(content)}};
   r.prefix_key = std::move(key);
   return r;
 }
 
 // Which server answered: its name, or the error.
-std::string answered(Backend& router, const std::string& key, std::stop_token stop = {}) {
-  auto r = router.generate(call(key), stop);
+std::string answered(Backend& router, const std::string& key, std::stop_token stop = {},
+                     const std::string& content = "q") {
+  auto r = router.generate(call(key, content), stop);
   return r ? r->text : "error: " + r.error().message;
 }
 
@@ -277,6 +281,40 @@ TEST(Router, ADeadServersUnitsMoveToTheOthersWithoutAFailedCall) {
   EXPECT_EQ(s0.errors, 1);
   EXPECT_EQ(s0.in_flight, 0);
   EXPECT_EQ(answered(*f.router, "b"), "http://s1");  // new units avoid it
+}
+
+// A unit's calls run at once: one still on the server the unit left must not count against the
+// unit's next place there (else the unit shows no call in flight and loses its place mid-call).
+TEST(Router, ALateCallOnAServerAUnitLeftDoesNotCountAgainstItsNewPlace) {
+  RouterOptions options;
+  options.probe_first = 60s;
+  options.probe_max = 60s;
+  auto f = fleet({{"m", 1, 1}, {"m", 1, 1}}, options);
+  FakeServer& s0 = *f.servers[0];
+  FakeServer& s1 = *f.servers[1];
+  EXPECT_EQ(answered(*f.router, "k"), "http://s0");
+  s1.hold("z-slow");
+  auto z = std::async(std::launch::async, [&] { return answered(*f.router, "z", {}, "z-slow"); });
+  ASSERT_TRUE(s1.wait_in_flight(1));  // s1's one place is z's, with a call in flight
+  s0.hold("k-slow");
+  auto b = std::async(std::launch::async, [&] { return answered(*f.router, "k", {}, "k-slow"); });
+  ASSERT_TRUE(s0.wait_in_flight(1));
+  s0.failing = 1;
+  EXPECT_EQ(answered(*f.router, "k"), "http://s1");  // failed on s0: k moves to s1
+  f.router->end_prefix("k");
+  s0.hold("k-slow2");
+  auto c = std::async(std::launch::async, [&] { return answered(*f.router, "k", {}, "k-slow2"); });
+  ASSERT_TRUE(s0.wait_in_flight(2));  // k again, on s0, a call in flight beside the late one
+  s0.release("k-slow");
+  EXPECT_EQ(b.get(), "http://s0");  // the late call ends
+  // Both places are taken by units with a call in flight: a new unit waits.
+  auto m = std::async(std::launch::async, [&] { return answered(*f.router, "m"); });
+  EXPECT_EQ(m.wait_for(200ms), std::future_status::timeout) << "k lost its place mid-call";
+  s0.release("k-slow2");
+  s1.release("z-slow");
+  EXPECT_EQ(c.get(), "http://s0");
+  EXPECT_EQ(z.get(), "http://s1");
+  EXPECT_NE(m.get().find("http://s"), std::string::npos);
 }
 
 TEST(Router, ADownServerIsProbedWithBackoffAndTakenBack) {

@@ -175,22 +175,32 @@ class OpenAiBackend final : public Backend {
 
   void unload() override {}  // the server owns the model
 
-  // llama-server's /health (503 while it loads), another server's /v1/models; before the server
-  // was ever heard from, model_info(). At most k_probe_timeout.
+  // llama-server's /health (503 while it loads), another server's /v1/models, each within
+  // k_probe_timeout; before the server was ever heard from, /v1/models and then model_info().
   Result<void> probe() override {
     bool llama_server = false;
+    bool known = false;
     {
-      std::unique_lock lock(m_info_mutex);
-      if (!m_info) {
-        lock.unlock();
-        auto info = model_info();
-        if (!info)
-          return tl::unexpected(info.error());
-        return {};
-      }
+      std::lock_guard lock(m_info_mutex);
+      known = m_info.has_value();
       llama_server = m_llama_server;
     }
-    const std::string path = llama_server ? "/health" : "/v1/models";
+    // Never heard from: its model list within the probe's limit first, so that a server that
+    // does not answer costs k_probe_timeout, not request_timeout; then the model.
+    const std::string path = known && llama_server ? "/health" : "/v1/models";
+    auto alive = probe_get(path);
+    // (mlx_lm.server may fail its model list and still serve: discovery says so below.)
+    const bool lenient = !m_options.require_listed_model && !known && !alive &&
+                         alive.error().kind == ErrorKind::bad_output;
+    if ((!alive && !lenient) || known)
+      return alive;
+    auto info = model_info();
+    if (!info)
+      return tl::unexpected(info.error());
+    return {};
+  }
+
+  Result<void> probe_get(const std::string& path) {
     auto r = request("GET", path);
     const std::chrono::milliseconds limit = k_probe_timeout;
     r.idle_timeout =
