@@ -43,17 +43,17 @@ struct LlmConfig {
   // (config/endpoints.hpp); empty: base_url's one server.
   std::vector<std::string> base_urls;
   bool allow_mixed_models = false;  // base_urls' servers may serve different models
-  int max_retries = 3;                // 0 .. 100
-  int context_window = 4096;          // tokens; 0 = the model's own, else 512 .. 10000000
-  int request_timeout = 300;          // seconds without progress; 0 = none
-  double seconds_per_token = 1;       // servers: a call's total time per token asked; 0 = none
-  int default_max_tokens = 4096;      // 1 .. 100000
-  double temperature = 0.2;           // 0 .. 2
-  int questions_per_file = 5;         // 1 .. 50
-  int threads = 0;                    // 0 = the cores other work leaves free, else 1 .. 1024
-  int gpu_layers = -1;                // -1 = all layers, else >= 0
-  int draft_tokens = 0;               // llama_cpp: prompt-lookup draft per step; 0 = off, .. 32
-  std::string prompts_dir;            // empty: the built-in prompt templates
+  int max_retries = 3;              // 0 .. 100
+  int context_window = 4096;        // tokens; 0 = the model's own, else 512 .. 10000000
+  int request_timeout = 300;        // seconds without progress; 0 = none
+  double seconds_per_token = 1;     // servers: a call's total time per token asked; 0 = none
+  int default_max_tokens = 4096;    // 1 .. 100000
+  double temperature = 0.2;         // 0 .. 2
+  int questions_per_file = 5;       // 1 .. 50
+  int threads = 0;                  // 0 = the cores other work leaves free, else 1 .. 1024
+  int gpu_layers = -1;              // -1 = all layers, else >= 0
+  int draft_tokens = 0;             // llama_cpp: prompt-lookup draft per step; 0 = off, .. 32
+  std::string prompts_dir;          // empty: the built-in prompt templates
 
   bool operator==(const LlmConfig&) const = default;
 };
