@@ -14,7 +14,9 @@
 // failure. The server is asked at once whether it is alive (Backend::probe) and is taken out when
 // it is not, or after `max_failures` such failures in a row. A server that is out is probed again
 // with backoff (probe_first, doubling to probe_max; a server taken out again soon after it came
-// back keeps its backoff growing) and taken back when it answers and serves the run's model.
+// back keeps its backoff growing) and taken back when it answers and serves the run's model (as its
+// backend says: the server backends keep what they discovered first, so a server restarted with
+// another model or fewer slots is not noticed).
 // With no other server up, the error goes back to the caller (its retries come back here), and a
 // call fails as unavailable when no server is up at all.
 //
