@@ -40,13 +40,14 @@ if [[ ! -d example-repo/.git ]]; then
     commit -q -m "example repository for the quick start"
 fi
 grep -q '^example-repo' repos.txt || echo 'example-repo    # added by quickstart.sh' >>repos.txt
+# Three questions a file, answers of at most 256 tokens (the code model's average is about 60):
+# the dry run is given them too, so that it plans what the run does (they are generation settings).
+settings=(--set llm.questions_per_file=3 --set llm.default_max_tokens=256)
 "$exe" doctor
 "$exe" scrape
-"$exe" prepare --dry-run
-# scrape + prepare + export in one go: three questions a file, answers of at most 256 tokens (the
-# code model's average is about 60), half a minute on 2 cores once the model is loaded.
-"$exe" run --set llm.questions_per_file=3 --set llm.default_max_tokens=256 \
-  --format openai --output dataset.jsonl
+"$exe" prepare --dry-run "${settings[@]}"
+# scrape + prepare + export in one go, half a minute on 2 cores once the model is loaded.
+"$exe" run "${settings[@]}" --format openai --output dataset.jsonl
 "$exe" status
 echo "the dataset: $(pwd)/dataset.jsonl; its first line:"
 head -n 1 dataset.jsonl
