@@ -303,9 +303,11 @@ class Runner {
   // dataset.
   static void measure_quality(store::SampleRecord& s, bool truncated,
                               const std::function<bool(std::string_view)>& in_file) {
-    std::vector<quality::Flag> flags = quality::text_flags(s.question, s.answer, s.code);
+    std::vector<quality::Flag> flags;
     if (truncated)
-      flags.insert(flags.begin(), quality::Flag::truncated);
+      flags.push_back(quality::Flag::truncated);
+    for (quality::Flag f : quality::text_flags(s.question, s.answer, s.code))
+      flags.push_back(f);
     s.quality_flags = quality::join_flags(flags);
     s.grounding = quality::grounding(s.answer, s.code, in_file).score;
     // Scoped to the unit's code: the same question about other code is another sample.
