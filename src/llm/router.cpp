@@ -142,7 +142,7 @@ class Router final : public Backend {
     }
     if (last)
       return tl::unexpected(*last);
-    return fail(ErrorKind::unavailable, "no server is up to count tokens ({})", down_list());
+    return fail(ErrorKind::unavailable, "no server is up to count tokens ({})", servers_shown());
   }
 
   Result<GenerateResult> generate(const GenerateRequest& request, std::stop_token stop) override {
@@ -210,7 +210,7 @@ class Router final : public Backend {
     for (const auto& s : m_servers)
       if (s.state == State::up)
         return {};
-    return fail(ErrorKind::unavailable, "no server is up ({})", down_list_locked());
+    return fail(ErrorKind::unavailable, "no server is up ({})", servers_shown_locked());
   }
 
   void end_prefix(const std::string& prefix_key) override {
@@ -310,7 +310,7 @@ class Router final : public Backend {
         return Routed{*best, place};
       }
       if (!any_up())
-        return fail(ErrorKind::unavailable, "no server is up ({})", down_list_locked());
+        return fail(ErrorKind::unavailable, "no server is up ({})", servers_shown_locked());
       wait_for_change(lock, stop);  // a call ended, a key was released, a server came back
     }
   }
@@ -435,11 +435,11 @@ class Router final : public Backend {
                        [](const Server& s) { return s.state == State::up; });
   }
 
-  std::string down_list() const {
+  std::string servers_shown() const {
     std::lock_guard lock(m_mutex);
-    return down_list_locked();
+    return servers_shown_locked();
   }
-  std::string down_list_locked() const {
+  std::string servers_shown_locked() const {
     std::vector<std::string> names;
     for (const auto& s : m_servers)
       names.push_back(fmt::format("{} {}", s.routed.name, state_name(s.state)));
